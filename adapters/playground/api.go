@@ -1,0 +1,354 @@
+package playground
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// maxBody is the largest request body the API reads.
+const maxBody = 64 << 10
+
+// Routes registers the page and the API on mux.
+func (a *Adapter) Routes(mux *http.ServeMux) {
+	web, _ := fs.Sub(webFS, "web")
+	mux.Handle("GET /playground/", http.StripPrefix("/playground/", http.FileServer(http.FS(web))))
+	mux.HandleFunc("GET /playground/api/people", a.people)
+	mux.HandleFunc("POST /playground/api/messages", a.postMessage)
+	mux.HandleFunc("GET /playground/api/chats/{chat}", a.chat)
+	mux.HandleFunc("POST /playground/api/actions", a.postAction)
+	mux.HandleFunc("GET /playground/api/clock", a.getClock)
+	mux.HandleFunc("POST /playground/api/clock", a.postClock)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/playground/", http.StatusFound)
+	})
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, format string, args ...any) {
+	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: fmt.Sprintf(format, args...)}})
+}
+
+// decode reads a JSON body into v, refusing unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "the body is not valid JSON for this call: %v", err)
+		return false
+	}
+	return true
+}
+
+func (a *Adapter) people(w http.ResponseWriter, r *http.Request) {
+	people := a.cfg.People
+	if people == nil {
+		people = []Person{}
+	}
+	groups := a.cfg.Groups
+	if groups == nil {
+		groups = []Group{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"people": people, "groups": groups})
+}
+
+type messageIn struct {
+	From string `json:"from"`
+	Chat string `json:"chat"`
+	Text string `json:"text"`
+}
+
+func (a *Adapter) postMessage(w http.ResponseWriter, r *http.Request) {
+	var in messageIn
+	if !decode(w, r, &in) {
+		return
+	}
+	p, ok := a.person(in.From)
+	if !ok {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "from: %q is not a playground person", in.From)
+		return
+	}
+	target, chat, ok := a.targetOf(w, in)
+	if !ok {
+		return
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "text: the message is empty")
+		return
+	}
+	saved, err := a.cfg.Log.AppendChat(r.Context(), bot.ChatMessage{Chat: chat, From: p.ID, Time: a.cfg.Clock.Now(), Text: in.Text})
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	ev := bot.Event{ID: "playground:msg:" + strconv.FormatUint(saved.ID, 10), Platform: bot.Playground, Kind: bot.EventMessage,
+		From: bot.PersonID(bot.Playground + ":" + p.ID), FromName: p.Name, Chat: target, Time: saved.Time, Text: in.Text}
+	if _, err := a.handle(r, ev); err != nil {
+		a.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message_id": strconv.FormatUint(saved.ID, 10)})
+}
+
+// targetOf resolves the chat of a posted message: "dm" or a group the
+// sender is in.
+func (a *Adapter) targetOf(w http.ResponseWriter, in messageIn) (bot.Target, string, bool) {
+	if in.Chat == "dm" || in.Chat == "dm:"+in.From {
+		return bot.Target{Platform: bot.Playground, Chat: in.From, DM: true}, "dm:" + in.From, true
+	}
+	if _, ok := a.group(in.Chat); !ok {
+		writeError(w, http.StatusNotFound, bot.ENOTFOUND, "chat: there is no group %q; use \"dm\" or a group id", in.Chat)
+		return bot.Target{}, "", false
+	}
+	if !a.canSee(in.From, in.Chat) {
+		writeError(w, http.StatusForbidden, bot.EFORBIDDEN, "chat: %s is not a member of %s", in.From, in.Chat)
+		return bot.Target{}, "", false
+	}
+	return bot.Group(bot.Playground, in.Chat), in.Chat, true
+}
+
+// handle passes an event to the bot and waits until its answers are
+// delivered.
+func (a *Adapter) handle(r *http.Request, ev bot.Event) (bot.Response, error) {
+	resp, err := a.cfg.Handler.Handle(r.Context(), ev)
+	if err != nil {
+		return resp, err
+	}
+	return resp, a.cfg.Settle(r.Context())
+}
+
+func (a *Adapter) internal(w http.ResponseWriter, err error) {
+	a.logger.Error("request failed", slog.Any("error", err))
+	writeError(w, http.StatusInternalServerError, bot.EINTERNAL, "internal error; nothing was lost, try again")
+}
+
+type messageOut struct {
+	ID   string    `json:"id"`
+	From string    `json:"from"`
+	Time time.Time `json:"time"`
+	Text string    `json:"text,omitempty"`
+	Card *bot.Card `json:"card,omitempty"`
+}
+
+func (a *Adapter) chat(w http.ResponseWriter, r *http.Request) {
+	chat := r.PathValue("chat")
+	if rest, ok := strings.CutPrefix(chat, "dm:"); ok {
+		if _, known := a.person(rest); !known {
+			writeError(w, http.StatusNotFound, bot.ENOTFOUND, "chat: there is no person %q", rest)
+			return
+		}
+	} else if _, ok := a.group(chat); !ok {
+		writeError(w, http.StatusNotFound, bot.ENOTFOUND, "chat: %q is neither dm:<person> nor a group id", chat)
+		return
+	}
+	msgs, err := a.cfg.Log.ChatMessages(r.Context(), chat)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	out := make([]messageOut, len(msgs))
+	for i, m := range msgs {
+		out[i] = messageOut{ID: strconv.FormatUint(m.ID, 10), From: m.From, Time: m.Time, Text: m.Text, Card: publicCard(m.Card)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+}
+
+type actionIn struct {
+	As        string         `json:"as"`
+	MessageID string         `json:"message_id"`
+	Action    string         `json:"action"`
+	Form      map[string]any `json:"form"`
+}
+
+type actionOut struct {
+	Toast string    `json:"toast,omitempty"`
+	Card  *bot.Card `json:"card,omitempty"`
+}
+
+func (a *Adapter) postAction(w http.ResponseWriter, r *http.Request) {
+	var in actionIn
+	if !decode(w, r, &in) {
+		return
+	}
+	p, ok := a.person(in.As)
+	if !ok {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "as: %q is not a playground person", in.As)
+		return
+	}
+	msg, ok := a.actionMessage(w, r, in)
+	if !ok {
+		return
+	}
+	if !a.canSee(p.ID, msg.Chat) {
+		writeJSON(w, http.StatusOK, actionOut{Toast: "This card is not in any of your chats. 这不是你会话中的卡片。"})
+		return
+	}
+	if msg.Card.Finished() {
+		writeJSON(w, http.StatusOK, actionOut{Toast: "This card was already handled; nothing changed. 此卡片已处理过，未做任何更改。", Card: publicCard(msg.Card)})
+		return
+	}
+	act, found := msg.Card.Action(in.Action)
+	if !found {
+		writeJSON(w, http.StatusOK, actionOut{Toast: fmt.Sprintf("This card has no %q button now; nothing changed. 此卡片当前没有该按钮，未做更改。", in.Action), Card: publicCard(msg.Card)})
+		return
+	}
+	form, err := formStrings(in.Form)
+	if err != nil {
+		writeJSON(w, http.StatusOK, actionOut{Toast: err.Error()})
+		return
+	}
+	target, _ := bot.ParseTarget(bot.Playground + ":" + chatKind(msg.Chat))
+	ev := bot.Event{ID: newEventID("act"), Platform: bot.Playground, Kind: bot.EventAction, From: bot.PersonID(bot.Playground + ":" + p.ID),
+		FromName: p.Name, Chat: target, Time: a.cfg.Clock.Now(),
+		Action: &bot.ActionEvent{Name: in.Action, Token: act.Value, Form: form, MessageRef: in.MessageID}}
+	resp, err := a.handle(r, ev)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, actionOut{Toast: resp.Toast, Card: publicCard(resp.Card)})
+}
+
+// chatKind writes a chat name in the form of bot.ParseTarget's tail.
+func chatKind(chat string) string {
+	if rest, ok := strings.CutPrefix(chat, "dm:"); ok {
+		return "dm:" + rest
+	}
+	return "group:" + chat
+}
+
+func (a *Adapter) actionMessage(w http.ResponseWriter, r *http.Request, in actionIn) (bot.ChatMessage, bool) {
+	id, err := strconv.ParseUint(in.MessageID, 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "message_id: %q is not a message id", in.MessageID)
+		return bot.ChatMessage{}, false
+	}
+	msg, err := a.cfg.Log.ChatMessage(r.Context(), id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		writeError(w, http.StatusNotFound, bot.ENOTFOUND, "message_id: there is no message %s", in.MessageID)
+		return msg, false
+	} else if err != nil {
+		a.internal(w, err)
+		return msg, false
+	}
+	if msg.Card == nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "message_id: message %s is not a card", in.MessageID)
+		return msg, false
+	}
+	return msg, true
+}
+
+// formStrings turns the form's JSON values into strings.
+func formStrings(in map[string]any) (map[string]string, error) {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case float64:
+			out[k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			out[k] = strconv.FormatBool(x)
+		case nil:
+		default:
+			return nil, fmt.Errorf("form: %s must be a string or a number", k)
+		}
+	}
+	return out, nil
+}
+
+func (a *Adapter) getClock(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.FakeClock == nil {
+		writeError(w, http.StatusForbidden, bot.EFORBIDDEN, "the fake clock is off; set playground.fake_clock = true")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"now": a.cfg.Clock.Now().Format(time.RFC3339)})
+}
+
+type clockIn struct {
+	Set     string `json:"set"`
+	Advance string `json:"advance"`
+}
+
+func (a *Adapter) postClock(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.FakeClock == nil {
+		writeError(w, http.StatusForbidden, bot.EFORBIDDEN, "the fake clock is off; set playground.fake_clock = true")
+		return
+	}
+	var in clockIn
+	if !decode(w, r, &in) {
+		return
+	}
+	to, err := a.clockTarget(in)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "%s", err.Error())
+		return
+	}
+	if err := a.cfg.FakeClock.AdvanceTo(r.Context(), to); err != nil {
+		if bot.ErrorCode(err) == bot.ECONFLICT {
+			writeError(w, http.StatusConflict, bot.ECONFLICT, "%s", bot.ErrorMessage(err))
+			return
+		}
+		a.internal(w, err)
+		return
+	}
+	a.getClock(w, r)
+}
+
+func (a *Adapter) clockTarget(in clockIn) (time.Time, error) {
+	switch {
+	case in.Set != "" && in.Advance != "":
+		return time.Time{}, errors.New("give either set or advance, not both")
+	case in.Set != "":
+		t, err := time.Parse(time.RFC3339, in.Set)
+		if err != nil {
+			return t, fmt.Errorf("set: %q is not an RFC 3339 time like 2026-11-23T09:29:00+08:00", in.Set)
+		}
+		return t, nil
+	case in.Advance != "":
+		d, err := parseAdvance(in.Advance)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return a.cfg.Clock.Now().Add(d), nil
+	}
+	return time.Time{}, errors.New("give set (RFC 3339) or advance (like 26h or 2d)")
+}
+
+// parseAdvance reads a positive Go duration, or whole days as "2d".
+func parseAdvance(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, perr := strconv.Atoi(days)
+		d, err = time.Duration(n)*24*time.Hour, perr
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 || d > 400*24*time.Hour {
+		return 0, fmt.Errorf("advance: %q is not a positive duration like 90m, 26h or 2d", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,161 @@
+// Package playground is the built-in web messenger: a page where one can be
+// any demo person, type commands and click cards, and the JSON API that
+// end-to-end tests drive (SPEC §11).
+package playground
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Person is a demo person.
+type Person struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+}
+
+// Group is a demo group chat.
+type Group struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+// Handler handles inbound events; the engine implements it.
+type Handler interface {
+	Handle(ctx context.Context, ev bot.Event) (bot.Response, error)
+}
+
+// ClockControl moves the fake clock: it returns once the work that fell due
+// up to t has run. It returns ECONFLICT for a time in the past.
+type ClockControl interface {
+	AdvanceTo(ctx context.Context, t time.Time) error
+}
+
+// Config wires the playground.
+type Config struct {
+	People []Person
+	Groups []Group
+	Log    bot.ChatLog
+	Clock  bot.Clock
+	// Handler receives the events of the page and the API.
+	Handler Handler
+	// Settle returns once every outgoing message queued so far is
+	// delivered, so that an API call answers after the bot has answered.
+	Settle func(ctx context.Context) error
+	// FakeClock is nil unless playground.fake_clock is on.
+	FakeClock ClockControl
+	Logger    *slog.Logger
+}
+
+// Adapter is the playground messenger and its HTTP API.
+type Adapter struct {
+	cfg    Config
+	logger *slog.Logger
+}
+
+// New returns the playground adapter.
+func New(cfg Config) *Adapter {
+	return &Adapter{cfg: cfg, logger: cfg.Logger.With("component", "playground")}
+}
+
+// SetHandler sets the event handler, for wiring where the engine is built
+// after the adapter.
+func (a *Adapter) SetHandler(h Handler, settle func(ctx context.Context) error) {
+	a.cfg.Handler, a.cfg.Settle = h, settle
+}
+
+// Platform implements bot.Messenger.
+func (a *Adapter) Platform() string { return bot.Playground }
+
+// Send implements bot.Messenger: it appends the message to the chat. A
+// message delivered twice with the same idempotency key shows once.
+func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) {
+	m := bot.ChatMessage{Chat: chatName(msg.Target), From: "bot", Time: a.cfg.Clock.Now(), Text: msg.Text, Card: msg.Card, IdemKey: msg.IdemKey}
+	saved, err := a.cfg.Log.AppendChat(ctx, m)
+	if err != nil {
+		return "", bot.Temporary(err, 0)
+	}
+	return strconv.FormatUint(saved.ID, 10), nil
+}
+
+// UpdateCard implements bot.CardUpdater: the card changes in place for
+// everyone who sees the chat.
+func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage) error {
+	id, err := strconv.ParseUint(ref, 10, 64)
+	if err != nil || msg.Card == nil {
+		return bot.Permanent(bot.Errorf(bot.EINVALID, "playground: bad card reference %q", ref))
+	}
+	if err := a.cfg.Log.UpdateChatCard(ctx, id, *msg.Card); err != nil {
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return bot.Permanent(err)
+		}
+		return bot.Temporary(err, 0)
+	}
+	return nil
+}
+
+// chatName is the playground's name of a target: "dm:<person>" or the
+// group id.
+func chatName(t bot.Target) string {
+	if t.DM {
+		return "dm:" + t.Chat
+	}
+	return t.Chat
+}
+
+func (a *Adapter) person(id string) (Person, bool) {
+	for _, p := range a.cfg.People {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+func (a *Adapter) group(id string) (Group, bool) {
+	for _, g := range a.cfg.Groups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Group{}, false
+}
+
+// canSee reports whether a person sees a chat.
+func (a *Adapter) canSee(person, chat string) bool {
+	if rest, ok := strings.CutPrefix(chat, "dm:"); ok {
+		return rest == person
+	}
+	g, ok := a.group(chat)
+	return ok && slices.Contains(g.Members, person)
+}
+
+// publicCard returns a card as the API shows it: without the signed values,
+// which stay on the server.
+func publicCard(c *bot.Card) *bot.Card {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Actions = make([]bot.Action, len(c.Actions))
+	for i, act := range c.Actions {
+		out.Actions[i] = bot.Action{Name: act.Name, Label: act.Label}
+	}
+	return &out
+}
+
+func newEventID(kind string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "playground:" + kind + ":" + hex.EncodeToString(b[:])
+}

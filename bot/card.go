@@ -1,0 +1,130 @@
+package bot
+
+import "time"
+
+// Card kinds (SPEC §11).
+const (
+	CardTaskAssigned    = "task_assigned"
+	CardAcceptance      = "acceptance"
+	CardCheckin         = "checkin"
+	CardCheckinReminder = "checkin_reminder"
+	CardDailyDigest     = "daily_digest"
+	CardEscalation      = "escalation"
+	CardGroupWarning    = "group_warning"
+	CardReviewPrompt    = "review_prompt"
+	CardReviewSummary   = "review_summary"
+	CardChangeRequest   = "change_request"
+	CardReport          = "report"
+	CardPlan            = "plan"
+	CardNotice          = "notice"
+)
+
+// Card colours: the 三色督办 blue, yellow and red, plus green for success and
+// grey for finished or neutral cards.
+const (
+	ColorBlue   = "blue"
+	ColorYellow = "yellow"
+	ColorRed    = "red"
+	ColorGreen  = "green"
+	ColorGrey   = "grey"
+)
+
+// Card is the neutral interactive card that flows build and adapters render
+// into each platform's own card format.
+type Card struct {
+	Kind    string            `json:"kind"`
+	Title   string            `json:"title"`
+	Color   string            `json:"color"`
+	Text    string            `json:"text,omitempty"`
+	Fields  []Field           `json:"fields,omitempty"`
+	Inputs  []Input           `json:"inputs,omitempty"`
+	Chart   *Chart            `json:"chart,omitempty"`
+	Actions []Action          `json:"actions"`
+	Refs    map[string]string `json:"refs,omitempty"`
+}
+
+// Finished reports whether the card takes no more actions.
+func (c Card) Finished() bool { return len(c.Actions) == 0 }
+
+// Action returns the card's action with the given name.
+func (c Card) Action(name string) (Action, bool) {
+	for _, a := range c.Actions {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
+
+// Field is a label and a value shown on a card.
+type Field struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Input kinds.
+const (
+	InputText     = "text"
+	InputTextarea = "textarea"
+	InputNumber   = "number"
+	InputSelect   = "select"
+	InputDate     = "date"
+)
+
+// Input is a form field of a card.
+type Input struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Label    string   `json:"label"`
+	Options  []Option `json:"options,omitempty"`
+	Required bool     `json:"required,omitempty"`
+	// Value pre-fills the field.
+	Value string `json:"value,omitempty"`
+	// For names the action the input belongs to where a card has several
+	// (the reason of decline, the question of ask); "" for all.
+	For string `json:"for,omitempty"`
+}
+
+// Option is one choice of a select input.
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Action is a button. Value is the signed token that the platform sends back
+// when the button is clicked; adapters put it in the platform's button value.
+type Action struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+	Value string `json:"value,omitempty"`
+}
+
+// Chart is a small chart on a card, such as a burn-up of planned against done.
+type Chart struct {
+	Type   string   `json:"type"`
+	Title  string   `json:"title,omitempty"`
+	Labels []string `json:"labels"`
+	Series []Series `json:"series"`
+}
+
+// Series is one line of a chart.
+type Series struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// CardRecord is a card as sent: where it went, the platform's message id
+// once delivered, and its current content. Updates change Card and are
+// delivered through the outbox.
+type CardRecord struct {
+	ID uint64 `json:"id"`
+	// Key groups the cards of one subject, such as "assign/T3", so that a
+	// flow can find and update them later.
+	Key        string    `json:"key,omitempty"`
+	Target     Target    `json:"target"`
+	To         PersonID  `json:"to,omitempty"`
+	Card       Card      `json:"card"`
+	MessageRef string    `json:"message_ref,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}

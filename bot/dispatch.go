@@ -1,0 +1,609 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults of DispatcherConfig.
+const (
+	DefaultWorkers     = 8
+	DefaultMaxAttempts = 8
+	DefaultMinBackoff  = time.Second
+	DefaultMaxBackoff  = 5 * time.Minute
+)
+
+const (
+	// pollEvery is the safety net: the dispatcher looks at the store this
+	// often even when nobody kicks it.
+	pollEvery = 5 * time.Second
+	// scanLimit is how many pending items one pass looks at. Items are
+	// ordered by id, so a target whose first item lies beyond it waits for
+	// a later pass.
+	scanLimit = 10000
+	// maxLastError bounds the error text kept on an item.
+	maxLastError = 200
+)
+
+// DispatcherConfig configures a Dispatcher. Zero fields take the defaults.
+type DispatcherConfig struct {
+	Store Store
+	// Messengers deliver, by platform name.
+	Messengers map[string]Messenger
+	// Limits are the rate limits by platform. A platform missing from the
+	// map gets DefaultLimits; one listed with an empty list gets none.
+	Limits map[string][]Limit
+	// Workers is the number of concurrent deliveries (default 8).
+	Workers int
+	// MaxAttempts is the number of tries before an item is dead-lettered
+	// (default 8).
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the wait before a retry (default 1s
+	// and 5m). The wait grows exponentially with full jitter; the
+	// platform's reset hint wins if it is longer.
+	MinBackoff, MaxBackoff time.Duration
+	Logger                 *slog.Logger
+	// Observer, if set, is told about deliveries, retries and dead letters.
+	Observer DeliveryObserver
+}
+
+// DeliveryObserver is a metrics hook of the dispatcher. Its methods must be
+// quick and safe for concurrent use.
+type DeliveryObserver interface {
+	// Delivered counts a delivery; latency is the time the messenger took.
+	Delivered(platform, op string, latency time.Duration)
+	Retried(platform string)
+	DeadLettered(platform string)
+}
+
+// Dispatcher delivers the outbox: the messages and card updates that flows
+// write to the store in the same transaction as the state change that caused
+// them.
+//
+// Items of one target (Target.String) are delivered one at a time, in id
+// order: an item does not start while an earlier one of its target is
+// pending, in flight or waiting out a backoff. Items of different targets go
+// out concurrently, within the rate limits.
+//
+// Nothing accepted is lost: an item leaves the store only in the transaction
+// that records its successful delivery, or when it is dead-lettered. A crash
+// between a delivery and that transaction delivers the item again after the
+// restart, with the same idempotency key (OutboxItem.IdemKey), which the
+// platforms that support one (Feishu uuid, WeCom enable_duplicate_check) use
+// to drop the duplicate.
+type Dispatcher struct {
+	cfg     DispatcherConfig
+	log     *slog.Logger
+	limiter *Limiter
+	kick    chan struct{}
+
+	mu sync.Mutex
+	// busy counts the deliveries in flight, by Run and Drain together.
+	busy int
+	// claimed holds the targets with a delivery in flight.
+	claimed map[string]bool
+	// hold keeps items back, in memory, after their bookkeeping failed, so
+	// that a failing store does not cause a burst of redeliveries.
+	hold map[uint64]time.Time
+	// changed is closed and replaced whenever a delivery finishes.
+	changed chan struct{}
+}
+
+// NewDispatcher returns a dispatcher. It does nothing until Run or Drain is
+// called.
+func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
+	cfg = withDefaults(cfg)
+	return &Dispatcher{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "outbox"),
+		limiter: NewLimiter(cfg.Limits, time.Now),
+		kick:    make(chan struct{}, 1),
+		claimed: make(map[string]bool),
+		hold:    make(map[uint64]time.Time),
+		changed: make(chan struct{}),
+	}
+}
+
+// withDefaults fills the zero fields of cfg.
+func withDefaults(cfg DispatcherConfig) DispatcherConfig {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}
+
+// Kick tells the dispatcher that items were committed. It never blocks.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers the outbox until ctx ends, then waits for the deliveries it
+// started and returns nil. It looks at the store when kicked, when a retry
+// falls due, and every few seconds as a safety net.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		next := d.startDue(ctx, &wg)
+		timer.Reset(time.Until(next))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// startDue starts the deliveries that are due, and returns when to look
+// again.
+func (d *Dispatcher) startDue(ctx context.Context, wg *sync.WaitGroup) time.Time {
+	p, err := d.claim(ctx)
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("outbox: read pending items", slog.Any("error", err))
+	}
+	for _, it := range p.batch {
+		wg.Go(func() { _ = d.deliver(ctx, it) })
+	}
+	if poll := time.Now().Add(pollEvery); p.next.IsZero() || poll.Before(p.next) {
+		return poll
+	}
+	return p.next
+}
+
+// Drain delivers every item that is due now, with the same order, limits
+// and retry rules as Run, and returns once no due item is left: the items
+// waiting out a backoff stay for later. It also waits for the deliveries
+// that Run has in flight. It may run alongside Run; an item is never
+// delivered by both. It returns ctx's error, or the first store error.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	var (
+		wg    sync.WaitGroup
+		first firstError
+	)
+	defer wg.Wait()
+	for {
+		p, err := d.claim(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range p.batch {
+			wg.Go(func() { first.set(d.deliver(ctx, it)) })
+		}
+		switch {
+		case len(p.batch) > 0:
+			continue
+		case p.idle:
+			wg.Wait()
+			return first.get()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.changed:
+		}
+	}
+}
+
+// firstError keeps the first non-nil error it is given.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// pass is the outcome of one look at the pending items.
+type pass struct {
+	// batch holds the items claimed for delivery.
+	batch []OutboxItem
+	// next is when the first waiting item falls due; zero for none.
+	next time.Time
+	// idle reports that no delivery is in flight at all.
+	idle bool
+	// changed is closed when a delivery finishes.
+	changed <-chan struct{}
+}
+
+// claim reads the pending items and claims those that may start now: the
+// first item of each target that has none in flight, if it is due, up to
+// the free workers. The store is read under the lock, so that an item
+// completed by another caller is never claimed again from a stale list.
+func (d *Dispatcher) claim(ctx context.Context) (pass, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := pass{idle: d.busy == 0, changed: d.changed}
+	free := d.cfg.Workers - d.busy
+	if free <= 0 {
+		return p, nil
+	}
+	items, err := d.pending(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.batch, p.next = d.pick(items, free, time.Now())
+	return p, nil
+}
+
+// pending returns the pending items in id order.
+func (d *Dispatcher) pending(ctx context.Context) ([]OutboxItem, error) {
+	var items []OutboxItem
+	err := d.cfg.Store.View(ctx, func(tx Tx) error {
+		var err error
+		items, err = tx.PendingOutbox(scanLimit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: pending: %w", err)
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	return items, nil
+}
+
+// pick claims up to free items from the pending list; d.mu is held.
+func (d *Dispatcher) pick(items []OutboxItem, free int, now time.Time) ([]OutboxItem, time.Time) {
+	var (
+		batch []OutboxItem
+		next  time.Time
+		seen  = make(map[string]bool)
+	)
+	for _, it := range items {
+		key := it.Target.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if d.claimed[key] {
+			continue
+		}
+		if at := d.dueAt(it); at.After(now) {
+			next = earlier(next, at)
+			continue
+		}
+		if len(batch) == free {
+			break
+		}
+		d.claimed[key] = true
+		d.busy++
+		batch = append(batch, it)
+	}
+	d.forgetHolds(now)
+	return batch, next
+}
+
+// dueAt returns when an item may next be tried; d.mu is held.
+func (d *Dispatcher) dueAt(it OutboxItem) time.Time {
+	return later(it.NextAt, d.hold[it.ID])
+}
+
+// forgetHolds drops the holds that have passed; d.mu is held.
+func (d *Dispatcher) forgetHolds(now time.Time) {
+	for id, until := range d.hold {
+		if !until.After(now) {
+			delete(d.hold, id)
+		}
+	}
+}
+
+// release ends the claim on an item's target and wakes whoever waits for a
+// delivery to finish.
+func (d *Dispatcher) release(it OutboxItem) {
+	d.mu.Lock()
+	delete(d.claimed, it.Target.String())
+	d.busy--
+	close(d.changed)
+	d.changed = make(chan struct{})
+	d.mu.Unlock()
+	d.Kick()
+}
+
+// holdBack keeps an item back in memory for one minimum backoff.
+func (d *Dispatcher) holdBack(it OutboxItem) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.hold[it.ID] = time.Now().Add(d.cfg.MinBackoff)
+}
+
+// earlier returns the earlier of a and b, where the zero time means none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// errNoMessenger is the dead-letter reason of an item for a platform that
+// has no messenger.
+var errNoMessenger = errors.New("no messenger for the platform")
+
+// delivery is one try of an outbox item.
+type delivery struct {
+	item OutboxItem
+	msg  OutMessage
+	// card is the card as read before sending, for items that carry one.
+	card *CardRecord
+	// ref is the platform's message id: of the card to update, and of the
+	// message sent once Send succeeded.
+	ref string
+}
+
+// deliver tries one claimed item and records the outcome. It returns an
+// error only when the store failed, in which case the item is held back and
+// tried again later.
+func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
+	defer d.release(it)
+	m, ok := d.cfg.Messengers[it.Target.Platform]
+	if !ok {
+		return d.failed(ctx, it, Permanent(fmt.Errorf("%w %q", errNoMessenger, it.Target.Platform)))
+	}
+	dv, err := d.prepare(ctx, it)
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return d.failed(ctx, it, err)
+	} else if err != nil {
+		return d.storeFailed(ctx, it, err)
+	}
+	if dv.skip(m) {
+		d.log.Debug("outbox: card update not sent: no message to update",
+			"outbox_id", it.ID, "card_id", it.CardID, "platform", it.Target.Platform)
+		return d.complete(ctx, dv)
+	}
+	if err := d.limiter.Wait(ctx, it.Target); err != nil {
+		return nil
+	}
+	start := time.Now()
+	if err := d.send(ctx, m, &dv); err != nil {
+		if ctx.Err() != nil {
+			// The dispatcher is stopping: the try does not count.
+			return nil
+		}
+		return d.failed(ctx, it, err)
+	}
+	d.observeDelivered(it, time.Since(start))
+	return d.complete(ctx, dv)
+}
+
+// prepare builds the message of an item, reading its card's current content.
+// A missing card or a malformed item is a permanent error.
+func (d *Dispatcher) prepare(ctx context.Context, it OutboxItem) (delivery, error) {
+	dv := delivery{item: it, msg: OutMessage{Target: it.Target, Text: it.Text, CardID: it.CardID, IdemKey: it.IdemKey()}}
+	switch {
+	case it.Op != OpSend && it.Op != OpUpdate:
+		return dv, Permanent(fmt.Errorf("unknown outbox op %q", it.Op))
+	case it.CardID == 0 && it.Op == OpUpdate:
+		return dv, Permanent(errors.New("card update without a card"))
+	case it.CardID == 0 && it.Text == "":
+		return dv, Permanent(errors.New("empty message"))
+	case it.CardID == 0:
+		return dv, nil
+	}
+	rec, err := d.readCard(ctx, it.CardID)
+	if err != nil {
+		return dv, err
+	}
+	dv.card, dv.msg.Card, dv.ref = &rec, &rec.Card, rec.MessageRef
+	return dv, nil
+}
+
+// readCard reads a card record. A missing card is a permanent error.
+func (d *Dispatcher) readCard(ctx context.Context, id uint64) (CardRecord, error) {
+	var rec CardRecord
+	err := d.cfg.Store.View(ctx, func(tx Tx) error {
+		var err error
+		rec, err = tx.Card(id)
+		return err
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return rec, Permanent(fmt.Errorf("card %d not found", id))
+	} else if err != nil {
+		return rec, fmt.Errorf("outbox: read card: %w", err)
+	}
+	return rec, nil
+}
+
+// skip reports whether an update is complete without being sent: the card's
+// own send was dead-lettered, so there is no message to update, or the
+// platform cannot update cards in place.
+func (dv delivery) skip(m Messenger) bool {
+	if dv.item.Op != OpUpdate {
+		return false
+	}
+	_, canUpdate := m.(CardUpdater)
+	return dv.ref == "" || !canUpdate
+}
+
+// send calls the messenger. It does no store I/O.
+func (d *Dispatcher) send(ctx context.Context, m Messenger, dv *delivery) error {
+	if dv.item.Op == OpUpdate {
+		return m.(CardUpdater).UpdateCard(ctx, dv.ref, dv.msg)
+	}
+	ref, err := m.Send(ctx, dv.msg)
+	dv.ref = ref
+	return err
+}
+
+// complete records a finished delivery: it keeps the message id of a sent
+// card and removes the item, in one transaction. An update whose card
+// changed while it was sent stays queued, so that the latest content goes
+// out too. The transaction runs even when ctx has just ended, because the
+// delivery has happened.
+func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
+	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		return completeTx(tx, dv)
+	})
+	if err != nil {
+		d.holdBack(dv.item)
+		d.log.Error("outbox: record delivery", "outbox_id", dv.item.ID,
+			"platform", dv.item.Target.Platform, slog.Any("error", err))
+		return fmt.Errorf("outbox: record delivery: %w", err)
+	}
+	return nil
+}
+
+// completeTx is the body of complete's transaction.
+func completeTx(tx Tx, dv delivery) error {
+	if dv.card == nil {
+		return tx.CompleteOutbox(dv.item.ID)
+	}
+	rec, err := tx.Card(dv.card.ID)
+	if ErrorCode(err) == ENOTFOUND {
+		return tx.CompleteOutbox(dv.item.ID)
+	} else if err != nil {
+		return err
+	}
+	if dv.item.Op == OpUpdate {
+		if !reflect.DeepEqual(rec.Card, dv.card.Card) {
+			return nil
+		}
+		return tx.CompleteOutbox(dv.item.ID)
+	}
+	rec.MessageRef = dv.ref
+	if err := tx.PutCard(rec); err != nil {
+		return err
+	}
+	return tx.CompleteOutbox(dv.item.ID)
+}
+
+// failed records a failed try: a temporary failure is retried after a
+// backoff, and a permanent one, or the last try, is dead-lettered.
+func (d *Dispatcher) failed(ctx context.Context, it OutboxItem, err error) error {
+	temporary, hint := IsTemporary(err)
+	it.Attempts++
+	it.LastError = shortError(err)
+	if !temporary || it.Attempts >= d.cfg.MaxAttempts {
+		return d.deadLetter(ctx, it, err)
+	}
+	return d.retry(ctx, it, hint, err)
+}
+
+// storeFailed handles a store error met before a try: the try does not
+// count, and the item is held back for a while.
+func (d *Dispatcher) storeFailed(ctx context.Context, it OutboxItem, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	d.holdBack(it)
+	d.log.Error("outbox: prepare delivery", "outbox_id", it.ID, slog.Any("error", err))
+	return err
+}
+
+// retry saves an item for another try after a backoff.
+func (d *Dispatcher) retry(ctx context.Context, it OutboxItem, hint time.Duration, cause error) error {
+	wait := d.backoff(it.Attempts, hint)
+	it.NextAt = time.Now().Add(wait)
+	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		return tx.PutOutboxItem(it)
+	})
+	if err != nil {
+		d.holdBack(it)
+		d.log.Error("outbox: save retry", "outbox_id", it.ID, slog.Any("error", err))
+		return fmt.Errorf("outbox: save retry: %w", err)
+	}
+	d.log.Info("outbox: delivery failed, will retry", "outbox_id", it.ID,
+		"platform", it.Target.Platform, "op", it.Op, "attempts", it.Attempts,
+		"retry_in", wait.String(), slog.Any("error", cause))
+	if d.cfg.Observer != nil {
+		d.cfg.Observer.Retried(it.Target.Platform)
+	}
+	return nil
+}
+
+// deadLetter gives up on an item.
+func (d *Dispatcher) deadLetter(ctx context.Context, it OutboxItem, cause error) error {
+	it.DeadAt = time.Now()
+	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		return tx.DeadLetter(it)
+	})
+	if err != nil {
+		d.holdBack(it)
+		d.log.Error("outbox: save dead letter", "outbox_id", it.ID, slog.Any("error", err))
+		return fmt.Errorf("outbox: dead letter: %w", err)
+	}
+	d.log.Error("outbox: delivery dead-lettered", "outbox_id", it.ID,
+		"platform", it.Target.Platform, "op", it.Op, "card_id", it.CardID,
+		"attempts", it.Attempts, slog.Any("error", cause))
+	if d.cfg.Observer != nil {
+		d.cfg.Observer.DeadLettered(it.Target.Platform)
+	}
+	return nil
+}
+
+// observeDelivered tells the observer about a delivery.
+func (d *Dispatcher) observeDelivered(it OutboxItem, latency time.Duration) {
+	if d.cfg.Observer != nil {
+		d.cfg.Observer.Delivered(it.Target.Platform, it.Op, latency)
+	}
+}
+
+// backoff returns the wait before try n+1 after n failed ones: a random
+// duration up to MinBackoff·2^(n-1), capped at MaxBackoff (full jitter), or
+// the platform's hint if that is longer.
+func (d *Dispatcher) backoff(n int, hint time.Duration) time.Duration {
+	ceiling := d.cfg.MinBackoff
+	for i := 1; i < n && ceiling < d.cfg.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, d.cfg.MaxBackoff)
+	wait := rand.N(ceiling + 1)
+	return max(wait, hint)
+}
+
+// shortError returns an error's text, cut to a bounded length, to keep on
+// the item. Messengers put no message text or secrets in their errors.
+func shortError(err error) string {
+	s := err.Error()
+	if len(s) <= maxLastError {
+		return s
+	}
+	cut := maxLastError
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,77 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Messenger delivers outgoing messages on one platform. The outbox is its
+// only caller.
+type Messenger interface {
+	// Platform returns the platform name the messenger serves.
+	Platform() string
+	// Send delivers msg and returns the platform's message id. It must pass
+	// msg.IdemKey to the platform where the platform de-duplicates by key.
+	Send(ctx context.Context, msg OutMessage) (ref string, err error)
+}
+
+// CardUpdater is implemented by messengers that can change a sent card in
+// place.
+type CardUpdater interface {
+	UpdateCard(ctx context.Context, ref string, msg OutMessage) error
+}
+
+// OutMessage is one message for a messenger: a text (markdown) or a card.
+type OutMessage struct {
+	Target Target `json:"target"`
+	Text   string `json:"text,omitempty"`
+	Card   *Card  `json:"card,omitempty"`
+	// CardID is the card's store id, when Card is set.
+	CardID uint64 `json:"card_id,omitempty"`
+	// IdemKey is unique per outbox item and stays the same across retries.
+	IdemKey string `json:"idem_key"`
+}
+
+// DeliveryError is returned by messengers to tell the outbox whether a failed
+// delivery may succeed later, and when.
+type DeliveryError struct {
+	Err       error
+	Temporary bool
+	// RetryAfter is the platform's reset hint, if it gave one.
+	RetryAfter time.Duration
+}
+
+// Error implements error.
+func (e *DeliveryError) Error() string {
+	kind := "permanent"
+	if e.Temporary {
+		kind = "temporary"
+	}
+	return fmt.Sprintf("%s delivery error: %v", kind, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Temporary wraps err as a delivery error worth retrying, after the given
+// hint (0 for none).
+func Temporary(err error, retryAfter time.Duration) error {
+	return &DeliveryError{Err: err, Temporary: true, RetryAfter: retryAfter}
+}
+
+// Permanent wraps err as a delivery error that no retry will fix.
+func Permanent(err error) error {
+	return &DeliveryError{Err: err}
+}
+
+// IsTemporary reports whether err is worth retrying. Errors that are not
+// DeliveryErrors (network failures, timeouts) count as temporary.
+func IsTemporary(err error) (bool, time.Duration) {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Temporary, de.RetryAfter
+	}
+	return true, 0
+}

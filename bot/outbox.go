@@ -1,0 +1,48 @@
+package bot
+
+import "time"
+
+// Outbox operations.
+const (
+	OpSend   = "send"
+	OpUpdate = "update"
+)
+
+// OutboxItem is an outgoing message or card update, written to the store in
+// the same transaction as the state change that caused it, and delivered
+// afterwards by the dispatcher.
+type OutboxItem struct {
+	ID     uint64 `json:"id"`
+	Op     string `json:"op"`
+	Target Target `json:"target"`
+	// Text is the body of a text message.
+	Text string `json:"text,omitempty"`
+	// CardID names the card to send or update; its current content is read
+	// from the card record at delivery, so that several updates coalesce.
+	CardID    uint64    `json:"card_id,omitempty"`
+	Attempts  int       `json:"attempts,omitempty"`
+	NextAt    time.Time `json:"next_at,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// DeadAt is set when the item was dead-lettered.
+	DeadAt time.Time `json:"dead_at,omitempty"`
+}
+
+// IdemKey returns the item's idempotency key, stable across retries and
+// restarts.
+func (it OutboxItem) IdemKey() string {
+	return "loopbot-" + itoa(it.ID)
+}
+
+func itoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}

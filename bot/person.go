@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"strings"
+	"time"
+)
+
+// PersonID identifies a person by one platform identity: "feishu:<open_id>",
+// "dingtalk:<userId>", "wecom:<userid>" or "playground:<id>".
+type PersonID string
+
+// Platform returns the platform part of p ("feishu", "playground", …).
+func (p PersonID) Platform() string {
+	platform, _, _ := strings.Cut(string(p), ":")
+	return platform
+}
+
+// Local returns the platform's own id of p, without the platform prefix.
+func (p PersonID) Local() string {
+	_, local, _ := strings.Cut(string(p), ":")
+	return local
+}
+
+// ParsePersonID reads "<platform>:<id>", or a bare id on the given default
+// platform. It returns EINVALID for an empty id or an unknown platform.
+func ParsePersonID(s, defaultPlatform string) (PersonID, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
+	platform, local, ok := strings.Cut(s, ":")
+	if !ok {
+		platform, local = defaultPlatform, s
+	}
+	if local == "" || !KnownPlatform(platform) {
+		return "", Errorf(EINVALID, "%q is not a person; write @name", s)
+	}
+	return PersonID(platform + ":" + local), nil
+}
+
+// Platform names.
+const (
+	Feishu     = "feishu"
+	DingTalk   = "dingtalk"
+	WeCom      = "wecom"
+	Playground = "playground"
+)
+
+// KnownPlatform reports whether name is one of the supported platforms.
+func KnownPlatform(name string) bool {
+	switch name {
+	case Feishu, DingTalk, WeCom, Playground:
+		return true
+	}
+	return false
+}
+
+// Role is a person's deployment-wide role.
+type Role string
+
+// Roles, from most to least powerful.
+const (
+	RoleAdmin   Role = "admin"
+	RoleManager Role = "manager"
+	RoleMember  Role = "member"
+)
+
+// ParseRole reads a role name in English or Chinese. It returns EINVALID for
+// anything else.
+func ParseRole(s string) (Role, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "admin", "管理员":
+		return RoleAdmin, nil
+	case "manager", "经理", "项目经理":
+		return RoleManager, nil
+	case "member", "成员":
+		return RoleMember, nil
+	}
+	return "", Errorf(EINVALID, "%q is not a role; use admin, manager or member", s)
+}
+
+// Person is someone the bot knows. Missing data (name, manager, zone) is
+// never an error: the defaults of the deployment apply.
+type Person struct {
+	ID        PersonID `json:"id"`
+	Name      string   `json:"name,omitempty"`
+	Role      Role     `json:"role,omitempty"`
+	Manager   PersonID `json:"manager,omitempty"`
+	Timezone  string   `json:"timezone,omitempty"`
+	Lang      string   `json:"lang,omitempty"`
+	CheckinAt string   `json:"checkin_at,omitempty"`
+	// Leave lists the days off the person declared with /leave.
+	Leave     []Date    `json:"leave,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DisplayName returns the person's name, or their platform id when the name
+// is unknown.
+func (p Person) DisplayName() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ID.Local()
+}
+
+// IsAdmin reports whether p has the admin role.
+func (p Person) IsAdmin() bool { return p.Role == RoleAdmin }
+
+// IsManager reports whether p may create projects (managers and admins).
+func (p Person) IsManager() bool { return p.Role == RoleAdmin || p.Role == RoleManager }
+
+// OnLeave reports whether p declared leave on d.
+func (p Person) OnLeave(d Date) bool {
+	for _, l := range p.Leave {
+		if l == d {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Store is the persistent state. Every read and change happens in a
+// transaction, so that a state change and the messages it causes commit
+// together or not at all. The bbolt store implements it; a clustered backend
+// could replace it.
+type Store interface {
+	View(ctx context.Context, fn func(Tx) error) error
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Backup writes a consistent copy of the whole store to w.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Check verifies the store's integrity.
+	Check(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. The methods of a View transaction that change state
+// fail. Errors for missing records have the code ENOTFOUND.
+type Tx interface {
+	PersonTx
+	ProjectTx
+	TaskTx
+	AuditTx
+	CardTx
+	OutboxTx
+	EventTx
+	MetaTx
+}
+
+// PersonTx reads and writes people.
+type PersonTx interface {
+	Person(id PersonID) (Person, error)
+	PutPerson(p Person) error
+	People() ([]Person, error)
+}
+
+// ProjectTx reads and writes projects. Short ids come from NextProjectID and
+// are never reused.
+type ProjectTx interface {
+	NextProjectID() (uint64, error)
+	Project(id uint64) (Project, error)
+	PutProject(p Project) error
+	Projects() ([]Project, error)
+	// ProjectByGroup returns the open project bound to a group chat.
+	ProjectByGroup(g Target) (Project, error)
+}
+
+// TaskTx reads and writes tasks. PutTask keeps the secondary indexes (by
+// assignee and by project) in step.
+type TaskTx interface {
+	NextTaskID() (uint64, error)
+	Task(id uint64) (Task, error)
+	PutTask(t Task) error
+	// Tasks returns the tasks that match f, by id, using an index when f
+	// names a project or an assignee.
+	Tasks(f TaskFilter) ([]Task, error)
+}
+
+// AuditTx appends to and reads the audit log.
+type AuditTx interface {
+	AppendAudit(e AuditEvent) error
+	TaskHistory(task uint64) ([]AuditEvent, error)
+	// Audit returns the events with from <= Time < to, oldest first.
+	Audit(from, to time.Time) ([]AuditEvent, error)
+}
+
+// CardTx reads and writes sent cards.
+type CardTx interface {
+	NextCardID() (uint64, error)
+	Card(id uint64) (CardRecord, error)
+	PutCard(c CardRecord) error
+	// CardsByKey returns the cards with the given key, oldest first.
+	CardsByKey(key string) ([]CardRecord, error)
+}
+
+// OutboxTx queues and tracks outgoing deliveries.
+type OutboxTx interface {
+	// Enqueue stores a new item and returns its id. An update of a card that
+	// already has an undelivered update queued is coalesced into that one
+	// (and its id returned).
+	Enqueue(it OutboxItem) (uint64, error)
+	OutboxItem(id uint64) (OutboxItem, error)
+	// PendingOutbox returns up to limit undelivered items, oldest first.
+	PendingOutbox(limit int) ([]OutboxItem, error)
+	// PutOutboxItem saves a retried item (attempts, next try, last error).
+	PutOutboxItem(it OutboxItem) error
+	// CompleteOutbox removes a delivered item.
+	CompleteOutbox(id uint64) error
+	// DeadLetter moves an item to the dead letters.
+	DeadLetter(it OutboxItem) error
+	DeadLetters() ([]OutboxItem, error)
+	OutboxDepth() (int, error)
+}
+
+// EventTx de-duplicates inbound events.
+type EventTx interface {
+	// SeenEvent reports whether an event id was recorded.
+	SeenEvent(id string) (bool, error)
+	MarkEvent(id string, at time.Time) error
+	// PruneEvents forgets event ids recorded before the given time.
+	PruneEvents(before time.Time) (int, error)
+}
+
+// MetaTx keeps small named values: scheduler state, calendar additions, the
+// fake clock, adapter state.
+type MetaTx interface {
+	Meta(key string) ([]byte, error)
+	PutMeta(key string, value []byte) error
+	// MetaPrefix returns every key with the prefix and its value, in key order.
+	MetaPrefix(prefix string) (map[string][]byte, error)
+}

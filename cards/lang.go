@@ -1,0 +1,137 @@
+// Package cards builds the neutral bot.Card of each flow, and holds the
+// zh/en strings people read.
+package cards
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Lang is a display language: "zh" or "en".
+type Lang string
+
+// Languages.
+const (
+	ZH Lang = "zh"
+	EN Lang = "en"
+)
+
+// ParseLang reads "zh" or "en" (also 中文, English). It returns EINVALID
+// otherwise.
+func ParseLang(s string) (Lang, error) {
+	switch s {
+	case "zh", "cn", "中文", "zh-CN":
+		return ZH, nil
+	case "en", "english", "English", "英文":
+		return EN, nil
+	}
+	return "", bot.Errorf(bot.EINVALID, "%q is not a language; use zh or en", s)
+}
+
+// Of returns the language of a person, or def when they have not chosen.
+func Of(p bot.Person, def Lang) Lang {
+	if p.Lang == "en" || p.Lang == "zh" {
+		return Lang(p.Lang)
+	}
+	return def
+}
+
+// T picks the English or the Chinese text.
+func (l Lang) T(en, zh string) string {
+	if l == EN {
+		return en
+	}
+	return zh
+}
+
+// F formats the English or the Chinese template with the same arguments.
+func (l Lang) F(en, zh string, args ...any) string {
+	return fmt.Sprintf(l.T(en, zh), args...)
+}
+
+var zhWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// Weekday names a day of the week.
+func (l Lang) Weekday(d time.Weekday) string {
+	if l == EN {
+		return d.String()[:3]
+	}
+	return zhWeekdays[d]
+}
+
+// Date writes a date with its weekday: "2026-11-27 周五" or "Fri 2026-11-27".
+func (l Lang) Date(d bot.Date) string {
+	if d.IsZero() {
+		return l.T("none", "无")
+	}
+	if l == EN {
+		return l.Weekday(d.Weekday()) + " " + d.String()
+	}
+	return d.String() + " " + l.Weekday(d.Weekday())
+}
+
+// Stamp writes a short moment for a card's state line: "11-21 10:02".
+func (l Lang) Stamp(t time.Time) string {
+	return t.Format("01-02 15:04")
+}
+
+// Status names a task status.
+func (l Lang) Status(s bot.TaskStatus) string {
+	switch s {
+	case bot.StatusAssigned:
+		return l.T("waiting for acceptance", "待接受")
+	case bot.StatusAccepted:
+		return l.T("in progress", "进行中")
+	case bot.StatusBlocked:
+		return l.T("blocked", "阻塞")
+	case bot.StatusDone:
+		return l.T("done", "已完成")
+	case bot.StatusVerified:
+		return l.T("verified", "验收通过")
+	case bot.StatusDeclined:
+		return l.T("declined", "已拒绝")
+	case bot.StatusCancelled:
+		return l.T("cancelled", "已取消")
+	}
+	return string(s)
+}
+
+// Priority names a priority.
+func (l Lang) Priority(p string) string {
+	switch p {
+	case bot.PrioHigh:
+		return l.T("high", "高")
+	case bot.PrioLow:
+		return l.T("low", "低")
+	}
+	return l.T("normal", "普通")
+}
+
+// Notice is a plain information card.
+func Notice(title, text string, color string) bot.Card {
+	if color == "" {
+		color = bot.ColorBlue
+	}
+	return bot.Card{Kind: bot.CardNotice, Title: title, Color: color, Text: text, Actions: []bot.Action{}}
+}
+
+// Finish turns a card into its read-only final state: the given colour, a
+// state line at the top of its text, no inputs and no actions.
+func Finish(c bot.Card, color, state string) bot.Card {
+	c.Color = color
+	if c.Text != "" {
+		c.Text = "**" + state + "**\n\n" + c.Text
+	} else {
+		c.Text = "**" + state + "**"
+	}
+	c.Inputs = nil
+	c.Actions = []bot.Action{}
+	return c
+}
+
+// State returns the state line of a finished card, written by Finish.
+func State(l Lang, verb string, by bot.Person, at time.Time) string {
+	return verb + " · " + by.DisplayName() + " · " + l.Stamp(at)
+}

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loopbot/loopbot/adapters/playground"
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/flows"
+	"github.com/loopbot/loopbot/store"
+)
+
+// App is one running loopbot: the store, the engine, the outbox, the
+// scheduler, the adapters and the HTTP listener.
+type App struct {
+	cfg        Config
+	logger     *slog.Logger
+	store      *store.DB
+	clock      bot.Clock
+	fake       *fakeClock
+	cal        *calendar.Calendar
+	flows      *flows.Service
+	engine     *bot.Engine
+	dispatcher *bot.Dispatcher
+	scheduler  *bot.Scheduler
+	playground *playground.Adapter
+	metrics    *metrics
+	ready      atomic.Bool
+
+	listener net.Listener
+	server   *http.Server
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// NewApp opens the store and wires every component. Nothing runs until
+// Start or Serve.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, logger: logger}
+	if err := a.openStore(); err != nil {
+		return nil, err
+	}
+	if err := a.wire(ctx); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) openStore() error {
+	if dir := filepath.Dir(a.cfg.Store.Path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("store: create %s: %w", dir, err)
+		}
+	}
+	db, err := store.Open(a.cfg.Store.Path, store.Options{Now: func() time.Time { return a.now() }})
+	if err != nil {
+		return err
+	}
+	a.store = db
+	return nil
+}
+
+func (a *App) now() time.Time {
+	if a.clock == nil {
+		return time.Now()
+	}
+	return a.clock.Now()
+}
+
+func (a *App) wire(ctx context.Context) error {
+	if err := a.setupClock(ctx); err != nil {
+		return err
+	}
+	if err := a.setupCalendar(ctx); err != nil {
+		return err
+	}
+	secret, err := a.secret(ctx)
+	if err != nil {
+		return err
+	}
+	loc, _ := time.LoadLocation(a.cfg.Calendar.Timezone)
+	a.flows = flows.New(flows.Config{
+		Clock: a.clock, Calendar: a.cal, Signer: bot.NewSigner(secret), Logger: a.logger,
+		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(), CheckinAt: a.cfg.Checkin.At,
+	})
+	a.metrics = newMetrics(a.store)
+	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
+	a.engine.Observe = a.metrics.observeEvent
+	messengers := map[string]bot.Messenger{}
+	if a.cfg.Playground.Enabled {
+		a.playground = a.newPlayground()
+		messengers[bot.Playground] = a.playground
+		if err := a.seedPlayground(ctx); err != nil {
+			return err
+		}
+	}
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics})
+	a.engine.Committed = a.dispatcher.Kick
+	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
+	if a.playground != nil {
+		a.playground.SetHandler(a.engine, a.dispatcher.Drain)
+	}
+	return nil
+}
+
+// jobs returns the scheduled jobs.
+func (a *App) jobs() []bot.Job {
+	return []bot.Job{a.pruneEventsJob()}
+}
+
+// pruneEventsJob forgets inbound event ids after two days (de-duplication
+// needs at least 24 hours).
+func (a *App) pruneEventsJob() bot.Job {
+	return bot.Job{
+		Name: "prune_events",
+		Next: func(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) },
+		Grace: func(slot time.Time) time.Time { return slot.Add(24 * time.Hour) },
+		Run: func(ctx context.Context, slot time.Time) error {
+			return a.store.Update(ctx, func(tx bot.Tx) error {
+				_, err := tx.PruneEvents(slot.Add(-48 * time.Hour))
+				return err
+			})
+		},
+	}
+}
+
+func (a *App) setupCalendar(ctx context.Context) error {
+	loc, err := time.LoadLocation(a.cfg.Calendar.Timezone)
+	if err != nil {
+		return fmt.Errorf("calendar.timezone: %w", err)
+	}
+	start, _ := clockMinutes(a.cfg.Calendar.DayStart)
+	end, _ := clockMinutes(a.cfg.Calendar.DayEnd)
+	a.cal = calendar.New(calendar.Config{Location: loc, Workdays: weekdays(a.cfg.Calendar.Workdays), DayStart: start, DayEnd: end})
+	for _, s := range a.cfg.Calendar.ExtraHolidays {
+		d, _ := bot.ParseISODate(s)
+		a.cal.AddHoliday(d, "")
+	}
+	for _, s := range a.cfg.Calendar.ExtraWorkdays {
+		d, _ := bot.ParseISODate(s)
+		a.cal.AddWorkday(d, "")
+	}
+	return flows.LoadCalendar(ctx, a.store, a.cal)
+}
+
+var weekdayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
+	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+func weekdays(names []string) []time.Weekday {
+	out := make([]time.Weekday, 0, len(names))
+	for _, n := range names {
+		out = append(out, weekdayNames[strings.ToLower(n)])
+	}
+	return out
+}
+
+// secret returns server.secret, or the one this store generated for itself
+// when the config has none (allowed with the playground alone).
+func (a *App) secret(ctx context.Context) (string, error) {
+	if a.cfg.Server.Secret != "" {
+		return a.cfg.Server.Secret, nil
+	}
+	var secret string
+	err := a.store.Update(ctx, func(tx bot.Tx) error {
+		raw, err := tx.Meta("server/secret")
+		if err == nil {
+			secret = string(raw)
+			return nil
+		} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+			return err
+		}
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		secret = hex.EncodeToString(b[:])
+		return tx.PutMeta("server/secret", []byte(secret))
+	})
+	return secret, err
+}
+
+func (a *App) admins() []bot.PersonID {
+	out := make([]bot.PersonID, 0, len(a.cfg.Server.Admins))
+	for _, id := range a.cfg.Server.Admins {
+		out = append(out, bot.PersonID(id))
+	}
+	return out
+}
+
+// Start listens on server.listen and starts every component. It returns
+// the address it listens on.
+func (a *App) Start(ctx context.Context) (string, error) {
+	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
+	if err != nil {
+		return "", fmt.Errorf("server: listen on %s: %w", a.cfg.Server.Listen, err)
+	}
+	a.listener = ln
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.server = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	a.goRun(func() { _ = a.dispatcher.Run(ctx) })
+	if a.fake == nil {
+		a.goRun(func() { _ = a.scheduler.Run(ctx) })
+	} else if err := a.scheduler.Tick(ctx); err != nil {
+		a.logger.Error("scheduler catch-up failed", slog.Any("error", err))
+	}
+	a.goRun(func() {
+		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("http server stopped", slog.Any("error", err))
+		}
+	})
+	a.ready.Store(true)
+	a.logger.Info("loopbot started", "listen", ln.Addr().String(), "playground", a.playground != nil, "version", version)
+	return ln.Addr().String(), nil
+}
+
+func (a *App) goRun(fn func()) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
+}
+
+// Serve starts the app and runs it until ctx ends, then shuts down.
+func (a *App) Serve(ctx context.Context) error {
+	addr, err := a.Start(ctx)
+	if err != nil {
+		a.store.Close()
+		return err
+	}
+	if a.playground != nil {
+		a.logger.Info("playground ready", "url", "http://"+addr+"/playground/")
+	}
+	<-ctx.Done()
+	return a.Close()
+}
+
+// Close stops accepting requests, lets work in flight finish, and closes
+// the store.
+func (a *App) Close() error {
+	a.ready.Store(false)
+	if a.server != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.server.Shutdown(sctx)
+		cancel()
+	}
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	a.logger.Info("loopbot stopped")
+	return a.store.Close()
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/adapters/playground"
+	"github.com/loopbot/loopbot/bot"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes builds the one HTTP listener's handler (SPEC §10).
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !a.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
+	a.adminRoutes(mux)
+	if a.playground != nil {
+		a.playground.Routes(mux)
+	}
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (a *App) newPlayground() *playground.Adapter {
+	pc := a.cfg.Playground
+	people := make([]playground.Person, len(pc.People))
+	for i, p := range pc.People {
+		roles := p.Roles
+		if roles == nil {
+			roles = []string{}
+		}
+		people[i] = playground.Person{ID: p.ID, Name: p.Name, Roles: roles}
+	}
+	groups := make([]playground.Group, len(pc.Groups))
+	for i, g := range pc.Groups {
+		groups[i] = playground.Group{ID: g.ID, Name: g.Name, Members: g.Members}
+	}
+	cfg := playground.Config{People: people, Groups: groups, Log: a.store, Clock: a.clock, Logger: a.logger}
+	if a.fake != nil {
+		cfg.FakeClock = a.fake
+	}
+	return playground.New(cfg)
+}
+
+// seedPlayground writes the playground's people into the store: names,
+// managers and zones from the config; roles where the config gives them.
+// Settings that people chose themselves (language, check-in time) stay.
+func (a *App) seedPlayground(ctx context.Context) error {
+	return a.store.Update(ctx, func(tx bot.Tx) error {
+		for _, pp := range a.cfg.Playground.People {
+			if err := seedPerson(tx, pp, a.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func seedPerson(tx bot.Tx, pp PlaygroundPerson, now time.Time) error {
+	id := bot.PersonID(bot.Playground + ":" + pp.ID)
+	p, err := tx.Person(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		p = bot.Person{ID: id, Role: bot.RoleMember, CreatedAt: now}
+	} else if err != nil {
+		return err
+	}
+	p.Name, p.Timezone, p.UpdatedAt = pp.Name, pp.Timezone, now
+	p.Manager = ""
+	if pp.Manager != "" {
+		p.Manager = bot.PersonID(bot.Playground + ":" + pp.Manager)
+	}
+	if len(pp.Roles) > 0 {
+		p.Role = highestRole(pp.Roles)
+	}
+	return tx.PutPerson(p)
+}
+
+func highestRole(roles []string) bot.Role {
+	best := bot.RoleMember
+	for _, r := range roles {
+		switch bot.Role(strings.ToLower(r)) {
+		case bot.RoleAdmin:
+			return bot.RoleAdmin
+		case bot.RoleManager:
+			best = bot.RoleManager
+		}
+	}
+	return best
+}

@@ -1,0 +1,139 @@
+// Command loopbot runs the loopbot service and its tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // people's time zones must load on machines without tzdata
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usageText = `loopbot: the project progress loop (assign → check in → escalate → review)
+inside Feishu/Lark, DingTalk and WeCom, with a built-in web playground.
+
+Usage:
+  loopbot [serve] [-config FILE]     run the bot (default). Without a config file
+                                     it runs on embedded defaults: the playground at
+                                     http://127.0.0.1:8080 with demo people.
+  loopbot check-config [-config F]   validate a config file; print every problem
+  loopbot version                    print the version
+
+The config file is config.toml in the working directory, or the -config file.
+Environment variables LOOPBOT_<SECTION>_<KEY> override it (LOOPBOT_SERVER_SECRET).
+See config.example.toml for every key.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "loopbot:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+// Run runs one loopbot command with its arguments, until ctx ends for
+// serve.
+func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, environ, stderr)
+	case "check-config":
+		return runCheckConfig(args, environ, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "loopbot", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	}
+	fmt.Fprintf(stderr, "loopbot: unknown command %q\n\n%s", cmd, usageText)
+	return errUsage
+}
+
+// configFlags parses -config and returns the config path: the flag, else
+// config.toml when it exists, else "" for the embedded defaults.
+func configFlags(name string, args []string, stderr io.Writer) (string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	path := fs.String("config", "", "config file (default: ./config.toml if present, else embedded defaults)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", errUsage
+		}
+		return "", errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loopbot %s: unexpected argument %q\n", name, fs.Arg(0))
+		return "", errUsage
+	}
+	if *path == "" {
+		if _, err := os.Stat("config.toml"); err == nil {
+			return "config.toml", nil
+		}
+	}
+	return *path, nil
+}
+
+func runCheckConfig(args, environ []string, stdout, stderr io.Writer) error {
+	path, err := configFlags("check-config", args, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := LoadConfig(path, environ); err != nil {
+		var errs ConfigErrors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e.Error())
+			}
+			return fmt.Errorf("%d problem(s) in the configuration", len(errs))
+		}
+		return err
+	}
+	where := path
+	if where == "" {
+		where = "the embedded defaults"
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", where)
+	return nil
+}
+
+func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	path, err := configFlags("serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(path, environ)
+	if err != nil {
+		return err
+	}
+	app, err := NewApp(ctx, cfg, newLogger(cfg.Server.LogLevel, stderr))
+	if err != nil {
+		return err
+	}
+	return app.Serve(ctx)
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the Prometheus metrics of SPEC §10, on a registry of the app's
+// own (no global state).
+type metrics struct {
+	registry   *prometheus.Registry
+	events     *prometheus.CounterVec
+	commands   *prometheus.CounterVec
+	cardsOut   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	retries    *prometheus.CounterVec
+	deadLetter *prometheus.CounterVec
+}
+
+func newMetrics(store bot.Store) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_events_in_total",
+			Help: "Inbound events handled, by platform, kind and outcome (ok, duplicate or an error code)."}, []string{"platform", "kind", "outcome"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_commands_total",
+			Help: "Commands handled, by outcome."}, []string{"outcome"}),
+		cardsOut: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_messages_out_total",
+			Help: "Messages and card updates delivered, by platform and operation."}, []string{"platform", "op"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "loopbot_delivery_latency_seconds",
+			Help: "Time the platform took to accept a delivery.", Buckets: prometheus.DefBuckets}, []string{"platform"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_outbox_retries_total",
+			Help: "Deliveries retried after a temporary failure."}, []string{"platform"}),
+		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_outbox_dead_letters_total",
+			Help: "Deliveries given up and dead-lettered."}, []string{"platform"}),
+	}
+	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loopbot_outbox_depth", Help: "Outgoing messages waiting for delivery."},
+		func() float64 { return float64(outboxDepth(store)) })
+	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, depth,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func outboxDepth(store bot.Store) int {
+	n := 0
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = store.View(ctx, func(tx bot.Tx) error {
+		var err error
+		n, err = tx.OutboxDepth()
+		return err
+	})
+	return n
+}
+
+// observeEvent counts a handled event (bot.Engine.Observe).
+func (m *metrics) observeEvent(ev bot.Event, outcome string) {
+	if outcome == "" {
+		outcome = "ok"
+	}
+	m.events.WithLabelValues(ev.Platform, ev.Kind, outcome).Inc()
+	if ev.Kind == bot.EventMessage {
+		m.commands.WithLabelValues(outcome).Inc()
+	}
+}
+
+// Delivered implements bot.DeliveryObserver.
+func (m *metrics) Delivered(platform, op string, latency time.Duration) {
+	m.cardsOut.WithLabelValues(platform, op).Inc()
+	m.latency.WithLabelValues(platform).Observe(latency.Seconds())
+}
+
+// Retried implements bot.DeliveryObserver.
+func (m *metrics) Retried(platform string) { m.retries.WithLabelValues(platform).Inc() }
+
+// DeadLettered implements bot.DeliveryObserver.
+func (m *metrics) DeadLettered(platform string) { m.deadLetter.WithLabelValues(platform).Inc() }

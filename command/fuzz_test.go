@@ -1,0 +1,82 @@
+package command
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// FuzzParse checks that Parse never panics and that what it returns keeps the
+// promises of Command. Its seed corpus is in testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	f.Add("/task new \"Fix login\" @bob due:fri", "en")
+	f.Fuzz(func(t *testing.T, text, lang string) {
+		c, err := Parse(text, lang)
+		if err != nil {
+			checkFuzzError(t, err)
+			return
+		}
+		checkFuzzCommand(t, c)
+	})
+}
+
+// checkFuzzError asserts that err is a user-readable EINVALID error.
+func checkFuzzError(t *testing.T, err error) {
+	t.Helper()
+	if bot.ErrorCode(err) != bot.EINVALID || bot.ErrorMessage(err) == "" {
+		t.Fatalf("error %v is not an EINVALID error with a message", err)
+	}
+	if msg := bot.ErrorMessage(err); !utf8.ValidString(msg) {
+		t.Fatalf("message %q is not valid UTF-8", msg)
+	}
+}
+
+// checkFuzzCommand asserts the invariants of a successful parse.
+func checkFuzzCommand(t *testing.T, c Command) {
+	t.Helper()
+	spec, ok := Lookup(c.Name)
+	if !ok || spec.Name != c.Name {
+		t.Fatalf("Name %q is not a command of Specs", c.Name)
+	}
+	if _, ok := spec.Sub(c.Sub); (len(spec.Subs) > 0) != ok || (len(spec.Subs) == 0 && c.Sub != "") {
+		t.Fatalf("Sub %q does not fit /%s", c.Sub, c.Name)
+	}
+	for _, m := range c.Mentions {
+		if m == "" || strings.ContainsFunc(m, isBlank) {
+			t.Fatalf("bad mention %q", m)
+		}
+	}
+	for k, v := range c.KV {
+		if canon, ok := canonicalKey(k); !ok || canon != k || v == "" {
+			t.Fatalf("bad pair %q:%q", k, v)
+		}
+	}
+	if c.KV == nil || c.Lang != "en" && c.Lang != "zh" || !IsCommand(c.Raw) {
+		t.Fatalf("bad command %+v", c)
+	}
+}
+
+// FuzzParseTaskID checks that ParseTaskID never panics, accepts only ids
+// above zero, and agrees with TaskCode.
+func FuzzParseTaskID(f *testing.F) {
+	for _, s := range []string{"T12", "t1", "#12", "T0", "T", "12x", "T18446744073709551616", "Ｔ１", "T-1", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := ParseTaskID(s)
+		if !ok {
+			if id != 0 {
+				t.Fatalf("ParseTaskID(%q) = %d with false", s, id)
+			}
+			return
+		}
+		if id == 0 {
+			t.Fatalf("ParseTaskID(%q) accepted 0", s)
+		}
+		if back, ok := ParseTaskID(TaskCode(id)); !ok || back != id {
+			t.Fatalf("TaskCode(%d) = %q does not read back", id, TaskCode(id))
+		}
+	})
+}

@@ -1,0 +1,259 @@
+package command
+
+// The command table of SPEC §3, split into four groups that follow the order
+// of the SPEC. Commands with subcommands leave Usage and Access empty:
+// fillFromSubs derives them.
+
+// planningSpecs returns /help, /project, /task, /tasks and /assign.
+func planningSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "help", Zh: "帮助", Access: AccessAnyone, Available: true,
+			Usage: "/help [command]", UsageZh: "/帮助 [命令]",
+			Summary:   "Lists the commands you may use, or explains one.",
+			SummaryZh: "列出你可用的命令，或说明某个命令的用法。",
+		},
+		{
+			Name: "project", Zh: "项目", Available: true,
+			Summary: "Creates and manages projects.", SummaryZh: "创建和管理项目。",
+			Subs: projectSubs(),
+		},
+		{
+			Name: "task", Zh: "任务", Available: true,
+			Summary: "Creates a task, or shows one.", SummaryZh: "创建任务，或查看某个任务。",
+			Subs: taskSubs(),
+		},
+		{
+			Name: "tasks", Zh: "任务列表", Access: AccessAnyone, Available: true,
+			Usage:     "/tasks [mine|@user|overdue|blocked|<P>]",
+			UsageZh:   "/任务列表 [mine|@用户|overdue|blocked|<P>]",
+			Summary:   "Lists tasks: yours, a person's, overdue, blocked or a project's.",
+			SummaryZh: "列出任务：我的、某人的、逾期的、阻塞的或某个项目的。",
+		},
+		{
+			Name: "assign", Zh: "指派", Access: AccessManager, Available: true,
+			Usage: "/assign @assignee <title> <date>", UsageZh: "/指派 @负责人 <标题> <日期>",
+			Summary:   "Assigns a task in one line: a short form of /task new.",
+			SummaryZh: "一行指派任务，是 /任务 新建 的简写。",
+		},
+	}
+}
+
+// projectSubs returns the subcommands of /project.
+func projectSubs() []SubSpec {
+	return []SubSpec{
+		{
+			Name: "new", Zh: "新建", Access: AccessManager,
+			Usage:     "/project new <name> [due:<date>] [acceptance:on|off]",
+			UsageZh:   "/项目 新建 <名称> [截止:<日期>] [验收:on|off]",
+			Summary:   "Creates a project owned by you; run in a group, it binds the group.",
+			SummaryZh: "创建由你负责的项目；在群里执行时绑定该群。",
+		},
+		{
+			Name: "bind", Zh: "绑定", Access: AccessManager,
+			Usage: "/project bind <P>", UsageZh: "/项目 绑定 <P>",
+			Summary:   "Binds this group chat to the project.",
+			SummaryZh: "把当前群绑定为项目群。",
+		},
+		{
+			Name: "list", Zh: "列表", Access: AccessAnyone,
+			Usage: "/project list", UsageZh: "/项目 列表",
+			Summary: "Lists the projects.", SummaryZh: "列出项目。",
+		},
+		{
+			Name: "members", Zh: "成员", Access: AccessManager,
+			Usage:     "/project members <P> add|remove @a @b",
+			UsageZh:   "/项目 成员 <P> 添加|移除 @a @b",
+			Summary:   "Adds or removes project members.",
+			SummaryZh: "添加或移除项目成员。",
+		},
+		{
+			Name: "close", Zh: "关闭", Access: AccessManager,
+			Usage: "/project close <P>", UsageZh: "/项目 关闭 <P>",
+			Summary: "Closes the project.", SummaryZh: "关闭项目。",
+		},
+	}
+}
+
+// taskSubs returns the subcommands of /task.
+func taskSubs() []SubSpec {
+	return []SubSpec{
+		{
+			Name: "new", Zh: "新建", Access: AccessAnyone,
+			Usage: "/task new <title> @assignee [due:<date>] [project:<P>] [after:<T,T>] " +
+				"[parent:<T>] [prio:high|normal|low] [est:<n>d]",
+			UsageZh: "/任务 新建 <标题> @负责人 [截止:<日期>] [项目:<P>] [依赖:<T,T>] " +
+				"[父任务:<T>] [优先级:high|normal|low] [估时:<n>d]",
+			Summary:   "Creates a task and sends the assignment card.",
+			SummaryZh: "创建任务并发送指派卡片。",
+		},
+		{
+			Name: "show", Zh: "查看", Access: AccessAnyone,
+			Usage: "/task show <T>", UsageZh: "/任务 查看 <T>",
+			Summary:   "Shows one task with its history.",
+			SummaryZh: "查看一个任务及其变更记录。",
+		},
+	}
+}
+
+// updateSpecs returns the commands that change a task: /progress to /cancel.
+func updateSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "progress", Zh: "进度", Access: AccessAnyone, Available: true,
+			Usage: "/progress <T> <0-100> [note]", UsageZh: "/进度 <T> <0-100> [备注]",
+			Summary: "Updates a task's progress.", SummaryZh: "更新任务进度。",
+		},
+		{
+			Name: "done", Zh: "完成", Access: AccessAnyone, Available: true,
+			Usage: "/done <T> [note]", UsageZh: "/完成 <T> [备注]",
+			Summary:   "Marks a task done; asks for acceptance where the project needs it.",
+			SummaryZh: "标记任务完成；项目需要验收时提交验收。",
+		},
+		{
+			Name: "block", Zh: "阻塞", Access: AccessAnyone, Available: true,
+			Usage: "/block <T> <reason>", UsageZh: "/阻塞 <T> <原因>",
+			Summary: "Marks a task blocked.", SummaryZh: "标记任务受阻。",
+		},
+		{
+			Name: "unblock", Zh: "解除阻塞", Access: AccessAnyone, Available: true,
+			Usage: "/unblock <T>", UsageZh: "/解除阻塞 <T>",
+			Summary: "Clears a task's blocker.", SummaryZh: "解除任务的阻塞。",
+		},
+		{
+			Name: "due", Zh: "延期", Access: AccessAnyone,
+			Usage: "/due <T> <date> <reason>", UsageZh: "/延期 <T> <日期> <原因>",
+			Summary:   "Asks for a new due date, showing its impact.",
+			SummaryZh: "申请新的截止日期，并给出影响分析。",
+		},
+		{
+			Name: "reassign", Zh: "转派", Access: AccessManager, Available: true,
+			Usage: "/reassign <T> @user", UsageZh: "/转派 <T> @用户",
+			Summary: "Gives a task to someone else.", SummaryZh: "把任务转给其他人。",
+		},
+		{
+			Name: "cancel", Zh: "取消", Access: AccessManager, Available: true,
+			Usage: "/cancel <T> [reason]", UsageZh: "/取消 <T> [原因]",
+			Summary: "Cancels a task.", SummaryZh: "取消任务。",
+		},
+	}
+}
+
+// rhythmSpecs returns the commands of the daily and weekly rhythm:
+// /checkin to /export. None of them is available yet.
+func rhythmSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "checkin", Zh: "打卡", Access: AccessAnyone,
+			Usage: "/checkin", UsageZh: "/打卡",
+			Summary: "Sends today's check-in card now.", SummaryZh: "立即发送今天的打卡卡片。",
+		},
+		{
+			Name: "leave", Zh: "请假", Access: AccessAnyone,
+			Usage: "/leave <date>[..<date>]", UsageZh: "/请假 <日期>[..<日期>]",
+			Summary:   "Stops check-ins, reminders and escalations to you on those days.",
+			SummaryZh: "这些天不给你发打卡、提醒和督办。",
+		},
+		{
+			Name: "review", Zh: "复盘", Access: AccessAnyone,
+			Usage: "/review", UsageZh: "/复盘",
+			Summary: "Sends this week's review card now.", SummaryZh: "立即发送本周复盘卡片。",
+		},
+		{
+			Name: "report", Zh: "报告", Access: AccessManager,
+			Usage: "/report [<P>] [week|month]", UsageZh: "/报告 [<P>] [week|month]",
+			Summary: "Sends a summary card with a chart.", SummaryZh: "发送带图表的汇总卡片。",
+		},
+		{
+			Name: "plan", Zh: "计划", Access: AccessManager,
+			Usage: "/plan <P>", UsageZh: "/计划 <P>",
+			Summary:   "Shows the critical path, slack and projected finish.",
+			SummaryZh: "显示关键路径、浮动时间和预计完成日期。",
+		},
+		{
+			Name: "escalations", Zh: "督办", Access: AccessManager,
+			Usage: "/escalations [<P>]", UsageZh: "/督办 [<P>]",
+			Summary: "Lists open escalations by colour.", SummaryZh: "按颜色列出未关闭的督办。",
+		},
+		{
+			Name: "export", Zh: "导出", Access: AccessManager,
+			Usage:     "/export [<P>] [xlsx|csv|md] [from:<date>] [to:<date>]",
+			UsageZh:   "/导出 [<P>] [xlsx|csv|md] [从:<日期>] [到:<日期>]",
+			Summary:   "Sends an export as a file or a download link.",
+			SummaryZh: "以文件或下载链接发送导出结果。",
+		},
+	}
+}
+
+// adminSpecs returns /role, the calendar commands and /settings.
+func adminSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "role", Zh: "角色", Access: AccessAdmin, Available: true,
+			Usage: "/role @user admin|manager|member", UsageZh: "/角色 @用户 admin|manager|member",
+			Summary: "Sets a person's role.", SummaryZh: "设置某人的角色。",
+		},
+		{
+			Name: "calendar", Zh: "日历", Access: AccessAnyone, Available: true,
+			Usage: "/calendar [year]", UsageZh: "/日历 [年份]",
+			Summary: "Shows the working-day calendar.", SummaryZh: "查看工作日历。",
+		},
+		{
+			Name: "holiday", Zh: "节假日", Available: true,
+			Summary: "Adds or removes holidays.", SummaryZh: "添加或删除节假日。",
+			Subs: dateSubs("/holiday", "/节假日", " [name]", " [名称]", "holidays", "节假日"),
+		},
+		{
+			Name: "workday", Zh: "调休", Available: true,
+			Summary: "Adds or removes make-up working days.", SummaryZh: "添加或删除调休工作日。",
+			Subs: dateSubs("/workday", "/调休", "", "", "make-up working days", "调休工作日"),
+		},
+		{
+			Name: "settings", Zh: "设置", Available: true,
+			Summary: "Changes your personal settings.", SummaryZh: "修改个人设置。",
+			Subs: settingsSubs(),
+		},
+	}
+}
+
+// dateSubs returns the add and remove subcommands shared by /holiday and
+// /workday, which differ only in their names and what they change.
+func dateSubs(cmd, cmdZh, extra, extraZh, what, whatZh string) []SubSpec {
+	return []SubSpec{
+		{
+			Name: "add", Zh: "添加", Access: AccessAdmin,
+			Usage:     cmd + " add <date>[..<date>]" + extra,
+			UsageZh:   cmdZh + " 添加 <日期>[..<日期>]" + extraZh,
+			Summary:   "Adds " + what + " to the calendar.",
+			SummaryZh: "向日历添加" + whatZh + "。",
+		},
+		{
+			Name: "remove", Zh: "删除", Aliases: []string{"移除", "delete"}, Access: AccessAdmin,
+			Usage:     cmd + " remove <date>[..<date>]",
+			UsageZh:   cmdZh + " 删除 <日期>[..<日期>]",
+			Summary:   "Removes " + what + " from the calendar.",
+			SummaryZh: "从日历删除" + whatZh + "。",
+		},
+	}
+}
+
+// settingsSubs returns the subcommands of /settings.
+func settingsSubs() []SubSpec {
+	return []SubSpec{
+		{
+			Name: "checkin", Zh: "打卡", Access: AccessAnyone,
+			Usage: "/settings checkin <HH:MM>", UsageZh: "/设置 打卡 <HH:MM>",
+			Summary: "Sets your check-in time.", SummaryZh: "设置你的打卡时间。",
+		},
+		{
+			Name: "timezone", Zh: "时区", Access: AccessAnyone,
+			Usage: "/settings timezone <IANA>", UsageZh: "/设置 时区 <IANA>",
+			Summary: "Sets your time zone, such as Asia/Shanghai.", SummaryZh: "设置你的时区，例如 Asia/Shanghai。",
+		},
+		{
+			Name: "lang", Zh: "语言", Access: AccessAnyone,
+			Usage: "/settings lang zh|en", UsageZh: "/设置 语言 zh|en",
+			Summary: "Sets the language of your replies and cards.", SummaryZh: "设置回复和卡片的语言。",
+		},
+	}
+}

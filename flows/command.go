@@ -1,0 +1,156 @@
+package flows
+
+import (
+	"strings"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/command"
+)
+
+// maxTitle is the longest task or project name, in characters.
+const maxTitle = 200
+
+type commandFunc func(s *Service, r *req, cmd command.Command) error
+
+// commands maps each available command (and "name sub") to its handler.
+var commands = map[string]commandFunc{
+	"help":            (*Service).help,
+	"project new":     (*Service).projectNew,
+	"project bind":    (*Service).projectBind,
+	"project list":    (*Service).projectList,
+	"project members": (*Service).projectMembers,
+	"project close":   (*Service).projectClose,
+	"task new":        (*Service).taskNew,
+	"task show":       (*Service).taskShow,
+	"tasks":           (*Service).taskList,
+	"assign":          (*Service).assign,
+	"progress":        (*Service).progress,
+	"done":            (*Service).done,
+	"block":           (*Service).block,
+	"unblock":         (*Service).unblock,
+	"reassign":        (*Service).reassignCmd,
+	"cancel":          (*Service).cancelCmd,
+	"role":            (*Service).role,
+	"calendar":        (*Service).calendarShow,
+	"holiday add":     (*Service).holidayAdd,
+	"workday add":     (*Service).workdayAdd,
+	"settings":        (*Service).settings,
+}
+
+// run executes a parsed command.
+func (s *Service) run(r *req, cmd command.Command) error {
+	key := cmd.Name
+	if cmd.Sub != "" {
+		key += " " + cmd.Sub
+	}
+	if fn, ok := commands[key]; ok {
+		return fn(s, r, cmd)
+	}
+	if fn, ok := commands[cmd.Name]; ok {
+		return fn(s, r, cmd)
+	}
+	return bot.Errorf(bot.EUNAVAILABLE, "%s", r.l.F("/%s is not available yet in this version of loopbot. Type /help for the commands you can use now.",
+		"/%s 在当前版本中尚未开放。输入 /帮助 查看现在可用的命令。", key))
+}
+
+// usage returns a command's usage line in the reader's language.
+func usage(r *req, name string) string {
+	spec, ok := command.Lookup(name)
+	if !ok {
+		return "/" + name
+	}
+	if r.l == "en" {
+		return spec.Usage
+	}
+	return spec.UsageZh
+}
+
+// badUsage is the error for a command whose arguments are wrong.
+func badUsage(r *req, name, problem string) error {
+	return bot.Errorf(bot.EINVALID, "%s\n%s %s", problem, r.l.T("Usage:", "用法："), usage(r, name))
+}
+
+// text joins the positional arguments into one text, such as a title.
+func text(args []string) string {
+	return strings.TrimSpace(strings.Join(args, " "))
+}
+
+// taskArg reads a task id argument and loads the task.
+func (s *Service) taskArg(r *req, cmd command.Command, name string) (bot.Task, error) {
+	if len(cmd.Args) == 0 {
+		return bot.Task{}, badUsage(r, name, r.l.T("Which task? Give its id, such as T3.", "哪个任务？请写任务编号，如 T3。"))
+	}
+	return s.loadTask(r, cmd.Args[0])
+}
+
+// loadTask reads a task id written as T3, t3 or #3.
+func (s *Service) loadTask(r *req, arg string) (bot.Task, error) {
+	id, ok := command.ParseTaskID(arg)
+	if !ok {
+		return bot.Task{}, bot.Errorf(bot.EINVALID, "%s", r.l.F("%q is not a task id; write it like T3.", "“%s”不是任务编号，请写成 T3 这样。", arg))
+	}
+	t, err := r.tx.Task(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return t, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("There is no task %s.", "没有任务 %s。", bot.TaskCode(id)))
+	}
+	return t, err
+}
+
+// loadProject reads a project id written as P1 or p1.
+func (s *Service) loadProject(r *req, arg string) (bot.Project, error) {
+	id, ok := command.ParseProjectID(arg)
+	if !ok {
+		return bot.Project{}, bot.Errorf(bot.EINVALID, "%s", r.l.F("%q is not a project id; write it like P1.", "“%s”不是项目编号，请写成 P1 这样。", arg))
+	}
+	p, err := r.tx.Project(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return p, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("There is no project %s.", "没有项目 %s。", bot.ProjectCode(id)))
+	}
+	return p, err
+}
+
+// mention resolves an @mention token to a known person. On the playground
+// only its configured people exist; on a real platform a person mentioned
+// for the first time is created.
+func (s *Service) mention(r *req, token string) (bot.Person, error) {
+	id, err := bot.ParsePersonID(token, r.ev.Platform)
+	if err != nil {
+		return bot.Person{}, err
+	}
+	p, err := r.tx.Person(id)
+	if bot.ErrorCode(err) != bot.ENOTFOUND {
+		return p, err
+	}
+	if id.Platform() == bot.Playground || id.Platform() != r.ev.Platform {
+		return p, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("I don't know @%s.", "我不认识 @%s。", id.Local()))
+	}
+	return s.ensurePerson(r.tx, id, "")
+}
+
+// projectOf returns the project a command refers to: the project:<P>
+// argument, else the project bound to the group it was typed in. ok is
+// false when there is neither.
+func (s *Service) projectOf(r *req, cmd command.Command) (p bot.Project, ok bool, err error) {
+	if arg, has := cmd.KV["project"]; has {
+		p, err = s.loadProject(r, arg)
+		return p, err == nil, err
+	}
+	if r.ev.Chat.DM {
+		return p, false, nil
+	}
+	p, err = r.tx.ProjectByGroup(r.ev.Chat)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return p, false, nil
+	}
+	return p, err == nil, err
+}
+
+// forbidden is the polite refusal that names the rule.
+func forbidden(r *req, en, zh string, args ...any) error {
+	return bot.Errorf(bot.EFORBIDDEN, "%s", r.l.F(en, zh, args...))
+}
+
+// invalid is a refusal for a bad value.
+func invalid(r *req, en, zh string, args ...any) error {
+	return bot.Errorf(bot.EINVALID, "%s", r.l.F(en, zh, args...))
+}

@@ -1,0 +1,238 @@
+// Package flows holds the business rules: commands, assignment and
+// acceptance, and the other flows of the progress loop. It implements
+// bot.Handler and reaches the store only through the transaction it is given.
+package flows
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/command"
+)
+
+// Config holds the dependencies and settings of the flows.
+type Config struct {
+	Clock    bot.Clock
+	Calendar *calendar.Calendar
+	Signer   *bot.Signer
+	Logger   *slog.Logger
+	// Lang is the language of people who have not chosen one.
+	Lang cards.Lang
+	// Location is the zone of people who have not set one.
+	Location *time.Location
+	// Admins are the person ids that the config makes admins.
+	Admins []bot.PersonID
+	// CheckinAt is the default check-in time, HH:MM.
+	CheckinAt string
+}
+
+// Service implements bot.Handler.
+type Service struct {
+	cfg    Config
+	logger *slog.Logger
+	zones  sync.Map // zone name → *time.Location
+}
+
+// New returns the flows over cfg.
+func New(cfg Config) *Service {
+	if cfg.Lang == "" {
+		cfg.Lang = cards.ZH
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.CheckinAt == "" {
+		cfg.CheckinAt = "09:30"
+	}
+	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows")}
+}
+
+// req is the context of one event being handled.
+type req struct {
+	ctx context.Context
+	tx  bot.Tx
+	ev  bot.Event
+	me  bot.Person
+	l   cards.Lang
+	now time.Time // in the acting person's zone
+}
+
+func (s *Service) newReq(ctx context.Context, tx bot.Tx, ev bot.Event) (*req, error) {
+	me, err := s.ensurePerson(tx, ev.From, ev.FromName)
+	if err != nil {
+		return nil, err
+	}
+	return &req{ctx: ctx, tx: tx, ev: ev, me: me, l: s.lang(me), now: s.cfg.Clock.Now().In(s.loc(me))}, nil
+}
+
+// ensurePerson returns the person, creating them on first contact.
+func (s *Service) ensurePerson(tx bot.Tx, id bot.PersonID, name string) (bot.Person, error) {
+	p, err := tx.Person(id)
+	if err == nil || bot.ErrorCode(err) != bot.ENOTFOUND {
+		return p, err
+	}
+	now := s.cfg.Clock.Now()
+	p = bot.Person{ID: id, Name: name, Role: bot.RoleMember, CreatedAt: now, UpdatedAt: now}
+	if slices.Contains(s.cfg.Admins, id) {
+		p.Role = bot.RoleAdmin
+	}
+	return p, tx.PutPerson(p)
+}
+
+func (s *Service) lang(p bot.Person) cards.Lang { return cards.Of(p, s.cfg.Lang) }
+
+// loc returns a person's time zone, or the default one.
+func (s *Service) loc(p bot.Person) *time.Location {
+	if p.Timezone == "" {
+		return s.cfg.Location
+	}
+	if l, ok := s.zones.Load(p.Timezone); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(p.Timezone)
+	if err != nil {
+		return s.cfg.Location
+	}
+	s.zones.Store(p.Timezone, l)
+	return l
+}
+
+// HandleMessage implements bot.Handler: it runs a command.
+func (s *Service) HandleMessage(ctx context.Context, tx bot.Tx, ev bot.Event) error {
+	r, err := s.newReq(ctx, tx, ev)
+	if err != nil {
+		return err
+	}
+	if !command.IsCommand(ev.Text) {
+		if ev.Chat.DM {
+			return s.reply(r, r.l.T("I answer commands. Type /help to see them.", "我只理解命令。输入 /帮助 查看可用命令。"))
+		}
+		return nil
+	}
+	cmd, err := command.Parse(ev.Text, string(r.l))
+	if err != nil {
+		return err
+	}
+	return s.run(r, cmd)
+}
+
+// Refused implements bot.Handler: it tells the person why their event was
+// refused, in a toast for card actions and in chat for commands.
+func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err error) (bot.Response, error) {
+	p, perr := s.ensurePerson(tx, ev.From, ev.FromName)
+	if perr != nil {
+		return bot.Response{}, perr
+	}
+	l := s.lang(p)
+	msg := bot.ErrorMessage(err)
+	if bot.ErrorCode(err) == bot.EINTERNAL {
+		msg = l.T("Something went wrong on our side; nothing was changed. Please try again.", "系统出错，未做任何更改，请稍后再试。")
+	}
+	if ev.Kind == bot.EventAction {
+		return bot.Response{Toast: msg}, nil
+	}
+	r := &req{ctx: ctx, tx: tx, ev: ev, me: p, l: l}
+	return bot.Response{}, s.reply(r, "⚠️ "+msg)
+}
+
+// reply answers in the chat the event came from.
+func (s *Service) reply(r *req, text string) error {
+	_, err := r.tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: r.ev.Chat, Text: text, CreatedAt: s.cfg.Clock.Now()})
+	return err
+}
+
+// notify sends a text to a person's direct chat.
+func (s *Service) notify(tx bot.Tx, to bot.PersonID, text string) error {
+	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(to), Text: text, CreatedAt: s.cfg.Clock.Now()})
+	return err
+}
+
+// sendCard stores a new card for a target, signs its actions for the person
+// it is meant for (to, or anyone in the chat when empty), and queues it.
+func (s *Service) sendCard(tx bot.Tx, target bot.Target, to bot.PersonID, key string, c bot.Card) (bot.CardRecord, error) {
+	id, err := tx.NextCardID()
+	if err != nil {
+		return bot.CardRecord{}, err
+	}
+	now := s.cfg.Clock.Now()
+	rec := bot.CardRecord{ID: id, Key: key, Target: target, To: to, Card: s.sign(id, to, c), CreatedAt: now, UpdatedAt: now}
+	if err := tx.PutCard(rec); err != nil {
+		return rec, err
+	}
+	_, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: target, CardID: id, CreatedAt: now})
+	return rec, err
+}
+
+// sendDM sends a card to a person's direct chat.
+func (s *Service) sendDM(tx bot.Tx, to bot.PersonID, key string, c bot.Card) (bot.CardRecord, error) {
+	return s.sendCard(tx, bot.DM(to), to, key, c)
+}
+
+// updateCard replaces a sent card's content and queues the update.
+func (s *Service) updateCard(tx bot.Tx, rec bot.CardRecord, c bot.Card) (bot.CardRecord, error) {
+	rec.Card = s.sign(rec.ID, rec.To, c)
+	rec.UpdatedAt = s.cfg.Clock.Now()
+	if err := tx.PutCard(rec); err != nil {
+		return rec, err
+	}
+	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpUpdate, Target: rec.Target, CardID: rec.ID, CreatedAt: rec.UpdatedAt})
+	return rec, err
+}
+
+func (s *Service) sign(id uint64, to bot.PersonID, c bot.Card) bot.Card {
+	c.Actions = slices.Clone(c.Actions)
+	if c.Actions == nil {
+		c.Actions = []bot.Action{}
+	}
+	ref := c.Refs["task"]
+	for i := range c.Actions {
+		c.Actions[i].Value = s.cfg.Signer.Sign(bot.Claims{Card: id, Action: c.Actions[i].Name, Ref: ref, To: to})
+	}
+	return c
+}
+
+// finishCards turns every open card with the key into its final state, as
+// written by fn for each card's reader, and returns the new records by id.
+func (s *Service) finishCards(tx bot.Tx, key string, fn func(rec bot.CardRecord, l cards.Lang) bot.Card) (map[uint64]bot.CardRecord, error) {
+	recs, err := tx.CardsByKey(key)
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint64]bot.CardRecord{}
+	for _, rec := range recs {
+		if rec.Card.Finished() {
+			continue
+		}
+		l := s.cfg.Lang
+		if rec.To != "" {
+			if p, err := tx.Person(rec.To); err == nil {
+				l = s.lang(p)
+			}
+		}
+		if out[rec.ID], err = s.updateCard(tx, rec, fn(rec, l)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// audit appends an audit event at the current time.
+func (s *Service) audit(tx bot.Tx, e bot.AuditEvent) error {
+	e.Time = s.cfg.Clock.Now()
+	return tx.AppendAudit(e)
+}
+
+// person loads a person, or describes them by id when unknown.
+func (s *Service) person(tx bot.Tx, id bot.PersonID) bot.Person {
+	p, err := tx.Person(id)
+	if err != nil {
+		return bot.Person{ID: id}
+	}
+	return p
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// AppendAudit stores e with the next audit id (any ID in e is ignored) and,
+// when e.Time is zero, the store's current time. Events that name a task are
+// indexed for TaskHistory.
+func (t *tx) AppendAudit(e bot.AuditEvent) error {
+	id, err := t.nextID(bucketAudit, "append audit")
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	if e.Time.IsZero() {
+		e.Time = t.now()
+	}
+	if err := t.put(bucketAudit, itob(id), e); err != nil {
+		return err
+	}
+	if e.Task == 0 {
+		return nil
+	}
+	return t.putRaw(bucketAuditByTask, idKey(e.Task, id), nil)
+}
+
+// TaskHistory returns the events of a task, oldest first. A task with no
+// events, or no such task, has an empty history.
+func (t *tx) TaskHistory(task uint64) ([]bot.AuditEvent, error) {
+	ids := t.idsWithPrefix(bucketAuditByTask, itob(task))
+	return loadIDs[bot.AuditEvent](t, bucketAudit, ids)
+}
+
+// Audit returns the events with from <= Time < to, in id order, which is
+// oldest first. Ids grow with time, but Time is the caller's (a fake clock,
+// an import), so Audit reads the whole log and filters rather than stopping
+// at the first event past to. That is linear in the size of the log; a time
+// index is the next step if reports over a long log get slow.
+func (t *tx) Audit(from, to time.Time) ([]bot.AuditEvent, error) {
+	all, err := loadAll[bot.AuditEvent](t, bucketAudit)
+	if err != nil {
+		return nil, err
+	}
+	var out []bot.AuditEvent
+	for _, e := range all {
+		if !e.Time.Before(from) && e.Time.Before(to) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,52 @@
+package store
+
+import "github.com/loopbot/loopbot/bot"
+
+// NextCardID hands out the next card id. Ids are dense and never reused.
+func (t *tx) NextCardID() (uint64, error) {
+	return t.nextID(bucketCards, "next card id")
+}
+
+// Card returns the card with the given id, or an ENOTFOUND error.
+func (t *tx) Card(id uint64) (bot.CardRecord, error) {
+	var c bot.CardRecord
+	ok, err := t.get(bucketCards, itob(id), &c)
+	if err != nil {
+		return bot.CardRecord{}, err
+	} else if !ok {
+		return bot.CardRecord{}, bot.Errorf(bot.ENOTFOUND, "card %d not found", id)
+	}
+	return c, nil
+}
+
+// PutCard stores c and moves its entry in the key index when its key
+// changed. It returns EINVALID for a card with no id.
+func (t *tx) PutCard(c bot.CardRecord) error {
+	if err := t.writable("put card"); err != nil {
+		return err
+	}
+	if c.ID == 0 {
+		return bot.Errorf(bot.EINVALID, "a card needs an id")
+	}
+	var old bot.CardRecord
+	if _, err := t.get(bucketCards, itob(c.ID), &old); err != nil {
+		return err
+	}
+	if err := t.reindex(bucketCardsByKey, strKey(old.Key, c.ID), strKey(c.Key, c.ID)); err != nil {
+		return err
+	}
+	if err := t.claimID(bucketCards, c.ID); err != nil {
+		return err
+	}
+	return t.put(bucketCards, itob(c.ID), c)
+}
+
+// CardsByKey returns the cards with the given key, oldest first. An empty
+// key matches no card.
+func (t *tx) CardsByKey(key string) ([]bot.CardRecord, error) {
+	if key == "" {
+		return nil, nil
+	}
+	ids := t.idsWithPrefix(bucketCardsByKey, strPrefix(key))
+	return loadIDs[bot.CardRecord](t, bucketCards, ids)
+}

@@ -1,0 +1,198 @@
+// Package store keeps loopbot's whole state in one bbolt file. It implements
+// bot.Store and bot.ChatLog.
+//
+// bucket.go lists every bucket and meta key, migrate.go the schema versions,
+// and there is one file per entity (task.go, outbox.go, …) holding the
+// methods of the transaction type that read and write it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// initialMmapSize is mapped up front so that long read transactions (exports,
+// backups) do not block writers while bbolt grows the mapping.
+const initialMmapSize = 256 << 20
+
+// defaultTimeout bounds the wait for the file lock when Options leaves it 0.
+const defaultTimeout = time.Second
+
+// ErrInUse is wrapped by Open when another process holds the file's lock.
+var ErrInUse = errors.New("in use by another loopbot process")
+
+// ErrReadOnly is wrapped by the writing methods of a transaction begun with
+// View.
+var ErrReadOnly = errors.New("write in a read-only transaction")
+
+// Options configure Open.
+type Options struct {
+	// Now tells the time for the timestamps the store fills in (an outbox
+	// item's CreatedAt, an audit event's or chat message's Time, an event
+	// mark, a dead letter's DeadAt). Nil means time.Now.
+	Now func() time.Time
+	// Timeout bounds the wait for the file lock. Zero means one second.
+	Timeout time.Duration
+}
+
+// DB is the bbolt store. It implements bot.Store and bot.ChatLog, and is
+// safe for concurrent use.
+type DB struct {
+	bolt *bbolt.DB
+	path string
+	now  func() time.Time
+}
+
+var (
+	_ bot.Store   = (*DB)(nil)
+	_ bot.ChatLog = (*DB)(nil)
+)
+
+// BoltOptions returns the bbolt options the store opens its file with: the
+// hashmap freelist, a 256 MiB initial mmap and the given lock timeout.
+// Benchmarks use it so that their baseline runs under the same settings.
+func BoltOptions(timeout time.Duration) *bbolt.Options {
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	return &bbolt.Options{
+		Timeout:         timeout,
+		FreelistType:    bbolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize,
+	}
+}
+
+// Open opens or creates the store file at path and runs the migrations it
+// lacks. It fails, wrapping ErrInUse, when another process holds the file,
+// and refuses a file whose schema is newer than this code knows.
+func Open(path string, opts Options) (*DB, error) {
+	b, err := bbolt.Open(path, 0o600, BoltOptions(opts.Timeout))
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s is %w", path, ErrInUse)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := migrate(b, path, migrations()); err != nil {
+		b.Close()
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &DB{bolt: b, path: path, now: now}, nil
+}
+
+// Path returns the file the store was opened from.
+func (d *DB) Path() string { return d.path }
+
+// View runs fn in a read-only transaction, whose writing methods fail with
+// ErrReadOnly. It returns ctx.Err() without running fn when ctx is already
+// done, and fn's error unchanged. The Tx must not be used after fn returns.
+func (d *DB) View(ctx context.Context, fn func(bot.Tx) error) error {
+	return d.run(ctx, false, func(t *tx) error { return fn(t) })
+}
+
+// Update runs fn in a read-write transaction, which commits when fn returns
+// nil and rolls back, leaving no trace, when fn returns an error. It returns
+// ctx.Err() without running fn when ctx is already done, and fn's error
+// unchanged. The Tx must not be used after fn returns.
+func (d *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	return d.run(ctx, true, func(t *tx) error { return fn(t) })
+}
+
+// run runs fn in a transaction. fn's own error comes back as it is, so that
+// its code survives; bbolt's errors (a failed commit) are wrapped.
+func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var fnErr error
+	wrapped := func(btx *bbolt.Tx) error {
+		fnErr = fn(&tx{btx: btx, now: d.now})
+		return fnErr
+	}
+	var err error
+	if writable {
+		err = d.bolt.Update(wrapped)
+	} else {
+		err = d.bolt.View(wrapped)
+	}
+	if fnErr != nil {
+		return fnErr
+	} else if err != nil {
+		return fmt.Errorf("store: transaction: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the whole file to w, from one read
+// transaction, while writers carry on. It stops with ctx's error when ctx is
+// done before or during the copy.
+func (d *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := d.bolt.View(func(btx *bbolt.Tx) error {
+		var err error
+		n, err = btx.WriteTo(ctxWriter{ctx: ctx, w: w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, nil
+}
+
+// ctxWriter stops a long copy once its context is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// Check runs bbolt's consistency check over the whole file and returns every
+// problem it finds, joined, or nil for a sound file.
+func (d *DB) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var problems []error
+	err := d.bolt.View(func(btx *bbolt.Tx) error {
+		// The channel must be drained to the end, or the checking goroutine
+		// never finishes.
+		for err := range btx.Check() {
+			problems = append(problems, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("store: check %s: %w", d.path, errors.Join(problems...))
+	}
+	return nil
+}
+
+// Close closes the file. Transactions still open block it.
+func (d *DB) Close() error {
+	if err := d.bolt.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"bytes"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Meta returns a copy of the value stored under key, or an ENOTFOUND error.
+func (t *tx) Meta(key string) ([]byte, error) {
+	// A cursor tells an empty value from a missing key, which Get does not.
+	k, v := t.bucket(bucketMeta).Cursor().Seek([]byte(key))
+	if key == "" || k == nil || string(k) != key {
+		return nil, bot.Errorf(bot.ENOTFOUND, "setting %q not found", key)
+	}
+	return bytes.Clone(v), nil
+}
+
+// PutMeta stores value under key. It returns EINVALID for an empty key or
+// one of the store's own keys, such as the schema version.
+func (t *tx) PutMeta(key string, value []byte) error {
+	if err := t.writable("put meta"); err != nil {
+		return err
+	}
+	if key == "" {
+		return bot.Errorf(bot.EINVALID, "a setting needs a name")
+	}
+	if reservedMetaKey(key) {
+		return bot.Errorf(bot.EINVALID, "setting %q belongs to the store", key)
+	}
+	// bbolt keeps the slice until the transaction ends, so it gets a copy
+	// that the caller cannot change meanwhile.
+	return t.putRaw(bucketMeta, []byte(key), bytes.Clone(value))
+}
+
+// MetaPrefix returns a copy of every key that starts with prefix, and its
+// value.
+func (t *tx) MetaPrefix(prefix string) (map[string][]byte, error) {
+	out := make(map[string][]byte)
+	p := []byte(prefix)
+	c := t.bucket(bucketMeta).Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		out[string(k)] = bytes.Clone(v)
+	}
+	return out, nil
+}

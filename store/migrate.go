@@ -1,0 +1,87 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+
+	"go.etcd.io/bbolt"
+)
+
+// migrations returns the schema changes in order: entry i takes a file from
+// version i to version i+1, so the schema version of a file is the number of
+// entries applied to it. Never edit, remove or reorder an entry that has been
+// released; append a new one.
+func migrations() []func(*bbolt.Tx) error {
+	return []func(*bbolt.Tx) error{
+		createBuckets,
+	}
+}
+
+// createBuckets is version 1: every bucket in bucket.go.
+func createBuckets(btx *bbolt.Tx) error {
+	for _, name := range allBuckets() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrate brings the file up to len(steps), one transaction per step, each
+// also recording the new version, so that a failed step leaves the file at
+// the last version that completed. A file newer than steps is refused.
+func migrate(b *bbolt.DB, path string, steps []func(*bbolt.Tx) error) error {
+	var version int
+	err := b.View(func(btx *bbolt.Tx) error {
+		var err error
+		version, err = schemaVersion(btx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", path, err)
+	}
+	if version > len(steps) {
+		return fmt.Errorf("store: %s has schema version %d, newer than this loopbot (%d); upgrade loopbot",
+			path, version, len(steps))
+	}
+	for v := version; v < len(steps); v++ {
+		err := b.Update(func(btx *bbolt.Tx) error {
+			if err := steps[v](btx); err != nil {
+				return err
+			}
+			return setSchemaVersion(btx, v+1)
+		})
+		if err != nil {
+			return fmt.Errorf("store: %s: migrate to schema version %d: %w", path, v+1, err)
+		}
+	}
+	return nil
+}
+
+// schemaVersion reads the version of the file; a new file, with no meta
+// bucket yet, is version 0.
+func schemaVersion(btx *bbolt.Tx) (int, error) {
+	meta := btx.Bucket([]byte(bucketMeta))
+	if meta == nil {
+		return 0, nil
+	}
+	raw := meta.Get([]byte(keySchemaVersion))
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("schema version %q is not a number", raw)
+	}
+	return v, nil
+}
+
+// setSchemaVersion records v in the meta bucket, creating it if a custom
+// first step did not.
+func setSchemaVersion(btx *bbolt.Tx, v int) error {
+	meta, err := btx.CreateBucketIfNotExists([]byte(bucketMeta))
+	if err != nil {
+		return fmt.Errorf("meta bucket: %w", err)
+	}
+	return meta.Put([]byte(keySchemaVersion), []byte(strconv.Itoa(v)))
+}

@@ -1,0 +1,418 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// t0 is the time of the test clock: a Monday morning.
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// MustOpen opens a store in a fresh file under tb.TempDir, with a clock
+// standing at t0, and closes it when the test ends.
+func MustOpen(tb testing.TB) *DB {
+	tb.Helper()
+	return mustOpenAt(tb, filepath.Join(tb.TempDir(), "loopbot.db"))
+}
+
+// mustOpenAt opens the store file at path, with a clock standing at t0, and
+// closes it when the test ends.
+func mustOpenAt(tb testing.TB, path string) *DB {
+	tb.Helper()
+	db, err := Open(path, Options{Now: func() time.Time { return t0 }, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", path, err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// reopen closes db and opens its file again, as a restart does.
+func reopen(tb testing.TB, db *DB) *DB {
+	tb.Helper()
+	if err := db.Close(); err != nil {
+		tb.Fatalf("Close: %v", err)
+	}
+	return mustOpenAt(tb, db.Path())
+}
+
+// update runs fn in an Update and fails the test on error.
+func update(tb testing.TB, db *DB, fn func(bot.Tx) error) {
+	tb.Helper()
+	if err := db.Update(context.Background(), fn); err != nil {
+		tb.Fatalf("Update: %v", err)
+	}
+}
+
+// view runs fn in a View and fails the test on error.
+func view(tb testing.TB, db *DB, fn func(bot.Tx) error) {
+	tb.Helper()
+	if err := db.View(context.Background(), fn); err != nil {
+		tb.Fatalf("View: %v", err)
+	}
+}
+
+// wantCode fails the test unless err carries the domain error code.
+func wantCode(tb testing.TB, err error, code string) {
+	tb.Helper()
+	if got := bot.ErrorCode(err); got != code {
+		tb.Fatalf("error %v has code %q, want %q", err, got, code)
+	}
+}
+
+// indexKeys returns the keys of a bucket, for checking that an index holds
+// exactly the entries it should.
+func indexKeys(tb testing.TB, db *DB, bucket string) []string {
+	tb.Helper()
+	var keys []string
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		return btx.Bucket([]byte(bucket)).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		tb.Fatalf("read %s: %v", bucket, err)
+	}
+	return keys
+}
+
+func TestOpenRefusesSecondProcess(t *testing.T) {
+	db := MustOpen(t)
+	_, err := Open(db.Path(), Options{Timeout: 50 * time.Millisecond})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open: %v, want ErrInUse", err)
+	}
+	want := "store: " + db.Path() + " is in use by another loopbot process"
+	if err.Error() != want {
+		t.Errorf("second Open: %q, want %q", err, want)
+	}
+}
+
+func TestOpenSetsSchemaVersion(t *testing.T) {
+	db := MustOpen(t)
+	view(t, db, func(tx bot.Tx) error {
+		v, err := tx.Meta(keySchemaVersion)
+		if err != nil {
+			return err
+		}
+		if string(v) != "1" || len(migrations()) != 1 {
+			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
+		}
+		return nil
+	})
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "loopbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// Bump the version by hand, as a newer loopbot would have.
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(btx *bbolt.Tx) error { return setSchemaVersion(btx, len(migrations())+1) })
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Open(path, Options{})
+	want := "store: " + path + " has schema version 2, newer than this loopbot (1); upgrade loopbot"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Open: %v, want %q", err, want)
+	}
+	// The refusal must release the lock, or the operator's next try fails
+	// for the wrong reason.
+	if _, err := Open(path, Options{Timeout: 50 * time.Millisecond}); errors.Is(err, ErrInUse) {
+		t.Errorf("file still locked after refusal: %v", err)
+	}
+}
+
+func TestMigrateStopsAtFailedStep(t *testing.T) {
+	raw, err := bbolt.Open(filepath.Join(t.TempDir(), "m.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var ran []int
+	step := func(i int, err error) func(*bbolt.Tx) error {
+		return func(btx *bbolt.Tx) error {
+			ran = append(ran, i)
+			if _, err := btx.CreateBucketIfNotExists([]byte{byte('a' + i)}); err != nil {
+				return err
+			}
+			return err
+		}
+	}
+	boom := errors.New("boom")
+	steps := []func(*bbolt.Tx) error{step(0, nil), step(1, boom), step(2, nil)}
+	if err := migrate(raw, "m.db", steps); !errors.Is(err, boom) {
+		t.Fatalf("migrate: %v, want boom", err)
+	}
+	version, buckets := migratedState(t, raw)
+	if version != 1 || !slices.Equal(buckets, []string{"a", "meta"}) {
+		t.Errorf("after failed step: version %d, buckets %v; want 1, [a meta]", version, buckets)
+	}
+
+	steps[1] = step(1, nil)
+	ran = nil
+	if err := migrate(raw, "m.db", steps); err != nil {
+		t.Fatal(err)
+	}
+	version, buckets = migratedState(t, raw)
+	if version != 3 || !slices.Equal(ran, []int{1, 2}) || len(buckets) != 4 {
+		t.Errorf("after retry: version %d, ran %v, buckets %v; want 3, [1 2], 4 buckets", version, ran, buckets)
+	}
+}
+
+// migratedState returns a file's schema version and bucket names.
+func migratedState(tb testing.TB, raw *bbolt.DB) (int, []string) {
+	tb.Helper()
+	var version int
+	var names []string
+	err := raw.View(func(btx *bbolt.Tx) error {
+		var err error
+		version, err = schemaVersion(btx)
+		_ = btx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			names = append(names, string(name))
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return version, names
+}
+
+func TestContextDone(t *testing.T) {
+	db := MustOpen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	fn := func(bot.Tx) error { ran = true; return nil }
+	calls := map[string]error{
+		"View":   db.View(ctx, fn),
+		"Update": db.Update(ctx, fn),
+		"Check":  db.Check(ctx),
+	}
+	_, calls["Backup"] = db.Backup(ctx, &discard{})
+	_, calls["AppendChat"] = db.AppendChat(ctx, bot.ChatMessage{Chat: "c", Text: "hi"})
+	for name, err := range calls {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v, want context.Canceled", name, err)
+		}
+	}
+	if ran {
+		t.Error("fn ran under a cancelled context")
+	}
+}
+
+type discard struct{ n int }
+
+func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+
+func TestReadOnlyTxRefusesWrites(t *testing.T) {
+	db := MustOpen(t)
+	item := bot.OutboxItem{ID: 1, Op: bot.OpSend, Text: "hi"}
+	writes := []struct {
+		name string
+		call func(bot.Tx) error
+	}{
+		{"NextProjectID", func(tx bot.Tx) error { _, err := tx.NextProjectID(); return err }},
+		{"PutProject", func(tx bot.Tx) error { return tx.PutProject(bot.Project{ID: 1}) }},
+		{"NextTaskID", func(tx bot.Tx) error { _, err := tx.NextTaskID(); return err }},
+		{"PutTask", func(tx bot.Tx) error { return tx.PutTask(bot.Task{ID: 1}) }},
+		{"PutPerson", func(tx bot.Tx) error { return tx.PutPerson(bot.Person{ID: "playground:a"}) }},
+		{"AppendAudit", func(tx bot.Tx) error { return tx.AppendAudit(bot.AuditEvent{Kind: "k"}) }},
+		{"NextCardID", func(tx bot.Tx) error { _, err := tx.NextCardID(); return err }},
+		{"PutCard", func(tx bot.Tx) error { return tx.PutCard(bot.CardRecord{ID: 1}) }},
+		{"Enqueue", func(tx bot.Tx) error { _, err := tx.Enqueue(item); return err }},
+		{"PutOutboxItem", func(tx bot.Tx) error { return tx.PutOutboxItem(item) }},
+		{"CompleteOutbox", func(tx bot.Tx) error { return tx.CompleteOutbox(1) }},
+		{"DeadLetter", func(tx bot.Tx) error { return tx.DeadLetter(item) }},
+		{"MarkEvent", func(tx bot.Tx) error { return tx.MarkEvent("e", t0) }},
+		{"PruneEvents", func(tx bot.Tx) error { _, err := tx.PruneEvents(t0); return err }},
+		{"PutMeta", func(tx bot.Tx) error { return tx.PutMeta("k", nil) }},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			err := db.View(context.Background(), w.call)
+			if !errors.Is(err, ErrReadOnly) {
+				t.Errorf("%s in View: %v, want ErrReadOnly", w.name, err)
+			}
+		})
+	}
+}
+
+func TestUpdateRollbackLeavesNothing(t *testing.T) {
+	db := MustOpen(t)
+	boom := errors.New("boom")
+	err := db.Update(context.Background(), func(tx bot.Tx) error {
+		id, err := tx.NextTaskID()
+		if err != nil {
+			return err
+		}
+		steps := []error{
+			tx.PutTask(bot.Task{ID: id, Title: "lost", Assignee: "playground:a", Project: 1}),
+			tx.AppendAudit(bot.AuditEvent{Kind: "created", Task: id}),
+			tx.PutMeta("sched/last", []byte("x")),
+			tx.MarkEvent("ev1", t0),
+		}
+		_, qerr := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Text: "hi"})
+		if err := errors.Join(append(steps, qerr)...); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update: %v, want boom", err)
+	}
+	view(t, db, func(tx bot.Tx) error {
+		_, err := tx.Task(1)
+		wantCode(t, err, bot.ENOTFOUND)
+		_, err = tx.Meta("sched/last")
+		wantCode(t, err, bot.ENOTFOUND)
+		tasks, _ := tx.Tasks(bot.TaskFilter{Assignee: "playground:a"})
+		history, _ := tx.TaskHistory(1)
+		depth, _ := tx.OutboxDepth()
+		seen, _ := tx.SeenEvent("ev1")
+		if len(tasks) != 0 || len(history) != 0 || depth != 0 || seen {
+			t.Errorf("after rollback: tasks %v, history %v, depth %d, seen %v", tasks, history, depth, seen)
+		}
+		return nil
+	})
+	// The rolled-back task's short id goes to the next task, so users see
+	// no gap.
+	update(t, db, func(tx bot.Tx) error {
+		if id, _ := tx.NextTaskID(); id != 1 {
+			t.Errorf("next task after rollback is %s, want T1", bot.TaskCode(id))
+		}
+		return nil
+	})
+}
+
+func TestUpdateKeepsDomainErrors(t *testing.T) {
+	db := MustOpen(t)
+	err := db.Update(context.Background(), func(tx bot.Tx) error {
+		return bot.Errorf(bot.ECONFLICT, "task T1 is done")
+	})
+	wantCode(t, err, bot.ECONFLICT)
+	if bot.ErrorMessage(err) != "task T1 is done" {
+		t.Errorf("message %q", bot.ErrorMessage(err))
+	}
+}
+
+func TestIDsDenseAndNeverReused(t *testing.T) {
+	db := MustOpen(t)
+	update(t, db, func(tx bot.Tx) error {
+		for range 2 {
+			id, _ := tx.NextTaskID()
+			if err := tx.PutTask(bot.Task{ID: id, Title: "t"}); err != nil {
+				return err
+			}
+			qid, _ := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Text: "x"})
+			if err := tx.CompleteOutbox(qid); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db = reopen(t, db)
+	update(t, db, func(tx bot.Tx) error {
+		task, _ := tx.NextTaskID()
+		project, _ := tx.NextProjectID()
+		card, _ := tx.NextCardID()
+		item, _ := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Text: "x"})
+		if task != 3 || project != 1 || card != 1 || item != 3 {
+			t.Errorf("after reopen: task %d, project %d, card %d, outbox %d; want 3, 1, 1, 3",
+				task, project, card, item)
+		}
+		// A task stored with an id the sequence never handed out (an
+		// import) moves the sequence past it.
+		if err := tx.PutTask(bot.Task{ID: 10, Title: "imported"}); err != nil {
+			return err
+		}
+		if next, _ := tx.NextTaskID(); next != 11 {
+			t.Errorf("after importing T10 the next task is T%d, want T11", next)
+		}
+		return nil
+	})
+}
+
+func TestConcurrentUpdates(t *testing.T) {
+	db := MustOpen(t)
+	const writers, each = 16, 20
+	people := []bot.PersonID{"playground:a", "playground:b", "playground:c"}
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			var err error
+			for range each {
+				err = errors.Join(err, db.Update(context.Background(), func(tx bot.Tx) error {
+					return createTask(tx, bot.Task{Title: "t", Project: 1, Assignee: people[w%3]})
+				}))
+			}
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(t, db, func(tx bot.Tx) error {
+		tasks, _ := tx.Tasks(bot.TaskFilter{Project: 1})
+		for i, task := range tasks {
+			if task.ID != uint64(i+1) {
+				t.Fatalf("task %d has id %d: ids are not dense", i, task.ID)
+			}
+		}
+		perPerson := 0
+		for _, p := range people {
+			mine, _ := tx.Tasks(bot.TaskFilter{Assignee: p})
+			perPerson += len(mine)
+		}
+		audit, _ := tx.Audit(t0, t0.Add(time.Second))
+		depth, _ := tx.OutboxDepth()
+		if n := writers * each; len(tasks) != n || perPerson != n || len(audit) != n || depth != n {
+			t.Errorf("tasks %d, by person %d, audit %d, outbox %d; want %d each",
+				len(tasks), perPerson, len(audit), depth, n)
+		}
+		return nil
+	})
+}
+
+// createTask does what a flow does when a task is created: a new id, the
+// task, an audit event and a message.
+func createTask(tx bot.Tx, task bot.Task) error {
+	id, err := tx.NextTaskID()
+	if err != nil {
+		return err
+	}
+	task.ID = id
+	if err := tx.PutTask(task); err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(bot.AuditEvent{Kind: "task_created", Task: id, Actor: task.Assigner}); err != nil {
+		return err
+	}
+	_, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(task.Assignee), Text: task.Title})
+	return err
+}

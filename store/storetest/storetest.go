@@ -1,0 +1,73 @@
+// Package storetest helps other packages' tests and benchmarks use a real
+// store: a fresh file per test, and the raw bbolt commit that store
+// benchmarks are measured against.
+package storetest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/store"
+	"go.etcd.io/bbolt"
+)
+
+// Open opens a store in a fresh file under tb.TempDir, closed when the test
+// ends. It fails the test if the store cannot open.
+func Open(tb testing.TB) *store.DB {
+	tb.Helper()
+	return OpenWith(tb, store.Options{})
+}
+
+// OpenWith is Open with options, such as a fake clock's Now.
+func OpenWith(tb testing.TB, opts store.Options) *store.DB {
+	tb.Helper()
+	db, err := store.Open(filepath.Join(tb.TempDir(), "loopbot.db"), opts)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("close store: %v", err)
+		}
+	})
+	return db
+}
+
+// RawCommitBaseline runs b.N raw bbolt commits, each putting one 200-byte
+// value under a new key, into a fresh file opened with the store's bbolt
+// options. It is the floor for any store write: run it in the same
+// `go test -bench` as a store benchmark and compare ns/op to see what the
+// store adds to the cost of a commit.
+func RawCommitBaseline(b *testing.B) {
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, store.BoltOptions(time.Second))
+	if err != nil {
+		b.Fatalf("open bbolt: %v", err)
+	}
+	defer db.Close()
+	name := []byte("raw")
+	err = db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucket(name)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("create bucket: %v", err)
+	}
+	value := bytes.Repeat([]byte{'x'}, 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk := tx.Bucket(name)
+			id, err := bk.NextSequence()
+			if err != nil {
+				return err
+			}
+			return bk.Put(binary.BigEndian.AppendUint64(nil, id), value)
+		})
+		if err != nil {
+			b.Fatalf("raw commit: %v", err)
+		}
+	}
+}

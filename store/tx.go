@@ -1,0 +1,193 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// tx is one bbolt transaction seen as a bot.Tx. Every bucket exists, since
+// the first migration created them all.
+type tx struct {
+	btx *bbolt.Tx
+	now func() time.Time
+}
+
+var _ bot.Tx = (*tx)(nil)
+
+// bucket returns the named top-level bucket.
+func (t *tx) bucket(name string) *bbolt.Bucket {
+	return t.btx.Bucket([]byte(name))
+}
+
+// writable returns an error wrapping ErrReadOnly when t was begun by View.
+func (t *tx) writable(op string) error {
+	if !t.btx.Writable() {
+		return fmt.Errorf("store: %s: %w", op, ErrReadOnly)
+	}
+	return nil
+}
+
+// nextID hands out the next id of a bucket's sequence.
+func (t *tx) nextID(bucket, op string) (uint64, error) {
+	if err := t.writable(op); err != nil {
+		return 0, err
+	}
+	id, err := t.bucket(bucket).NextSequence()
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return id, nil
+}
+
+// claimID moves a bucket's sequence up to id when a record is stored with an
+// id the sequence did not hand out (an import, say), so that the id is never
+// handed out again.
+func (t *tx) claimID(bucket string, id uint64) error {
+	b := t.bucket(bucket)
+	if id <= b.Sequence() {
+		return nil
+	}
+	if err := b.SetSequence(id); err != nil {
+		return fmt.Errorf("store: %s sequence: %w", bucket, err)
+	}
+	return nil
+}
+
+// get decodes the value at key into v and reports whether there was one.
+func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
+	data := t.bucket(bucket).Get(key)
+	if data == nil {
+		return false, nil
+	}
+	// Unmarshal copies what it keeps, so nothing in v points into the
+	// memory map once the transaction ends.
+	if err := json.Unmarshal(data, v); err != nil {
+		return true, fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+// put encodes v and stores it at key.
+func (t *tx) put(bucket string, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s %x: %w", bucket, key, err)
+	}
+	return t.putRaw(bucket, key, data)
+}
+
+// del removes key from a bucket.
+func (t *tx) del(bucket string, key []byte) error {
+	if err := t.bucket(bucket).Delete(key); err != nil {
+		return fmt.Errorf("store: delete %s %x: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// reindex moves an index entry (with an empty value) from oldKey to newKey.
+// A nil key means no entry; equal keys leave the index alone.
+func (t *tx) reindex(bucket string, oldKey, newKey []byte) error {
+	if bytes.Equal(oldKey, newKey) {
+		return nil
+	}
+	if oldKey != nil {
+		if err := t.del(bucket, oldKey); err != nil {
+			return err
+		}
+	}
+	if newKey == nil {
+		return nil
+	}
+	return t.putRaw(bucket, newKey, nil)
+}
+
+// putRaw stores value at key as it is.
+func (t *tx) putRaw(bucket string, key, value []byte) error {
+	if err := t.bucket(bucket).Put(key, value); err != nil {
+		return fmt.Errorf("store: put %s %x: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// loadAll decodes every value of a bucket, in key order.
+func loadAll[T any](t *tx, bucket string) ([]T, error) {
+	var out []T
+	err := t.bucket(bucket).ForEach(func(k, v []byte) error {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
+}
+
+// loadIDs decodes the records with the given ids, in that order. An id with
+// no record means an index is out of step with its bucket.
+func loadIDs[T any](t *tx, bucket string, ids []uint64) ([]T, error) {
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		var x T
+		ok, err := t.get(bucket, itob(id), &x)
+		if err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, fmt.Errorf("store: an index names %s %d, which does not exist", bucket, id)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// idsWithPrefix returns the ids that end the index keys starting with
+// prefix, in key order. Only keys exactly eight bytes longer than the prefix
+// count, so that the prefix "ab\x00" never matches a key of "ab\x00c".
+func (t *tx) idsWithPrefix(bucket string, prefix []byte) []uint64 {
+	var ids []uint64
+	c := t.bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) == len(prefix)+8 {
+			ids = append(ids, btoi(k[len(prefix):]))
+		}
+	}
+	return ids
+}
+
+// itob encodes an id as a big-endian key, so that keys sort as numbers.
+func itob(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+// btoi decodes a big-endian id.
+func btoi(b []byte) uint64 {
+	return binary.BigEndian.Uint64(b)
+}
+
+// idKey returns <a><b>, both big-endian: an index key for the record b under
+// the record a.
+func idKey(a, b uint64) []byte {
+	return binary.BigEndian.AppendUint64(itob(a), b)
+}
+
+// strKey returns <s>\x00<id>, an index key for the record id under the name
+// s, or nil when s is empty.
+func strKey(s string, id uint64) []byte {
+	if s == "" {
+		return nil
+	}
+	return binary.BigEndian.AppendUint64(strPrefix(s), id)
+}
+
+// strPrefix returns <s>\x00, the prefix of the strKey keys under s.
+func strPrefix(s string) []byte {
+	return append([]byte(s), 0)
+}
