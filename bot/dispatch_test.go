@@ -341,12 +341,16 @@ func TestDispatcherOrderPerTarget(t *testing.T) {
 			targets = append(targets, bot.DM(bot.PersonID("playground:p"+strconv.Itoa(i))))
 		}
 	}
-	want := make(map[string][]uint64)
+	var items []bot.OutboxItem
 	for n := range 6 {
 		for _, tg := range targets {
-			id := enqueue(t, st, text(tg, "item "+strconv.Itoa(n)))[0]
-			want[tg.String()] = append(want[tg.String()], id)
+			items = append(items, text(tg, "item "+strconv.Itoa(n)))
 		}
+	}
+	want := make(map[string][]uint64)
+	for i, id := range enqueue(t, st, items...) {
+		key := items[i].Target.String()
+		want[key] = append(want[key], id)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -388,8 +392,8 @@ func TestDispatcherRetriesThenDelivers(t *testing.T) {
 	drainAll(t, d, st)
 
 	calls, sent, _ := m.snapshot()
-	if calls != 4 || len(sent) != 2 {
-		t.Fatalf("calls = %d, sent = %d; want 4 calls (2 failed) and 2 sends", calls, len(sent))
+	if calls != 6 || len(sent) != 2 {
+		t.Fatalf("calls = %d, sent = %d; want 6 calls (2 failed per item) and 2 sends", calls, len(sent))
 	}
 	if got := []string{sent[0].IdemKey, sent[1].IdemKey}; !reflect.DeepEqual(got, idemKeys(ids...)) {
 		t.Errorf("sent %v, want %v in order", got, idemKeys(ids...))
@@ -397,7 +401,7 @@ func TestDispatcherRetriesThenDelivers(t *testing.T) {
 	if sent[0].Text != "hello" {
 		t.Errorf("first text = %q, want hello", sent[0].Text)
 	}
-	if obs.retried != 2 || obs.delivered["playground/send"] != 2 || obs.dead != 0 {
+	if obs.retried != 4 || obs.delivered["playground/send"] != 2 || obs.dead != 0 {
 		t.Errorf("observer retried=%d delivered=%v dead=%d", obs.retried, obs.delivered, obs.dead)
 	}
 }
@@ -597,7 +601,12 @@ func TestDispatcherCrashRedelivers(t *testing.T) {
 	m := newMessenger(bot.Playground)
 	id := sendCard(t, st, bot.DM("playground:carol"), "v1")
 
-	crashed := newDispatcher(crashingStore{st}, nil, m)
+	// A long backoff keeps the crashed dispatcher from trying again within
+	// its Drain.
+	crashed := bot.NewDispatcher(bot.DispatcherConfig{
+		Store: crashingStore{st}, Messengers: map[string]bot.Messenger{bot.Playground: m},
+		MinBackoff: time.Hour,
+	})
 	if err := crashed.Drain(context.Background()); err == nil {
 		t.Fatal("drain over a crashing store reported no error")
 	}
@@ -687,107 +696,132 @@ func (f *fakeNow) now() time.Time { return f.t }
 
 func (f *fakeNow) add(d time.Duration) { f.t = f.t.Add(d) }
 
-// TestLimiterTokenBucket checks the bucket's arithmetic: a burst of N, then
-// one delivery per Per/N, refilled by idle time.
-func TestLimiterTokenBucket(t *testing.T) {
+// TestLimiterWindow checks the window's arithmetic: a burst of N, then
+// nothing until the oldest delivery is a whole Per old.
+func TestLimiterWindow(t *testing.T) {
 	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
 	l := bot.NewLimiter(map[string][]bot.Limit{
-		bot.Feishu: {{Scope: bot.ScopeUser, N: 5, Per: time.Second}},
+		bot.Feishu: {{Scope: bot.ScopeUser, N: 3, Per: time.Second}},
 	}, clock.now)
 	alice := bot.DM("feishu:alice")
 	steps := []struct {
 		advance time.Duration
 		want    time.Duration
 	}{
-		{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, // the burst
-		{0, 200 * time.Millisecond},
-		{0, 400 * time.Millisecond},
-		{time.Second, 0}, // 1.4 s of debt, 1 s later: three free again
-		{0, 0},
-		{0, 0},
-		{0, 200 * time.Millisecond},
-		{10 * time.Second, 0}, // idle: full again
+		{0, 0}, {0, 0}, // two at 0 s
+		{400 * time.Millisecond, 0},                      // the third at 0.4 s
+		{0, 600 * time.Millisecond},                      // full until the two at 0 s are 1 s old
+		{500 * time.Millisecond, 100 * time.Millisecond}, // refused tries are not counted
+		{100 * time.Millisecond, 0},                      // at 1 s the two at 0 s are out
+		{0, 0},                                           // the window holds 0.4, 1 and 1
+		{0, 400 * time.Millisecond},                      // until 0.4 s is 1 s old
+		{10 * time.Second, 0},                            // idle: empty again
 	}
 	for i, s := range steps {
 		clock.add(s.advance)
-		if got := l.Reserve(alice); got != s.want {
+		if got := l.Take(alice); got != s.want {
 			t.Errorf("step %d: wait %s, want %s", i, got, s.want)
 		}
 	}
 }
 
-// TestLimiterScopes checks which buckets apply to which target.
+// TestLimiterNeverExceeds tries deliveries at random times and checks that
+// no span of Per holds more than N of those let through, for both of
+// WeCom's per-member limits at once.
+func TestLimiterNeverExceeds(t *testing.T) {
+	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
+	l := bot.NewLimiter(nil, clock.now)
+	member := bot.DM("wecom:zhangsan")
+	var sent []time.Time
+	for clock.t.Before(time.Date(2026, 9, 21, 13, 0, 0, 0, time.UTC)) {
+		if l.Take(member) == 0 {
+			sent = append(sent, clock.t)
+		}
+		clock.add(time.Duration(rand.IntN(3000)) * time.Millisecond)
+	}
+	for _, lim := range bot.DefaultLimits(bot.WeCom)[:2] {
+		// N+1 deliveries within less than Per would break the limit.
+		for i := 0; i+lim.N < len(sent); i++ {
+			if gap := sent[i+lim.N].Sub(sent[i]); gap < lim.Per {
+				t.Fatalf("%d deliveries within %s from %s, limit %d per %s", lim.N+1, gap, sent[i], lim.N, lim.Per)
+			}
+		}
+	}
+	if len(sent) < 3000 {
+		t.Errorf("only %d deliveries in four hours, want the hourly limit used", len(sent))
+	}
+}
+
+// TestLimiterScopes checks which windows apply to which target.
 func TestLimiterScopes(t *testing.T) {
 	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
 	l := bot.NewLimiter(nil, clock.now)
 	for range 5 {
-		l.Reserve(bot.DM("feishu:alice"))
+		l.Take(bot.DM("feishu:alice"))
 	}
-	if got := l.Reserve(bot.DM("feishu:alice")); got != 200*time.Millisecond {
-		t.Errorf("sixth message to alice waits %s, want 200ms (5/s per user)", got)
+	if got := l.Take(bot.DM("feishu:alice")); got != time.Second {
+		t.Errorf("sixth message to alice in a second waits %s, want 1s (5/s per user)", got)
 	}
-	if got := l.Reserve(bot.DM("feishu:bob")); got != 0 {
+	if got := l.Take(bot.DM("feishu:bob")); got != 0 {
 		t.Errorf("bob waits %s behind alice, want 0", got)
 	}
-	for i := range 43 {
-		l.Reserve(bot.Group(bot.Feishu, "g"+strconv.Itoa(i)))
+	for i := range 44 {
+		l.Take(bot.Group(bot.Feishu, "g"+strconv.Itoa(i)))
 	}
 	// 50 messages are out in this instant: the app's limit of 50/s holds.
-	if got := l.Reserve(bot.DM("feishu:carol")); got != 20*time.Millisecond {
-		t.Errorf("51st message of the app waits %s, want 20ms (50/s per app)", got)
+	if got := l.Take(bot.DM("feishu:carol")); got != time.Second {
+		t.Errorf("51st message of the app waits %s, want 1s (50/s per app)", got)
 	}
 	for range 20 {
-		l.Reserve(bot.Group(bot.WeCom, "robot"))
+		l.Take(bot.Group(bot.WeCom, "robot"))
 	}
-	if got := l.Reserve(bot.Group(bot.WeCom, "robot")); got != 3*time.Second {
-		t.Errorf("21st webhook message waits %s, want 3s (20/min)", got)
+	if got := l.Take(bot.Group(bot.WeCom, "robot")); got != time.Minute {
+		t.Errorf("21st webhook message waits %s, want 1m (20/min)", got)
 	}
 	for range 1000 {
-		if got := l.Reserve(bot.DM("playground:alice")); got != 0 {
+		if got := l.Take(bot.DM("playground:alice")); got != 0 {
 			t.Fatalf("playground waits %s, want no limit", got)
 		}
 	}
 }
 
-// TestLimiterCombinesBuckets checks that a delivery waits for the slowest
-// of its buckets: WeCom's 30/min and 1000/h per member.
-func TestLimiterCombinesBuckets(t *testing.T) {
-	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
+// TestLimiterHourLimit sends 30 a minute to one WeCom member until the
+// hourly limit of 1000 stops it.
+func TestLimiterHourLimit(t *testing.T) {
+	start := time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)
+	clock := &fakeNow{t: start}
 	l := bot.NewLimiter(nil, clock.now)
 	member := bot.DM("wecom:zhangsan")
-	for range 30 {
-		l.Reserve(member)
+	sent := 0
+	for minute := 0; minute < 60; minute++ {
+		clock.t = start.Add(time.Duration(minute) * time.Minute)
+		for l.Take(member) == 0 {
+			sent++
+		}
 	}
-	if got := l.Reserve(member); got != 2*time.Second {
-		t.Errorf("31st message in a minute waits %s, want 2s", got)
+	if sent != 1000 {
+		t.Fatalf("sent %d in the first hour, want 1000", sent)
 	}
-	// 1000 messages in 34 minutes fit the minute limit, but then the hour
-	// limit allows one per 3.6 s.
-	for range 1000 - 31 {
-		clock.add(2 * time.Second)
-		l.Reserve(member)
-	}
-	clock.add(2 * time.Second)
-	if got := l.Reserve(member); got < 2*time.Second {
-		t.Errorf("message 1001 within the hour waits %s, want the hour limit's spacing", got)
+	if got := l.Take(member); got != time.Minute {
+		t.Errorf("at 59 min the member waits %s, want 1m, until the first minute's 30 are an hour old", got)
 	}
 }
 
-// TestLimiterForgetsIdleBuckets checks that 10,000 people written to once
+// TestLimiterForgetsIdleWindows checks that 10,000 people written to once
 // do not stay in memory.
-func TestLimiterForgetsIdleBuckets(t *testing.T) {
+func TestLimiterForgetsIdleWindows(t *testing.T) {
 	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
 	l := bot.NewLimiter(nil, clock.now)
 	for i := range 10000 {
-		l.Reserve(bot.DM(bot.PersonID("wecom:u" + strconv.Itoa(i))))
+		l.Take(bot.DM(bot.PersonID("wecom:u" + strconv.Itoa(i))))
 	}
 	if l.Len() < 10000 {
-		t.Fatalf("limiter holds %d buckets, want one per member and limit", l.Len())
+		t.Fatalf("limiter holds %d windows, want one per member and limit", l.Len())
 	}
 	clock.add(2 * time.Hour)
-	l.Reserve(bot.DM("wecom:someone"))
+	l.Take(bot.DM("wecom:someone"))
 	if got := l.Len(); got != 2 {
-		t.Errorf("after two idle hours the limiter holds %d buckets, want 2", got)
+		t.Errorf("after two idle hours the limiter holds %d windows, want 2", got)
 	}
 }
 

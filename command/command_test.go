@@ -71,6 +71,8 @@ func TestParseValid(t *testing.T) {
 			want{"project", "members", args("P1", "add"), kv(), args("a", "b", "c")}},
 		{"mention glued after chinese", "/指派 修复登录@bob 明天",
 			want{"assign", "", args("修复登录", "明天"), kv(), args("bob")}},
+		{"title glued after a mention", "/task new @bob“修复登录” @o’brien",
+			want{"task", "new", args("修复登录"), kv(), args("bob", "o’brien")}},
 		{"email is not a mention", "/block T3 mail bob@example.com",
 			want{"block", "", args("T3", "mail", "bob@example.com"), kv(), nil}},
 		{"lone at sign is positional", "/block T3 @ vendor",

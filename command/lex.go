@@ -188,9 +188,10 @@ func readWord(s string) (word, rest string) {
 // isAt reports whether r is '@' or its full-width form.
 func isAt(r rune) bool { return r == '@' || r == '＠' }
 
-// endsMention reports whether r ends a mention.
+// endsMention reports whether r ends a mention. Single quotes do not, since
+// they double as apostrophes ("@o'brien").
 func endsMention(r rune) bool {
-	return unicode.IsSpace(r) || isAt(r) || (isQuote(r) && r != '\'')
+	return unicode.IsSpace(r) || isAt(r) || (isQuote(r) && !strings.ContainsRune(singleQuotes, r))
 }
 
 // isAddressRune reports whether r may come before the '@' of an email

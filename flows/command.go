@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/loopbot/loopbot/bot"
@@ -37,11 +38,24 @@ var commands = map[string]commandFunc{
 	"settings":        (*Service).settings,
 }
 
+// options lists the key:value options each command takes; a command not
+// listed takes none.
+var options = map[string][]string{
+	"task new":    {"due", "project", "after", "parent", "prio", "est"},
+	"assign":      {"due", "project", "after", "parent", "prio", "est"},
+	"project new": {"due", "acceptance"},
+}
+
 // run executes a parsed command.
 func (s *Service) run(r *req, cmd command.Command) error {
 	key := cmd.Name
 	if cmd.Sub != "" {
 		key += " " + cmd.Sub
+	}
+	for k := range cmd.KV {
+		if !slices.Contains(options[key], k) {
+			return badUsage(r, cmd.Name, r.l.F("%s: is not an option of /%s.", "%s: 不是 /%s 的选项。", k, key))
+		}
 	}
 	if fn, ok := commands[key]; ok {
 		return fn(s, r, cmd)

@@ -358,7 +358,7 @@ func TestIDsDenseAndNeverReused(t *testing.T) {
 
 func TestConcurrentUpdates(t *testing.T) {
 	db := MustOpen(t)
-	const writers, each = 16, 20
+	const writers, each = 8, 10
 	people := []bot.PersonID{"playground:a", "playground:b", "playground:c"}
 	errs := make(chan error, writers)
 	for w := range writers {

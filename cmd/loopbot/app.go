@@ -134,8 +134,8 @@ func (a *App) jobs() []bot.Job {
 // needs at least 24 hours).
 func (a *App) pruneEventsJob() bot.Job {
 	return bot.Job{
-		Name: "prune_events",
-		Next: func(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) },
+		Name:  "prune_events",
+		Next:  func(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) },
 		Grace: func(slot time.Time) time.Time { return slot.Add(24 * time.Hour) },
 		Run: func(ctx context.Context, slot time.Time) error {
 			return a.store.Update(ctx, func(tx bot.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -270,17 +271,24 @@ func LoadConfig(path string, environ []string) (Config, error) {
 	c, src := EmbeddedConfig(), origin{}
 	var errs ConfigErrors
 	if path != "" {
-		text, err := os.ReadFile(path)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return DefaultConfig(), fmt.Errorf("config: %w", err)
 		}
-		c, src = DefaultConfig(), origin{file: path, lines: keyLines(string(text))}
-		errs = decodeConfig(string(text), &c)
+		c, src = DefaultConfig(), origin{file: path}
+		var tree map[string]any
+		if _, err := toml.Decode(string(data), &tree); err != nil {
+			// Nothing after a syntax error can be trusted, so it is the
+			// only problem reported.
+			return c, src.place(ConfigErrors{syntaxError(string(data), err)})
+		}
+		src.lines = keyLines(string(data))
+		errs = decodeTree(tree, &c)
 	}
 	var envErrs ConfigErrors
 	src.env, envErrs = applyEnv(&c, environ)
 	errs = append(errs, envErrs...)
-	errs = append(errs, src.dropKnown(errs, c.check())...)
+	errs = append(errs, dropKnown(errs, c.check())...)
 	return c, src.place(errs).err()
 }
 
@@ -309,7 +317,10 @@ func (o origin) place(errs ConfigErrors) ConfigErrors {
 			errs[i].File = "$" + name
 			continue
 		}
-		errs[i].File, errs[i].Line = o.file, lineOf(o.lines, e.Key)
+		errs[i].File = o.file
+		if e.Line == 0 {
+			errs[i].Line = lineOf(o.lines, e.Key)
+		}
 	}
 	sort.SliceStable(errs, func(i, j int) bool {
 		ri, rj := errs[i].File != o.file, errs[j].File != o.file
@@ -324,7 +335,7 @@ func (o origin) place(errs ConfigErrors) ConfigErrors {
 // dropKnown returns the problems of found whose key has no problem in known
 // yet. A value of the wrong type keeps its default, and validation must not
 // then report the same key a second time.
-func (o origin) dropKnown(known, found ConfigErrors) ConfigErrors {
+func dropKnown(known, found ConfigErrors) ConfigErrors {
 	seen := map[string]bool{}
 	for _, e := range known {
 		seen[e.Key] = true
@@ -338,37 +349,49 @@ func (o origin) dropKnown(known, found ConfigErrors) ConfigErrors {
 	return out
 }
 
-// decodeConfig reads text into c. A syntax error is the only problem then
-// reported, since nothing after it can be trusted; otherwise every unknown key
-// and every value of the wrong type is.
-func decodeConfig(text string, c *Config) ConfigErrors {
-	var tree map[string]any
-	if _, err := toml.Decode(text, &tree); err != nil {
-		return ConfigErrors{syntaxError(text, err)}
-	}
+// decodeTree copies a parsed TOML tree into c and returns every unknown key
+// and every value of the wrong type.
+func decodeTree(tree map[string]any, c *Config) ConfigErrors {
 	var d decoder
 	d.table(reflect.ValueOf(c).Elem(), tree, "")
 	return d.errs
 }
 
 // syntaxError turns a TOML parse error into a ConfigError. The parser quotes
-// the text it choked on, so the message is left out when that line sets a
-// secret.
+// the text it choked on, which may be a secret, perhaps under a misspelt key:
+// so the message is replaced when the line sets a secret, and its quoted words
+// are left out on every line but a table header.
 func syntaxError(text string, err error) ConfigError {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
 		return ConfigError{Msg: err.Error()}
 	}
-	msg, key := pe.Message, ""
-	if lineSetsSecret(text, pe.Position.Line) {
+	msg, key, line := pe.Message, "", errorLine(text, pe.Position)
+	switch {
+	case lineSetsSecret(text, line):
 		msg = "the value of this secret is not valid TOML (quote it)"
+	case !strings.HasPrefix(strings.TrimSpace(lineAt(text, line)), "["):
+		msg = reQuoted.ReplaceAllString(msg, "…")
 	}
 	// The parser's last key may be one that an earlier line set.
 	if lastPart := pe.LastKey[strings.LastIndexByte(pe.LastKey, '.')+1:]; lastPart != "" &&
-		strings.HasPrefix(strings.TrimSpace(lineAt(text, pe.Position.Line)), lastPart) {
+		strings.HasPrefix(strings.TrimSpace(lineAt(text, line)), lastPart) {
 		key = pe.LastKey
 	}
-	return ConfigError{Line: pe.Position.Line, Key: key, Msg: "TOML syntax error: " + msg}
+	return ConfigError{Line: line, Key: key, Msg: "TOML syntax error: " + msg}
+}
+
+// reQuoted matches the words that a parse error quotes, but not a quoted
+// character such as '=' or '\n'.
+var reQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.){3,}"|'[^']{3,}'`)
+
+// errorLine returns the line of a parse error's first byte. The parser's own
+// line is one too far when the bad byte is a line's end.
+func errorLine(text string, pos toml.Position) int {
+	if pos.Start < 0 || pos.Start >= len(text) {
+		return pos.Line
+	}
+	return strings.Count(text[:pos.Start], "\n") + 1
 }
 
 // lineAt returns line n of text, counting from 1, or "".
@@ -952,9 +975,9 @@ func clockMinutes(v string) (int, bool) {
 func (k *checker) weekly(key, v string) {
 	day, at, ok := strings.Cut(strings.TrimSpace(v), " ")
 	if ok {
-		_, err := calendar.ParseWeekday(day)
-		_, _, err2 := calendar.ParseClock(strings.TrimSpace(at))
-		ok = err == nil && err2 == nil
+		_, okDay := configWeekday(day)
+		_, okAt := clockMinutes(strings.TrimSpace(at))
+		ok = okDay && okAt
 	}
 	if !ok {
 		k.addf(key, "%q is not a weekday and a time; use a day and HH:MM, such as \"fri 16:00\"", v)
@@ -1010,7 +1033,7 @@ func (k *checker) nonEmpty(key, v string) {
 // never shows the value.
 func (k *checker) secret(key, v, platform string) {
 	if v == "" {
-		k.addf(key, "is required when %s.enabled = true; set it here or in %s", platform, envName(key))
+		k.addf(key, "is required when %s.enabled = true; set it in the config file or in %s", platform, envName(key))
 	}
 }
 
@@ -1023,7 +1046,7 @@ func (s ServerConfig) check(k *checker, platforms bool) {
 	}
 	switch {
 	case s.Secret == "" && platforms:
-		k.addf("server.secret", "is required when a platform is enabled (at least 16 characters); set it here or in %s", envName("server.secret"))
+		k.addf("server.secret", "is required when a platform is enabled (at least 16 characters); set it in the config file or in %s", envName("server.secret"))
 	case s.Secret != "" && utf8.RuneCountInString(s.Secret) < 16:
 		k.addf("server.secret", "is too short: use at least 16 characters")
 	}
@@ -1088,15 +1111,24 @@ func (k *checker) workdays(key string, days []string) {
 	}
 	seen := map[time.Weekday]bool{}
 	for i, d := range days {
-		w, err := calendar.ParseWeekday(d)
+		w, ok := configWeekday(d)
 		switch {
-		case err != nil:
-			k.addf(fmt.Sprintf("%s[%d]", key, i), "%q is not a weekday; use mon, tue, wed, thu, fri, sat or sun", d)
+		case !ok:
+			k.addf(fmt.Sprintf("%s[%d]", key, i), "%q is not a weekday; use %s", d, orList(weekdayAbbrevs[:]))
 		case seen[w]:
 			k.addf(fmt.Sprintf("%s[%d]", key, i), "%q is listed twice", d)
 		}
-		seen[w] = err == nil || seen[w]
+		seen[w] = ok || seen[w]
 	}
+}
+
+// weekdayAbbrevs are the weekday names of the config, from Monday.
+var weekdayAbbrevs = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// configWeekday reads a weekday of the config: "mon" … "sun", in any case.
+func configWeekday(s string) (time.Weekday, bool) {
+	i := slices.Index(weekdayAbbrevs[:], strings.ToLower(s))
+	return time.Weekday((i + 1) % 7), i >= 0
 }
 
 // check validates [checkin]. The cut-off and the digest come after the
@@ -1167,8 +1199,11 @@ func (d DingTalkConfig) check(k *checker) {
 // check validates [wecom].
 func (w WeComConfig) check(k *checker) {
 	k.url("wecom.api_base", w.APIBase)
-	if w.AgentID < 0 || w.Enabled && w.AgentID == 0 {
-		k.addf("wecom.agent_id", "must be the app's AgentId, a positive number; set it here or in %s", envName("wecom.agent_id"))
+	switch {
+	case w.AgentID < 0:
+		k.addf("wecom.agent_id", "%d is not an AgentId; use the app's AgentId, a positive number", w.AgentID)
+	case w.Enabled && w.AgentID == 0:
+		k.secret("wecom.agent_id", "", "wecom")
 	}
 	if w.EncodingAESKey != "" && !validAESKey(w.EncodingAESKey) {
 		k.addf("wecom.encoding_aes_key", "must be the 43 characters that WeCom shows (got %d)", len(w.EncodingAESKey))

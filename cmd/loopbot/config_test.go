@@ -229,8 +229,10 @@ func TestLoadConfigProblems(t *testing.T) {
 			[]problem{{2, "calendar.timezone", `"Mars/Olympus" is not a time zone`}}},
 		{"bad workday", "[calendar]\nworkdays = [\"mon\", \"fun\"]\n",
 			[]problem{{2, "calendar.workdays[1]", `"fun" is not a weekday`}}},
-		{"workday twice", "[calendar]\nworkdays = [\"mon\", \"monday\"]\n",
+		{"workday twice", "[calendar]\nworkdays = [\"mon\", \"Mon\"]\n",
 			[]problem{{2, "calendar.workdays[1]", "listed twice"}}},
+		{"long weekday name", "[calendar]\nworkdays = [\"monday\"]\n",
+			[]problem{{2, "calendar.workdays[0]", `"monday" is not a weekday; use mon, tue, wed, thu, fri, sat or sun`}}},
 		{"no workdays", "[calendar]\nworkdays = []\n",
 			[]problem{{2, "calendar.workdays", "needs at least one day"}}},
 		{"bad date", "[calendar]\nextra_holidays = [\"2026-13-01\"]\n",
@@ -329,8 +331,8 @@ id = "alpha"
 			{7, "playground.groups[1].id", `"alpha" is the id of another group`},
 		}},
 		{"feishu without secrets", "[feishu]\nenabled = true\n", []problem{
-			{0, "server.secret", "is required when a platform is enabled (at least 16 characters); set it here or in LOOPBOT_SERVER_SECRET"},
-			{1, "feishu.app_id", "is required when feishu.enabled = true; set it here or in LOOPBOT_FEISHU_APP_ID"},
+			{0, "server.secret", "is required when a platform is enabled (at least 16 characters); set it in the config file or in LOOPBOT_SERVER_SECRET"},
+			{1, "feishu.app_id", "is required when feishu.enabled = true; set it in the config file or in LOOPBOT_FEISHU_APP_ID"},
 			{1, "feishu.app_secret", "LOOPBOT_FEISHU_APP_SECRET"},
 		}},
 		{"feishu webhook without keys", okSecret + "[feishu]\nenabled = true\nmode = \"webhook\"\napp_id = \"a\"\napp_secret = \"b\"\n", []problem{
@@ -515,8 +517,11 @@ func TestConfigErrorsHideSecrets(t *testing.T) {
 		{"bad aes key", "[wecom]\nencoding_aes_key = \"leak-aes-3\"\n", nil, "leak-aes-3"},
 		{"misspelt secret key", "[feishu]\napp_secrt = \"leak-typo-4\"\n", nil, "leak-typo-4"},
 		{"secret of the wrong type", "[feishu]\napp_secret = 5150515\n", nil, "5150515"},
-		{"unquoted secret", "[feishu]\napp_secret = leakbare5\n", nil, "leakbare5"},
-		{"unquoted secret in another section", "[wecom]\ntoken = xleak6\n", nil, "xleak6"},
+		{"unquoted secret", "[feishu]\napp_secret = leakbareone\n", nil, "leakbareone"},
+		{"unquoted secret in another section", "[wecom]\ntoken = xleaktwo\n", nil, "xleaktwo"},
+		{"unquoted value of a misspelt secret key", "[feishu]\napp_secrt = leakbarethree\n", nil, "leakbarethree"},
+		{"secret that looks like a number", "[dingtalk]\nclient_secret = 9.8.7.6\n", nil, "9.8.7.6"},
+		{"number-like value of a misspelt key", "[dingtalk]\nclient_secrt = 9.8.7.5\n", nil, "9.8.7.5"},
 		{"secret in a list", "[wecom]\nsecret = [\"leak-list-7\"]\n", nil, "leak-list-7"},
 	}
 	for _, tt := range tests {

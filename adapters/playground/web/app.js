@@ -158,7 +158,8 @@
     if (txt) { try { data = JSON.parse(txt); } catch (_) { data = null; } }
     if (!res.ok) {
       const er = (data && data.error) || {};
-      throw new ApiError(er.code || 'HTTP ' + res.status, er.message || txt.trim().slice(0, 200) || res.statusText, res.status);
+      const plain = /^\s*</.test(txt) ? '' : txt.trim().slice(0, 200); // never show an HTML error page
+      throw new ApiError(er.code || 'HTTP ' + res.status, er.message || plain || res.statusText || 'error', res.status);
     }
     return data || {};
   }
@@ -275,9 +276,12 @@
 
   // ---------- people and chats ----------
 
+  // norm drops the platform prefix, should the server give "playground:bob" for "bob".
+  const norm = (id) => String(id == null ? '' : id).replace(/^playground:/, '');
+
   function personName(id) {
     if (id === 'bot') return 'loopbot';
-    const key = String(id || '').replace(/^playground:/, '');
+    const key = norm(id);
     const p = state.peopleById.get(key);
     return p ? p.name || p.id : key || '?';
   }
@@ -393,7 +397,7 @@
 
   function preview(m) {
     if (!m) return '';
-    const who = m.from === 'bot' ? '' : m.from === state.me ? '我: ' : personName(m.from) + ': ';
+    const who = m.from === 'bot' ? '' : norm(m.from) === state.me ? '我: ' : personName(m.from) + ': ';
     if (m.card) return who + '[卡片 Card] ' + (m.card.title || KINDS[m.card.kind] || '');
     return who + String(m.text || '').replace(/\*\*|`/g, '').replace(/\s+/g, ' ').trim();
   }
@@ -401,7 +405,7 @@
   function isUnread(c) {
     const m = state.last[c.id];
     if (!m || m.id == null) return false;
-    if (String(m.from) === state.me) return false;
+    if (norm(m.from) === state.me) return false;
     return state.seen[c.id] !== String(m.id);
   }
 
@@ -577,7 +581,7 @@
     const pt = prev && parseTime(prev.time);
     const cont = !newDay && prev && prev.from === m.from && t && pt && t.ms - pt.ms < 5 * 60000;
     el.classList.toggle('cont', !!cont);
-    const mine = String(m.from) === state.me;
+    const mine = norm(m.from) === state.me;
     el.classList.toggle('me', mine);
   }
 
@@ -745,7 +749,7 @@
       groups.get(key).push(inp);
     }
     for (const [key, list] of groups) {
-      if (!key) { for (const inp of list) form.append(renderField(inp, msgId)); continue; }
+      if (!key) { form.append(h('div', { class: 'input-grid' }, list.map((inp) => renderField(inp, msgId)))); continue; }
       form.append(h('fieldset', { class: 'input-group', 'data-group': key },
         h('legend', null, key),
         h('div', { class: 'input-grid' }, list.map((inp) => renderField(inp, msgId)))));
@@ -823,10 +827,12 @@
       const num = (v) => (typeof v === 'number' ? v : v == null || v === '' ? NaN : Number(v));
       const all = series.flatMap((x) => x.values.map(num)).filter(Number.isFinite);
       if (!all.length) return null;
-      const svg = type === 'bar' || type === 'pareto'
-        ? barChart(labels, series, num, all) : lineChart(labels, series, num, all);
+      const bars = type === 'bar' || type === 'pareto';
+      // Several lines: the first (the plan) is grey and dashed. A single line or bars start with blue.
+      const colors = series.map((x, i) => seriesColor(x, bars || series.length === 1 ? i + 1 : i));
+      const svg = bars ? barChart(labels, series, num, all, colors) : lineChart(labels, series, num, all, colors);
       const legend = h('div', { class: 'legend' }, series.map((x, i) => h('span', { class: 'legend-item' },
-        h('i', { style: `background:${seriesColor(x, i)}` }), x.name || `#${i + 1}`)));
+        h('i', { style: `background:${colors[i]}` }), x.name || `#${i + 1}`)));
       return h('div', { class: 'chart', 'data-chart': type },
         chart.title ? h('div', { class: 'chart-title' }, String(chart.title)) : null, svg, legend);
     } catch (_) {
@@ -866,13 +872,13 @@
     });
   }
 
-  function lineChart(labels, series, num, all) {
+  function lineChart(labels, series, num, all, colors) {
     const f = chartFrame(labels, all);
     const n = labels.length;
     const x = (i) => (n === 1 ? (f.L + f.W - f.R) / 2 : f.L + 6 + ((f.W - f.R - f.L - 12) * i) / (n - 1));
     xLabels(f, labels, x);
     series.forEach((ser, si) => {
-      const color = seriesColor(ser, si);
+      const color = colors[si];
       let d = '';
       let pen = false;
       ser.values.slice(0, n).forEach((raw, i) => {
@@ -893,7 +899,7 @@
     return f.svg;
   }
 
-  function barChart(labels, series, num, all) {
+  function barChart(labels, series, num, all, colors) {
     const f = chartFrame(labels, all);
     const n = labels.length;
     const band = (f.W - f.R - f.L) / n;
@@ -901,7 +907,7 @@
     const x = (i) => f.L + band * (i + 0.5);
     xLabels(f, labels, x);
     series.forEach((ser, si) => {
-      const color = seriesColor(ser, si + 1);
+      const color = colors[si];
       ser.values.slice(0, n).forEach((raw, i) => {
         const v = num(raw);
         if (!Number.isFinite(v)) return;

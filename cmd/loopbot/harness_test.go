@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// testConfig is the playground of the end-to-end tests: alice is an admin,
+// bob a manager, carol and dave members; the fake clock starts on Monday
+// 2026-11-23 at 09:00 in Shanghai.
+const testConfig = `
+[server]
+listen = "127.0.0.1:0"
+admin_token = "test-token"
+[store]
+path = "%DB%"
+[playground]
+enabled = true
+fake_clock = true
+fake_clock_start = "2026-11-23T09:00:00+08:00"
+[[playground.people]]
+id = "alice"
+name = "Alice"
+roles = ["admin"]
+[[playground.people]]
+id = "bob"
+name = "Bob"
+roles = ["manager"]
+manager = "alice"
+[[playground.people]]
+id = "carol"
+name = "Carol"
+manager = "alice"
+[[playground.people]]
+id = "dave"
+name = "Dave"
+manager = "bob"
+[[playground.groups]]
+id = "alpha"
+name = "Alpha 项目群"
+members = ["alice", "bob", "carol", "dave"]
+`
+
+// testApp is a running loopbot and a client of its playground and admin API.
+type testApp struct {
+	tb   testing.TB
+	app  *App
+	base string
+	db   string
+}
+
+// startApp runs the real App on 127.0.0.1:0 over the database file db
+// (created in a temp dir when empty), with the given config text.
+func startApp(tb testing.TB, configText, db string) *testApp {
+	tb.Helper()
+	if db == "" {
+		db = filepath.Join(tb.TempDir(), "loopbot.db")
+	}
+	path := filepath.Join(tb.TempDir(), "config.toml")
+	writeFile(tb, path, strings.ReplaceAll(configText, "%DB%", filepath.ToSlash(db)))
+	cfg, err := LoadConfig(path, nil)
+	if err != nil {
+		tb.Fatalf("config: %v", err)
+	}
+	app, err := NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatalf("new app: %v", err)
+	}
+	addr, err := app.Start(context.Background())
+	if err != nil {
+		tb.Fatalf("start: %v", err)
+	}
+	ta := &testApp{tb: tb, app: app, base: "http://" + addr, db: db}
+	tb.Cleanup(ta.stop)
+	return ta
+}
+
+func (ta *testApp) stop() {
+	if ta.app != nil {
+		if err := ta.app.Close(); err != nil {
+			ta.tb.Errorf("close: %v", err)
+		}
+		ta.app = nil
+	}
+}
+
+// call sends a JSON request and decodes the JSON answer into out.
+func (ta *testApp) call(method, path string, body, out any) int {
+	ta.tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, ta.base+path, rd)
+	if strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Authorization", "Bearer test-token")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ta.tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			ta.tb.Fatalf("%s %s: answer %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type chatMessage struct {
+	ID   string    `json:"id"`
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	Card *bot.Card `json:"card"`
+}
+
+// say posts a message as a person in a chat ("dm" or a group id) and
+// returns the bot's answers to it in that chat.
+func (ta *testApp) say(from, chat, text string) []chatMessage {
+	ta.tb.Helper()
+	view := chat
+	if chat == "dm" {
+		view = "dm:" + from
+	}
+	before := len(ta.chat(view))
+	var out struct {
+		MessageID string `json:"message_id"`
+	}
+	if code := ta.call("POST", "/playground/api/messages", map[string]string{"from": from, "chat": chat, "text": text}, &out); code != 200 || out.MessageID == "" {
+		ta.tb.Fatalf("say %q: status %d", text, code)
+	}
+	all := ta.chat(view)
+	return all[before+1:]
+}
+
+// reply posts a command and returns the bot's one text answer.
+func (ta *testApp) reply(from, chat, text string) string {
+	ta.tb.Helper()
+	answers := ta.say(from, chat, text)
+	for _, m := range answers {
+		if m.From == "bot" && m.Text != "" {
+			return m.Text
+		}
+	}
+	ta.tb.Fatalf("%s: no text answer to %q (got %d messages)", from, text, len(answers))
+	return ""
+}
+
+func (ta *testApp) chat(chat string) []chatMessage {
+	ta.tb.Helper()
+	var out struct {
+		Messages []chatMessage `json:"messages"`
+	}
+	if code := ta.call("GET", "/playground/api/chats/"+chat, nil, &out); code != 200 {
+		ta.tb.Fatalf("chat %s: status %d", chat, code)
+	}
+	return out.Messages
+}
+
+// lastCard returns the newest card of a kind in a chat.
+func (ta *testApp) lastCard(chat, kind string) chatMessage {
+	ta.tb.Helper()
+	msgs := ta.chat(chat)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Card != nil && msgs[i].Card.Kind == kind {
+			return msgs[i]
+		}
+	}
+	ta.tb.Fatalf("no %s card in %s", kind, chat)
+	return chatMessage{}
+}
+
+type actionAnswer struct {
+	Toast string    `json:"toast"`
+	Card  *bot.Card `json:"card"`
+}
+
+func (ta *testApp) act(as, messageID, action string, form map[string]string) actionAnswer {
+	ta.tb.Helper()
+	var out actionAnswer
+	body := map[string]any{"as": as, "message_id": messageID, "action": action, "form": form}
+	if code := ta.call("POST", "/playground/api/actions", body, &out); code != 200 {
+		ta.tb.Fatalf("action %s on %s: status %d", action, messageID, code)
+	}
+	return out
+}
+
+type apiTask struct {
+	ID          string `json:"id"`
+	Project     string `json:"project"`
+	Title       string `json:"title"`
+	Assignee    string `json:"assignee"`
+	Assigner    string `json:"assigner"`
+	Status      string `json:"status"`
+	Progress    int    `json:"progress"`
+	Priority    string `json:"priority"`
+	Due         string `json:"due"`
+	BaselineDue string `json:"baseline_due"`
+}
+
+func (ta *testApp) task(id string) apiTask {
+	ta.tb.Helper()
+	var t apiTask
+	if code := ta.call("GET", "/api/v1/tasks/"+id, nil, &t); code != 200 {
+		ta.tb.Fatalf("task %s: status %d", id, code)
+	}
+	return t
+}
+
+// state returns the admin API's view of every project and task, to check
+// that something changed nothing.
+func (ta *testApp) state() string {
+	ta.tb.Helper()
+	var p, t json.RawMessage
+	ta.call("GET", "/api/v1/projects", nil, &p)
+	ta.call("GET", "/api/v1/tasks", nil, &t)
+	return string(p) + string(t)
+}
+
+func actionNames(c *bot.Card) []string {
+	var names []string
+	for _, a := range c.Actions {
+		names = append(names, a.Name)
+	}
+	return names
+}

@@ -1,0 +1,45 @@
+package store
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+func TestMeta(t *testing.T) {
+	db := MustOpen(t)
+	value := []byte("2026-03-02")
+	update(t, db, func(tx bot.Tx) error {
+		_, err := tx.Meta("sched/checkin")
+		wantCode(t, err, bot.ENOTFOUND)
+		wantCode(t, tx.PutMeta("", []byte("x")), bot.EINVALID)
+		wantCode(t, tx.PutMeta(keySchemaVersion, []byte("99")), bot.EINVALID)
+		for k, v := range map[string][]byte{"sched/checkin": value, "sched/empty": nil, "clock": []byte("t")} {
+			if err := tx.PutMeta(k, v); err != nil {
+				return err
+			}
+		}
+		// The store keeps its own copy of what it was given.
+		value[0] = 'X'
+		return nil
+	})
+	view(t, db, func(tx bot.Tx) error {
+		v, err := tx.Meta("sched/checkin")
+		if err != nil || string(v) != "2026-03-02" {
+			t.Errorf("Meta: %q, %v", v, err)
+		}
+		if v, err := tx.Meta("sched/empty"); err != nil || len(v) != 0 {
+			t.Errorf("empty value: %q, %v; want found and empty", v, err)
+		}
+		if v, err := tx.Meta("sched"); bot.ErrorCode(err) != bot.ENOTFOUND {
+			t.Errorf("Meta of a mere prefix: %q, %v; want ENOTFOUND", v, err)
+		}
+		got, _ := tx.MetaPrefix("sched/")
+		want := map[string][]byte{"sched/checkin": []byte("2026-03-02"), "sched/empty": {}}
+		if !maps.EqualFunc(got, want, func(a, b []byte) bool { return string(a) == string(b) }) {
+			t.Errorf("MetaPrefix: %q, want %q", got, want)
+		}
+		return nil
+	})
+}
