@@ -166,7 +166,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) startDue(ctx context.Context, wg *sync.WaitGroup) time.Time {
 	p, err := d.claim(ctx)
 	if err != nil && ctx.Err() == nil {
-		d.log.Error("outbox: read pending items", slog.Any("error", err))
+		d.log.Error("read pending items", slog.Any("error", err))
 	}
 	for _, it := range p.batch {
 		wg.Go(func() { _ = d.deliver(ctx, it) })
@@ -390,7 +390,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 		return d.storeFailed(ctx, it, err)
 	}
 	if dv.skip(m) {
-		d.log.Debug("outbox: card update not sent: no message to update",
+		d.log.Debug("card update not sent: no message to update",
 			"outbox_id", it.ID, "card_id", it.CardID, "platform", it.Target.Platform)
 		return d.complete(ctx, dv)
 	}
@@ -479,7 +479,7 @@ func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
 	})
 	if err != nil {
 		d.holdBack(dv.item)
-		d.log.Error("outbox: record delivery", "outbox_id", dv.item.ID,
+		d.log.Error("record delivery", "outbox_id", dv.item.ID,
 			"platform", dv.item.Target.Platform, slog.Any("error", err))
 		return fmt.Errorf("outbox: record delivery: %w", err)
 	}
@@ -529,7 +529,7 @@ func (d *Dispatcher) storeFailed(ctx context.Context, it OutboxItem, err error) 
 		return nil
 	}
 	d.holdBack(it)
-	d.log.Error("outbox: prepare delivery", "outbox_id", it.ID, slog.Any("error", err))
+	d.log.Error("prepare delivery", "outbox_id", it.ID, slog.Any("error", err))
 	return err
 }
 
@@ -542,10 +542,10 @@ func (d *Dispatcher) retry(ctx context.Context, it OutboxItem, hint time.Duratio
 	})
 	if err != nil {
 		d.holdBack(it)
-		d.log.Error("outbox: save retry", "outbox_id", it.ID, slog.Any("error", err))
+		d.log.Error("save retry", "outbox_id", it.ID, slog.Any("error", err))
 		return fmt.Errorf("outbox: save retry: %w", err)
 	}
-	d.log.Info("outbox: delivery failed, will retry", "outbox_id", it.ID,
+	d.log.Info("delivery failed, will retry", "outbox_id", it.ID,
 		"platform", it.Target.Platform, "op", it.Op, "attempts", it.Attempts,
 		"retry_in", wait.String(), slog.Any("error", cause))
 	if d.cfg.Observer != nil {
@@ -562,10 +562,10 @@ func (d *Dispatcher) deadLetter(ctx context.Context, it OutboxItem, cause error)
 	})
 	if err != nil {
 		d.holdBack(it)
-		d.log.Error("outbox: save dead letter", "outbox_id", it.ID, slog.Any("error", err))
+		d.log.Error("save dead letter", "outbox_id", it.ID, slog.Any("error", err))
 		return fmt.Errorf("outbox: dead letter: %w", err)
 	}
-	d.log.Error("outbox: delivery dead-lettered", "outbox_id", it.ID,
+	d.log.Error("delivery dead-lettered", "outbox_id", it.ID,
 		"platform", it.Target.Platform, "op", it.Op, "card_id", it.CardID,
 		"attempts", it.Attempts, slog.Any("error", cause))
 	if d.cfg.Observer != nil {

@@ -372,7 +372,7 @@ func (s *Scheduler) runOnce(ctx context.Context) (time.Duration, bool) {
 		}
 	}
 	if ctx.Err() == nil {
-		s.log.Error("scheduler: tick failed", slog.Any("error", err))
+		s.log.Error("tick failed", slog.Any("error", err))
 	}
 	return errorPause, true
 }

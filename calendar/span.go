@@ -16,10 +16,11 @@ const SpanForms = "5m, 2h, 3d (calendar days 自然日), 1wd/1个工作日 (work
 // of "s", "m", "h", "d" (calendar days), "wd" (working days, each
 // WorkdayLength of working time) and "wh" (working hours).
 //
-// Den divides the span: N/Den units. Only Div sets it, when no finer unit
-// holds the quotient exactly, as in 1wd/2 (half a working day, which has no
-// exact unit without knowing the calendar's hours). Zero and one both mean
-// whole units. The zero Span is "not set".
+// Den divides the span: N/Den units. Div sets it when no finer unit holds
+// the quotient exactly, as in 1wd/2 (half a working day, which has no exact
+// unit without knowing the calendar's hours), and String and ParseSpan write
+// and read it as "/Den". Zero and one both mean whole units. The zero Span
+// is "not set".
 type Span struct {
 	N    int
 	Unit string

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -444,12 +445,7 @@ func (d *decoder) addf(path, format string, args ...any) {
 // table copies the keys of m into the struct rv. Keys are taken in sorted
 // order; LoadConfig sorts the problems by line afterwards.
 func (d *decoder) table(rv reflect.Value, m map[string]any, path string) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p := joinKey(path, k)
 		f, ok := fieldByKey(rv, k)
 		if !ok {
@@ -503,10 +499,10 @@ func (d *decoder) slice(rv reflect.Value, items []any, path string) {
 // stringMap fills the map[string]string rv from m.
 func (d *decoder) stringMap(rv reflect.Value, m map[string]any, path string) {
 	out := reflect.MakeMapWithSize(rv.Type(), len(m))
-	for k, v := range m {
-		s, ok := stringOf(v)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		s, ok := stringOf(m[k])
 		if !ok {
-			d.addf(joinKey(path, k), "must be a string, not %s", tomlTypeName(v))
+			d.addf(joinKey(path, k), "must be a string, not %s", tomlTypeName(m[k]))
 			continue
 		}
 		out.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(s))

@@ -388,6 +388,11 @@
     state.chat = id;
     state.gen++;
     syncUrl();
+    // Clear the old chat at once; the new one shows when its messages arrive.
+    state.pane.key = '';
+    $('#messages').replaceChildren();
+    $('#empty').hidden = true;
+    $('#jump').hidden = true;
     renderSidebar();
     renderChatHead();
     hideHints();
@@ -409,31 +414,54 @@
     return state.seen[c.id] !== String(m.id);
   }
 
+  function buildChatItem(c) {
+    const av = c.kind === 'dm' ? botAvatar('chat-avatar')
+      : h('span', { class: 'chat-avatar', style: `background:${colorFor(c.id)}` }, initial(c.name));
+    return h('button', {
+      type: 'button',
+      class: 'chat-item',
+      'data-chat': c.id,
+      onclick: () => { if (c.id !== state.chat) selectChat(c.id); },
+    },
+    av,
+    h('span', { class: 'chat-text' },
+      h('span', { class: 'chat-line' },
+        h('span', { class: 'chat-name' }, c.name),
+        h('span', { class: 'chat-time' })),
+      h('span', { class: 'chat-line' },
+        h('span', { class: 'chat-preview' }),
+        h('span', { class: 'dot' }))));
+  }
+
+  // renderSidebar updates the chat list in place, so that a poll never swallows a click.
   function renderSidebar() {
     const nav = $('#chats');
-    nav.replaceChildren(...state.chats.map((c) => {
+    const key = state.me + '|' + state.chats.map((c) => c.id).join('|');
+    if (nav.dataset.key !== key) {
+      nav.replaceChildren(...state.chats.map(buildChatItem));
+      nav.dataset.key = key;
+    }
+    state.chats.forEach((c, i) => {
+      const el = nav.children[i];
       const m = state.last[c.id];
       const w = m && displayTime(m.time);
-      const av = c.kind === 'dm' ? botAvatar('chat-avatar')
-        : h('span', { class: 'chat-avatar', style: `background:${colorFor(c.id)}` }, initial(c.name));
-      return h('button', {
-        type: 'button',
-        class: 'chat-item' + (c.id === state.chat ? ' active' : '') + (isUnread(c) ? ' unread' : ''),
-        'data-chat': c.id,
-        'aria-current': c.id === state.chat ? 'true' : null,
-        onclick: () => { if (c.id !== state.chat) selectChat(c.id); },
-      },
-      av,
-      h('span', { class: 'chat-text' },
-        h('span', { class: 'chat-line' },
-          h('span', { class: 'chat-name' }, c.name),
-          h('span', { class: 'chat-time' }, w ? hm(w) : '')),
-        h('span', { class: 'chat-line' },
-          h('span', { class: 'chat-preview' }, preview(m) || (c.kind === 'dm' ? '与机器人私聊 Direct chat' : '群聊 Group chat')),
-          h('span', { class: 'dot', 'aria-label': isUnread(c) ? '未读 unread' : null }))));
-    }));
+      const unread = isUnread(c);
+      el.classList.toggle('active', c.id === state.chat);
+      el.classList.toggle('unread', unread);
+      if (c.id === state.chat) el.setAttribute('aria-current', 'true');
+      else el.removeAttribute('aria-current');
+      setText(el.querySelector('.chat-time'), w ? hm(w) : '');
+      setText(el.querySelector('.chat-preview'),
+        preview(m) || (c.kind === 'dm' ? '与机器人私聊 Direct chat' : '群聊 Group chat'));
+      el.querySelector('.dot').setAttribute('aria-label', unread ? '未读 unread' : '');
+    });
     const n = state.chats.filter(isUnread).length;
-    document.title = (n ? `(${n}) ` : '') + 'loopbot playground';
+    const title = (n ? `(${n}) ` : '') + 'loopbot playground';
+    if (document.title !== title) document.title = title;
+  }
+
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
   }
 
   function renderChatHead() {
@@ -456,7 +484,7 @@
   let again = false;
 
   function refresh(all) {
-    if (inflight) { again = again || (all ? 'all' : true); return inflight; }
+    if (inflight) { again = again === 'all' || all ? 'all' : true; return inflight; }
     inflight = doRefresh(all).finally(() => {
       inflight = null;
       if (again) { const a = again === 'all'; again = false; refresh(a); }
@@ -956,7 +984,9 @@
     $('#clock').hidden = false;
     const w = wall(t.ms, t.off.min);
     const el = $('#clock-now');
-    el.textContent = `${w.y}-${pad(w.mo)}-${pad(w.d)} ${WEEK_ZH[w.wd]} ${WEEK_EN[w.wd]} ${hm(w)}`;
+    // The year and the English weekday are hidden on narrow screens; textContent keeps the whole time.
+    el.replaceChildren(h('span', { class: 'cy' }, `${w.y}-`), `${pad(w.mo)}-${pad(w.d)} ${WEEK_ZH[w.wd]} `,
+      h('span', { class: 'cen' }, `${WEEK_EN[w.wd]} `), hm(w));
     el.title = now;
     const input = $('#clock-input');
     if (changed && document.activeElement !== input) input.value = `${w.y}-${pad(w.mo)}-${pad(w.d)}T${hm(w)}`;
