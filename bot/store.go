@@ -31,6 +31,9 @@ type Tx interface {
 	OutboxTx
 	EventTx
 	MetaTx
+	CheckinTx
+	EscalationTx
+	ReviewTx
 }
 
 // PersonTx reads and writes people.

@@ -60,7 +60,9 @@ type Task struct {
 	// ProgressAt is when the progress last changed, for the stale rule.
 	ProgressAt time.Time `json:"progress_at,omitempty"`
 	// StatusAt is when the status last changed (blocked since, done at, …).
-	StatusAt  time.Time `json:"status_at,omitempty"`
+	StatusAt time.Time `json:"status_at,omitempty"`
+	// DoneAt is when the task was last marked done; zero while it is open.
+	DoneAt    time.Time `json:"done_at,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

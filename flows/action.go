@@ -30,6 +30,18 @@ var actions = map[string]actionFunc{
 	bot.CardTaskAssigned + "/cancel":   (*Service).actCancel,
 	bot.CardAcceptance + "/verify":     (*Service).actVerify,
 	bot.CardAcceptance + "/rework":     (*Service).actRework,
+	bot.CardCheckin + "/submit":        (*Service).actSubmit,
+	bot.CardCheckin + "/leave":         (*Service).actLeaveToday,
+	bot.CardCheckin + "/nochange":      (*Service).actNoChange,
+	bot.CardEscalation + "/done":       (*Service).actEscDone,
+	bot.CardEscalation + "/progress":   (*Service).actEscProgress,
+	bot.CardEscalation + "/extend":     (*Service).actEscExtend,
+	bot.CardEscalation + "/help":       (*Service).actEscHelp,
+	bot.CardEscalation + "/ack":        (*Service).actEscAck,
+	bot.CardEscalation + "/approve":    (*Service).actEscApprove,
+	bot.CardEscalation + "/reassign":   (*Service).actEscReassign,
+	bot.CardEscalation + "/snooze":     (*Service).actEscSnooze,
+	bot.CardReviewPrompt + "/submit":   (*Service).actReviewSubmit,
 }
 
 // HandleAction implements bot.Handler: it verifies the signed value of a

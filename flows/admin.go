@@ -192,7 +192,7 @@ func (s *Service) addDays(r *req, cmd command.Command, name string, work bool) e
 	if len(cmd.Args) == 0 {
 		return badUsage(r, name, r.l.T("Which day?", "哪一天？"))
 	}
-	from, to, err := calendar.ParseDateRange(cmd.Args[0], r.now, s.cfg.Calendar)
+	from, to, err := parseRange(r, s, cmd.Args[0])
 	if err != nil {
 		return err
 	}
@@ -261,10 +261,8 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 }
 
 func (s *Service) settingsText(r *req, p bot.Person) string {
-	checkin := p.CheckinAt
-	if checkin == "" {
-		checkin = s.cfg.CheckinAt
-	}
+	m := s.checkinMinute(p)
+	checkin := fmt.Sprintf("%02d:%02d", m/60, m%60)
 	return r.l.F("Your settings: check-in at %s, time zone %s, language %s.", "你的设置：打卡时间 %s，时区 %s，语言 %s。",
 		checkin, s.loc(p).String(), string(s.lang(p)))
 }

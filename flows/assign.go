@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
@@ -272,13 +273,17 @@ func (s *Service) taskInfo(tx bot.Tx, t bot.Task) (cards.TaskInfo, error) {
 	return in, nil
 }
 
-// saveTask stores a changed task with an audit event for one field.
+// saveTask stores a changed task with an audit event for one field, and
+// re-checks its escalations at once.
 func (s *Service) saveTask(r *req, t bot.Task, kind, field, old, new, note string) error {
 	t.UpdatedAt = s.cfg.Clock.Now()
 	if err := r.tx.PutTask(t); err != nil {
 		return err
 	}
-	return s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: kind, Project: t.Project, Task: t.ID, Field: field, Old: old, New: new, Note: note})
+	if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: kind, Project: t.Project, Task: t.ID, Field: field, Old: old, New: new, Note: note}); err != nil {
+		return err
+	}
+	return s.taskChanged(r.tx, t, r.me.ID)
 }
 
 // setStatus changes a task's status and records it.
@@ -286,6 +291,12 @@ func (s *Service) setStatus(r *req, t *bot.Task, to bot.TaskStatus, note string)
 	from := t.Status
 	t.Status = to
 	t.StatusAt = s.cfg.Clock.Now()
+	switch {
+	case to == bot.StatusDone:
+		t.DoneAt = t.StatusAt
+	case to.Open():
+		t.DoneAt = time.Time{}
+	}
 	return s.saveTask(r, *t, "status", "status", string(from), string(to), note)
 }
 

@@ -36,6 +36,11 @@ var commands = map[string]commandFunc{
 	"holiday add":     (*Service).holidayAdd,
 	"workday add":     (*Service).workdayAdd,
 	"settings":        (*Service).settings,
+	"checkin":         (*Service).checkinCmd,
+	"leave":           (*Service).leaveCmd,
+	"review":          (*Service).reviewCmd,
+	"report":          (*Service).reportCmd,
+	"escalations":     (*Service).escalationsCmd,
 }
 
 // options lists the key:value options each command takes; a command not

@@ -28,8 +28,15 @@ type Config struct {
 	Location *time.Location
 	// Admins are the person ids that the config makes admins.
 	Admins []bot.PersonID
-	// CheckinAt is the default check-in time, HH:MM.
-	CheckinAt string
+	// Store is used by the scheduled jobs, which run outside events.
+	Store bot.Store
+	// Kick wakes the outbox after a job queued messages.
+	Kick func()
+	// Schedule holds the times and thresholds of the loop.
+	Schedule Schedule
+	// CriticalPath reports whether a task is on its project's critical
+	// path; nil means none is (the plan is not computed yet).
+	CriticalPath func(tx bot.Tx, task uint64) bool
 }
 
 // Service implements bot.Handler.
@@ -47,8 +54,8 @@ func New(cfg Config) *Service {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	if cfg.CheckinAt == "" {
-		cfg.CheckinAt = "09:30"
+	if cfg.Schedule.CheckEvery == 0 {
+		cfg.Schedule = DefaultSchedule()
 	}
 	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows")}
 }

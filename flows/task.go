@@ -217,13 +217,8 @@ func (s *Service) progress(r *req, cmd command.Command) error {
 	if err != nil {
 		return err
 	}
-	note := text(cmd.Args[2:])
-	if err := s.startWork(r, &t); err != nil {
-		return err
-	}
 	old := t.Progress
-	t.Progress, t.ProgressAt = pct, s.cfg.Clock.Now()
-	if err := s.saveTask(r, t, "progress", "progress", strconv.Itoa(old), strconv.Itoa(pct), note); err != nil {
+	if err := s.setProgress(r, t, pct, text(cmd.Args[2:])); err != nil {
 		return err
 	}
 	msg := r.l.F("📈 %s progress %d%% → %d%%.", "📈 %s 进度 %d%% → %d%%。", t.Code(), old, pct)
@@ -231,6 +226,17 @@ func (s *Service) progress(r *req, cmd command.Command) error {
 		msg += r.l.F(" When it is finished, send /done %s.", " 完成后请发送 /完成 %s。", t.Code())
 	}
 	return s.reply(r, msg)
+}
+
+// setProgress changes a task's progress, accepting it first when its
+// assignee works on it before clicking Accept.
+func (s *Service) setProgress(r *req, t bot.Task, pct int, note string) error {
+	if err := s.startWork(r, &t); err != nil {
+		return err
+	}
+	old := t.Progress
+	t.Progress, t.ProgressAt = pct, s.cfg.Clock.Now()
+	return s.saveTask(r, t, "progress", "progress", strconv.Itoa(old), strconv.Itoa(pct), note)
 }
 
 func parsePercent(r *req, v string) (int, error) {
@@ -264,36 +270,45 @@ func (s *Service) done(r *req, cmd command.Command) error {
 	if err != nil {
 		return err
 	}
-	note := text(cmd.Args[1:])
-	if err := s.startWork(r, &t); err != nil {
-		return err
-	}
-	old := t.Progress
-	t.Progress, t.ProgressAt = 100, s.cfg.Clock.Now()
-	if old != 100 {
-		if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "progress", Project: t.Project, Task: t.ID, Field: "progress", Old: strconv.Itoa(old), New: "100"}); err != nil {
-			return err
-		}
-	}
-	if err := s.setStatus(r, &t, bot.StatusDone, note); err != nil {
-		return err
-	}
-	verifier, err := s.verifier(r, t)
+	verifier, err := s.finishTask(r, t, text(cmd.Args[1:]))
 	if err != nil {
 		return err
 	}
 	if verifier == "" {
 		return s.reply(r, r.l.F("✅ %s is done.", "✅ %s 已完成。", t.Code()))
 	}
+	v := s.person(r.tx, verifier)
+	return s.reply(r, r.l.F("✅ %s is done; %s was asked to accept it (验收).", "✅ %s 已完成，已请 %s 验收。", t.Code(), v.DisplayName()))
+}
+
+// finishTask marks a task done at 100%, and sends the acceptance card where
+// the project needs acceptance. It returns who was asked to accept, if
+// anyone.
+func (s *Service) finishTask(r *req, t bot.Task, note string) (bot.PersonID, error) {
+	if err := s.startWork(r, &t); err != nil {
+		return "", err
+	}
+	old := t.Progress
+	t.Progress, t.ProgressAt = 100, s.cfg.Clock.Now()
+	if old != 100 {
+		if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "progress", Project: t.Project, Task: t.ID, Field: "progress", Old: strconv.Itoa(old), New: "100"}); err != nil {
+			return "", err
+		}
+	}
+	if err := s.setStatus(r, &t, bot.StatusDone, note); err != nil {
+		return "", err
+	}
+	verifier, err := s.verifier(r, t)
+	if err != nil || verifier == "" {
+		return "", err
+	}
 	info, err := s.taskInfo(r.tx, t)
 	if err != nil {
-		return err
+		return "", err
 	}
 	v := s.person(r.tx, verifier)
-	if _, err := s.sendDM(r.tx, verifier, verifyKey(t), cards.Acceptance(s.lang(v), info, note)); err != nil {
-		return err
-	}
-	return s.reply(r, r.l.F("✅ %s is done; %s was asked to accept it (验收).", "✅ %s 已完成，已请 %s 验收。", t.Code(), v.DisplayName()))
+	_, err = s.sendDM(r.tx, verifier, verifyKey(t), cards.Acceptance(s.lang(v), info, note))
+	return verifier, err
 }
 
 // verifier returns who accepts done work of t: "" when its project does not

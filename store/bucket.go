@@ -1,7 +1,9 @@
 package store
 
-// Buckets. This is the one place that lists every bucket of the file; the
-// first migration creates them all. Ids are big-endian uint64 keys from the
+// Buckets. This is the one place that lists every bucket of the file. The
+// first migration creates them all in a new file; a later step that adds
+// buckets creates them in a file made before it, and so finds them already
+// there in a new file. Ids are big-endian uint64 keys from the
 // bucket's own NextSequence, so that each kind of short id (P1, T1, …) is
 // dense and never reused, and cursors walk records in creation order. Values
 // are JSON unless noted.
@@ -66,9 +68,44 @@ const (
 	bucketChatIdem = "chat_idem"
 )
 
+// Buckets added by schema version 2.
+const (
+	// bucketPrompts maps <person>\x00<yyyymmdd> (bot.Date.Key) to the
+	// bot.Prompt that asked the person to check in that day.
+	bucketPrompts = "prompts"
+	// bucketPromptsByDay holds the keys <yyyymmdd>\x00<person>, with empty
+	// values, so that a day's prompts are read without a scan.
+	bucketPromptsByDay = "prompts_by_day"
+
+	// bucketCheckIns maps <person>\x00<yyyymmdd> to the bot.CheckIn of the
+	// person for that day.
+	bucketCheckIns = "checkins"
+	// bucketCheckInsByDay holds the keys <yyyymmdd>\x00<person>, with empty
+	// values.
+	bucketCheckInsByDay = "checkins_by_day"
+
+	// bucketEscalations maps an escalation id to a bot.Escalation.
+	bucketEscalations = "escalations"
+	// bucketEscalationsOpen maps <subject>\x00<rule> to the id of the open
+	// escalation of that rule for that subject (bot.Escalation.Subject).
+	// Resolved escalations have no entries.
+	bucketEscalationsOpen = "escalations_open"
+	// bucketEscalationsByOpened holds the keys <opened at><escalation id>,
+	// with empty values. The time is big-endian Unix nanoseconds with the
+	// sign bit flipped (timeKey), so that keys sort in time order.
+	bucketEscalationsByOpened = "escalations_by_opened"
+	// bucketEscalationsByResolved holds the keys <resolved at><escalation
+	// id>, with empty values, for resolved escalations only.
+	bucketEscalationsByResolved = "escalations_by_resolved"
+
+	// bucketReviews maps <project id><ISO week>\x00<person> to a
+	// bot.Review.
+	bucketReviews = "reviews"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
-	return []string{
+	return append([]string{
 		bucketMeta,
 		bucketPeople,
 		bucketProjects, bucketProjectsByGroup,
@@ -78,6 +115,16 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
+	}, bucketsV2()...)
+}
+
+// bucketsV2 lists the buckets that schema version 2 added.
+func bucketsV2() []string {
+	return []string{
+		bucketPrompts, bucketPromptsByDay,
+		bucketCheckIns, bucketCheckInsByDay,
+		bucketEscalations, bucketEscalationsOpen, bucketEscalationsByOpened, bucketEscalationsByResolved,
+		bucketReviews,
 	}
 }
 
@@ -87,6 +134,26 @@ const (
 	// keySchemaVersion holds the number of migrations applied, in decimal.
 	keySchemaVersion = "schema_version"
 )
+
+// Meta keys that other packages keep through bot.MetaTx, listed so that this
+// file names everything the meta bucket holds. The store does not read them.
+//
+//   - sched/<job> (bot.MetaSchedPrefix): the scheduler's state of a job,
+//     JSON {"last_slot": time}.
+//   - sched_miss/<job>/<slot, RFC 3339 in UTC> (bot.MetaSchedMissPrefix): a
+//     slot the scheduler missed, a JSON bot.Miss.
+//   - cal/<yyyy-mm-dd>: an admin's addition to the working-day calendar
+//     (flows), JSON {"work": bool, "name": string}.
+//   - digest/<project code>/<yyyy-mm-dd>: marks that the project's daily
+//     digest for that day went out (flows); the value is the day.
+//   - review_summary/<project code>/<ISO week>: marks that the project's
+//     weekly review summary for that week went out (flows); empty value.
+//   - esc_card/<escalation id>/<card id>: a card that shows the escalation
+//     and is updated when it changes (flows); empty value.
+//   - playground/fake_clock: where the playground's fake clock stands, as
+//     RFC 3339 text, so that a restart resumes there (cmd/loopbot).
+//   - server/secret: the secret the server signs with when the config has
+//     none (cmd/loopbot). Backups hold it too.
 
 // reservedMetaKey reports whether key belongs to the store.
 func reservedMetaKey(key string) bool {

@@ -14,12 +14,25 @@ import (
 func migrations() []func(*bbolt.Tx) error {
 	return []func(*bbolt.Tx) error{
 		createBuckets,
+		createBucketsV2,
 	}
 }
 
 // createBuckets is version 1: every bucket in bucket.go.
 func createBuckets(btx *bbolt.Tx) error {
 	for _, name := range allBuckets() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// createBucketsV2 is version 2: the buckets of prompts, check-ins,
+// escalations and reviews. A file created at version 2 or later already has
+// them from version 1, which makes this step a no-op there.
+func createBucketsV2(btx *bbolt.Tx) error {
+	for _, name := range bucketsV2() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -107,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "1" || len(migrations()) != 1 {
+		if string(v) != "2" || len(migrations()) != 2 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -133,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 2, newer than this loopbot (1); upgrade loopbot"
+	want := "store: " + path + " has schema version 3, newer than this loopbot (2); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}
@@ -178,6 +179,82 @@ func TestMigrateStopsAtFailedStep(t *testing.T) {
 	version, buckets = migratedState(t, raw)
 	if version != 3 || !slices.Equal(ran, []int{1, 2}) || len(buckets) != 4 {
 		t.Errorf("after retry: version %d, ran %v, buckets %v; want 3, [1 2], 4 buckets", version, ran, buckets)
+	}
+}
+
+// TestMigrateFromVersion1 opens a file as the release before schema
+// version 2 left it, and checks that the upgrade adds the new buckets and
+// keeps what was there.
+func TestMigrateFromVersion1(t *testing.T) {
+	db := MustOpen(t)
+	update(t, db, func(tx bot.Tx) error {
+		if err := createTask(tx, bot.Task{Title: "Write spec", Project: 1, Assignee: "playground:a"}); err != nil {
+			return err
+		}
+		return tx.PutMeta("sched/checkin", []byte(`{"last_slot":"2026-03-02T09:00:00Z"}`))
+	})
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	downgradeToVersion1(t, path)
+
+	db = mustOpenAt(t, path)
+	version, buckets := migratedState(t, db.bolt)
+	if version != 2 {
+		t.Errorf("schema version %d after the upgrade, want 2", version)
+	}
+	for _, name := range allBuckets() {
+		if !slices.Contains(buckets, name) {
+			t.Errorf("bucket %s missing after the upgrade", name)
+		}
+	}
+	update(t, db, func(tx bot.Tx) error {
+		task, err := tx.Task(1)
+		mine, _ := tx.Tasks(bot.TaskFilter{Assignee: "playground:a"})
+		v, _ := tx.Meta("sched/checkin")
+		if err != nil || task.Title != "Write spec" || len(mine) != 1 || len(v) == 0 {
+			t.Errorf("after the upgrade: task %+v, %v; by assignee %v; meta %q", task, err, mine, v)
+		}
+		if id, _ := tx.NextTaskID(); id != 2 {
+			t.Errorf("next task after the upgrade is T%d, want T2", id)
+		}
+		if id, _ := tx.NextEscalationID(); id != 1 {
+			t.Errorf("first escalation after the upgrade is E%d, want E1", id)
+		}
+		return tx.PutCheckIn(bot.CheckIn{Person: "playground:a", Day: bot.DateOf(t0), NoChange: true})
+	})
+	view(t, db, func(tx bot.Tx) error {
+		if got, err := tx.CheckIns("", bot.DateOf(t0), bot.DateOf(t0)); err != nil || len(got) != 1 {
+			t.Errorf("check-ins after the upgrade: %+v, %v", got, err)
+		}
+		return nil
+	})
+}
+
+// downgradeToVersion1 makes the closed store file at path look as schema
+// version 1 left it: no buckets of version 2, and the version set back.
+func downgradeToVersion1(tb testing.TB, path string) {
+	tb.Helper()
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer raw.Close()
+	err = raw.Update(func(btx *bbolt.Tx) error {
+		for _, name := range bucketsV2() {
+			if err := btx.DeleteBucket([]byte(name)); err != nil {
+				return fmt.Errorf("delete %s: %w", name, err)
+			}
+		}
+		return setSchemaVersion(btx, 1)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	version, buckets := migratedState(tb, raw)
+	if version != 1 || slices.Contains(buckets, bucketCheckIns) {
+		tb.Fatalf("downgrade left version %d, buckets %v", version, buckets)
 	}
 }
 
@@ -250,6 +327,15 @@ func TestReadOnlyTxRefusesWrites(t *testing.T) {
 		{"MarkEvent", func(tx bot.Tx) error { return tx.MarkEvent("e", t0) }},
 		{"PruneEvents", func(tx bot.Tx) error { _, err := tx.PruneEvents(t0); return err }},
 		{"PutMeta", func(tx bot.Tx) error { return tx.PutMeta("k", nil) }},
+		{"PutPrompt", func(tx bot.Tx) error { return tx.PutPrompt(bot.Prompt{Person: "playground:a", Day: bot.DateOf(t0)}) }},
+		{"PutCheckIn", func(tx bot.Tx) error { return tx.PutCheckIn(bot.CheckIn{Person: "playground:a", Day: bot.DateOf(t0)}) }},
+		{"NextEscalationID", func(tx bot.Tx) error { _, err := tx.NextEscalationID(); return err }},
+		{"PutEscalation", func(tx bot.Tx) error {
+			return tx.PutEscalation(bot.Escalation{ID: 1, Rule: bot.RuleOverdue, Task: 1, OpenedAt: t0})
+		}},
+		{"PutReview", func(tx bot.Tx) error {
+			return tx.PutReview(bot.Review{Person: "playground:a", Project: 1, Week: "2026-W10"})
+		}},
 	}
 	for _, w := range writes {
 		t.Run(w.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 )
 
 // tx is one bbolt transaction seen as a bot.Tx. Every bucket exists, since
-// the first migration created them all.
+// the migrations created them all.
 type tx struct {
 	btx *bbolt.Tx
 	now func() time.Time
@@ -127,6 +127,21 @@ func loadAll[T any](t *tx, bucket string) ([]T, error) {
 		return nil
 	})
 	return out, err
+}
+
+// loadWhile decodes the values of a bucket in key order, from the first key
+// at or after start for as long as keep holds.
+func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bool) ([]T, error) {
+	var out []T
+	c := t.bucket(bucket).Cursor()
+	for k, v := c.Seek(start); k != nil && keep(k); k, v = c.Next() {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // loadIDs decodes the records with the given ids, in that order. An id with

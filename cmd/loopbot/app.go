@@ -103,7 +103,8 @@ func (a *App) wire(ctx context.Context) error {
 	loc, _ := time.LoadLocation(a.cfg.Calendar.Timezone)
 	a.flows = flows.New(flows.Config{
 		Clock: a.clock, Calendar: a.cal, Signer: bot.NewSigner(secret), Logger: a.logger,
-		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(), CheckinAt: a.cfg.Checkin.At,
+		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
+		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
 	})
 	a.metrics = newMetrics(a.store)
 	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
@@ -127,7 +128,7 @@ func (a *App) wire(ctx context.Context) error {
 
 // jobs returns the scheduled jobs.
 func (a *App) jobs() []bot.Job {
-	return []bot.Job{a.pruneEventsJob()}
+	return append(a.flows.Jobs(), a.pruneEventsJob())
 }
 
 // pruneEventsJob forgets inbound event ids after two days (de-duplication

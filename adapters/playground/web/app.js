@@ -317,8 +317,9 @@
     const list = [{ id: 'dm:' + me, name: 'Bot (DM)', kind: 'dm' }];
     for (const g of state.groups) {
       if (!g || !g.id) continue;
-      if (Array.isArray(g.members) && !g.members.includes(me)) continue;
-      list.push({ id: String(g.id), name: g.name || g.id, kind: 'group', members: g.members });
+      const members = Array.isArray(g.members) ? g.members.map(norm) : null;
+      if (members && !members.includes(me)) continue;
+      list.push({ id: String(g.id), name: g.name || g.id, kind: 'group', members });
     }
     return list;
   }
@@ -345,7 +346,7 @@
     const sel = $('#as');
     sel.replaceChildren(...state.people.map((p) => {
       const roles = Array.isArray(p.roles) && p.roles.length ? ` · ${p.roles.join(', ')}` : '';
-      return h('option', { value: p.id }, (p.name || p.id) + roles);
+      return h('option', { value: String(p.id) }, (p.name || p.id) + roles);
     }));
     sel.value = state.me;
   }
@@ -404,7 +405,7 @@
     if (!m) return '';
     const who = m.from === 'bot' ? '' : norm(m.from) === state.me ? '我: ' : personName(m.from) + ': ';
     if (m.card) return who + '[卡片 Card] ' + (m.card.title || KINDS[m.card.kind] || '');
-    return who + String(m.text || '').replace(/\*\*|`/g, '').replace(/\s+/g, ' ').trim();
+    return who + String(m.text || '').replace(/^\s*[-*]\s+/gm, '').replace(/\*\*|`/g, '').replace(/\s+/g, ' ').trim();
   }
 
   function isUnread(c) {
@@ -696,7 +697,7 @@
     if (Array.isArray(card.fields) && card.fields.length) body.append(renderFields(card.fields));
     const chart = renderChart(card.chart);
     if (chart) body.append(chart);
-    if (!finished && Array.isArray(card.inputs) && card.inputs.length) body.append(renderInputs(card.inputs, msgId));
+    if (!finished && Array.isArray(card.inputs) && card.inputs.length) body.append(renderInputs(card.inputs, msgId, actions));
     if (!finished) {
       body.append(h('div', { class: 'card-actions' }, actions.map((a, i) => h('button', {
         type: 'button',
@@ -756,17 +757,24 @@
     return el;
   }
 
-  function renderField(inp, msgId) {
+  const forList = (v) => String(v || '').split(/[\s,|]+/).filter(Boolean);
+
+  function renderField(inp, msgId, actions) {
     const id = `in-${msgId}-${inp.name}`.replace(/[^\w-]/g, '_');
     const control = inputControl(inp, id);
+    const forNames = forList(inp.for);
+    if (forNames.length) control.setAttribute('data-for', forNames.join(' '));
+    // An input that belongs to some buttons only says which, e.g. "for 拒绝 Decline".
+    const forLabels = forNames.map((n) => (actions.find((a) => a.name === n) || {}).label || n);
     const wide = inp.kind === 'textarea' || inp.kind === 'text' || !inp.kind;
     return h('div', { class: 'field' + (wide ? ' field-wide' : '') },
-      h('label', { for: id }, inp.label || inp.name, inp.required ? h('span', { class: 'req' }, ' *') : null),
+      h('label', { for: id }, inp.label || inp.name, inp.required ? h('span', { class: 'req' }, ' *') : null,
+        forLabels.length ? h('span', { class: 'for' }, forLabels.join(' / ')) : null),
       control);
   }
 
   // renderInputs groups the check-in's "<field>.<task id>" inputs by task.
-  function renderInputs(inputs, msgId) {
+  function renderInputs(inputs, msgId, actions) {
     const form = h('form', { class: 'card-form', novalidate: true, onsubmit: (e) => e.preventDefault() });
     const groups = new Map();
     for (const inp of inputs) {
@@ -776,18 +784,20 @@
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(inp);
     }
+    const fields = (list) => h('div', { class: 'input-grid' }, list.map((inp) => renderField(inp, msgId, actions)));
     for (const [key, list] of groups) {
-      if (!key) { form.append(h('div', { class: 'input-grid' }, list.map((inp) => renderField(inp, msgId)))); continue; }
-      form.append(h('fieldset', { class: 'input-group', 'data-group': key },
-        h('legend', null, key),
-        h('div', { class: 'input-grid' }, list.map((inp) => renderField(inp, msgId)))));
+      if (!key) { form.append(fields(list)); continue; }
+      form.append(h('fieldset', { class: 'input-group', 'data-group': key }, h('legend', null, key), fields(list)));
     }
     return form;
   }
 
-  function collectForm(cardEl) {
+  // collectForm gives every filled-in input as a string, leaving out those that belong to other buttons.
+  function collectForm(cardEl, action) {
     const form = {};
     for (const el of cardEl.querySelectorAll('[data-input]')) {
+      const only = forList(el.dataset.for);
+      if (only.length && !only.includes(action)) continue;
       const v = el.value == null ? '' : String(el.value);
       if (v.trim() === '') continue; // an empty control means "not given"
       form[el.dataset.input] = v;
@@ -799,7 +809,7 @@
     const cardEl = btn.closest('.card');
     if (!cardEl || cardEl.classList.contains('busy')) return;
     const msgId = cardEl.dataset.messageId;
-    const body = { as: state.me, message_id: msgId, action: btn.dataset.action, form: collectForm(cardEl) };
+    const body = { as: state.me, message_id: msgId, action: btn.dataset.action, form: collectForm(cardEl, btn.dataset.action) };
     cardEl.classList.add('busy');
     btn.classList.add('loading');
     const buttons = [...cardEl.querySelectorAll('[data-action]')];

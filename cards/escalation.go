@@ -1,0 +1,184 @@
+package cards
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// EscInfo is what an escalation card shows.
+type EscInfo struct {
+	Esc      bot.Escalation
+	Task     TaskInfo
+	DaysLate int
+	// Downstream are the tasks that wait for this one.
+	Downstream []bot.Task
+	// Manager is the person the yellow card goes to.
+	Manager bot.Person
+}
+
+// RuleText says in one line why an escalation fired.
+func (l Lang) RuleText(in EscInfo) string {
+	t := in.Task.Task
+	switch in.Esc.Rule {
+	case bot.RuleOverdue:
+		return l.F("Overdue by %d working days (due %s).", "已逾期 %d 个工作日（截止 %s）。", in.DaysLate, l.Date(t.Due))
+	case bot.RuleDueSoon:
+		return l.F("Due %s and only %d%% done.", "将于 %s 到期，进度仅 %d%%。", l.Date(t.Due), t.Progress)
+	case bot.RuleBlocked:
+		return l.F("Blocked since %s: %s", "自 %s 起阻塞：%s", l.Stamp(t.StatusAt), t.BlockReason)
+	case bot.RuleStale:
+		return l.F("No progress since %s (%d%%).", "自 %s 起没有进度更新（%d%%）。", l.Stamp(t.ProgressAt), t.Progress)
+	case bot.RuleUnaccepted:
+		return l.F("Assigned %s and not yet accepted.", "%s 指派，至今未接受。", l.Stamp(t.StatusAt))
+	case bot.RuleMissedCheckins:
+		return l.T("Several check-ins in a row were not answered.", "连续多次未打卡。")
+	}
+	return in.Esc.Rule
+}
+
+// RuleName names a rule.
+func (l Lang) RuleName(rule string) string {
+	switch rule {
+	case bot.RuleOverdue:
+		return l.T("Overdue", "逾期")
+	case bot.RuleDueSoon:
+		return l.T("Due soon", "即将到期")
+	case bot.RuleBlocked:
+		return l.T("Blocked", "阻塞")
+	case bot.RuleStale:
+		return l.T("No progress", "无进展")
+	case bot.RuleUnaccepted:
+		return l.T("Not accepted", "未接受")
+	case bot.RuleMissedCheckins:
+		return l.T("Missed check-ins", "未打卡")
+	}
+	return rule
+}
+
+func escRefs(in EscInfo) map[string]string {
+	refs := map[string]string{"escalation": in.Esc.Code()}
+	if in.Esc.Task != 0 {
+		refs["task"] = bot.TaskCode(in.Esc.Task)
+	}
+	if in.Esc.Project != 0 {
+		refs["project"] = bot.ProjectCode(in.Esc.Project)
+	}
+	return refs
+}
+
+func escTitle(l Lang, prefix string, in EscInfo) string {
+	if in.Esc.Task == 0 {
+		return prefix + " · " + l.RuleName(in.Esc.Rule) + " · " + in.Task.Assignee.DisplayName()
+	}
+	return prefix + " · " + l.RuleName(in.Esc.Rule) + " · " + in.Task.Task.Code() + " " + in.Task.Task.Title
+}
+
+// EscalationBlue is the level-0 card to the assignee: done, update
+// progress, request an extension, or ask for help.
+func EscalationBlue(l Lang, in EscInfo) bot.Card {
+	c := bot.Card{
+		Kind: bot.CardEscalation, Title: escTitle(l, l.T("Reminder", "督办提醒"), in), Color: bot.ColorBlue,
+		Text: l.RuleText(in), Refs: escRefs(in), Actions: []bot.Action{},
+	}
+	if in.Esc.Task == 0 {
+		c.Text += "\n" + l.T("Send /checkin to answer today's check-in.", "请发送 /打卡 完成今天的打卡。")
+		return c
+	}
+	c.Fields = TaskFields(l, in.Task)
+	c.Inputs = []bot.Input{
+		{Name: "progress", Kind: bot.InputNumber, Label: l.T("Progress %", "进度 %"), Value: strconv.Itoa(in.Task.Task.Progress), For: "progress"},
+		{Name: "due", Kind: bot.InputDate, Label: l.T("New due date", "新截止日期"), For: "extend"},
+		{Name: "reason", Kind: bot.InputTextarea, Label: l.T("Reason for the extension", "延期理由"), For: "extend"},
+	}
+	c.Actions = []bot.Action{
+		{Name: "done", Label: l.T("Done", "已完成")},
+		{Name: "progress", Label: l.T("Update progress", "更新进度")},
+		{Name: "extend", Label: l.T("Request extension", "申请延期")},
+		{Name: "help", Label: l.T("Need help", "需要协助")},
+	}
+	return c
+}
+
+// EscalationYellow is the level-1 card to the manager: acknowledge, approve
+// an extension that was asked for, reassign, or snooze.
+func EscalationYellow(l Lang, in EscInfo) bot.Card {
+	text := l.F("%s: %s", "%s：%s", in.Task.Assignee.DisplayName(), l.RuleText(in))
+	if !in.Esc.Extension.IsZero() {
+		text += "\n" + l.F("Asks to move the due date to %s: %s", "申请延期至 %s：%s", l.Date(in.Esc.Extension), in.Esc.ExtensionReason)
+	}
+	if len(in.Downstream) > 0 {
+		text += "\n" + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream)
+	}
+	c := bot.Card{
+		Kind: bot.CardEscalation, Title: escTitle(l, l.T("Escalated", "督办升级"), in), Color: bot.ColorYellow,
+		Text: text, Refs: escRefs(in),
+		Inputs: []bot.Input{
+			{Name: "assignee", Kind: bot.InputText, Label: l.T("New assignee (@id)", "新负责人（@id）"), For: "reassign"},
+			{Name: "duration", Kind: bot.InputSelect, Label: l.T("Snooze for", "暂缓"), For: "snooze", Value: "1d",
+				Options: []bot.Option{{Value: "1d", Label: l.T("1 working day", "1 个工作日")}, {Value: "3d", Label: l.T("3 working days", "3 个工作日")}}},
+		},
+		Actions: []bot.Action{{Name: "ack", Label: l.T("Acknowledge", "知悉")}},
+	}
+	if in.Esc.Task != 0 {
+		c.Fields = TaskFields(l, in.Task)
+		if !in.Esc.Extension.IsZero() {
+			c.Actions = append(c.Actions, bot.Action{Name: "approve", Label: l.T("Approve extension", "批准延期")})
+		}
+		c.Actions = append(c.Actions, bot.Action{Name: "reassign", Label: l.T("Reassign", "转派")})
+	} else {
+		c.Inputs = c.Inputs[1:]
+	}
+	c.Actions = append(c.Actions, bot.Action{Name: "snooze", Label: l.T("Snooze", "暂缓")})
+	return c
+}
+
+func taskCodes(ts []bot.Task) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.Code() + " " + t.Title
+	}
+	return strings.Join(parts, ", ")
+}
+
+// GroupItem is one task of a group warning.
+type GroupItem struct {
+	Info     EscInfo
+	Resolved bool
+}
+
+// GroupWarning is the red auto-warning in a project's group chat: one card
+// for several tasks.
+func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot.Card {
+	var lines []string
+	open := 0
+	for _, it := range items {
+		in := it.Info
+		line := "- **" + in.Task.Task.Code() + " " + in.Task.Task.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + l.RuleText(in)
+		if len(in.Downstream) > 0 {
+			line += " " + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + "."
+		}
+		if in.Task.Task.Milestone {
+			line += " " + l.T("It is a milestone.", "这是里程碑。")
+		}
+		if it.Resolved {
+			line = "- ✅ ~~" + strings.TrimPrefix(line, "- ") + "~~ " + l.T("resolved", "已解决")
+		} else {
+			open++
+		}
+		lines = append(lines, line)
+	}
+	text := strings.Join(lines, "\n")
+	if deadline != "" {
+		text += "\n\n" + l.T("Project deadline: ", "项目截止：") + deadline
+	}
+	color := bot.ColorRed
+	if open == 0 {
+		color = bot.ColorGreen
+	}
+	return bot.Card{
+		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d tasks", "⚠️ 督办预警 · %s · %d 项", p.Name, len(items)),
+		Color: color, Text: text, Actions: []bot.Action{}, Refs: map[string]string{"project": p.Code()},
+	}
+}

@@ -1,0 +1,481 @@
+package flows
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/command"
+)
+
+// fanoutBatch is how many people one transaction of the morning fan-out
+// asks. Each person's prompt, card and outbox item commit together, so a
+// crash leaves every person either fully asked or not at all.
+const fanoutBatch = 250
+
+func checkinKey(p bot.PersonID, day bot.Date) string {
+	return "checkin/" + string(p) + "/" + day.String()
+}
+func reminderKey(p bot.PersonID, day bot.Date) string {
+	return "reminder/" + string(p) + "/" + day.String()
+}
+
+func (s *Service) checkinJob() bot.Job {
+	sc := s.cfg.Schedule
+	window := time.Duration(sc.Cutoff-sc.CheckinAt) * time.Minute
+	return bot.Job{
+		Name: "checkin",
+		Next: func(after time.Time) time.Time {
+			return s.nextOf(after, func(zm zoneMinute) time.Time { return s.nextAt(after, zm.loc, zm.minute) })
+		},
+		// A missed morning is caught up until the cut-off; each person's
+		// own cut-off is checked again in the run.
+		Grace: func(slot time.Time) time.Time { return slot.Add(max(window, time.Minute)) },
+		Run:   func(ctx context.Context, _ time.Time) error { return s.RunCheckins(ctx) },
+	}
+}
+
+// RunCheckins sends today's check-in card to everyone whose check-in time
+// has come on a working day of their own, who is not on leave, has open
+// tasks and was not asked yet today. It is idempotent.
+func (s *Service) RunCheckins(ctx context.Context) error {
+	now := s.cfg.Clock.Now()
+	var due []bot.Person
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		people, err := tx.People()
+		for _, p := range people {
+			if s.checkinDue(p, now) {
+				due = append(due, p)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(due, fanoutBatch) {
+		err := s.update(ctx, func(tx bot.Tx) error {
+			for _, p := range batch {
+				if err := s.promptPerson(tx, p, now, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkinDue reports whether a person's check-in window is open now.
+func (s *Service) checkinDue(p bot.Person, now time.Time) bool {
+	loc := s.loc(p)
+	today := bot.DateOf(now.In(loc))
+	if !s.cfg.Calendar.IsWorkday(today) || p.OnLeave(today) {
+		return false
+	}
+	at := s.checkinMinute(p)
+	start := today.At(at/60, at%60, loc)
+	return !now.Before(start) && now.Before(s.cutoff(today, loc))
+}
+
+func (s *Service) cutoff(day bot.Date, loc *time.Location) time.Time {
+	c := s.cfg.Schedule.Cutoff
+	return day.At(c/60, c%60, loc)
+}
+
+// promptPerson sends a person today's check-in card, unless they were asked
+// already (force sends a new card anyway, for /checkin). It returns nil
+// without sending when they have no open task.
+func (s *Service) promptPerson(tx bot.Tx, p bot.Person, now time.Time, force bool) error {
+	loc := s.loc(p)
+	day := bot.DateOf(now.In(loc))
+	_, err := tx.Prompt(p.ID, day)
+	asked := err == nil
+	if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+		return err
+	}
+	if asked && !force {
+		return nil
+	}
+	tasks, err := s.checkinTasks(tx, p.ID, day)
+	if err != nil || len(tasks) == 0 {
+		return err
+	}
+	if err := s.expireOldPrompts(tx, p, day); err != nil {
+		return err
+	}
+	rec, err := s.sendDM(tx, p.ID, checkinKey(p.ID, day), cards.Checkin(s.lang(p), day, tasks))
+	if err != nil || asked {
+		return err
+	}
+	ids := make([]uint64, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.ID
+	}
+	return tx.PutPrompt(bot.Prompt{Person: p.ID, Day: day, CardID: rec.ID, Tasks: ids, SentAt: now, Cutoff: s.cutoff(day, loc)})
+}
+
+// checkinTasks returns up to ten open tasks of a person, the most urgent
+// first: overdue, then by due date, then by priority.
+func (s *Service) checkinTasks(tx bot.Tx, p bot.PersonID, day bot.Date) ([]bot.Task, error) {
+	tasks, err := tx.Tasks(bot.TaskFilter{Assignee: p, OpenOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(tasks, func(a, b bot.Task) int { return urgency(a, day) - urgency(b, day) })
+	if len(tasks) > cards.MaxCheckinTasks {
+		tasks = tasks[:cards.MaxCheckinTasks]
+	}
+	return tasks, nil
+}
+
+// urgency orders tasks: a smaller number is more urgent.
+func urgency(t bot.Task, day bot.Date) int {
+	u := 100000
+	if !t.Due.IsZero() {
+		u = min(day.DaysUntil(t.Due), 90000) + 50000
+	}
+	switch t.Priority {
+	case bot.PrioHigh:
+		u -= 3
+	case bot.PrioLow:
+		u += 3
+	}
+	return u*10 + int(t.ID%10)
+}
+
+// expireOldPrompts closes the unanswered check-in cards of earlier days: a
+// late answer counts only until the next card.
+func (s *Service) expireOldPrompts(tx bot.Tx, p bot.Person, day bot.Date) error {
+	old, err := tx.PersonPrompts(p.ID, day.AddDays(-7), day.AddDays(-1))
+	if err != nil {
+		return err
+	}
+	for _, pr := range old {
+		if !pr.Answered.IsZero() {
+			continue
+		}
+		_, err := s.finishCards(tx, checkinKey(p.ID, pr.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
+			return cards.Finish(rec.Card, bot.ColorGrey, l.T("Not answered · closed", "未提交 · 已过期"))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkinCmd runs /checkin: today's check-in card, now.
+func (s *Service) checkinCmd(r *req, cmd command.Command) error {
+	tasks, err := s.checkinTasks(r.tx, r.me.ID, bot.DateOf(r.now))
+	if err != nil {
+		return err
+	}
+	if len(tasks) == 0 {
+		return s.reply(r, r.l.T("You have no open tasks, so there is nothing to check in.", "你没有未完成的任务，无需打卡。"))
+	}
+	if err := s.promptPerson(r.tx, r.me, s.cfg.Clock.Now(), true); err != nil {
+		return err
+	}
+	if r.ev.Chat.DM {
+		return nil
+	}
+	return s.reply(r, r.l.T("I sent you today's check-in card in our direct chat.", "已在私聊中发送今天的打卡卡片。"))
+}
+
+// leaveCmd runs /leave <date>[..<date>].
+func (s *Service) leaveCmd(r *req, cmd command.Command) error {
+	if len(cmd.Args) != 1 {
+		return badUsage(r, "leave", r.l.T("Which days?", "哪几天？"))
+	}
+	from, to, err := parseRange(r, s, cmd.Args[0])
+	if err != nil {
+		return err
+	}
+	if from.DaysUntil(to) > 60 {
+		return invalid(r, "At most 60 days at a time.", "一次最多 60 天。")
+	}
+	p := r.me
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		if !p.OnLeave(d) {
+			p.Leave = append(p.Leave, d)
+		}
+	}
+	p.Leave = recentLeave(p.Leave, bot.DateOf(r.now))
+	p.UpdatedAt = s.cfg.Clock.Now()
+	if err := r.tx.PutPerson(p); err != nil {
+		return err
+	}
+	if err := s.audit(r.tx, bot.AuditEvent{Actor: p.ID, Kind: "leave", Old: from.String(), New: to.String()}); err != nil {
+		return err
+	}
+	return s.reply(r, r.l.F("🌴 On leave %s – %s: no check-ins, reminders or warnings to you on those days.", "🌴 已登记请假 %s 至 %s：这些天不会给你发打卡、提醒或督办。", r.l.Date(from), r.l.Date(to)))
+}
+
+// recentLeave keeps the leave days from a month ago on, sorted.
+func recentLeave(days []bot.Date, today bot.Date) []bot.Date {
+	keep := slices.DeleteFunc(slices.Clone(days), func(d bot.Date) bool { return d.Before(today.AddDays(-31)) })
+	slices.SortFunc(keep, bot.Date.Compare)
+	return keep
+}
+
+// actSubmit records the check-in form: it checks every value first, and
+// saves nothing if one is wrong.
+func (s *Service) actSubmit(a *act) (bot.Response, error) {
+	day, prompt, err := s.actPrompt(a)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	answers, err := s.readCheckinForm(a, prompt.Tasks)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	ci := bot.CheckIn{Person: a.me.ID, Day: day, Answers: answers}
+	return s.saveCheckin(a, prompt, ci, a.l.T("Submitted", "已提交"))
+}
+
+func (s *Service) actLeaveToday(a *act) (bot.Response, error) {
+	day, prompt, err := s.actPrompt(a)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	p := a.me
+	if !p.OnLeave(day) {
+		p.Leave = recentLeave(append(p.Leave, day), day)
+		if err := a.tx.PutPerson(p); err != nil {
+			return bot.Response{}, err
+		}
+	}
+	return s.saveCheckin(a, prompt, bot.CheckIn{Person: a.me.ID, Day: day, Leave: true}, a.l.T("On leave today", "今天请假"))
+}
+
+func (s *Service) actNoChange(a *act) (bot.Response, error) {
+	day, prompt, err := s.actPrompt(a)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	var answers []bot.CheckInAnswer
+	for _, id := range prompt.Tasks {
+		if t, err := a.tx.Task(id); err == nil && t.Status.Open() {
+			answers = append(answers, bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t)})
+		}
+	}
+	return s.saveCheckin(a, prompt, bot.CheckIn{Person: a.me.ID, Day: day, NoChange: true, Answers: answers}, a.l.T("No change", "无变化"))
+}
+
+func checkinStatusOf(t bot.Task) string {
+	if t.Status == bot.StatusBlocked {
+		return bot.Blocked
+	}
+	return bot.OnTrack
+}
+
+// actPrompt returns the day and the prompt a check-in card belongs to.
+func (s *Service) actPrompt(a *act) (bot.Date, bot.Prompt, error) {
+	day, err := bot.ParseISODate(a.card.Card.Refs["checkin"])
+	if err != nil {
+		return day, bot.Prompt{}, err
+	}
+	prompt, err := a.tx.Prompt(a.me.ID, day)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		// A card sent by /checkin on a day without a prompt still counts.
+		prompt, err = bot.Prompt{Person: a.me.ID, Day: day, CardID: a.card.ID, Cutoff: s.cutoff(day, s.loc(a.me))}, nil
+		prompt.Tasks = formTasks(a.card.Card)
+	}
+	return day, prompt, err
+}
+
+// formTasks lists the tasks a check-in card asks about.
+func formTasks(c bot.Card) []uint64 {
+	var ids []uint64
+	for _, in := range c.Inputs {
+		if code, ok := strings.CutPrefix(in.Name, "progress."); ok {
+			if id, ok := command.ParseTaskID(code); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// readCheckinForm validates the form of a check-in card.
+func (s *Service) readCheckinForm(a *act, taskIDs []uint64) ([]bot.CheckInAnswer, error) {
+	known := map[string]bool{}
+	for _, in := range a.card.Card.Inputs {
+		known[in.Name] = true
+	}
+	for name := range a.form {
+		if !known[name] {
+			return nil, invalid(a.req, "%s: this card has no such field.", "%s：此卡片没有这个字段。", name)
+		}
+	}
+	var answers []bot.CheckInAnswer
+	total := 0.0
+	for _, id := range formTasks(a.card.Card) {
+		ans, err := s.readAnswer(a, id)
+		if err != nil {
+			return nil, err
+		}
+		total += ans.Hours
+		answers = append(answers, ans)
+	}
+	if total > 24 {
+		return nil, invalid(a.req, "hours: %s hours in one day is more than 24.", "hours：一天合计 %s 小时，超过 24 小时。", strconv.FormatFloat(total, 'f', -1, 64))
+	}
+	return answers, nil
+}
+
+func (s *Service) readAnswer(a *act, id uint64) (bot.CheckInAnswer, error) {
+	code := bot.TaskCode(id)
+	t, err := a.tx.Task(id)
+	if err != nil {
+		return bot.CheckInAnswer{}, err
+	}
+	ans := bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t)}
+	if v := a.form["progress."+code]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100 {
+			return ans, invalid(a.req, "progress.%s: %q is not a number from 0 to 100.", "progress.%s：“%s”不是 0 到 100 的数字。", code, v)
+		}
+		ans.Progress = n
+	}
+	if v := a.form["status."+code]; v != "" {
+		if v != bot.OnTrack && v != bot.AtRisk && v != bot.Blocked {
+			return ans, invalid(a.req, "status.%s: %q is not on_track, at_risk or blocked.", "status.%s：“%s”应为 on_track、at_risk 或 blocked。", code, v)
+		}
+		ans.Status = v
+	}
+	if v := a.form["hours."+code]; v != "" {
+		h, err := strconv.ParseFloat(v, 64)
+		if err != nil || h < 0 || h > 24 {
+			return ans, invalid(a.req, "hours.%s: %q is not a number of hours from 0 to 24.", "hours.%s：“%s”不是 0 到 24 之间的工时。", code, v)
+		}
+		ans.Hours = h
+	}
+	note := a.form["note."+code]
+	if len([]rune(note)) > maxNote {
+		return ans, invalid(a.req, "note.%s: longer than %d characters.", "note.%s：超过 %d 个字符。", code, maxNote)
+	}
+	ans.Note = note
+	return ans, nil
+}
+
+// saveCheckin stores a check-in (replacing an earlier one of the day and
+// keeping it in the history), applies it to the tasks, and turns the day's
+// cards into the read-only summary.
+func (s *Service) saveCheckin(a *act, prompt bot.Prompt, ci bot.CheckIn, verb string) (bot.Response, error) {
+	now := s.cfg.Clock.Now()
+	ci.SubmittedAt, ci.Late = now, now.After(prompt.Cutoff)
+	var old bot.CheckIn
+	if prev, err := a.tx.CheckIn(a.me.ID, ci.Day); err == nil {
+		old = prev
+		ci.History = append(prev.History, withoutHistory(prev))
+	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+		return bot.Response{}, err
+	}
+	titles, err := s.applyCheckin(a.req, ci, old)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	if err := a.tx.PutCheckIn(ci); err != nil {
+		return bot.Response{}, err
+	}
+	if prompt.Answered.IsZero() {
+		prompt.Answered = now
+	}
+	if err := a.tx.PutPrompt(prompt); err != nil {
+		return bot.Response{}, err
+	}
+	if err := s.audit(a.tx, bot.AuditEvent{Actor: a.me.ID, Kind: "checkin", Note: ci.Day.String()}); err != nil {
+		return bot.Response{}, err
+	}
+	if err := s.resolveMissedCheckins(a.tx, a.me.ID); err != nil {
+		return bot.Response{}, err
+	}
+	return s.finishCheckinCards(a, ci, titles, verb)
+}
+
+func withoutHistory(c bot.CheckIn) bot.CheckIn {
+	c.History = nil
+	return c
+}
+
+func (s *Service) finishCheckinCards(a *act, ci bot.CheckIn, titles map[uint64]string, verb string) (bot.Response, error) {
+	at := s.cfg.Clock.Now()
+	state := func(l cards.Lang) string { return cards.State(l, verb, a.me, at.In(s.loc(a.me))) }
+	finished, err := s.finishCards(a.tx, checkinKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
+		return cards.CheckinDone(l, rec.Card, ci, titles, state(l))
+	})
+	if err != nil {
+		return bot.Response{}, err
+	}
+	if _, err := s.finishCards(a.tx, reminderKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorGreen, state(l))
+	}); err != nil {
+		return bot.Response{}, err
+	}
+	toast := a.l.T("Check-in saved.", "打卡已保存。")
+	if ci.Late {
+		toast = a.l.T("Check-in saved (late).", "打卡已保存（迟交）。")
+	}
+	return a.answer(toast, finished), nil
+}
+
+// applyCheckin moves the tasks by the answers: progress, blocked or not,
+// and hours (an earlier answer of the same day is replaced, not added). It
+// returns the task titles for the summary.
+func (s *Service) applyCheckin(r *req, ci, old bot.CheckIn) (map[uint64]string, error) {
+	titles := map[uint64]string{}
+	oldHours := map[uint64]float64{}
+	for _, a := range old.Answers {
+		oldHours[a.Task] = a.Hours
+	}
+	for _, ans := range ci.Answers {
+		t, err := r.tx.Task(ans.Task)
+		if err != nil {
+			return nil, err
+		}
+		titles[t.ID] = t.Title
+		if !t.Status.Open() || t.Assignee != r.me.ID {
+			continue
+		}
+		if err := s.applyAnswer(r, t, ans, oldHours[t.ID]); err != nil {
+			return nil, err
+		}
+	}
+	return titles, nil
+}
+
+func (s *Service) applyAnswer(r *req, t bot.Task, ans bot.CheckInAnswer, oldHours float64) error {
+	if t.Status == bot.StatusAssigned {
+		if _, err := s.accept(r, &t); err != nil {
+			return err
+		}
+	}
+	now := s.cfg.Clock.Now()
+	t.Hours = max(0, t.Hours-oldHours+ans.Hours)
+	if ans.Progress != t.Progress {
+		if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "progress", Project: t.Project, Task: t.ID, Field: "progress",
+			Old: strconv.Itoa(t.Progress), New: strconv.Itoa(ans.Progress), Note: ans.Note}); err != nil {
+			return err
+		}
+		t.Progress, t.ProgressAt = ans.Progress, now
+	}
+	switch {
+	case ans.Status == bot.Blocked && t.Status != bot.StatusBlocked:
+		t.BlockReason = ans.Note
+		return s.setStatus(r, &t, bot.StatusBlocked, ans.Note)
+	case ans.Status != bot.Blocked && t.Status == bot.StatusBlocked:
+		t.BlockReason = ""
+		return s.setStatus(r, &t, bot.StatusAccepted, ans.Note)
+	}
+	t.UpdatedAt = now
+	return r.tx.PutTask(t)
+}

@@ -1,0 +1,468 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/cards"
+)
+
+// escCardPrefix indexes the cards that show an escalation, as meta keys
+// esc_card/<escalation id>/<card id>, so that resolving it updates them all.
+const escCardPrefix = "esc_card/"
+
+func (s *Service) escalationJob() bot.Job {
+	every := s.cfg.Schedule.CheckEvery
+	return bot.Job{
+		Name:  "escalation",
+		Next:  func(after time.Time) time.Time { return after.Truncate(every).Add(every) },
+		Grace: func(slot time.Time) time.Time { return slot.Add(every) },
+		Run:   func(ctx context.Context, _ time.Time) error { return s.RunEscalations(ctx) },
+	}
+}
+
+// RunEscalations checks every rule of SPEC §4.3 against the open tasks and
+// the check-ins, opens and resolves escalations, and moves the open ones up
+// the ladder.
+func (s *Service) RunEscalations(ctx context.Context) error {
+	now := s.cfg.Clock.Now()
+	return s.update(ctx, func(tx bot.Tx) error {
+		if err := s.checkRules(tx, now); err != nil {
+			return err
+		}
+		open, err := tx.OpenEscalations()
+		if err != nil {
+			return err
+		}
+		groups := map[uint64][]bot.Escalation{}
+		for _, e := range open {
+			if err := s.climb(tx, e, now, groups); err != nil {
+				return err
+			}
+		}
+		return s.sendGroupWarnings(tx, groups, now)
+	})
+}
+
+// checkRules opens an escalation for every rule that fires and resolves
+// those that no longer do.
+func (s *Service) checkRules(tx bot.Tx, now time.Time) error {
+	tasks, err := tx.Tasks(bot.TaskFilter{OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if err := s.checkTask(tx, t, now); err != nil {
+			return err
+		}
+	}
+	people, err := tx.People()
+	if err != nil {
+		return err
+	}
+	for _, p := range people {
+		if err := s.checkMissed(tx, p, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var taskRules = []string{bot.RuleOverdue, bot.RuleDueSoon, bot.RuleBlocked, bot.RuleStale, bot.RuleUnaccepted}
+
+// checkTask opens or resolves the task rules for one task.
+func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
+	for _, rule := range taskRules {
+		fires := s.fires(tx, t, rule, now)
+		e, err := tx.OpenEscalation(t.Code(), rule)
+		switch {
+		case err != nil && bot.ErrorCode(err) != bot.ENOTFOUND:
+			return err
+		case err == nil && !fires:
+			if err := s.resolve(tx, e, "", now); err != nil {
+				return err
+			}
+		case err != nil && fires:
+			if err := s.open(tx, bot.Escalation{Rule: rule, Task: t.ID, Project: t.Project, Person: t.Assignee}, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fires reports whether a rule holds for a task now.
+func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool {
+	if !t.Status.Open() {
+		return false
+	}
+	sc, cal := s.cfg.Schedule, s.cfg.Calendar
+	loc := s.loc(s.person(tx, t.Assignee))
+	overdue := !t.Due.IsZero() && !now.Before(cal.DayEnd(t.Due, loc))
+	switch rule {
+	case bot.RuleOverdue:
+		return overdue
+	case bot.RuleDueSoon:
+		return !overdue && !t.Due.IsZero() && t.Progress < sc.DueSoonBelow && !sc.DueSoonWithin.After(cal, now, loc).Before(cal.DayEnd(t.Due, loc))
+	case bot.RuleBlocked:
+		return t.Status == bot.StatusBlocked && !now.Before(sc.BlockedAfter.After(cal, t.StatusAt, loc))
+	case bot.RuleStale:
+		since := t.ProgressAt
+		if t.StatusAt.After(since) {
+			since = t.StatusAt
+		}
+		return t.Status == bot.StatusAccepted && !now.Before(sc.StaleAfter.After(cal, since, loc))
+	case bot.RuleUnaccepted:
+		return t.Status == bot.StatusAssigned && !now.Before(sc.UnacceptedAfter.After(cal, t.StatusAt, loc))
+	}
+	return false
+}
+
+// checkMissed opens a missed_checkins escalation when a person left the
+// last N check-ins (whose cut-off passed) unanswered.
+func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
+	n := s.cfg.Schedule.MissedCheckins
+	if n <= 0 {
+		return nil
+	}
+	today := bot.DateOf(now.In(s.loc(p)))
+	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today)
+	if err != nil {
+		return err
+	}
+	prompts = slices.DeleteFunc(prompts, func(pr bot.Prompt) bool { return now.Before(pr.Cutoff) })
+	if len(prompts) < n {
+		return nil
+	}
+	for _, pr := range prompts[len(prompts)-n:] {
+		if !pr.Answered.IsZero() || p.OnLeave(pr.Day) {
+			return nil
+		}
+	}
+	if _, err := tx.OpenEscalation(string(p.ID), bot.RuleMissedCheckins); err == nil || bot.ErrorCode(err) != bot.ENOTFOUND {
+		return err
+	}
+	return s.open(tx, bot.Escalation{Rule: bot.RuleMissedCheckins, Person: p.ID}, now)
+}
+
+// resolveMissedCheckins resolves a person's missed_checkins escalation
+// once they answer.
+func (s *Service) resolveMissedCheckins(tx bot.Tx, p bot.PersonID) error {
+	e, err := tx.OpenEscalation(string(p), bot.RuleMissedCheckins)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return s.resolve(tx, e, p, s.cfg.Clock.Now())
+}
+
+func (s *Service) open(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	id, err := tx.NextEscalationID()
+	if err != nil {
+		return err
+	}
+	e.ID, e.OpenedAt, e.Level = id, now, bot.LevelAssignee
+	if err := tx.PutEscalation(e); err != nil {
+		return err
+	}
+	return tx.AppendAudit(bot.AuditEvent{Time: now, Kind: "escalation_opened", Project: e.Project, Task: e.Task, Note: e.Code() + " " + e.Rule})
+}
+
+// resolve closes an escalation and turns its cards into "resolved".
+func (s *Service) resolve(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time) error {
+	e.ResolvedAt, e.ResolvedBy = now, by
+	if err := tx.PutEscalation(e); err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(bot.AuditEvent{Time: now, Actor: by, Kind: "escalation_resolved", Project: e.Project, Task: e.Task, Note: e.Code() + " " + e.Rule}); err != nil {
+		return err
+	}
+	return s.refreshEscCards(tx, e, now)
+}
+
+// refreshEscCards updates every card that shows an escalation.
+func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
+	if err != nil {
+		return err
+	}
+	for key := range keys {
+		id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
+		if err != nil {
+			continue
+		}
+		rec, err := tx.Card(id)
+		if err != nil {
+			return err
+		}
+		if err := s.refreshEscCard(tx, rec, e, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time) error {
+	l := s.cfg.Lang
+	if rec.To != "" {
+		l = s.lang(s.person(tx, rec.To))
+	}
+	if rec.Card.Kind == bot.CardGroupWarning {
+		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], l)
+		if err != nil {
+			return err
+		}
+		_, err = s.updateCard(tx, rec, c)
+		return err
+	}
+	if rec.Card.Finished() {
+		return nil
+	}
+	state := l.T("Resolved", "已解决") + " · " + l.Stamp(now.In(s.cfg.Location))
+	if e.ResolvedBy != "" {
+		state = cards.State(l, l.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now.In(s.cfg.Location))
+	}
+	_, err := s.updateCard(tx, rec, cards.Finish(rec.Card, bot.ColorGreen, state))
+	return err
+}
+
+// available reports whether a person may get a warning now: a working day
+// and working hours in their zone, and not on leave.
+func (s *Service) available(p bot.Person, now time.Time) bool {
+	loc := s.loc(p)
+	return s.cfg.Calendar.IsWorkingTime(now, loc) && !p.OnLeave(bot.DateOf(now.In(loc)))
+}
+
+// climb sends the first warning, or moves an escalation up the ladder when
+// its working-time clock has run, unless it is acknowledged or snoozed.
+// Escalations due a group warning are collected by project.
+func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[uint64][]bot.Escalation) error {
+	assignee := s.person(tx, e.Person)
+	if e.WarnedAt.IsZero() {
+		if !s.available(assignee, now) {
+			return nil
+		}
+		return s.warn(tx, e, now)
+	}
+	if e.Rule == bot.RuleDueSoon || !e.AcknowledgedAt.IsZero() || now.Before(e.SnoozedUntil) {
+		return nil
+	}
+	loc := s.loc(assignee)
+	switch {
+	case e.Level == bot.LevelAssignee && !now.Before(s.ladderSpan(tx, e, s.cfg.Schedule.ToManagerAfter).After(s.cfg.Calendar, e.WarnedAt, loc)):
+		return s.toManager(tx, e, now)
+	case e.Level == bot.LevelManager && !now.Before(s.ladderSpan(tx, e, s.cfg.Schedule.ToGroupAfter).After(s.cfg.Calendar, e.WarnedAt, loc)),
+		e.Level == bot.LevelGroup:
+		if e.Project != 0 && s.cfg.Calendar.IsWorkingTime(now, s.cfg.Location) && e.GroupWarnedOn != bot.DateOf(now.In(s.cfg.Location)) {
+			groups[e.Project] = append(groups[e.Project], e)
+		}
+	}
+	return nil
+}
+
+// ladderSpan shortens a ladder step for tasks on the critical path.
+func (s *Service) ladderSpan(tx bot.Tx, e bot.Escalation, span calendar.Span) calendar.Span {
+	f := int(s.cfg.Schedule.CriticalPathFactor)
+	if f > 1 && s.onCriticalPath(tx, e.Task) {
+		return span.Div(f)
+	}
+	return span
+}
+
+// onCriticalPath reports whether a task is on its project's critical path.
+// The plan (critical path) is not built yet, so no task is on it.
+func (s *Service) onCriticalPath(tx bot.Tx, task uint64) bool {
+	if s.cfg.CriticalPath == nil || task == 0 {
+		return false
+	}
+	return s.cfg.CriticalPath(tx, task)
+}
+
+// warn sends the blue card to the assignee.
+func (s *Service) warn(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	in, err := s.escInfo(tx, e, now)
+	if err != nil {
+		return err
+	}
+	p := s.person(tx, e.Person)
+	rec, err := s.sendDM(tx, p.ID, "esc/"+e.Code(), cards.EscalationBlue(s.lang(p), in))
+	if err != nil {
+		return err
+	}
+	e.WarnedAt = now
+	if err := tx.PutEscalation(e); err != nil {
+		return err
+	}
+	return tx.PutMeta(escCardKey(e, rec.ID), nil)
+}
+
+func escCardKey(e bot.Escalation, card uint64) string {
+	return escCardPrefix + strconv.FormatUint(e.ID, 10) + "/" + strconv.FormatUint(card, 10)
+}
+
+// toManager sends the yellow card to the task's manager, when they are
+// available; with no manager at all the ladder skips to the group.
+func (s *Service) toManager(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	in, err := s.escInfo(tx, e, now)
+	if err != nil {
+		return err
+	}
+	if in.Manager.ID != "" {
+		if !s.available(in.Manager, now) {
+			return nil
+		}
+		rec, err := s.sendDM(tx, in.Manager.ID, "esc/"+e.Code(), cards.EscalationYellow(s.lang(in.Manager), in))
+		if err != nil {
+			return err
+		}
+		if err := tx.PutMeta(escCardKey(e, rec.ID), nil); err != nil {
+			return err
+		}
+	}
+	e.Level, e.EscalatedAt = bot.LevelManager, now
+	return tx.PutEscalation(e)
+}
+
+// escInfo loads what an escalation card shows.
+func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.EscInfo, error) {
+	in := cards.EscInfo{Esc: e}
+	if e.Task == 0 {
+		p := s.person(tx, e.Person)
+		in.Task = cards.TaskInfo{Assignee: p}
+		in.Manager = s.person(tx, p.Manager)
+		if p.Manager == "" {
+			in.Manager = bot.Person{}
+		}
+		return in, nil
+	}
+	t, err := tx.Task(e.Task)
+	if err != nil {
+		return in, err
+	}
+	if in.Task, err = s.taskInfo(tx, t); err != nil {
+		return in, err
+	}
+	if !t.Due.IsZero() {
+		today := bot.DateOf(now.In(s.loc(in.Task.Assignee)))
+		in.DaysLate = max(0, s.cfg.Calendar.WorkdaysBetween(t.Due, today))
+	}
+	if m := s.managerOf(tx, t); m != "" {
+		in.Manager = s.person(tx, m)
+	}
+	in.Downstream, err = s.downstream(tx, t)
+	return in, err
+}
+
+// managerOf returns the person escalations of a task go to (SPEC §1).
+func (s *Service) managerOf(tx bot.Tx, t bot.Task) bot.PersonID {
+	var p *bot.Project
+	if t.Project != 0 {
+		if proj, err := tx.Project(t.Project); err == nil {
+			p = &proj
+		}
+	}
+	if m := t.Manager(p); m != "" {
+		return m
+	}
+	return s.person(tx, t.Assignee).Manager
+}
+
+// downstream returns the open tasks of the project that wait for t.
+func (s *Service) downstream(tx bot.Tx, t bot.Task) ([]bot.Task, error) {
+	if t.Project == 0 {
+		return nil, nil
+	}
+	tasks, err := tx.Tasks(bot.TaskFilter{Project: t.Project, OpenOnly: true})
+	return slices.DeleteFunc(tasks, func(x bot.Task) bool { return !slices.Contains(x.DependsOn, t.ID) }), err
+}
+
+// sendGroupWarnings sends each project's group one red card for all its
+// tasks due a group warning, at most once a day per task.
+func (s *Service) sendGroupWarnings(tx bot.Tx, groups map[uint64][]bot.Escalation, now time.Time) error {
+	ids := make([]uint64, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, pid := range ids {
+		if err := s.groupWarning(tx, pid, groups[pid], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now time.Time) error {
+	p, err := tx.Project(pid)
+	if err != nil {
+		return err
+	}
+	codes := make([]string, len(escs))
+	today := bot.DateOf(now.In(s.cfg.Location))
+	for i := range escs {
+		if escs[i].Level != bot.LevelGroup {
+			escs[i].EscalatedAt = now
+		}
+		escs[i].Level, escs[i].GroupWarnedOn = bot.LevelGroup, today
+		if err := tx.PutEscalation(escs[i]); err != nil {
+			return err
+		}
+		codes[i] = strconv.FormatUint(escs[i].ID, 10)
+	}
+	list := strings.Join(codes, ",")
+	c, err := s.groupCard(tx, list, s.cfg.Lang)
+	if err != nil {
+		return err
+	}
+	for _, g := range p.Groups {
+		rec, err := s.sendCard(tx, g, "", "escgroup/"+p.Code(), c)
+		if err != nil {
+			return err
+		}
+		for _, e := range escs {
+			if err := tx.PutMeta(escCardKey(e, rec.ID), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// groupCard renders a group warning from its escalation ids ("1,2,3").
+func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, error) {
+	var items []cards.GroupItem
+	var p bot.Project
+	now := s.cfg.Clock.Now()
+	for _, code := range strings.Split(list, ",") {
+		id, err := strconv.ParseUint(code, 10, 64)
+		if err != nil {
+			return bot.Card{}, fmt.Errorf("flows: group card lists %q", list)
+		}
+		e, err := tx.Escalation(id)
+		if err != nil {
+			return bot.Card{}, err
+		}
+		in, err := s.escInfo(tx, e, now)
+		if err != nil {
+			return bot.Card{}, err
+		}
+		if in.Task.Project != nil {
+			p = *in.Task.Project
+		}
+		items = append(items, cards.GroupItem{Info: in, Resolved: !e.Open()})
+	}
+	deadline := ""
+	if !p.Deadline.IsZero() {
+		deadline = l.Date(p.Deadline)
+	}
+	c := cards.GroupWarning(l, p, items, deadline)
+	c.Refs["escalations"] = list
+	return c, nil
+}

@@ -1,0 +1,508 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/command"
+)
+
+// weekOf returns the Monday that starts the ISO week of d.
+func weekOf(d bot.Date) bot.Date {
+	return d.AddDays(-((int(d.Weekday()) + 6) % 7))
+}
+
+// weeklyDay returns the day of a week's weekly event: the configured
+// weekday when it is a working day, else the nearest working day of the
+// same week before it (prompt) or after it (summary); false if none.
+func (s *Service) weeklyDay(monday bot.Date, w Weekly, before bool) (bot.Date, bool) {
+	d := monday.AddDays((int(w.Day) + 6) % 7)
+	step := 1
+	if before {
+		step = -1
+	}
+	for x := d; !x.Before(monday) && x.Before(monday.AddDays(7)); x = x.AddDays(step) {
+		if s.cfg.Calendar.IsWorkday(x) {
+			return x, true
+		}
+	}
+	return d, false
+}
+
+// nextWeekly returns the first slot of a weekly event after `after`.
+func (s *Service) nextWeekly(after time.Time, w Weekly, before bool) time.Time {
+	loc := s.cfg.Location
+	monday := weekOf(bot.DateOf(after.In(loc)))
+	for range 60 {
+		if d, ok := s.weeklyDay(monday, w, before); ok {
+			if t := d.At(w.Minute/60, w.Minute%60, loc); t.After(after) {
+				return t
+			}
+		}
+		monday = monday.AddDays(7)
+	}
+	return time.Time{}
+}
+
+func (s *Service) reviewJob() bot.Job {
+	w := s.cfg.Schedule.ReviewPrompt
+	return bot.Job{
+		Name:  "review_prompt",
+		Next:  func(after time.Time) time.Time { return s.nextWeekly(after, w, true) },
+		Grace: func(slot time.Time) time.Time { return s.cutoff(bot.DateOf(slot.In(s.cfg.Location)), s.cfg.Location) },
+		Run:   s.RunReviewPrompts,
+	}
+}
+
+func (s *Service) summaryJob() bot.Job {
+	w := s.cfg.Schedule.ReviewSummary
+	return bot.Job{
+		Name:  "review_summary",
+		Next:  func(after time.Time) time.Time { return s.nextWeekly(after, w, false) },
+		Grace: func(slot time.Time) time.Time { return slot.Add(24 * time.Hour) },
+		Run:   s.RunSummaries,
+	}
+}
+
+// RunReviewPrompts sends every member of every open project the review
+// card of the slot's week, once.
+func (s *Service) RunReviewPrompts(ctx context.Context, slot time.Time) error {
+	day := bot.DateOf(slot.In(s.cfg.Location))
+	return s.update(ctx, func(tx bot.Tx) error {
+		projects, err := tx.Projects()
+		if err != nil {
+			return err
+		}
+		for _, p := range projects {
+			if p.Closed {
+				continue
+			}
+			for _, m := range p.Members {
+				if err := s.promptReview(tx, p, m, day, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// promptReview sends a person the review card of a project for the week of
+// day, unless it was sent (force sends it again, for /review). People on
+// leave that day are skipped.
+func (s *Service) promptReview(tx bot.Tx, p bot.Project, person bot.PersonID, day bot.Date, force bool) error {
+	week := bot.ISOWeek(day)
+	_, err := tx.Review(p.ID, week, person)
+	if err == nil && !force {
+		return nil
+	} else if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+		return err
+	}
+	who := s.person(tx, person)
+	if who.OnLeave(day) && !force {
+		return nil
+	}
+	w, err := s.personWeek(tx, p, person, day)
+	if err != nil {
+		return err
+	}
+	rec, err := s.sendDM(tx, person, "review/"+p.Code()+"/"+week+"/"+string(person), cards.ReviewPrompt(s.lang(who), w))
+	if err != nil {
+		return err
+	}
+	return tx.PutReview(bot.Review{Person: person, Project: p.ID, Week: week, CardID: rec.ID, SentAt: s.cfg.Clock.Now()})
+}
+
+// personWeek gathers a person's week in a project for the review card.
+func (s *Service) personWeek(tx bot.Tx, p bot.Project, person bot.PersonID, day bot.Date) (cards.Week, error) {
+	monday := weekOf(day)
+	from, to := monday.In(s.cfg.Location), monday.AddDays(7).In(s.cfg.Location)
+	w := cards.Week{Project: p, Week: bot.ISOWeek(day)}
+	tasks, err := tx.Tasks(bot.TaskFilter{Project: p.ID, Assignee: person})
+	if err != nil {
+		return w, err
+	}
+	for _, t := range tasks {
+		switch {
+		case !t.DoneAt.IsZero() && !t.DoneAt.Before(from) && t.DoneAt.Before(to):
+			w.Done = append(w.Done, t)
+		case t.Status.Open() && !t.Due.IsZero() && t.Due.Before(day):
+			w.Overdue = append(w.Overdue, t)
+		case t.Status.Open():
+			w.Open = append(w.Open, t)
+		}
+	}
+	cis, err := tx.CheckIns(person, monday, monday.AddDays(6))
+	for _, ci := range cis {
+		for _, a := range ci.Answers {
+			if slices.ContainsFunc(tasks, func(t bot.Task) bool { return t.ID == a.Task }) {
+				w.Hours += a.Hours
+			}
+		}
+	}
+	return w, err
+}
+
+// actReviewSubmit stores the answers of a review card.
+func (s *Service) actReviewSubmit(a *act) (bot.Response, error) {
+	pid, ok := command.ParseProjectID(a.card.Card.Refs["project"])
+	week := a.card.Card.Refs["week"]
+	if !ok || week == "" {
+		return bot.Response{}, bot.Errorf(bot.EINVALID, "%s", a.l.T("This card has no project week.", "此卡片缺少项目周。"))
+	}
+	rv, err := a.tx.Review(pid, week, a.me.ID)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		rv, err = bot.Review{Person: a.me.ID, Project: pid, Week: week, CardID: a.card.ID}, nil
+	}
+	if err != nil {
+		return bot.Response{}, err
+	}
+	if err := s.readReview(a, &rv); err != nil {
+		return bot.Response{}, err
+	}
+	rv.SubmittedAt = s.cfg.Clock.Now()
+	if err := a.tx.PutReview(rv); err != nil {
+		return bot.Response{}, err
+	}
+	if err := s.audit(a.tx, bot.AuditEvent{Actor: a.me.ID, Kind: "review", Project: pid, Note: week}); err != nil {
+		return bot.Response{}, err
+	}
+	c := cards.Finish(a.card.Card, bot.ColorGreen, cards.State(a.l, a.l.T("Submitted", "已提交"), a.me, rv.SubmittedAt.In(s.loc(a.me))))
+	if rv.Cause != "" {
+		c.Fields = append(c.Fields, bot.Field{Label: a.l.T("Main cause of delay", "主要延误原因"), Value: a.l.CauseName(rv.Cause)})
+	}
+	rec, err := s.updateCard(a.tx, a.card, c)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	return bot.Response{Toast: a.l.T("Review saved. Thank you!", "复盘已提交，谢谢！"), Card: &rec.Card}, nil
+}
+
+func (s *Service) readReview(a *act, rv *bot.Review) error {
+	for name, v := range a.form {
+		if len([]rune(v)) > maxNote {
+			return invalid(a.req, "%s: longer than %d characters.", "%s：超过 %d 个字符。", name, maxNote)
+		}
+	}
+	if c := a.form["cause"]; c != "" && !slices.Contains(bot.Causes, c) {
+		return invalid(a.req, "cause: %q is not one of %s.", "cause：“%s”不在 %s 之中。", c, strings.Join(bot.Causes, ", "))
+	}
+	rv.Done, rv.Slipped, rv.Cause = a.form["done"], a.form["slipped"], a.form["cause"]
+	rv.NextWeek, rv.Improvement = a.form["next_week"], a.form["improvement"]
+	return nil
+}
+
+// reviewCmd runs /review: this week's review card now, for each project
+// the caller takes part in (or the group's project).
+func (s *Service) reviewCmd(r *req, cmd command.Command) error {
+	projects, err := s.myProjects(r, cmd)
+	if err != nil {
+		return err
+	}
+	if len(projects) == 0 {
+		return s.reply(r, r.l.T("You are in no open project, so there is nothing to review.", "你没有参加进行中的项目，无需复盘。"))
+	}
+	for _, p := range projects {
+		if err := s.promptReview(r.tx, p, r.me.ID, bot.DateOf(r.now), true); err != nil {
+			return err
+		}
+	}
+	if r.ev.Chat.DM {
+		return nil
+	}
+	return s.reply(r, r.l.T("I sent you the review card in our direct chat.", "已在私聊中发送复盘卡片。"))
+}
+
+// myProjects returns the open projects the caller takes part in: the one
+// named, or the group's, or all.
+func (s *Service) myProjects(r *req, cmd command.Command) ([]bot.Project, error) {
+	if p, ok, err := s.projectOf(r, cmd); err != nil || ok {
+		return []bot.Project{p}, err
+	}
+	all, err := r.tx.Projects()
+	return slices.DeleteFunc(all, func(p bot.Project) bool { return p.Closed || !p.IsMember(r.me.ID) }), err
+}
+
+// RunSummaries sends each open project's owner and group the summary of
+// the week before the slot, once.
+func (s *Service) RunSummaries(ctx context.Context, slot time.Time) error {
+	lastWeek := weekOf(bot.DateOf(slot.In(s.cfg.Location))).AddDays(-7)
+	return s.update(ctx, func(tx bot.Tx) error {
+		projects, err := tx.Projects()
+		if err != nil {
+			return err
+		}
+		for _, p := range projects {
+			marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
+			if p.Closed {
+				continue
+			} else if _, err := tx.Meta(marker); err == nil {
+				continue
+			}
+			if err := s.sendSummary(tx, p, lastWeek, lastWeek.AddDays(7), true); err != nil {
+				return err
+			}
+			if err := tx.PutMeta(marker, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// sendSummary sends the summary of [from, to) to the owner (and the
+// project's groups when toGroups).
+func (s *Service) sendSummary(tx bot.Tx, p bot.Project, from, to bot.Date, toGroups bool) error {
+	owner := s.person(tx, p.Owner)
+	sum, err := s.summary(tx, p, from, to)
+	if err != nil {
+		return err
+	}
+	key := "summary/" + p.Code()
+	if _, err := s.sendDM(tx, owner.ID, key, cards.WeeklySummary(s.lang(owner), sum)); err != nil || !toGroups {
+		return err
+	}
+	for _, g := range p.Groups {
+		if _, err := s.sendCard(tx, g, "", key, cards.WeeklySummary(s.cfg.Lang, sum)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportCmd runs /report [<P>] [week|month]: the summary of this week (or
+// month) so far, now, to the chat it was asked in.
+func (s *Service) reportCmd(r *req, cmd command.Command) error {
+	period := "week"
+	var args []string
+	for _, a := range cmd.Args {
+		switch strings.ToLower(a) {
+		case "week", "周", "本周":
+			period = "week"
+		case "month", "月", "本月":
+			period = "month"
+		default:
+			args = append(args, a)
+		}
+	}
+	cmd.Args = args
+	p, err := s.reportProject(r, cmd)
+	if err != nil {
+		return err
+	}
+	today := bot.DateOf(r.now)
+	from := weekOf(today)
+	if period == "month" {
+		from = bot.NewDate(today.Year, today.Month, 1)
+	}
+	sum, err := s.summary(r.tx, p, from, today.AddDays(1))
+	if err != nil {
+		return err
+	}
+	_, err = s.sendCard(r.tx, r.ev.Chat, "", "report/"+p.Code(), cards.WeeklySummary(r.l, sum))
+	return err
+}
+
+// reportProject finds the project of /report and checks that the caller
+// manages it.
+func (s *Service) reportProject(r *req, cmd command.Command) (bot.Project, error) {
+	var p bot.Project
+	var err error
+	switch {
+	case len(cmd.Args) > 0:
+		p, err = s.loadProject(r, cmd.Args[0])
+	default:
+		var ok bool
+		if p, ok, err = s.projectOf(r, cmd); err == nil && !ok {
+			return p, badUsage(r, "report", r.l.T("Which project? Give its id, such as P1, or ask in the project's group.", "哪个项目？请写项目编号，如 P1，或在项目群中发送。"))
+		}
+	}
+	if err != nil {
+		return p, err
+	}
+	if !p.IsManager(r.me.ID) && !r.me.IsAdmin() {
+		return p, forbidden(r, "Only the managers of %s see its reports.", "只有 %s 的经理可以查看报告。", p.Code())
+	}
+	return p, nil
+}
+
+// summary computes the KPIs of [from, to) and of the same span before it.
+func (s *Service) summary(tx bot.Tx, p bot.Project, from, to bot.Date) (cards.Summary, error) {
+	days := from.DaysUntil(to)
+	sum := cards.Summary{Project: p, Period: bot.ISOWeek(from)}
+	if days != 7 {
+		sum.Period = from.String() + "…" + to.AddDays(-1).String()
+	}
+	tasks, err := tx.Tasks(bot.TaskFilter{Project: p.ID})
+	if err != nil {
+		return sum, err
+	}
+	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool { return t.Status == bot.StatusCancelled })
+	if sum.This, err = s.kpis(tx, p, tasks, from, to); err != nil {
+		return sum, err
+	}
+	if sum.Last, err = s.kpis(tx, p, tasks, from.AddDays(-days), from); err != nil {
+		return sum, err
+	}
+	if sum.Causes, err = s.causes(tx, p, from, to); err != nil {
+		return sum, err
+	}
+	for _, t := range tasks {
+		if t.Status.Open() && !t.Due.Before(to) && t.Due.Before(to.AddDays(7)) {
+			sum.NextWeek = append(sum.NextWeek, t)
+		}
+		if t.Status.Open() && t.Due.After(sum.Projected) {
+			sum.Projected = t.Due
+		}
+	}
+	sum.Chart = s.burnup(p, tasks, to)
+	return sum, nil
+}
+
+// kpis computes the figures of [from, to); see README "Weekly summary".
+func (s *Service) kpis(tx bot.Tx, p bot.Project, tasks []bot.Task, from, to bot.Date) (cards.KPIs, error) {
+	loc := s.cfg.Location
+	start, end := from.In(loc), to.In(loc)
+	var k cards.KPIs
+	lastDay := to.AddDays(-1)
+	for _, t := range tasks {
+		doneBy := !t.DoneAt.IsZero() && t.DoneAt.Before(end)
+		if !t.Due.IsZero() && !t.Due.Before(from) && t.Due.Before(to) {
+			k.Planned++
+			if doneBy {
+				k.PlannedDone++
+			}
+		}
+		if doneBy && !t.DoneAt.Before(start) {
+			k.Completed++
+			if t.Due.IsZero() || !bot.DateOf(t.DoneAt.In(loc)).After(t.Due) {
+				k.OnTime++
+			}
+		}
+		if !doneBy && !t.Due.IsZero() && t.Due.Before(lastDay) && t.CreatedAt.Before(end) {
+			k.Overdue++
+			k.DaysLate += s.cfg.Calendar.WorkdaysBetween(t.Due, lastDay)
+		}
+	}
+	if err := s.participation(tx, p, tasks, from, lastDay, &k); err != nil {
+		return k, err
+	}
+	return k, s.escalationKPIs(tx, p, start, end, &k)
+}
+
+// participation counts the check-ins asked of and answered by the project's
+// members, and the hours they logged on its tasks.
+func (s *Service) participation(tx bot.Tx, p bot.Project, tasks []bot.Task, from, to bot.Date, k *cards.KPIs) error {
+	ids := map[uint64]bool{}
+	for _, t := range tasks {
+		ids[t.ID] = true
+	}
+	for _, m := range p.Members {
+		prompts, err := tx.PersonPrompts(m, from, to)
+		if err != nil {
+			return err
+		}
+		for _, pr := range prompts {
+			k.Asked++
+			if !pr.Answered.IsZero() {
+				k.Answered++
+			}
+		}
+		cis, err := tx.CheckIns(m, from, to)
+		if err != nil {
+			return err
+		}
+		for _, ci := range cis {
+			for _, a := range ci.Answers {
+				if ids[a.Task] {
+					k.Hours += a.Hours
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// escalationKPIs counts the project's escalations opened and resolved in
+// the span, and their mean time to resolve in working hours.
+func (s *Service) escalationKPIs(tx bot.Tx, p bot.Project, start, end time.Time, k *cards.KPIs) error {
+	escs, err := tx.Escalations(start, end)
+	if err != nil {
+		return err
+	}
+	var total time.Duration
+	for _, e := range escs {
+		if e.Project != p.ID {
+			continue
+		}
+		if !e.OpenedAt.Before(start) && e.OpenedAt.Before(end) {
+			k.EscOpened++
+		}
+		if !e.ResolvedAt.IsZero() && !e.ResolvedAt.Before(start) && e.ResolvedAt.Before(end) {
+			k.EscResolved++
+			total += s.cfg.Calendar.WorkingTime(e.OpenedAt, e.ResolvedAt, s.cfg.Location)
+		}
+	}
+	if k.EscResolved > 0 {
+		k.MeanResolveHours = total.Hours() / float64(k.EscResolved)
+	}
+	return nil
+}
+
+// causes counts the causes of delay of the span's reviews, most first.
+func (s *Service) causes(tx bot.Tx, p bot.Project, from, to bot.Date) ([]cards.CauseCount, error) {
+	counts := map[string]int{}
+	for d := weekOf(from); d.Before(to); d = d.AddDays(7) {
+		reviews, err := tx.Reviews(p.ID, bot.ISOWeek(d))
+		if err != nil {
+			return nil, err
+		}
+		for _, rv := range reviews {
+			if rv.Cause != "" {
+				counts[rv.Cause]++
+			}
+		}
+	}
+	var out []cards.CauseCount
+	for _, c := range bot.Causes {
+		if counts[c] > 0 {
+			out = append(out, cards.CauseCount{Cause: c, Count: counts[c]})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b cards.CauseCount) int { return b.Count - a.Count })
+	return out, nil
+}
+
+// burnup charts, for each working day of the last four weeks up to `to`,
+// how many tasks were planned to be done by then and how many were.
+func (s *Service) burnup(p bot.Project, tasks []bot.Task, to bot.Date) *bot.Chart {
+	start := to.AddDays(-28)
+	if p.Start.After(start) {
+		start = p.Start
+	}
+	chart := &bot.Chart{Type: "burnup", Series: []bot.Series{{Name: "planned 计划"}, {Name: "done 完成"}}}
+	for d := start; d.Before(to); d = d.AddDays(1) {
+		if !s.cfg.Calendar.IsWorkday(d) {
+			continue
+		}
+		end := d.AddDays(1).In(s.cfg.Location)
+		planned, done := 0.0, 0.0
+		for _, t := range tasks {
+			if !t.Due.IsZero() && !t.Due.After(d) {
+				planned++
+			}
+			if !t.DoneAt.IsZero() && t.DoneAt.Before(end) {
+				done++
+			}
+		}
+		chart.Labels = append(chart.Labels, fmt.Sprintf("%02d-%02d", int(d.Month), d.Day))
+		chart.Series[0].Values = append(chart.Series[0].Values, planned)
+		chart.Series[1].Values = append(chart.Series[1].Values, done)
+	}
+	return chart
+}

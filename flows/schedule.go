@@ -1,0 +1,144 @@
+package flows
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/calendar"
+)
+
+// Weekly is a weekday and a clock time, such as Friday 16:00.
+type Weekly struct {
+	Day    time.Weekday
+	Minute int
+}
+
+// Schedule holds the times and thresholds of the loop (SPEC §8). Clock
+// times are minutes after midnight in each person's own zone.
+type Schedule struct {
+	CheckinAt   int
+	RemindAfter calendar.Span
+	Cutoff      int
+	DigestAt    int
+
+	CheckEvery         time.Duration
+	UnacceptedAfter    calendar.Span
+	DueSoonWithin      calendar.Span
+	DueSoonBelow       int
+	BlockedAfter       calendar.Span
+	StaleAfter         calendar.Span
+	MissedCheckins     int
+	ToManagerAfter     calendar.Span
+	ToGroupAfter       calendar.Span
+	CriticalPathFactor float64
+
+	ReviewPrompt  Weekly
+	ReviewSummary Weekly
+}
+
+// DefaultSchedule returns the defaults of SPEC §8.
+func DefaultSchedule() Schedule {
+	span := func(s string) calendar.Span {
+		sp, _ := calendar.ParseSpan(s)
+		return sp
+	}
+	return Schedule{
+		CheckinAt: 9*60 + 30, RemindAfter: span("2h"), Cutoff: 18 * 60, DigestAt: 17*60 + 30,
+		CheckEvery: 5 * time.Minute, UnacceptedAfter: span("1wd"), DueSoonWithin: span("1wd"), DueSoonBelow: 80,
+		BlockedAfter: span("4wh"), StaleAfter: span("3wd"), MissedCheckins: 2,
+		ToManagerAfter: span("1wd"), ToGroupAfter: span("2wd"), CriticalPathFactor: 2,
+		ReviewPrompt:  Weekly{Day: time.Friday, Minute: 16 * 60},
+		ReviewSummary: Weekly{Day: time.Monday, Minute: 9 * 60},
+	}
+}
+
+// Jobs returns the scheduled jobs of the loop: check-ins, reminders, the
+// digest, the escalation rules, the review prompt and the weekly summary.
+func (s *Service) Jobs() []bot.Job {
+	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob()}
+}
+
+// nextAt returns the first instant after `after` at which a clock time
+// falls on a working day in loc. On a day when daylight saving skips the
+// time, the instant moves forward by the gap; on a day when the time happens
+// twice, only the first counts.
+func (s *Service) nextAt(after time.Time, loc *time.Location, minute int) time.Time {
+	d := bot.DateOf(after.In(loc))
+	for range 800 {
+		t := d.At(minute/60, minute%60, loc)
+		if t.After(after) && s.cfg.Calendar.IsWorkday(d) {
+			return t
+		}
+		d = d.AddDays(1)
+	}
+	return time.Time{}
+}
+
+// zoneMinute is a clock time in a zone that some people share.
+type zoneMinute struct {
+	loc    *time.Location
+	minute int
+}
+
+// checkinTimes returns the distinct check-in times of everyone, with their
+// zones.
+func (s *Service) checkinTimes() ([]zoneMinute, error) {
+	var people []bot.Person
+	err := s.cfg.Store.View(context.Background(), func(tx bot.Tx) (err error) {
+		people, err = tx.People()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []zoneMinute
+	for _, p := range people {
+		zm := zoneMinute{loc: s.loc(p), minute: s.checkinMinute(p)}
+		key := zm.loc.String() + "/" + strconv.Itoa(zm.minute)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, zm)
+		}
+	}
+	return out, nil
+}
+
+// nextOf returns the earliest of fn over the check-in times, or a minute
+// from now when the store cannot be read (the scheduler then asks again).
+func (s *Service) nextOf(after time.Time, fn func(zoneMinute) time.Time) time.Time {
+	times, err := s.checkinTimes()
+	if err != nil {
+		s.logger.Error("reading check-in times failed", slog.Any("error", err))
+		return after.Add(time.Minute)
+	}
+	var best time.Time
+	for _, zm := range times {
+		if t := fn(zm); !t.IsZero() && (best.IsZero() || t.Before(best)) {
+			best = t
+		}
+	}
+	return best
+}
+
+// checkinMinute returns a person's check-in time.
+func (s *Service) checkinMinute(p bot.Person) int {
+	if p.CheckinAt != "" {
+		if h, m, err := calendar.ParseClock(p.CheckinAt); err == nil {
+			return h*60 + m
+		}
+	}
+	return s.cfg.Schedule.CheckinAt
+}
+
+// update runs fn in a write transaction and wakes the outbox afterwards.
+func (s *Service) update(ctx context.Context, fn func(tx bot.Tx) error) error {
+	err := s.cfg.Store.Update(ctx, fn)
+	if err == nil && s.cfg.Kick != nil {
+		s.cfg.Kick()
+	}
+	return err
+}

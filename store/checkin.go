@@ -1,0 +1,174 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Prompt returns the prompt that asked person to check in on day, or an
+// ENOTFOUND error when none did.
+func (t *tx) Prompt(person bot.PersonID, day bot.Date) (bot.Prompt, error) {
+	var p bot.Prompt
+	ok, err := t.get(bucketPrompts, personDayKey(person, day), &p)
+	if err != nil {
+		return bot.Prompt{}, err
+	} else if !ok {
+		return bot.Prompt{}, bot.Errorf(bot.ENOTFOUND, "%s was not asked to check in on %s", person, day)
+	}
+	return p, nil
+}
+
+// PutPrompt stores p under its person and day, replacing the prompt stored
+// there, and indexes it by day. It returns EINVALID for a prompt with no
+// person or no valid day.
+func (t *tx) PutPrompt(p bot.Prompt) error {
+	if err := t.writable("put prompt"); err != nil {
+		return err
+	}
+	if err := checkPersonDay(p.Person, p.Day, "a check-in prompt"); err != nil {
+		return err
+	}
+	if err := t.putRaw(bucketPromptsByDay, dayPersonKey(p.Day, p.Person), nil); err != nil {
+		return err
+	}
+	return t.put(bucketPrompts, personDayKey(p.Person, p.Day), p)
+}
+
+// Prompts returns the prompts of one day, by person.
+func (t *tx) Prompts(day bot.Date) ([]bot.Prompt, error) {
+	return loadByDay[bot.Prompt](t, bucketPromptsByDay, bucketPrompts, day, day)
+}
+
+// PersonPrompts returns the prompts of person with from <= Day <= to,
+// oldest first.
+func (t *tx) PersonPrompts(person bot.PersonID, from, to bot.Date) ([]bot.Prompt, error) {
+	return loadPersonDays[bot.Prompt](t, bucketPrompts, person, from, to)
+}
+
+// CheckIn returns the check-in of person for day, or an ENOTFOUND error when
+// the person has not answered for that day.
+func (t *tx) CheckIn(person bot.PersonID, day bot.Date) (bot.CheckIn, error) {
+	var c bot.CheckIn
+	ok, err := t.get(bucketCheckIns, personDayKey(person, day), &c)
+	if err != nil {
+		return bot.CheckIn{}, err
+	} else if !ok {
+		return bot.CheckIn{}, bot.Errorf(bot.ENOTFOUND, "no check-in from %s on %s", person, day)
+	}
+	return c, nil
+}
+
+// PutCheckIn stores c under its person and day and indexes it by day. It
+// replaces the check-in stored there as it is: keeping the replaced answer
+// in History is the caller's part. It returns EINVALID for a check-in with
+// no person or no valid day.
+func (t *tx) PutCheckIn(c bot.CheckIn) error {
+	if err := t.writable("put check-in"); err != nil {
+		return err
+	}
+	if err := checkPersonDay(c.Person, c.Day, "a check-in"); err != nil {
+		return err
+	}
+	if err := t.putRaw(bucketCheckInsByDay, dayPersonKey(c.Day, c.Person), nil); err != nil {
+		return err
+	}
+	return t.put(bucketCheckIns, personDayKey(c.Person, c.Day), c)
+}
+
+// CheckIns returns the check-ins with from <= Day <= to, by day then person.
+// It reads the person's own keys when person is set, else the day index, so
+// that neither reads check-ins outside the range.
+func (t *tx) CheckIns(person bot.PersonID, from, to bot.Date) ([]bot.CheckIn, error) {
+	if person != "" {
+		return loadPersonDays[bot.CheckIn](t, bucketCheckIns, person, from, to)
+	}
+	return loadByDay[bot.CheckIn](t, bucketCheckInsByDay, bucketCheckIns, from, to)
+}
+
+// loadPersonDays decodes the records of a <person>\x00<yyyymmdd> bucket with
+// from <= day <= to, oldest first. Every key between the two bounds starts
+// with <person>\x00, since both bounds do, and a stored person id never holds
+// a zero byte.
+func loadPersonDays[T any](t *tx, bucket string, person bot.PersonID, from, to bot.Date) ([]T, error) {
+	end := append(strPrefix(string(person)), rangeKey(to)...)
+	start := append(strPrefix(string(person)), rangeKey(from)...)
+	return loadWhile[T](t, bucket, start, func(k []byte) bool { return bytes.Compare(k, end) <= 0 })
+}
+
+// loadByDay decodes the records that a <yyyymmdd>\x00<person> index lists
+// with from <= day <= to, by day then person.
+func loadByDay[T any](t *tx, index, bucket string, from, to bot.Date) ([]T, error) {
+	end := rangeKey(to)
+	var out []T
+	c := t.bucket(index).Cursor()
+	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
+		day, person, ok := strings.Cut(string(k), "\x00")
+		if !ok {
+			return nil, fmt.Errorf("store: %s key %q has no person", index, k)
+		}
+		var x T
+		found, err := t.get(bucket, append(strPrefix(person), day...), &x)
+		if err != nil {
+			return nil, err
+		} else if !found {
+			return nil, fmt.Errorf("store: %s names %s %q, which does not exist", index, bucket, k)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// personDayKey returns <person>\x00<yyyymmdd>, the key of a person's record
+// for a day.
+func personDayKey(person bot.PersonID, day bot.Date) []byte {
+	return append(strPrefix(string(person)), day.Key()...)
+}
+
+// dayPersonKey returns <yyyymmdd>\x00<person>, the day index key of a
+// person's record for a day.
+func dayPersonKey(day bot.Date, person bot.PersonID) []byte {
+	return append(strPrefix(day.Key()), person...)
+}
+
+// rangeKey returns d.Key() as the bound of a range read, with the year held
+// to 0…9999 so that the bound has eight digits, as every stored day has.
+func rangeKey(d bot.Date) string {
+	switch {
+	case d.Year < 0:
+		return "00000000"
+	case d.Year > 9999:
+		return "99999999"
+	}
+	return d.Key()
+}
+
+// checkPersonDay returns EINVALID unless person is a person id and day a
+// real date with a four-digit year, whose key has the eight digits that
+// range reads rely on. what names the record in the message.
+func checkPersonDay(person bot.PersonID, day bot.Date, what string) error {
+	if err := checkPerson(person, what); err != nil {
+		return err
+	}
+	if day.IsZero() {
+		return bot.Errorf(bot.EINVALID, "%s needs a day", what)
+	}
+	if day.Year < 1 || day.Year > 9999 || bot.NewDate(day.Year, day.Month, day.Day) != day {
+		return bot.Errorf(bot.EINVALID, "%04d-%02d-%02d is not a date", day.Year, int(day.Month), day.Day)
+	}
+	return nil
+}
+
+// checkPerson returns EINVALID for an empty person id, or one with a zero
+// byte, which would break the composite keys it is part of.
+func checkPerson(person bot.PersonID, what string) error {
+	if person == "" {
+		return bot.Errorf(bot.EINVALID, "%s needs a person", what)
+	}
+	if strings.ContainsRune(string(person), 0) {
+		return bot.Errorf(bot.EINVALID, "%q is not a person id", person)
+	}
+	return nil
+}
