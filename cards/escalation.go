@@ -142,26 +142,20 @@ func taskCodes(ts []bot.Task) string {
 	return strings.Join(parts, ", ")
 }
 
-// GroupItem is one task of a group warning.
+// GroupItem is one task of a group warning, with every rule that brought
+// it there.
 type GroupItem struct {
-	Info     EscInfo
+	Infos    []EscInfo
 	Resolved bool
 }
 
 // GroupWarning is the red auto-warning in a project's group chat: one card
-// for several tasks.
+// for several tasks, one line a task.
 func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot.Card {
 	var lines []string
 	open := 0
 	for _, it := range items {
-		in := it.Info
-		line := "- **" + in.Task.Task.Code() + " " + in.Task.Task.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + l.RuleText(in)
-		if len(in.Downstream) > 0 {
-			line += " " + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + "."
-		}
-		if in.Task.Task.Milestone {
-			line += " " + l.T("It is a milestone.", "这是里程碑。")
-		}
+		line := groupLine(l, it.Infos)
 		if it.Resolved {
 			line = "- ✅ ~~" + strings.TrimPrefix(line, "- ") + "~~ " + l.T("resolved", "已解决")
 		} else {
@@ -181,4 +175,23 @@ func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot
 		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d tasks", "⚠️ 督办预警 · %s · %d 项", p.Name, len(items)),
 		Color: color, Text: text, Actions: []bot.Action{}, Refs: map[string]string{"project": p.Code()},
 	}
+}
+
+// groupLine writes one task of a group warning: the task, its assignee,
+// why (every rule), and what it holds up.
+func groupLine(l Lang, infos []EscInfo) string {
+	in := infos[0]
+	t := in.Task.Task
+	why := make([]string, len(infos))
+	for i, x := range infos {
+		why[i] = l.RuleText(x)
+	}
+	line := "- **" + t.Code() + " " + t.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + strings.Join(why, " ")
+	if len(in.Downstream) > 0 {
+		line += " " + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
+	}
+	if t.Milestone {
+		line += " " + l.T("It is a milestone.", "这是里程碑。")
+	}
+	return line
 }

@@ -41,12 +41,19 @@ func (s *Service) RunEscalations(ctx context.Context) error {
 			return err
 		}
 		groups := map[uint64][]bot.Escalation{}
+		warned := map[uint64]bool{}
+		today := bot.DateOf(now.In(s.cfg.Location))
+		for _, e := range open {
+			if e.GroupWarnedOn == today {
+				warned[e.Task] = true
+			}
+		}
 		for _, e := range open {
 			if err := s.climb(tx, e, now, groups); err != nil {
 				return err
 			}
 		}
-		return s.sendGroupWarnings(tx, groups, now)
+		return s.sendGroupWarnings(tx, groups, warned, now)
 	})
 }
 
@@ -222,9 +229,8 @@ func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 		_, err = s.updateCard(tx, rec, c)
 		return err
 	}
-	if rec.Card.Finished() {
-		return nil
-	}
+	// An escalation resolves once, so each of its cards is finished here
+	// once, even a card that never had buttons.
 	state := l.T("Resolved", "已解决") + " · " + l.Stamp(now.In(s.cfg.Location))
 	if e.ResolvedBy != "" {
 		state = cards.State(l, l.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now.In(s.cfg.Location))
@@ -384,15 +390,20 @@ func (s *Service) downstream(tx bot.Tx, t bot.Task) ([]bot.Task, error) {
 }
 
 // sendGroupWarnings sends each project's group one red card for all its
-// tasks due a group warning, at most once a day per task.
-func (s *Service) sendGroupWarnings(tx bot.Tx, groups map[uint64][]bot.Escalation, now time.Time) error {
+// tasks due a group warning. A task already named in a group warning today
+// waits until tomorrow, whatever rule brings it back.
+func (s *Service) sendGroupWarnings(tx bot.Tx, groups map[uint64][]bot.Escalation, warned map[uint64]bool, now time.Time) error {
 	ids := make([]uint64, 0, len(groups))
 	for id := range groups {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	for _, pid := range ids {
-		if err := s.groupWarning(tx, pid, groups[pid], now); err != nil {
+		escs := slices.DeleteFunc(groups[pid], func(e bot.Escalation) bool { return warned[e.Task] })
+		if len(escs) == 0 {
+			continue
+		}
+		if err := s.groupWarning(tx, pid, escs, now); err != nil {
 			return err
 		}
 	}
@@ -435,9 +446,12 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 	return nil
 }
 
-// groupCard renders a group warning from its escalation ids ("1,2,3").
+// groupCard renders a group warning from its escalation ids ("1,2,3"),
+// one line a task: its open rules, or all of them once resolved.
 func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, error) {
-	var items []cards.GroupItem
+	type rules struct{ open, all []cards.EscInfo }
+	var order []uint64
+	byTask := map[uint64]*rules{}
 	var p bot.Project
 	now := s.cfg.Clock.Now()
 	for _, code := range strings.Split(list, ",") {
@@ -456,7 +470,24 @@ func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, err
 		if in.Task.Project != nil {
 			p = *in.Task.Project
 		}
-		items = append(items, cards.GroupItem{Info: in, Resolved: !e.Open()})
+		r, ok := byTask[e.Task]
+		if !ok {
+			r = &rules{}
+			byTask[e.Task] = r
+			order = append(order, e.Task)
+		}
+		r.all = append(r.all, in)
+		if e.Open() {
+			r.open = append(r.open, in)
+		}
+	}
+	items := make([]cards.GroupItem, len(order))
+	for i, task := range order {
+		r := byTask[task]
+		items[i] = cards.GroupItem{Infos: r.open, Resolved: len(r.open) == 0}
+		if items[i].Resolved {
+			items[i].Infos = r.all
+		}
 	}
 	deadline := ""
 	if !p.Deadline.IsZero() {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -235,4 +236,63 @@ func actionNames(c *bot.Card) []string {
 		names = append(names, a.Name)
 	}
 	return names
+}
+
+// at moves the fake clock to a Shanghai wall time "2026-11-23 09:30" and
+// waits until the work due on the way has run.
+func (ta *testApp) at(wall string) {
+	ta.tb.Helper()
+	t, err := time.ParseInLocation("2006-01-02 15:04", wall, shanghai)
+	if err != nil {
+		ta.tb.Fatal(err)
+	}
+	var out map[string]any
+	if code := ta.call("POST", "/playground/api/clock", map[string]string{"set": t.Format(time.RFC3339)}, &out); code != 200 {
+		ta.tb.Fatalf("clock to %s: status %d %v", wall, code, out)
+	}
+}
+
+var shanghai = mustZone("Asia/Shanghai")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// cards returns the cards of a kind in a chat, oldest first.
+func (ta *testApp) cards(chat, kind string) []chatMessage {
+	ta.tb.Helper()
+	var out []chatMessage
+	for _, m := range ta.chat(chat) {
+		if m.Card != nil && m.Card.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// card returns one message of a chat by id.
+func (ta *testApp) card(chat, id string) chatMessage {
+	ta.tb.Helper()
+	for _, m := range ta.chat(chat) {
+		if m.ID == id {
+			return m
+		}
+	}
+	ta.tb.Fatalf("no message %s in %s", id, chat)
+	return chatMessage{}
+}
+
+// checkin answers the newest check-in card of a person.
+func (ta *testApp) checkin(person, action string, form map[string]string) actionAnswer {
+	ta.tb.Helper()
+	c := ta.lastCard("dm:"+person, "checkin")
+	ans := ta.act(person, c.ID, action, form)
+	if ans.Card == nil || len(ans.Card.Actions) != 0 {
+		ta.tb.Fatalf("%s %s: %+v", person, action, ans)
+	}
+	return ans
 }
