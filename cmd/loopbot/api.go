@@ -20,6 +20,7 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/tasks/{id}", a.auth(a.apiTask))
 	mux.HandleFunc("GET /api/v1/outbox/dead", a.auth(a.apiDead))
 	mux.HandleFunc("POST /api/v1/backup", a.auth(a.apiBackup))
+	a.loopRoutes(mux)
 }
 
 func (a *App) auth(next http.HandlerFunc) http.HandlerFunc {

@@ -106,7 +106,7 @@ func (a *App) wire(ctx context.Context) error {
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
 	})
-	a.metrics = newMetrics(a.store)
+	a.metrics = newMetrics(a.store, func() bot.Date { return bot.DateOf(a.now().In(loc)) })
 	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
 	a.engine.Observe = a.metrics.observeEvent
 	messengers := map[string]bot.Messenger{}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -21,7 +22,7 @@ type metrics struct {
 	deadLetter *prometheus.CounterVec
 }
 
-func newMetrics(store bot.Store) *metrics {
+func newMetrics(store bot.Store, today func() bot.Date) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_events_in_total",
@@ -39,7 +40,7 @@ func newMetrics(store bot.Store) *metrics {
 	}
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loopbot_outbox_depth", Help: "Outgoing messages waiting for delivery."},
 		func() float64 { return float64(outboxDepth(store)) })
-	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, depth,
+	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, depth, &loopCollector{store: store, today: today},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -78,3 +79,58 @@ func (m *metrics) Retried(platform string) { m.retries.WithLabelValues(platform)
 
 // DeadLettered implements bot.DeliveryObserver.
 func (m *metrics) DeadLettered(platform string) { m.deadLetter.WithLabelValues(platform).Inc() }
+
+// loopCollector reads the loop's gauges from the store at each scrape: open
+// escalations by level, and today's check-in participation.
+type loopCollector struct {
+	store bot.Store
+	today func() bot.Date
+}
+
+var (
+	openEscDesc = prometheus.NewDesc("loopbot_escalations_open", "Open escalations, by ladder level (0 blue, 1 yellow, 2 red).", []string{"level", "color"}, nil)
+	askedDesc   = prometheus.NewDesc("loopbot_checkins_asked", "People asked to check in today.", nil, nil)
+	answerDesc  = prometheus.NewDesc("loopbot_checkins_answered", "People who answered today's check-in.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *loopCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- openEscDesc
+	ch <- askedDesc
+	ch <- answerDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
+	levels := [3]int{}
+	asked, answered := 0, 0
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := c.store.View(ctx, func(tx bot.Tx) error {
+		open, err := tx.OpenEscalations()
+		if err != nil {
+			return err
+		}
+		for _, e := range open {
+			if e.Level >= 0 && e.Level < len(levels) {
+				levels[e.Level]++
+			}
+		}
+		prompts, err := tx.Prompts(c.today())
+		for _, p := range prompts {
+			asked++
+			if !p.Answered.IsZero() {
+				answered++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return
+	}
+	for level, n := range levels {
+		ch <- prometheus.MustNewConstMetric(openEscDesc, prometheus.GaugeValue, float64(n), strconv.Itoa(level), bot.LevelColor(level))
+	}
+	ch <- prometheus.MustNewConstMetric(askedDesc, prometheus.GaugeValue, float64(asked))
+	ch <- prometheus.MustNewConstMetric(answerDesc, prometheus.GaugeValue, float64(answered))
+}
