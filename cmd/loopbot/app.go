@@ -90,6 +90,11 @@ func (a *App) now() time.Time {
 }
 
 func (a *App) wire(ctx context.Context) error {
+	for name, on := range map[string]bool{"feishu": a.cfg.Feishu.Enabled, "dingtalk": a.cfg.DingTalk.Enabled, "wecom": a.cfg.WeCom.Enabled} {
+		if on {
+			return fmt.Errorf("%s.enabled: the %s adapter is not built yet in this version of loopbot; set %s.enabled = false and use the playground", name, name, name)
+		}
+	}
 	if err := a.setupClock(ctx); err != nil {
 		return err
 	}

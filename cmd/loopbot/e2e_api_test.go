@@ -113,3 +113,15 @@ func TestAdminAPIAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestUnbuiltPlatformRefused checks that enabling a messenger whose adapter
+// is not built yet stops the start with a message naming the key.
+func TestUnbuiltPlatformRefused(t *testing.T) {
+	cfg := EmbeddedConfig()
+	cfg.Store.Path = t.TempDir() + "/loopbot.db"
+	cfg.WeCom.Enabled = true
+	_, err := NewApp(context.Background(), cfg, discardLogger())
+	if err == nil || !strings.Contains(err.Error(), "wecom.enabled") {
+		t.Fatalf("NewApp with wecom enabled = %v", err)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"testing"
 )
@@ -11,3 +13,5 @@ func writeFile(tb testing.TB, path, text string) {
 		tb.Fatal(err)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
