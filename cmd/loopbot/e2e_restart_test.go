@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/loopbot/loopbot/bot"
 )
 
 // TestRestart stops the service mid-way and starts it again on the same
@@ -40,5 +43,31 @@ func TestRestart(t *testing.T) {
 	}
 	if got := second.reply("alice", "alpha", "/task new 第二个 @carol"); !strings.Contains(got, "T2") {
 		t.Fatalf("ids after restart: %q", got)
+	}
+}
+
+// TestInboundDeduplication delivers the same platform event twice, before
+// and after a restart: it is handled once.
+func TestInboundDeduplication(t *testing.T) {
+	first := startApp(t, testConfig, "")
+	ev := bot.Event{ID: "feishu-like:evt-42", Platform: bot.Playground, Kind: bot.EventMessage,
+		From: "playground:alice", Chat: bot.Group(bot.Playground, "alpha"), Text: "/project new Once"}
+	for range 2 {
+		if _, err := first.app.engine.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first.stop()
+	second := startApp(t, testConfig, first.db)
+	if _, err := second.app.engine.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	var projects struct{ Projects []struct{ ID string } }
+	second.call("GET", "/api/v1/projects", nil, &projects)
+	if len(projects.Projects) != 1 {
+		t.Fatalf("the event made %d projects", len(projects.Projects))
+	}
+	if n := countText(second.chat("alpha"), "P1"); n != 1 {
+		t.Fatalf("%d replies in the group", n)
 	}
 }
