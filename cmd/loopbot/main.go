@@ -34,7 +34,7 @@ See config.example.toml for every key.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := Run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+	if err := Run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errHelp) {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "loopbot:", err)
 		}
@@ -42,7 +42,11 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage")
+var (
+	errUsage = errors.New("usage")
+	// errHelp ends a command whose -h printed the usage; it is a success.
+	errHelp = errors.New("help")
+)
 
 func exitCode(err error) int {
 	if errors.Is(err, errUsage) {
@@ -55,7 +59,9 @@ func exitCode(err error) int {
 // serve.
 func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		cmd, args = "help", args[1:]
+	} else if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -66,7 +72,7 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usageText)
 		return nil
 	}
@@ -83,7 +89,7 @@ func configFlags(name string, args []string, stderr io.Writer) (string, error) {
 	path := fs.String("config", "", "config file (default: ./config.toml if present, else embedded defaults)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return "", errUsage
+			return "", errHelp
 		}
 		return "", errUsage
 	}
