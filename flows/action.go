@@ -104,6 +104,11 @@ func (a *act) formText(name string, required bool, en, zh string) (string, error
 	return v, nil
 }
 
+// unchanged is the answer to an action that no longer applies to the task.
+func (a *act) unchanged(t bot.Task) bot.Response {
+	return bot.Response{Toast: a.l.F("%s is %s; nothing changed.", "%s 当前为“%s”，未做更改。", t.Code(), a.l.Status(t.Status))}
+}
+
 // task loads the task the card is about.
 func (a *act) task(s *Service) (bot.Task, error) {
 	return s.loadTask(a.req, a.claims.Ref)
@@ -124,7 +129,7 @@ func (s *Service) actAccept(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	if t.Status != bot.StatusAssigned || t.Assignee != a.me.ID {
-		return bot.Response{Toast: a.l.F("%s is %s; nothing changed.", "%s 当前为“%s”，未做更改。", t.Code(), a.l.Status(t.Status))}, nil
+		return a.unchanged(t), nil
 	}
 	finished, err := s.accept(a.req, &t)
 	if err != nil {
@@ -149,7 +154,7 @@ func (s *Service) actDecline(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	if t.Status != bot.StatusAssigned || t.Assignee != a.me.ID {
-		return bot.Response{Toast: a.l.F("%s is %s; nothing changed.", "%s 当前为“%s”，未做更改。", t.Code(), a.l.Status(t.Status))}, nil
+		return a.unchanged(t), nil
 	}
 	if err := s.setStatus(a.req, &t, bot.StatusDeclined, reason); err != nil {
 		return bot.Response{}, err
@@ -243,7 +248,7 @@ func (s *Service) actVerify(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	if t.Status != bot.StatusDone {
-		return bot.Response{Toast: a.l.F("%s is %s; nothing changed.", "%s 当前为“%s”，未做更改。", t.Code(), a.l.Status(t.Status))}, nil
+		return a.unchanged(t), nil
 	}
 	if err := s.setStatus(a.req, &t, bot.StatusVerified, ""); err != nil {
 		return bot.Response{}, err
@@ -272,7 +277,7 @@ func (s *Service) actRework(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	if t.Status != bot.StatusDone {
-		return bot.Response{Toast: a.l.F("%s is %s; nothing changed.", "%s 当前为“%s”，未做更改。", t.Code(), a.l.Status(t.Status))}, nil
+		return a.unchanged(t), nil
 	}
 	if err := s.setStatus(a.req, &t, bot.StatusAccepted, reason); err != nil {
 		return bot.Response{}, err

@@ -102,23 +102,12 @@ func (s *Service) digestJob() bot.Job {
 // nothing. A marker in the store keeps it to one digest a day.
 func (s *Service) RunDigest(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
-	return s.update(ctx, func(tx bot.Tx) error {
-		projects, err := tx.Projects()
-		if err != nil {
-			return err
-		}
-		for _, p := range projects {
-			if err := s.digestProject(tx, p, day); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error { return s.digestProject(tx, p, day) })
 }
 
 func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 	marker := "digest/" + p.Code() + "/" + day.String()
-	if p.Closed || len(p.Groups) == 0 {
+	if len(p.Groups) == 0 {
 		return nil
 	} else if _, err := tx.Meta(marker); err == nil {
 		return nil

@@ -73,19 +73,10 @@ func (s *Service) summaryJob() bot.Job {
 // card of the slot's week, once.
 func (s *Service) RunReviewPrompts(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
-	return s.update(ctx, func(tx bot.Tx) error {
-		projects, err := tx.Projects()
-		if err != nil {
-			return err
-		}
-		for _, p := range projects {
-			if p.Closed {
-				continue
-			}
-			for _, m := range p.Members {
-				if err := s.promptReview(tx, p, m, day, false); err != nil {
-					return err
-				}
+	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error {
+		for _, m := range p.Members {
+			if err := s.promptReview(tx, p, m, day, false); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -232,26 +223,15 @@ func (s *Service) myProjects(r *req, cmd command.Command) ([]bot.Project, error)
 // the week before the slot, once.
 func (s *Service) RunSummaries(ctx context.Context, slot time.Time) error {
 	lastWeek := weekOf(bot.DateOf(slot.In(s.cfg.Location))).AddDays(-7)
-	return s.update(ctx, func(tx bot.Tx) error {
-		projects, err := tx.Projects()
-		if err != nil {
+	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error {
+		marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
+		if _, err := tx.Meta(marker); err == nil {
+			return nil
+		}
+		if err := s.sendSummary(tx, p, lastWeek, lastWeek.AddDays(7), true); err != nil {
 			return err
 		}
-		for _, p := range projects {
-			marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
-			if p.Closed {
-				continue
-			} else if _, err := tx.Meta(marker); err == nil {
-				continue
-			}
-			if err := s.sendSummary(tx, p, lastWeek, lastWeek.AddDays(7), true); err != nil {
-				return err
-			}
-			if err := tx.PutMeta(marker, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.PutMeta(marker, nil)
 	})
 }
 

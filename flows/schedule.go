@@ -142,3 +142,22 @@ func (s *Service) update(ctx context.Context, fn func(tx bot.Tx) error) error {
 	}
 	return err
 }
+
+// eachOpenProject runs fn for every open project, in one transaction.
+func (s *Service) eachOpenProject(ctx context.Context, fn func(tx bot.Tx, p bot.Project) error) error {
+	return s.update(ctx, func(tx bot.Tx) error {
+		projects, err := tx.Projects()
+		if err != nil {
+			return err
+		}
+		for _, p := range projects {
+			if p.Closed {
+				continue
+			}
+			if err := fn(tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
