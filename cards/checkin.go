@@ -76,7 +76,7 @@ func CheckinDone(l Lang, c bot.Card, ci bot.CheckIn, titles map[uint64]string, s
 	for _, a := range ci.Answers {
 		v := strconv.Itoa(a.Progress) + "% · " + l.CheckinStatus(a.Status)
 		if a.Hours > 0 {
-			v += " · " + trimFloat(a.Hours) + "h"
+			v += " · " + Hours(a.Hours) + "h"
 		}
 		if a.Note != "" {
 			v += " · " + a.Note
@@ -120,7 +120,7 @@ func DailyDigest(l Lang, d Digest) bot.Card {
 	var b strings.Builder
 	section := func(title string, items []string) {
 		if len(items) > 0 {
-			b.WriteString("**" + title + "**\n- " + strings.Join(items, "\n- ") + "\n")
+			b.WriteString("**" + title + "**\n- " + strings.Join(items, "\n- ") + "\n\n")
 		}
 	}
 	section(l.T("Progress today", "今日进展"), d.Progress)

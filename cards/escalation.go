@@ -23,7 +23,7 @@ func (l Lang) RuleText(in EscInfo) string {
 	t := in.Task.Task
 	switch in.Esc.Rule {
 	case bot.RuleOverdue:
-		return l.F("Overdue by %d working days (due %s).", "已逾期 %d 个工作日（截止 %s）。", in.DaysLate, l.Date(t.Due))
+		return l.F("Overdue by %d working %s (due %s).", "已逾期 %d 个工作日（截止 %s）。", in.DaysLate, plural(in.DaysLate, "day", "days"), l.Date(t.Due))
 	case bot.RuleDueSoon:
 		return l.F("Due %s and only %d%% done.", "将于 %s 到期，进度仅 %d%%。", l.Date(t.Due), t.Progress)
 	case bot.RuleBlocked:
@@ -172,7 +172,7 @@ func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot
 		color = bot.ColorGreen
 	}
 	return bot.Card{
-		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d tasks", "⚠️ 督办预警 · %s · %d 项", p.Name, len(items)),
+		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d %s", "⚠️ 督办预警 · %s · %d 项%s", p.Name, len(items), l.T(plural(len(items), "task", "tasks"), "")),
 		Color: color, Text: text, Actions: []bot.Action{}, Refs: map[string]string{"project": p.Code()},
 	}
 }
@@ -186,12 +186,21 @@ func groupLine(l Lang, infos []EscInfo) string {
 	for i, x := range infos {
 		why[i] = l.RuleText(x)
 	}
-	line := "- **" + t.Code() + " " + t.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + strings.Join(why, " ")
+	sep := l.T(" ", "")
+	line := "- **" + t.Code() + " " + t.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + strings.Join(why, sep)
 	if len(in.Downstream) > 0 {
-		line += " " + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
+		line += sep + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
 	}
 	if t.Milestone {
-		line += " " + l.T("It is a milestone.", "这是里程碑。")
+		line += sep + l.T("It is a milestone.", "这是里程碑。")
 	}
 	return line
+}
+
+// plural picks the English singular or plural.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -2,6 +2,7 @@ package cards
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,7 @@ func ReviewPrompt(l Lang, w Week) bot.Card {
 		{Label: l.T("Done this week", "本周完成"), Value: taskList(w.Done, l)},
 		{Label: l.T("Still open", "进行中"), Value: taskList(w.Open, l)},
 		{Label: l.T("Overdue", "已逾期"), Value: taskList(w.Overdue, l)},
-		{Label: l.T("Hours", "工时"), Value: trimFloat(w.Hours)},
+		{Label: l.T("Hours", "工时"), Value: Hours(w.Hours)},
 	}
 	codes := make([]string, len(w.Done))
 	for i, t := range w.Done {
@@ -137,11 +138,11 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 	k, p := s.This, s.Last
 	fields := []bot.Field{
 		{Label: l.T("Planned → done", "计划 → 完成"), Value: fmt.Sprintf("%d → %d%s", k.Planned, k.PlannedDone, trend(k.PlannedDone-p.PlannedDone))},
-		{Label: l.T("On-time rate", "按时完成率"), Value: pct(k.OnTimeRate()) + trendPct(k.OnTimeRate(), p.OnTimeRate()) + l.F(" (%d/%d)", "（%d/%d）", k.OnTime, k.Completed)},
+		{Label: l.T("On-time rate", "按时完成率"), Value: pct(k.OnTimeRate()) + l.F(" (%d/%d)", "（%d/%d）", k.OnTime, k.Completed) + trendPct(k.OnTimeRate(), p.OnTimeRate())},
 		{Label: l.T("Overdue", "逾期"), Value: l.F("%d tasks, %d working days late in total", "%d 项，共逾期 %d 个工作日", k.Overdue, k.DaysLate) + trend(k.Overdue-p.Overdue)},
-		{Label: l.T("Check-ins", "打卡参与"), Value: pct(k.Participation()) + fmt.Sprintf(" (%d/%d)", k.Answered, k.Asked) + trendPct(k.Participation(), p.Participation())},
-		{Label: l.T("Hours", "工时"), Value: trimFloat(k.Hours) + trendF(k.Hours-p.Hours)},
-		{Label: l.T("Warnings", "督办"), Value: l.F("%d opened, %d resolved, %s h to resolve on average", "新增 %d，解决 %d，平均 %s 小时解决", k.EscOpened, k.EscResolved, strconv.FormatFloat(k.MeanResolveHours, 'f', 1, 64))},
+		{Label: l.T("Check-ins", "打卡参与"), Value: pct(k.Participation()) + l.F(" (%d/%d)", "（%d/%d）", k.Answered, k.Asked) + trendPct(k.Participation(), p.Participation())},
+		{Label: l.T("Hours", "工时"), Value: Hours(k.Hours) + trendF(k.Hours-p.Hours)},
+		{Label: l.T("Warnings", "督办"), Value: warnings(l, k)},
 	}
 	var b strings.Builder
 	if len(s.Causes) > 0 {
@@ -149,8 +150,9 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 		for _, c := range s.Causes {
 			fmt.Fprintf(&b, "- %s: %d\n", l.CauseName(c.Cause), c.Count)
 		}
+		b.WriteString("\n")
 	}
-	b.WriteString("**" + l.T("Due next week", "下周到期") + "**\n" + taskList(s.NextWeek, l) + "\n")
+	b.WriteString("**" + l.T("Due next week", "下周到期") + "**\n" + taskList(s.NextWeek, l) + "\n\n")
 	if !s.Projected.IsZero() {
 		b.WriteString(l.T("Projected finish: ", "预计完成：") + l.Date(s.Projected))
 		if !s.Project.Deadline.IsZero() {
@@ -196,12 +198,28 @@ func trendPct(now, before int) string {
 	return trend(now - before)
 }
 
+// trendF is the trend of hours; a change under 0.05 h is none.
 func trendF(d float64) string {
 	switch {
-	case d > 0:
-		return " ↑" + trimFloat(d)
-	case d < 0:
-		return " ↓" + trimFloat(-d)
+	case d >= 0.05:
+		return " ↑" + Hours(d)
+	case d <= -0.05:
+		return " ↓" + Hours(-d)
 	}
 	return ""
+}
+
+// Hours writes a number of hours rounded to a tenth, without a trailing .0.
+func Hours(h float64) string {
+	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
+}
+
+// warnings writes the escalation figures; the mean time to resolve is "—"
+// when nothing was resolved.
+func warnings(l Lang, k KPIs) string {
+	mean := "—"
+	if k.EscResolved > 0 {
+		mean = strconv.FormatFloat(k.MeanResolveHours, 'f', 1, 64)
+	}
+	return l.F("%d opened, %d resolved, %s h to resolve on average", "新增 %d，解决 %d，平均 %s 小时解决", k.EscOpened, k.EscResolved, mean)
 }

@@ -56,7 +56,7 @@ func TaskFields(l Lang, in TaskInfo) []bot.Field {
 func depList(l Lang, deps []bot.Task) string {
 	parts := make([]string, len(deps))
 	for i, d := range deps {
-		parts[i] = d.Code() + " " + d.Title + " (" + l.Status(d.Status) + ")"
+		parts[i] = d.Code() + " " + d.Title + l.F(" (%s)", "（%s）", l.Status(d.Status))
 	}
 	return strings.Join(parts, "\n")
 }
@@ -158,7 +158,7 @@ func Detail(l Lang, in TaskInfo, history []string) bot.Card {
 		fields = append(fields, bot.Field{Label: l.T("Baseline due", "基线截止"), Value: l.Date(t.BaselineDue)})
 	}
 	if t.Hours > 0 {
-		fields = append(fields, bot.Field{Label: l.T("Hours", "工时"), Value: trimFloat(t.Hours)})
+		fields = append(fields, bot.Field{Label: l.T("Hours", "工时"), Value: Hours(t.Hours)})
 	}
 	if t.Status == bot.StatusBlocked && t.BlockReason != "" {
 		fields = append(fields, bot.Field{Label: l.T("Blocked by", "阻塞原因"), Value: t.BlockReason})

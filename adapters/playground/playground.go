@@ -65,6 +65,9 @@ type Adapter struct {
 
 // New returns the playground adapter.
 func New(cfg Config) *Adapter {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Adapter{cfg: cfg, logger: cfg.Logger.With("component", "playground")}
 }
 

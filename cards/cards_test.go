@@ -1,0 +1,562 @@
+package cards_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// The fixtures: two people, one project and a handful of tasks, on fixed
+// dates around Friday 2026-11-27.
+var (
+	cst     = time.FixedZone("CST", 8*3600)
+	alice   = bot.Person{ID: "playground:alice", Name: "王丽 Alice"}
+	bob     = bot.Person{ID: "playground:bob", Name: "李博 Bob"}
+	friday  = bot.NewDate(2026, time.November, 27)
+	project = bot.Project{ID: 1, Name: "Alpha 官网改版", Owner: alice.ID, Deadline: bot.NewDate(2026, time.December, 18)}
+)
+
+func t2() bot.Task {
+	return bot.Task{ID: 2, Project: 1, Title: "需求确认 Requirements sign-off", Assignee: alice.ID, Assigner: alice.ID,
+		Due: bot.NewDate(2026, time.November, 20), BaselineDue: bot.NewDate(2026, time.November, 20),
+		Priority: bot.PrioNormal, Status: bot.StatusDone, Progress: 100}
+}
+
+func t3() bot.Task {
+	return bot.Task{ID: 3, Project: 1, Title: "首页设计稿 Homepage mockup",
+		Description: "按新品牌规范出两版首页设计稿。Two homepage mockups in the new brand style.",
+		Assignee:    bob.ID, Assigner: alice.ID,
+		Due: friday, BaselineDue: bot.NewDate(2026, time.November, 25), EstimateDays: 2.5,
+		Priority: bot.PrioHigh, DependsOn: []uint64{2}, Status: bot.StatusAccepted, Progress: 40, Hours: 6.5,
+		ProgressAt: time.Date(2026, time.November, 24, 17, 5, 0, 0, cst),
+		StatusAt:   time.Date(2026, time.November, 21, 10, 2, 0, 0, cst)}
+}
+
+func t5() bot.Task {
+	return bot.Task{ID: 5, Project: 1, Title: "前端开发 Frontend build", Assignee: bob.ID, Assigner: alice.ID,
+		Due: bot.NewDate(2026, time.December, 11), BaselineDue: bot.NewDate(2026, time.December, 11),
+		Priority: bot.PrioNormal, DependsOn: []uint64{3}, Status: bot.StatusAccepted}
+}
+
+func t7() bot.Task {
+	return bot.Task{ID: 7, Project: 1, Title: "接口联调 API integration", Assignee: bob.ID, Assigner: alice.ID,
+		Due: bot.NewDate(2026, time.December, 2), BaselineDue: bot.NewDate(2026, time.December, 2),
+		Priority: bot.PrioNormal, Status: bot.StatusBlocked, Progress: 20,
+		BlockReason: "等待后端接口 waiting for the backend API",
+		StatusAt:    time.Date(2026, time.November, 25, 14, 0, 0, 0, cst)}
+}
+
+func taskInfo() cards.TaskInfo {
+	p := project
+	return cards.TaskInfo{Task: t3(), Project: &p, Assignee: bob, Assigner: alice, Deps: []bot.Task{t2()}}
+}
+
+func overdueEsc(extension bool) cards.EscInfo {
+	e := bot.Escalation{ID: 2, Rule: bot.RuleOverdue, Task: 3, Project: 1, Person: bob.ID, Level: bot.LevelManager,
+		OpenedAt: time.Date(2026, time.November, 30, 9, 0, 0, 0, cst)}
+	if extension {
+		e.Extension = bot.NewDate(2026, time.December, 4)
+		e.ExtensionReason = "设计评审推迟 the design review moved"
+	}
+	return cards.EscInfo{Esc: e, Task: taskInfo(), DaysLate: 2, Downstream: []bot.Task{t5()}, Manager: alice}
+}
+
+func blockedEsc() cards.EscInfo {
+	p := project
+	return cards.EscInfo{
+		Esc:  bot.Escalation{ID: 4, Rule: bot.RuleBlocked, Task: 7, Project: 1, Person: bob.ID, Level: bot.LevelGroup},
+		Task: cards.TaskInfo{Task: t7(), Project: &p, Assignee: bob, Assigner: alice},
+	}
+}
+
+// missedEsc is an escalation about a person rather than a task.
+func missedEsc() cards.EscInfo {
+	return cards.EscInfo{
+		Esc:  bot.Escalation{ID: 6, Rule: bot.RuleMissedCheckins, Project: 1, Person: bob.ID, Level: bot.LevelManager},
+		Task: cards.TaskInfo{Assignee: bob, Assigner: alice}, Manager: alice,
+	}
+}
+
+func checkinAnswer() bot.CheckIn {
+	return bot.CheckIn{Person: bob.ID, Day: friday, Late: true,
+		SubmittedAt: time.Date(2026, time.November, 27, 18, 40, 0, 0, cst),
+		Answers: []bot.CheckInAnswer{
+			{Task: 3, Progress: 60, Status: bot.OnTrack, Hours: 3.5, Note: "移动端完成 mobile done"},
+			{Task: 7, Progress: 20, Status: bot.Blocked, Hours: 1},
+		}}
+}
+
+func summary(l cards.Lang) cards.Summary {
+	return cards.Summary{
+		Project: project, Period: "2026-W48",
+		This: cards.KPIs{Planned: 8, PlannedDone: 6, Completed: 7, OnTime: 5, Overdue: 2, DaysLate: 3,
+			Asked: 15, Answered: 13, Hours: 96.5, EscOpened: 3, EscResolved: 2, MeanResolveHours: 6.25},
+		Last: cards.KPIs{Planned: 7, PlannedDone: 4, Completed: 5, OnTime: 4, Overdue: 1, DaysLate: 1,
+			Asked: 15, Answered: 14, Hours: 88, EscOpened: 1, EscResolved: 1, MeanResolveHours: 4},
+		Causes:    []cards.CauseCount{{Cause: "external", Count: 2}, {Cause: "technical", Count: 1}},
+		NextWeek:  []bot.Task{t5(), t7()},
+		Projected: bot.NewDate(2026, time.December, 22),
+		Chart: &bot.Chart{Type: "line", Title: l.T("Burn-up", "燃起图"),
+			Labels: []string{"11-23", "11-24", "11-25", "11-26", "11-27"},
+			Series: []bot.Series{
+				{Name: l.T("Planned", "计划"), Values: []float64{2, 4, 5, 7, 8}},
+				{Name: l.T("Done", "完成"), Values: []float64{1, 2, 4, 5, 6}},
+			}},
+	}
+}
+
+// goldenCase is one card as a person receives it.
+type goldenCase struct {
+	name    string
+	build   func(l cards.Lang) bot.Card
+	kind    string
+	color   string
+	actions []string
+}
+
+func goldenCases() []goldenCase {
+	return []goldenCase{
+		{"assigned", func(l cards.Lang) bot.Card { return cards.Assigned(l, taskInfo()) },
+			bot.CardTaskAssigned, bot.ColorBlue, []string{"accept", "decline", "ask"}},
+		{"assigned_accepted", func(l cards.Lang) bot.Card {
+			at := time.Date(2026, time.November, 21, 10, 2, 0, 0, cst)
+			return cards.Finish(cards.Assigned(l, taskInfo()), bot.ColorGreen, cards.State(l, l.T("Accepted", "已接受"), bob, at))
+		}, bot.CardTaskAssigned, bot.ColorGreen, []string{}},
+		{"declined", func(l cards.Lang) bot.Card {
+			return cards.Declined(l, taskInfo(), "本周在做发布 busy with the release this week")
+		}, bot.CardTaskAssigned, bot.ColorYellow, []string{"reassign", "cancel"}},
+		{"acceptance", func(l cards.Lang) bot.Card {
+			return cards.Acceptance(l, taskInfo(), "两版设计稿已上传 both mockups uploaded")
+		},
+			bot.CardAcceptance, bot.ColorBlue, []string{"verify", "rework"}},
+		{"question", func(l cards.Lang) bot.Card {
+			return cards.Question(l, taskInfo(), "首页要放活动 banner 吗？Should the homepage carry the campaign banner?")
+		}, bot.CardNotice, bot.ColorYellow, []string{}},
+		{"detail", func(l cards.Lang) bot.Card {
+			return cards.Detail(l, taskInfo(), []string{"11-20 09:00 王丽 Alice: created", "11-21 10:02 李博 Bob: accepted"})
+		}, bot.CardNotice, bot.ColorBlue, []string{}},
+		{"checkin", func(l cards.Lang) bot.Card { return cards.Checkin(l, friday, []bot.Task{t3(), t7()}) },
+			bot.CardCheckin, bot.ColorBlue, []string{"submit", "leave", "nochange"}},
+		{"checkin_done", func(l cards.Lang) bot.Card {
+			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()})
+			titles := map[uint64]string{3: t3().Title, 7: t7().Title}
+			state := cards.State(l, l.T("Submitted", "已提交"), bob, time.Date(2026, time.November, 27, 18, 40, 0, 0, cst))
+			return cards.CheckinDone(l, c, checkinAnswer(), titles, state)
+		}, bot.CardCheckin, bot.ColorGreen, []string{}},
+		{"reminder", func(l cards.Lang) bot.Card { return cards.Reminder(l, friday) },
+			bot.CardCheckinReminder, bot.ColorYellow, []string{}},
+		{"daily_digest", func(l cards.Lang) bot.Card {
+			return cards.DailyDigest(l, cards.Digest{Project: project, Day: friday, Asked: 3, Answered: 2,
+				Missing:  []string{alice.Name},
+				Progress: []string{"T3 首页设计稿 Homepage mockup: 40% → 60%"},
+				Blockers: []string{"T7 接口联调 API integration: 等待后端接口 waiting for the backend API"},
+				AtRisk:   []string{"T5 前端开发 Frontend build (李博 Bob)"}})
+		}, bot.CardDailyDigest, bot.ColorYellow, []string{}},
+		{"escalation_blue", func(l cards.Lang) bot.Card { return cards.EscalationBlue(l, overdueEsc(false)) },
+			bot.CardEscalation, bot.ColorBlue, []string{"done", "progress", "extend", "help"}},
+		{"escalation_yellow", func(l cards.Lang) bot.Card { return cards.EscalationYellow(l, overdueEsc(true)) },
+			bot.CardEscalation, bot.ColorYellow, []string{"ack", "approve", "reassign", "snooze"}},
+		{"group_warning", func(l cards.Lang) bot.Card {
+			items := []cards.GroupItem{{Infos: []cards.EscInfo{overdueEsc(false)}}, {Infos: []cards.EscInfo{blockedEsc()}, Resolved: true}}
+			return cards.GroupWarning(l, project, items, l.Date(project.Deadline))
+		}, bot.CardGroupWarning, bot.ColorRed, []string{}},
+		{"review_prompt", func(l cards.Lang) bot.Card {
+			return cards.ReviewPrompt(l, cards.Week{Project: project, Week: "2026-W48",
+				Done: []bot.Task{t2()}, Open: []bot.Task{t5(), t7()}, Overdue: []bot.Task{t3()}, Hours: 31.5})
+		}, bot.CardReviewPrompt, bot.ColorBlue, []string{"submit"}},
+		{"weekly_summary", func(l cards.Lang) bot.Card { return cards.WeeklySummary(l, summary(l)) },
+			bot.CardReviewSummary, bot.ColorYellow, []string{}},
+	}
+}
+
+// TestGolden renders every card in both languages and compares it with the
+// JSON in testdata. Run with -update to rewrite the files, then read them.
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases() {
+		for _, l := range []cards.Lang{cards.ZH, cards.EN} {
+			name := tc.name + "_" + string(l)
+			t.Run(name, func(t *testing.T) {
+				c := tc.build(l)
+				if c.Kind != tc.kind || c.Color != tc.color {
+					t.Errorf("kind, colour = %s, %s; want %s, %s", c.Kind, c.Color, tc.kind, tc.color)
+				}
+				if got := actionNames(c); !slices.Equal(got, tc.actions) {
+					t.Errorf("actions = %v, want %v", got, tc.actions)
+				}
+				checkVocabulary(t, c)
+				checkGolden(t, name, c)
+			})
+		}
+	}
+}
+
+func checkGolden(t *testing.T, name string, c bot.Card) {
+	t.Helper()
+	got, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the card built now:\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+// firstDiff shows the first line where two texts differ.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + itoa(i+1) + ":\n  golden: " + wl + "\n  now:    " + gl
+		}
+	}
+	return "(same lines)"
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func actionNames(c bot.Card) []string {
+	names := []string{}
+	for _, a := range c.Actions {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+var (
+	cardKinds = []string{"task_assigned", "acceptance", "checkin", "checkin_reminder", "daily_digest", "escalation",
+		"group_warning", "review_prompt", "review_summary", "change_request", "report", "plan", "notice"}
+	cardColors  = []string{"blue", "yellow", "red", "green", "grey"}
+	actionVocab = strings.Fields("accept decline ask reassign cancel verify rework submit leave nochange done progress extend help ack approve reject snooze")
+	inputVocab  = strings.Fields("reason question due assignee progress duration")
+	// The review card's inputs are the answers SPEC §4.4 asks for; §11 does
+	// not name them.
+	reviewInputs = strings.Fields("done slipped cause next_week improvement")
+	checkinInput = regexp.MustCompile(`^(progress|status|hours|note)\.T[0-9]+$`)
+)
+
+// checkVocabulary asserts that a card speaks the stable names of SPEC §11,
+// which the playground API, the page and other clients act on.
+func checkVocabulary(t *testing.T, c bot.Card) {
+	t.Helper()
+	if !slices.Contains(cardKinds, c.Kind) {
+		t.Errorf("kind %q is not a SPEC card kind", c.Kind)
+	}
+	if !slices.Contains(cardColors, c.Color) {
+		t.Errorf("color %q is not a SPEC colour", c.Color)
+	}
+	if c.Title == "" {
+		t.Error("the card has no title")
+	}
+	if c.Actions == nil {
+		t.Error(`actions is nil and renders as "actions": null; SPEC wants a list`)
+	}
+	seen := map[string]bool{}
+	for _, a := range c.Actions {
+		if !slices.Contains(actionVocab, a.Name) || seen[a.Name] || a.Label == "" {
+			t.Errorf("action %+v: not a stable SPEC name, a duplicate, or without a label", a)
+		}
+		seen[a.Name] = true
+	}
+	for _, in := range c.Inputs {
+		switch {
+		case slices.Contains(inputVocab, in.Name), checkinInput.MatchString(in.Name):
+		case c.Kind == bot.CardReviewPrompt && slices.Contains(reviewInputs, in.Name):
+		default:
+			t.Errorf("input %q is not named as SPEC §11 says", in.Name)
+		}
+		if in.For != "" && !seen[in.For] {
+			t.Errorf("input %q belongs to action %q, which the card does not have", in.Name, in.For)
+		}
+		if in.Kind == bot.InputSelect && len(in.Options) == 0 {
+			t.Errorf("select %q has no options", in.Name)
+		}
+		if in.Label == "" {
+			t.Errorf("input %q has no label", in.Name)
+		}
+	}
+}
+
+func TestFinish(t *testing.T) {
+	state := cards.State(cards.EN, "Accepted", bob, time.Date(2026, time.November, 21, 10, 2, 0, 0, cst))
+	if state != "Accepted · 李博 Bob · 11-21 10:02" {
+		t.Fatalf("state line = %q", state)
+	}
+	tests := []struct {
+		name string
+		card bot.Card
+	}{
+		{"assigned", cards.Assigned(cards.ZH, taskInfo())},
+		{"checkin", cards.Checkin(cards.EN, friday, []bot.Task{t3(), t7()})},
+		{"escalation yellow", cards.EscalationYellow(cards.ZH, overdueEsc(true))},
+		{"review prompt", cards.ReviewPrompt(cards.EN, cards.Week{Project: project, Week: "2026-W48"})},
+		{"no text", bot.Card{Kind: bot.CardNotice, Title: "x", Color: bot.ColorBlue, Actions: []bot.Action{{Name: "ack", Label: "OK"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.card.Text
+			c := cards.Finish(tt.card, bot.ColorGreen, state)
+			if !c.Finished() || len(c.Inputs) != 0 {
+				t.Errorf("finished card still has actions %v and %d inputs", actionNames(c), len(c.Inputs))
+			}
+			if c.Color != bot.ColorGreen || c.Title != tt.card.Title || c.Kind != tt.card.Kind {
+				t.Errorf("colour, title, kind = %s, %q, %s", c.Color, c.Title, c.Kind)
+			}
+			if !strings.HasPrefix(c.Text, "**"+state+"**") {
+				t.Errorf("text does not start with the state line: %q", c.Text)
+			}
+			if !strings.HasSuffix(c.Text, before) {
+				t.Errorf("text lost the card's body %q: %q", before, c.Text)
+			}
+			b, _ := json.Marshal(c)
+			if !strings.Contains(string(b), `"actions":[]`) || strings.Contains(string(b), `"inputs"`) {
+				t.Errorf("JSON of a finished card = %s; want an empty actions list and no inputs", b)
+			}
+		})
+	}
+}
+
+func TestCheckinInputs(t *testing.T) {
+	for _, l := range []cards.Lang{cards.ZH, cards.EN} {
+		t.Run(string(l), func(t *testing.T) {
+			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()})
+			type want struct{ name, kind, value string }
+			wants := []want{
+				{"progress.T3", bot.InputNumber, "40"}, {"status.T3", bot.InputSelect, bot.OnTrack},
+				{"hours.T3", bot.InputNumber, ""}, {"note.T3", bot.InputTextarea, ""},
+				{"progress.T7", bot.InputNumber, "20"}, {"status.T7", bot.InputSelect, bot.Blocked},
+				{"hours.T7", bot.InputNumber, ""}, {"note.T7", bot.InputTextarea, ""},
+			}
+			if len(c.Inputs) != len(wants) {
+				t.Fatalf("%d inputs, want %d", len(c.Inputs), len(wants))
+			}
+			for i, w := range wants {
+				in := c.Inputs[i]
+				if in.Name != w.name || in.Kind != w.kind || in.Value != w.value {
+					t.Errorf("input %d = %s %s %q, want %s %s %q", i, in.Name, in.Kind, in.Value, w.name, w.kind, w.value)
+				}
+				if in.Kind == bot.InputSelect {
+					var vals []string
+					for _, o := range in.Options {
+						vals = append(vals, o.Value)
+					}
+					if !slices.Equal(vals, []string{"on_track", "at_risk", "blocked"}) {
+						t.Errorf("%s options = %v", in.Name, vals)
+					}
+				}
+			}
+			if got := actionNames(c); !slices.Equal(got, []string{"submit", "leave", "nochange"}) {
+				t.Errorf("actions = %v", got)
+			}
+			for _, s := range []string{"T3", "T7", l.Date(friday), l.Date(t7().Due)} {
+				if !strings.Contains(c.Title+c.Text, s) {
+					t.Errorf("the card does not mention %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestEscalationYellowActions(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      cards.EscInfo
+		actions []string
+		inputs  []string
+		mention string
+	}{
+		{"no extension asked", overdueEsc(false), []string{"ack", "reassign", "snooze"}, []string{"assignee", "duration"}, ""},
+		{"extension asked", overdueEsc(true), []string{"ack", "approve", "reassign", "snooze"}, []string{"assignee", "duration"}, "Fri 2026-12-04"},
+		{"missed check-ins of a person", missedEsc(), []string{"ack", "snooze"}, []string{"duration"}, "李博 Bob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cards.EscalationYellow(cards.EN, tt.in)
+			if got := actionNames(c); !slices.Equal(got, tt.actions) {
+				t.Errorf("actions = %v, want %v", got, tt.actions)
+			}
+			var inputs []string
+			for _, in := range c.Inputs {
+				inputs = append(inputs, in.Name)
+			}
+			if !slices.Equal(inputs, tt.inputs) {
+				t.Errorf("inputs = %v, want %v", inputs, tt.inputs)
+			}
+			if !strings.Contains(c.Title+c.Text, tt.mention) {
+				t.Errorf("card does not mention %q: %s / %s", tt.mention, c.Title, c.Text)
+			}
+			if c.Color != bot.ColorYellow {
+				t.Errorf("colour = %s", c.Color)
+			}
+			checkVocabulary(t, c)
+		})
+	}
+}
+
+func TestWeeklySummaryTrends(t *testing.T) {
+	sum := func(xs ...float64) float64 {
+		var s float64
+		for _, x := range xs {
+			s += x
+		}
+		return s
+	}
+	base := cards.KPIs{Planned: 8, PlannedDone: 4, Completed: 7, OnTime: 5, Asked: 10, Answered: 8, Hours: 20}
+	tests := []struct {
+		name        string
+		this, last  func(k *cards.KPIs)
+		label, want string
+	}{
+		{"done up", func(k *cards.KPIs) { k.PlannedDone = 6 }, nil, "Planned → done", "8 → 6 ↑2"},
+		{"done down", func(k *cards.KPIs) { k.PlannedDone = 3 }, nil, "Planned → done", "8 → 3 ↓1"},
+		{"done unchanged", nil, nil, "Planned → done", "8 → 4"},
+		{"on time up", nil, func(k *cards.KPIs) { k.OnTime = 4 }, "On-time rate", "71% (5/7) ↑14"},
+		{"nothing completed", func(k *cards.KPIs) { k.Completed, k.OnTime = 0, 0 }, nil, "On-time rate", "— (0/0)"},
+		{"nothing completed last week", nil, func(k *cards.KPIs) { k.Completed, k.OnTime = 0, 0 }, "On-time rate", "71% (5/7)"},
+		{"participation down", func(k *cards.KPIs) { k.Answered = 6 }, nil, "Check-ins", "60% (6/10) ↓20"},
+		{"nobody asked", func(k *cards.KPIs) { k.Asked, k.Answered = 0, 0 }, nil, "Check-ins", "— (0/0)"},
+		{"hours up", func(k *cards.KPIs) { k.Hours = 96.5 }, func(k *cards.KPIs) { k.Hours = 88 }, "Hours", "96.5 ↑8.5"},
+		{"hours down", func(k *cards.KPIs) { k.Hours = 12 }, func(k *cards.KPIs) { k.Hours = 12.5 }, "Hours", "12 ↓0.5"},
+		{"overdue up", func(k *cards.KPIs) { k.Overdue, k.DaysLate = 2, 3 }, nil, "Overdue", "2 tasks, 3 working days late in total ↑2"},
+		// Hours are sums of check-in answers; they must read as people wrote
+		// them, not with float64 noise such as 2.200000000000001.
+		{"hours change rounded", func(k *cards.KPIs) { k.Hours = 12.3 }, func(k *cards.KPIs) { k.Hours = 10.1 }, "Hours", "12.3 ↑2.2"},
+		{"hours total rounded", func(k *cards.KPIs) { k.Hours = sum(1.1, 2.2) }, func(k *cards.KPIs) { k.Hours = 3.3 }, "Hours", "3.3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			this, last := base, base
+			if tt.this != nil {
+				tt.this(&this)
+			}
+			if tt.last != nil {
+				tt.last(&last)
+			}
+			c := cards.WeeklySummary(cards.EN, cards.Summary{Project: project, Period: "2026-W48", This: this, Last: last})
+			if got := fieldValue(t, c, tt.label); got != tt.want {
+				t.Errorf("%s = %q, want %q", tt.label, got, tt.want)
+			}
+		})
+	}
+}
+
+// With nothing resolved there is no mean time to resolve: the card must say
+// "—", as it does for the other figures without data, and not claim that
+// warnings were resolved in 0.0 hours.
+func TestWeeklySummaryNoResolveTime(t *testing.T) {
+	for _, l := range []cards.Lang{cards.ZH, cards.EN} {
+		c := cards.WeeklySummary(l, cards.Summary{Project: project, Period: "2026-W48", This: cards.KPIs{EscOpened: 2}})
+		got := fieldValue(t, c, l.T("Warnings", "督办"))
+		if !strings.Contains(got, "—") || strings.Contains(got, "0.0") {
+			t.Errorf("%s: Warnings = %q; want the mean time to resolve given as —", l, got)
+		}
+	}
+}
+
+func TestWeeklySummaryProjection(t *testing.T) {
+	tests := []struct {
+		name      string
+		projected bot.Date
+		overdue   int
+		color     string
+		late      bool
+	}{
+		{"on track", bot.NewDate(2026, time.December, 16), 0, bot.ColorGreen, false},
+		{"projected after the deadline", bot.NewDate(2026, time.December, 22), 0, bot.ColorYellow, true},
+		{"overdue tasks", bot.NewDate(2026, time.December, 16), 1, bot.ColorYellow, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := cards.Summary{Project: project, Period: "2026-W48", Projected: tt.projected, This: cards.KPIs{Overdue: tt.overdue}}
+			c := cards.WeeklySummary(cards.EN, s)
+			if c.Color != tt.color {
+				t.Errorf("colour = %s, want %s", c.Color, tt.color)
+			}
+			if got := strings.Contains(c.Text, "⚠️ late"); got != tt.late {
+				t.Errorf("text says late: %v, want %v: %q", got, tt.late, c.Text)
+			}
+			if !strings.Contains(c.Text, "Projected finish: "+cards.EN.Date(tt.projected)+" · deadline Fri 2026-12-18") {
+				t.Errorf("text does not give the projection against the deadline: %q", c.Text)
+			}
+		})
+	}
+}
+
+func fieldValue(t *testing.T, c bot.Card, label string) string {
+	t.Helper()
+	for _, f := range c.Fields {
+		if f.Label == label {
+			return f.Value
+		}
+	}
+	t.Fatalf("no field %q in %+v", label, c.Fields)
+	return ""
+}
+
+func TestLangDate(t *testing.T) {
+	tests := []struct {
+		d      bot.Date
+		zh, en string
+	}{
+		{friday, "2026-11-27 周五", "Fri 2026-11-27"},
+		{bot.NewDate(2026, time.November, 29), "2026-11-29 周日", "Sun 2026-11-29"},
+		{bot.NewDate(2027, time.January, 4), "2027-01-04 周一", "Mon 2027-01-04"},
+		{bot.Date{}, "无", "none"},
+	}
+	for _, tt := range tests {
+		if got := cards.ZH.Date(tt.d); got != tt.zh {
+			t.Errorf("ZH.Date(%v) = %q, want %q", tt.d, got, tt.zh)
+		}
+		if got := cards.EN.Date(tt.d); got != tt.en {
+			t.Errorf("EN.Date(%v) = %q, want %q", tt.d, got, tt.en)
+		}
+	}
+}
+
+func TestGroupWarningResolved(t *testing.T) {
+	open := cards.GroupItem{Infos: []cards.EscInfo{overdueEsc(false)}}
+	done := cards.GroupItem{Infos: []cards.EscInfo{blockedEsc()}, Resolved: true}
+	c := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, done}, "")
+	if c.Color != bot.ColorRed {
+		t.Errorf("with one task open, colour = %s, want red", c.Color)
+	}
+	lines := strings.Split(c.Text, "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "李博 Bob") || !strings.Contains(lines[0], "Holds up: T5") ||
+		!strings.Contains(lines[1], "~~") || !strings.HasSuffix(lines[1], "resolved") {
+		t.Errorf("text = %q; want the open task with its assignee and what it holds up, then the resolved one struck through", c.Text)
+	}
+	done.Resolved, open.Resolved = true, true
+	if c := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, done}, ""); c.Color != bot.ColorGreen {
+		t.Errorf("with every task resolved, colour = %s, want green", c.Color)
+	}
+}
