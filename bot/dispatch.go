@@ -95,6 +95,17 @@ type Dispatcher struct {
 	hold map[uint64]time.Time
 	// changed is closed and replaced whenever a delivery finishes.
 	changed chan struct{}
+	// cache holds the pending items as last read from the store, in id
+	// order. What is pending changes only by Enqueue (announced by Kick,
+	// which marks the cache stale), by this dispatcher's retries (which
+	// mark it stale too), and by its finished deliveries (dropped through
+	// finished). So one read serves a whole backlog, instead of one read
+	// of every pending item for each delivery.
+	cache    []OutboxItem
+	loaded   bool
+	stale    bool
+	full     bool // the last read hit scanLimit
+	finished map[uint64]bool
 }
 
 // NewDispatcher returns a dispatcher. It does nothing until Run or Drain is
@@ -110,6 +121,13 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 		hold:    make(map[uint64]time.Time),
 		changed: make(chan struct{}),
 	}
+}
+
+// invalidate makes the next claim read the store again.
+func (d *Dispatcher) invalidate() {
+	d.mu.Lock()
+	d.stale = true
+	d.mu.Unlock()
 }
 
 // withDefaults fills the zero fields of cfg.
@@ -135,6 +153,12 @@ func withDefaults(cfg DispatcherConfig) DispatcherConfig {
 
 // Kick tells the dispatcher that items were committed. It never blocks.
 func (d *Dispatcher) Kick() {
+	d.invalidate()
+	d.wake()
+}
+
+// wake rouses Run without a new read of the store.
+func (d *Dispatcher) wake() {
 	select {
 	case d.kick <- struct{}{}:
 	default:
@@ -157,6 +181,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			return nil
 		case <-d.kick:
 		case <-timer.C:
+			// The safety net also catches items that someone queued
+			// without a Kick.
+			d.invalidate()
 		}
 	}
 }
@@ -188,6 +215,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		first firstError
 	)
 	defer wg.Wait()
+	d.invalidate()
 	for {
 		p, err := d.claim(ctx)
 		if err != nil {
@@ -243,10 +271,10 @@ type pass struct {
 	changed <-chan struct{}
 }
 
-// claim reads the pending items and claims those that may start now: the
-// first item of each target that has none in flight, if it is due, up to
-// the free workers. The store is read under the lock, so that an item
-// completed by another caller is never claimed again from a stale list.
+// claim claims the pending items that may start now: the first item of
+// each target that has none in flight, if it is due, up to the free
+// workers. The list is read from the store, under the lock, when it is
+// stale or used up; a finished item is never claimed again from it.
 func (d *Dispatcher) claim(ctx context.Context) (pass, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -255,12 +283,25 @@ func (d *Dispatcher) claim(ctx context.Context) (pass, error) {
 	if free <= 0 {
 		return p, nil
 	}
-	items, err := d.pending(ctx)
-	if err != nil {
-		return p, err
+	if d.stale || !d.loaded || (d.full && len(d.finished) >= len(d.cache)) {
+		items, err := d.pending(ctx)
+		if err != nil {
+			return p, err
+		}
+		d.cache, d.loaded, d.stale, d.full = items, true, false, len(items) >= scanLimit
+		d.finished = make(map[uint64]bool)
 	}
-	p.batch, p.next = d.pick(items, free, time.Now())
+	p.batch, p.next = d.pick(d.cache, free, time.Now())
 	return p, nil
+}
+
+// finish drops an item that left the pending list from the cache.
+func (d *Dispatcher) finish(it OutboxItem) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.finished != nil {
+		d.finished[it.ID] = true
+	}
 }
 
 // pending returns the pending items in id order.
@@ -287,7 +328,7 @@ func (d *Dispatcher) pick(items []OutboxItem, free int, now time.Time) ([]Outbox
 	)
 	for _, it := range items {
 		key := it.Target.String()
-		if seen[key] {
+		if seen[key] || d.finished[it.ID] {
 			continue
 		}
 		seen[key] = true
@@ -332,7 +373,7 @@ func (d *Dispatcher) release(it OutboxItem) {
 	close(d.changed)
 	d.changed = make(chan struct{})
 	d.mu.Unlock()
-	d.Kick()
+	d.wake()
 }
 
 // holdBack keeps an item back in memory for one minimum backoff.
@@ -474,9 +515,14 @@ func (d *Dispatcher) send(ctx context.Context, m Messenger, dv *delivery) error 
 // out too. The transaction runs even when ctx has just ended, because the
 // delivery has happened.
 func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
-	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
-		return completeTx(tx, dv)
+	var done bool
+	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) (err error) {
+		done, err = completeTx(tx, dv)
+		return err
 	})
+	if err == nil && done {
+		d.finish(dv.item)
+	}
 	if err != nil {
 		d.holdBack(dv.item)
 		d.log.Error("record delivery", "outbox_id", dv.item.ID,
@@ -486,28 +532,29 @@ func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
 	return nil
 }
 
-// completeTx is the body of complete's transaction.
-func completeTx(tx Tx, dv delivery) error {
+// completeTx is the body of complete's transaction. It reports whether the
+// item left the pending list.
+func completeTx(tx Tx, dv delivery) (bool, error) {
 	if dv.card == nil {
-		return tx.CompleteOutbox(dv.item.ID)
+		return true, tx.CompleteOutbox(dv.item.ID)
 	}
 	rec, err := tx.Card(dv.card.ID)
 	if ErrorCode(err) == ENOTFOUND {
-		return tx.CompleteOutbox(dv.item.ID)
+		return true, tx.CompleteOutbox(dv.item.ID)
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	if dv.item.Op == OpUpdate {
 		if !reflect.DeepEqual(rec.Card, dv.card.Card) {
-			return nil
+			return false, nil
 		}
-		return tx.CompleteOutbox(dv.item.ID)
+		return true, tx.CompleteOutbox(dv.item.ID)
 	}
 	rec.MessageRef = dv.ref
 	if err := tx.PutCard(rec); err != nil {
-		return err
+		return false, err
 	}
-	return tx.CompleteOutbox(dv.item.ID)
+	return true, tx.CompleteOutbox(dv.item.ID)
 }
 
 // failed records a failed try: a temporary failure is retried after a
@@ -545,6 +592,7 @@ func (d *Dispatcher) retry(ctx context.Context, it OutboxItem, hint time.Duratio
 		d.log.Error("save retry", "outbox_id", it.ID, slog.Any("error", err))
 		return fmt.Errorf("outbox: save retry: %w", err)
 	}
+	d.invalidate()
 	d.log.Info("delivery failed, will retry", "outbox_id", it.ID,
 		"platform", it.Target.Platform, "op", it.Op, "attempts", it.Attempts,
 		"retry_in", wait.String(), slog.Any("error", cause))
@@ -565,6 +613,7 @@ func (d *Dispatcher) deadLetter(ctx context.Context, it OutboxItem, cause error)
 		d.log.Error("save dead letter", "outbox_id", it.ID, slog.Any("error", err))
 		return fmt.Errorf("outbox: dead letter: %w", err)
 	}
+	d.finish(it)
 	d.log.Error("delivery dead-lettered", "outbox_id", it.ID,
 		"platform", it.Target.Platform, "op", it.Op, "card_id", it.CardID,
 		"attempts", it.Attempts, slog.Any("error", cause))

@@ -104,18 +104,18 @@ func BenchmarkCommandHandling(b *testing.B) {
 	benchratio.Report(b, b.N, "commands")
 }
 
-// fanoutPeople and fanoutTasks size the morning fan-out: SPEC's target
-// deployment, everyone with a handful of open work.
+// fanoutPeople and fanoutTasks size the morning fan-out as the issue does:
+// 10,000 people, everyone with a handful of open work.
 const (
 	fanoutPeople = 10000
 	fanoutTasks  = 5
 )
 
 // BenchmarkMorningFanout is the 09:30 check-in of 10,000 people with 5 open
-// tasks each: RunCheckins reads everyone, then, 250 people per transaction,
-// writes each person's card, its outbox item and the prompt. Every iteration
-// runs on a fresh copy of a template store, so that everyone is due; the
-// copy is made with the timer stopped. The issue's target is the whole
+// tasks each: RunCheckins reads everyone, then, in batches of people per
+// transaction, writes each person's card, its outbox item and the prompt.
+// Every iteration runs on a fresh copy of a template store, so that
+// everyone is due; the copy is made with the timer stopped. The issue's target is the whole
 // fan-out planned and queued in under 2 s ("s/fanout"); nothing asserts it.
 //
 // Besides the ratios of benchratio it reports where the time goes, from a
