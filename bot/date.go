@@ -43,10 +43,20 @@ func (d Date) In(loc *time.Location) time.Time {
 }
 
 // At returns the instant of the clock time hh:mm on d in loc. A time that the
-// zone skips (a daylight-saving gap) moves forward by the size of the gap, as
-// time.Date does.
+// zone skips (a daylight-saving gap: 02:30 on a spring-forward night) moves
+// forward by the size of the gap, to 03:30; time.Date alone would move it
+// back, to 01:30, before the person's chosen time. A time that happens twice
+// (fall back) is its first occurrence.
 func (d Date) At(hh, mm int, loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, loc)
+	t := time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, loc)
+	if t.Hour() == hh && t.Minute() == mm {
+		return t
+	}
+	// t landed before the change: read hh:mm with the offset in force
+	// there, which puts it after the gap.
+	_, offset := t.Zone()
+	wall := time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, time.UTC)
+	return wall.Add(-time.Duration(offset) * time.Second).In(loc)
 }
 
 // AddDays returns d moved by n calendar days.
