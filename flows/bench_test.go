@@ -121,9 +121,11 @@ const (
 // Besides the ratios of benchratio it reports where the time goes, from a
 // timing decorator around the store:
 //
-//   - "store_share": the part of the run spent inside View and Update calls,
-//     callbacks included. RunCheckins does all its work in transactions, so
-//     this is close to 1 and mostly says that nothing happens outside.
+//   - "store_share": the time spent inside View and Update calls, callbacks
+//     included, over the run's wall time. RunCheckins does all its work in
+//     transactions, and builds the next batch's cards in a read transaction
+//     while it writes the current one, so the shares are summed over two
+//     goroutines and can exceed 1 (up to 2 on two cores).
 //   - "store_commit_share": the part spent in Update calls outside their
 //     callback: bbolt's begin (the writer lock, a remap when the file grew)
 //     and its commit (rebalancing, spilling the dirty nodes into pages,

@@ -42,6 +42,10 @@ func (s *Service) checkinJob() bot.Job {
 // RunCheckins sends today's check-in card to everyone whose check-in time
 // has come on a working day of their own, who is not on leave, has open
 // tasks and was not asked yet today. It is idempotent.
+//
+// People are asked in batches, one transaction each. While a batch is
+// written, the next one's cards are built in a read transaction on another
+// core; the write checks again that nobody was asked already.
 func (s *Service) RunCheckins(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	var due []bot.Person
@@ -54,13 +58,22 @@ func (s *Service) RunCheckins(ctx context.Context) error {
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil || len(due) == 0 {
 		return err
 	}
-	for batch := range slices.Chunk(due, fanoutBatch) {
+	batches := slices.Collect(slices.Chunk(due, fanoutBatch))
+	next := s.buildAsync(ctx, batches[0], now)
+	for i, batch := range batches {
+		built := <-next
+		if i+1 < len(batches) {
+			next = s.buildAsync(ctx, batches[i+1], now)
+		}
+		if built.err != nil {
+			return built.err
+		}
 		err := s.update(ctx, func(tx bot.Tx) error {
-			for _, p := range batch {
-				if err := s.promptPerson(tx, p, now, false); err != nil {
+			for j, p := range batch {
+				if err := s.sendCheckin(tx, p, now, false, built.cards[j]); err != nil {
 					return err
 				}
 			}
@@ -71,6 +84,33 @@ func (s *Service) RunCheckins(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// builtBatch is the check-in cards of one batch of people, in order.
+type builtBatch struct {
+	cards []checkinCard
+	err   error
+}
+
+// buildAsync builds the check-in cards of a batch in a read transaction,
+// in the background.
+func (s *Service) buildAsync(ctx context.Context, batch []bot.Person, now time.Time) <-chan builtBatch {
+	out := make(chan builtBatch, 1)
+	go func() {
+		var b builtBatch
+		b.err = s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+			for _, p := range batch {
+				cc, err := s.buildCheckin(tx, p, bot.DateOf(now.In(s.loc(p))))
+				if err != nil {
+					return err
+				}
+				b.cards = append(b.cards, cc)
+			}
+			return nil
+		})
+		out <- b
+	}()
+	return out
 }
 
 // checkinDue reports whether a person's check-in window is open now.
@@ -90,36 +130,58 @@ func (s *Service) cutoff(day bot.Date, loc *time.Location) time.Time {
 	return day.At(c/60, c%60, loc)
 }
 
+// checkinCard is a person's check-in card for a day, before it is sent;
+// empty when they have no open task.
+type checkinCard struct {
+	tasks []bot.Task
+	card  bot.Card
+}
+
+// buildCheckin builds a person's check-in card for a day.
+func (s *Service) buildCheckin(tx bot.Tx, p bot.Person, day bot.Date) (checkinCard, error) {
+	tasks, err := s.checkinTasks(tx, p.ID, day)
+	if err != nil || len(tasks) == 0 {
+		return checkinCard{}, err
+	}
+	return checkinCard{tasks: tasks, card: cards.Checkin(s.lang(p), day, tasks)}, nil
+}
+
 // promptPerson sends a person today's check-in card, unless they were asked
 // already (force sends a new card anyway, for /checkin). It returns nil
 // without sending when they have no open task.
 func (s *Service) promptPerson(tx bot.Tx, p bot.Person, now time.Time, force bool) error {
-	loc := s.loc(p)
-	day := bot.DateOf(now.In(loc))
+	cc, err := s.buildCheckin(tx, p, bot.DateOf(now.In(s.loc(p))))
+	if err != nil {
+		return err
+	}
+	return s.sendCheckin(tx, p, now, force, cc)
+}
+
+// sendCheckin sends a built check-in card and records the prompt, in the
+// caller's transaction, unless the person was asked already today (and
+// force is off).
+func (s *Service) sendCheckin(tx bot.Tx, p bot.Person, now time.Time, force bool, cc checkinCard) error {
+	day := bot.DateOf(now.In(s.loc(p)))
 	_, err := tx.Prompt(p.ID, day)
 	asked := err == nil
 	if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
 		return err
 	}
-	if asked && !force {
+	if (asked && !force) || len(cc.tasks) == 0 {
 		return nil
-	}
-	tasks, err := s.checkinTasks(tx, p.ID, day)
-	if err != nil || len(tasks) == 0 {
-		return err
 	}
 	if err := s.expireOldPrompts(tx, p, day); err != nil {
 		return err
 	}
-	rec, err := s.sendDM(tx, p.ID, checkinKey(p.ID, day), cards.Checkin(s.lang(p), day, tasks))
+	rec, err := s.sendDM(tx, p.ID, checkinKey(p.ID, day), cc.card)
 	if err != nil || asked {
 		return err
 	}
-	ids := make([]uint64, len(tasks))
-	for i, t := range tasks {
+	ids := make([]uint64, len(cc.tasks))
+	for i, t := range cc.tasks {
 		ids[i] = t.ID
 	}
-	return tx.PutPrompt(bot.Prompt{Person: p.ID, Day: day, CardID: rec.ID, Tasks: ids, SentAt: now, Cutoff: s.cutoff(day, loc)})
+	return tx.PutPrompt(bot.Prompt{Person: p.ID, Day: day, CardID: rec.ID, Tasks: ids, SentAt: now, Cutoff: s.cutoff(day, s.loc(p))})
 }
 
 // checkinTasks returns up to ten open tasks of a person, the most urgent
