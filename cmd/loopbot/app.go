@@ -122,6 +122,9 @@ func (a *App) wire(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.seedAdmins(ctx); err != nil {
+		return err
+	}
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics})
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)

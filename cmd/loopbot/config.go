@@ -52,7 +52,7 @@ type ServerConfig struct {
 	PublicURL  string   `toml:"public_url"`  // the URL that users and platforms reach the service at; optional
 	Secret     string   `toml:"secret"`      // HMAC key of card actions, at least 16 characters; optional with the playground alone
 	AdminToken string   `toml:"admin_token"` // bearer token of the admin API; empty disables the admin API
-	Admins     []string `toml:"admins"`      // person ids such as "feishu:ou_x" that are admins
+	Admins     []string `toml:"admins"`      // person ids such as "feishu:ou_x" made admins at each start (App.seedAdmins)
 	Lang       string   `toml:"lang"`        // "zh" or "en": the language of cards and replies
 	LogLevel   string   `toml:"log_level"`   // "debug", "info", "warn" or "error"
 }

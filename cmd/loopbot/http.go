@@ -97,6 +97,47 @@ func seedPerson(tx bot.Tx, pp PlaygroundPerson, now time.Time) error {
 	return tx.PutPerson(p)
 }
 
+// seedAdmins gives each person of server.admins the admin role in the
+// store, creating the ones it does not know yet. flows reads the list only
+// when it first meets a person, so without this step a person added to the
+// list after their first message would stay what they were. Someone taken
+// off the list keeps the role the store has: /role may have granted it.
+// It runs after seedPlayground, so that the list wins over a playground
+// person's roles.
+func (a *App) seedAdmins(ctx context.Context) error {
+	if len(a.cfg.Server.Admins) == 0 {
+		return nil
+	}
+	return a.store.Update(ctx, func(tx bot.Tx) error {
+		for _, id := range a.admins() {
+			if err := seedAdmin(tx, id, a.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// seedAdmin makes the person id an admin, recording a change of role in the
+// audit log with no actor (the config made it).
+func seedAdmin(tx bot.Tx, id bot.PersonID, now time.Time) error {
+	p, err := tx.Person(id)
+	switch {
+	case bot.ErrorCode(err) == bot.ENOTFOUND:
+		p = bot.Person{ID: id, CreatedAt: now}
+	case err != nil:
+		return err
+	case p.Role == bot.RoleAdmin:
+		return nil
+	}
+	old := p.Role
+	p.Role, p.UpdatedAt = bot.RoleAdmin, now
+	if err := tx.PutPerson(p); err != nil {
+		return err
+	}
+	return tx.AppendAudit(bot.AuditEvent{Time: now, Kind: "role", Field: "role", Old: string(old), New: string(bot.RoleAdmin), Note: string(id)})
+}
+
 func highestRole(roles []string) bot.Role {
 	best := bot.RoleMember
 	for _, r := range roles {
