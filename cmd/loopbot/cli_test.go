@@ -13,7 +13,9 @@ import (
 func TestCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.toml")
-	writeFile(t, good, "[server]\nlisten = \"127.0.0.1:9999\"\n")
+	writeFile(t, good, "[server]\nlisten = \"127.0.0.1:9999\"\n[playground]\nenabled = true\n")
+	silent := filepath.Join(dir, "silent.toml")
+	writeFile(t, silent, "[server]\nlisten = \"127.0.0.1:9999\"\n")
 	bad := filepath.Join(dir, "bad.toml")
 	writeFile(t, bad, "[server]\nlisten = \"127.0.0.1:9999\"\n[escalation]\ncheck_every = \"5x\"\ncolour = \"red\"\n")
 	tests := []struct {
@@ -26,6 +28,8 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"--help"}, out: "check-config"},
 		{args: []string{"check-config", "-config", good}, out: "good.toml: OK"},
 		{args: []string{"check-config"}, out: "embedded defaults: OK"},
+		{args: []string{"check-config", "-config", silent}, wantErr: true, errOut: "silent.toml: playground.enabled: no messenger is enabled"},
+		{args: []string{"check-config", "-config", "../../config.example.toml"}, out: "config.example.toml: OK"},
 		{args: []string{"check-config", "-config", bad}, wantErr: true, errOut: "bad.toml:4: escalation.check_every"},
 		{args: []string{"check-config", "-config", bad}, wantErr: true, errOut: "bad.toml:5: escalation.colour"},
 		{args: []string{"check-config", "-config", filepath.Join(dir, "missing.toml")}, wantErr: true},

@@ -163,7 +163,8 @@ type PlaygroundGroup struct {
 }
 
 // DefaultConfig returns the defaults of every key: no platform, the playground
-// disabled and no people.
+// disabled and no people. It does not validate on its own, since it enables
+// no messenger: a config file must at least set playground.enabled = true.
 func DefaultConfig() Config {
 	return Config{
 		Server: ServerConfig{Listen: "127.0.0.1:8080", Lang: "zh", LogLevel: "info"},
@@ -909,7 +910,8 @@ func (k *checker) addf(key, format string, args ...any) {
 	k.errs = append(k.errs, ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-// check validates every section of c.
+// check validates every section of c, and that at least one messenger is
+// enabled: without one, the bot could talk to no one.
 func (c Config) check() ConfigErrors {
 	k := &checker{}
 	c.Server.check(k, c.platformEnabled())
@@ -922,6 +924,9 @@ func (c Config) check() ConfigErrors {
 	c.DingTalk.check(k)
 	c.WeCom.check(k)
 	c.Playground.check(k)
+	if !c.Playground.Enabled && !c.platformEnabled() {
+		k.addf("playground.enabled", "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)")
+	}
 	return k.errs
 }
 

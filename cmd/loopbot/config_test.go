@@ -42,8 +42,14 @@ func configErrors(tb testing.TB, err error) ConfigErrors {
 
 func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
-	if err := c.Validate(); err != nil {
-		t.Fatalf("defaults do not validate:\n%v", err)
+	// The defaults enable no messenger, which is their only problem.
+	checkProblems(t, "", configErrors(t, c.Validate()), []problem{
+		{0, "playground.enabled", "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)"},
+	})
+	on := c
+	on.Playground.Enabled = true
+	if err := on.Validate(); err != nil {
+		t.Fatalf("defaults with the playground do not validate:\n%v", err)
 	}
 	tests := []struct {
 		key       string
@@ -155,9 +161,11 @@ func TestLoadConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.example.toml does not load:\n%v", err)
 	}
-	// The example documents the defaults, and lists the demo people of the
-	// embedded config with the playground switched off.
+	// The example documents the defaults, and enables the playground (the
+	// only messenger built) with the demo people of the embedded config but
+	// without its fake clock.
 	want := DefaultConfig()
+	want.Playground.Enabled = true
 	want.Playground.People = EmbeddedConfig().Playground.People
 	want.Playground.Groups = EmbeddedConfig().Playground.Groups
 	got, wantV := reflect.ValueOf(c), reflect.ValueOf(want)
@@ -200,6 +208,10 @@ type problem struct {
 	key  string
 	msg  string
 }
+
+// playgroundOn is the environment of the tests whose file enables no
+// messenger, so that they fail only on what they test.
+var playgroundOn = []string{"LOOPBOT_PLAYGROUND_ENABLED=true"}
 
 // okSecret is a valid [server] section, so that the platform cases below
 // fail only on what they test.
@@ -362,7 +374,7 @@ id = "alpha"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.text)
-			_, err := LoadConfig(path, nil)
+			_, err := LoadConfig(path, playgroundOn)
 			checkProblems(t, path, configErrors(t, err), tt.want)
 		})
 	}
@@ -405,6 +417,41 @@ func TestLoadConfigManyProblems(t *testing.T) {
 	}
 }
 
+func TestLoadConfigNoMessenger(t *testing.T) {
+	const msg = "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)"
+	tests := []struct {
+		name string
+		text string
+		env  []string
+		want []problem // nil: no problem
+	}{
+		{"nothing enabled", "[server]\nlang = \"en\"\n", nil,
+			[]problem{{0, "playground.enabled", msg}}},
+		{"playground switched off", "[server]\nlang = \"en\"\n\n[playground]\nenabled = false\n", nil,
+			[]problem{{5, "playground.enabled", msg}}},
+		{"playground on", "[playground]\nenabled = true\n", nil, nil},
+		{"a platform, which the start refuses later", okSecret + "[feishu]\nenabled = true\napp_id = \"a\"\napp_secret = \"b\"\n", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.text)
+			_, err := LoadConfig(path, tt.env)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			checkProblems(t, path, configErrors(t, err), tt.want)
+		})
+	}
+	_, err := LoadConfig("", []string{"LOOPBOT_PLAYGROUND_ENABLED=false"})
+	errs := configErrors(t, err)
+	if len(errs) != 1 || errs[0].File != "$LOOPBOT_PLAYGROUND_ENABLED" || errs[0].Key != "playground.enabled" || errs[0].Msg != msg {
+		t.Errorf("embedded config with the playground switched off by the environment:\n%v", errs)
+	}
+}
+
 func TestConfigErrorString(t *testing.T) {
 	tests := []struct {
 		err  ConfigError
@@ -436,7 +483,7 @@ func TestValidateWithoutFile(t *testing.T) {
 }
 
 func TestLoadConfigEnv(t *testing.T) {
-	file := "[server]\nlisten = \"127.0.0.1:8080\"\nlang = \"en\"\n"
+	file := "[server]\nlisten = \"127.0.0.1:8080\"\nlang = \"en\"\n[playground]\nenabled = true\n"
 	tests := []struct {
 		name  string
 		env   []string
