@@ -85,7 +85,7 @@ type CheckinConfig struct {
 // EscalationConfig is the [escalation] section: the warning rules and the
 // ladder (§4.3). The spans are ParseSpan text.
 type EscalationConfig struct {
-	CheckEvery         string  `toml:"check_every"`          // span between two runs of the rules
+	CheckEvery         string  `toml:"check_every"`          // plain duration (s, m, h; at least 1m) between two runs of the rules
 	UnacceptedAfter    string  `toml:"unaccepted_after"`     // span before an unanswered assignment warns
 	DueSoonWithin      string  `toml:"due_soon_within"`      // span before the due date where due_soon looks
 	DueSoonBelow       int     `toml:"due_soon_below"`       // percent of progress below which due_soon fires
@@ -946,6 +946,23 @@ func (k *checker) span(key, v string) {
 	}
 }
 
+// every checks the time between two runs of a job: a plain duration of at
+// least a minute. The scheduler counts it on the clock (schedule), so working
+// time (wd, wh) has no meaning there, and calendar days would let warnings
+// wait a day.
+func (k *checker) every(key, v string) {
+	sp, err := calendar.ParseSpan(v)
+	d, plain := sp.Duration()
+	switch {
+	case err != nil:
+		k.addf(key, "%q is not a duration; use a plain duration such as 5m or 1h (at least 1m)", v)
+	case !plain || sp.Unit == "d":
+		k.addf(key, "%q is not a plain duration; use seconds, minutes or hours (s, m, h), such as 5m, at least 1m: working time (wd, wh) and calendar days (d) do not apply here", v)
+	case d < time.Minute:
+		k.addf(key, "%q is too short; use a plain duration of at least 1m, such as 5m", v)
+	}
+}
+
 // clock checks a time of day and returns it in minutes after midnight.
 func (k *checker) clock(key, v string) (int, bool) {
 	h, m, err := calendar.ParseClock(v)
@@ -1143,7 +1160,7 @@ func (c CheckinConfig) check(k *checker) {
 
 // check validates [escalation].
 func (e EscalationConfig) check(k *checker) {
-	k.span("escalation.check_every", e.CheckEvery)
+	k.every("escalation.check_every", e.CheckEvery)
 	k.span("escalation.unaccepted_after", e.UnacceptedAfter)
 	k.span("escalation.due_soon_within", e.DueSoonWithin)
 	k.span("escalation.blocked_after", e.BlockedAfter)
