@@ -1,8 +1,10 @@
 package cards
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -16,6 +18,16 @@ type EscInfo struct {
 	Downstream []bot.Task
 	// Manager is the person the yellow card goes to.
 	Manager bot.Person
+	// Loc is the time zone of the card's reader; nil keeps each time's own.
+	Loc *time.Location
+}
+
+// at returns t in the reader's zone (t's own zone when Loc is nil).
+func (in EscInfo) at(t time.Time) time.Time {
+	if in.Loc == nil {
+		return t
+	}
+	return t.In(in.Loc)
 }
 
 // RuleText says in one line why an escalation fired.
@@ -23,15 +35,18 @@ func (l Lang) RuleText(in EscInfo) string {
 	t := in.Task.Task
 	switch in.Esc.Rule {
 	case bot.RuleOverdue:
-		return l.F("Overdue by %d working %s (due %s).", "已逾期 %d 个工作日（截止 %s）。", in.DaysLate, plural(in.DaysLate, "day", "days"), l.Date(t.Due))
+		if l == EN {
+			return fmt.Sprintf("Overdue by %d working %s (due %s).", in.DaysLate, plural(in.DaysLate, "day", "days"), l.Date(t.Due))
+		}
+		return fmt.Sprintf("已逾期 %d 个工作日（截止 %s）。", in.DaysLate, l.Date(t.Due))
 	case bot.RuleDueSoon:
 		return l.F("Due %s and only %d%% done.", "将于 %s 到期，进度仅 %d%%。", l.Date(t.Due), t.Progress)
 	case bot.RuleBlocked:
-		return l.F("Blocked since %s: %s", "自 %s 起阻塞：%s", l.Stamp(t.StatusAt), t.BlockReason)
+		return l.F("Blocked since %s: %s", "自 %s 起阻塞：%s", l.Stamp(in.at(t.StatusAt)), t.BlockReason)
 	case bot.RuleStale:
-		return l.F("No progress since %s (%d%%).", "自 %s 起没有进度更新（%d%%）。", l.Stamp(t.ProgressAt), t.Progress)
+		return l.F("No progress since %s (%d%%).", "自 %s 起没有进度更新（%d%%）。", l.Stamp(in.at(t.ProgressAt)), t.Progress)
 	case bot.RuleUnaccepted:
-		return l.F("Assigned %s and not yet accepted.", "%s 指派，至今未接受。", l.Stamp(t.StatusAt))
+		return l.F("Assigned %s and not yet accepted.", "%s 指派，至今未接受。", l.Stamp(in.at(t.StatusAt)))
 	case bot.RuleMissedCheckins:
 		return l.T("Several check-ins in a row were not answered.", "连续多次未打卡。")
 	}

@@ -160,8 +160,8 @@ func (s *Service) actDecline(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	at := s.cfg.Clock.Now()
-	finished, err := s.finishCards(a.tx, assignKey(t), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorGrey, cards.State(l, l.T("Declined", "已拒绝"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
+	finished, err := s.finishCards(a.tx, assignKey(t), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorGrey, l.State(l.T("Declined", "已拒绝"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
 	})
 	if err != nil {
 		return bot.Response{}, err
@@ -254,8 +254,8 @@ func (s *Service) actVerify(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	at := s.cfg.Clock.Now()
-	finished, err := s.finishCards(a.tx, verifyKey(t), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorGreen, cards.State(l, l.T("Verified", "验收通过"), a.me, at))
+	finished, err := s.finishCards(a.tx, verifyKey(t), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorGreen, l.State(l.T("Verified", "验收通过"), a.me, at))
 	})
 	if err != nil {
 		return bot.Response{}, err
@@ -283,8 +283,8 @@ func (s *Service) actRework(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	at := s.cfg.Clock.Now()
-	finished, err := s.finishCards(a.tx, verifyKey(t), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorYellow, cards.State(l, l.T("Sent back for rework", "已退回"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
+	finished, err := s.finishCards(a.tx, verifyKey(t), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorYellow, l.State(l.T("Sent back for rework", "已退回"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
 	})
 	if err != nil {
 		return bot.Response{}, err

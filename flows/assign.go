@@ -338,8 +338,8 @@ func (s *Service) accept(r *req, t *bot.Task) (map[uint64]bot.CardRecord, error)
 		return nil, err
 	}
 	at := s.cfg.Clock.Now()
-	return s.finishCards(r.tx, assignKey(*t), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorGreen, cards.State(l, l.T("Accepted", "已接受"), r.me, at.In(s.loc(r.me))))
+	return s.finishCards(r.tx, assignKey(*t), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorGreen, l.State(l.T("Accepted", "已接受"), r.me, at))
 	})
 }
 
@@ -358,8 +358,8 @@ func (s *Service) reassign(r *req, t bot.Task, to bot.Person) (map[uint64]bot.Ca
 		return nil, err
 	}
 	at := s.cfg.Clock.Now()
-	finished, err := s.finishAll(r, t, bot.ColorGrey, func(l cards.Lang) string {
-		return cards.State(l, l.F("Reassigned to %s", "已转派给 %s", to.DisplayName()), r.me, at)
+	finished, err := s.finishAll(r, t, bot.ColorGrey, func(l reader) string {
+		return l.State(l.F("Reassigned to %s", "已转派给 %s", to.DisplayName()), r.me, at)
 	})
 	if err != nil {
 		return nil, err
@@ -397,10 +397,10 @@ func (s *Service) addToProject(r *req, t bot.Task, id bot.PersonID) error {
 
 // finishAll finishes every open card about a task: assignment, decline,
 // acceptance and question cards.
-func (s *Service) finishAll(r *req, t bot.Task, color string, state func(l cards.Lang) string) (map[uint64]bot.CardRecord, error) {
+func (s *Service) finishAll(r *req, t bot.Task, color string, state func(l reader) string) (map[uint64]bot.CardRecord, error) {
 	all := map[uint64]bot.CardRecord{}
 	for _, key := range []string{assignKey(t), declineKey(t), verifyKey(t)} {
-		got, err := s.finishCards(r.tx, key, func(rec bot.CardRecord, l cards.Lang) bot.Card {
+		got, err := s.finishCards(r.tx, key, func(rec bot.CardRecord, l reader) bot.Card {
 			return cards.Finish(rec.Card, color, state(l))
 		})
 		if err != nil {
@@ -422,8 +422,8 @@ func (s *Service) cancel(r *req, t bot.Task, reason string) (map[uint64]bot.Card
 		return nil, err
 	}
 	at := s.cfg.Clock.Now()
-	finished, err := s.finishAll(r, t, bot.ColorGrey, func(l cards.Lang) string {
-		return cards.State(l, l.T("Cancelled", "已取消"), r.me, at)
+	finished, err := s.finishAll(r, t, bot.ColorGrey, func(l reader) string {
+		return l.State(l.T("Cancelled", "已取消"), r.me, at)
 	})
 	if err != nil {
 		return nil, err

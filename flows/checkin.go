@@ -99,6 +99,7 @@ func (s *Service) buildAsync(ctx context.Context, batch []bot.Person, now time.T
 	go func() {
 		var b builtBatch
 		b.err = s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+			tx = withProjectCache(tx)
 			for _, p := range batch {
 				cc, err := s.buildCheckin(tx, p, bot.DateOf(now.In(s.loc(p))))
 				if err != nil {
@@ -191,6 +192,7 @@ func (s *Service) checkinTasks(tx bot.Tx, p bot.PersonID, day bot.Date) ([]bot.T
 	if err != nil {
 		return nil, err
 	}
+	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool { return s.projectClosed(tx, t.Project) })
 	slices.SortStableFunc(tasks, func(a, b bot.Task) int { return urgency(a, day) - urgency(b, day) })
 	if len(tasks) > cards.MaxCheckinTasks {
 		tasks = tasks[:cards.MaxCheckinTasks]
@@ -210,7 +212,7 @@ func urgency(t bot.Task, day bot.Date) int {
 	case bot.PrioLow:
 		u += 3
 	}
-	return u*10 + int(t.ID%10)
+	return u
 }
 
 // expireOldPrompts closes the unanswered check-in cards of earlier days: a
@@ -224,7 +226,7 @@ func (s *Service) expireOldPrompts(tx bot.Tx, p bot.Person, day bot.Date) error 
 		if !pr.Answered.IsZero() {
 			continue
 		}
-		_, err := s.finishCards(tx, checkinKey(p.ID, pr.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
+		_, err := s.finishCards(tx, checkinKey(p.ID, pr.Day), func(rec bot.CardRecord, l reader) bot.Card {
 			return cards.Finish(rec.Card, bot.ColorGrey, l.T("Not answered · closed", "未提交 · 已过期"))
 		})
 		if err != nil {
@@ -295,7 +297,7 @@ func (s *Service) actSubmit(a *act) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
-	answers, err := s.readCheckinForm(a, prompt.Tasks)
+	answers, err := s.readCheckinForm(a)
 	if err != nil {
 		return bot.Response{}, err
 	}
@@ -323,10 +325,17 @@ func (s *Service) actNoChange(a *act) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
+	// No change keeps the hours an earlier answer of the day logged.
+	earlier := map[uint64]bot.CheckInAnswer{}
+	if prev, err := a.tx.CheckIn(a.me.ID, day); err == nil {
+		for _, ans := range prev.Answers {
+			earlier[ans.Task] = ans
+		}
+	}
 	var answers []bot.CheckInAnswer
 	for _, id := range prompt.Tasks {
 		if t, err := a.tx.Task(id); err == nil && t.Status.Open() {
-			answers = append(answers, bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t)})
+			answers = append(answers, bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t), Hours: earlier[id].Hours, Note: earlier[id].Note})
 		}
 	}
 	return s.saveCheckin(a, prompt, bot.CheckIn{Person: a.me.ID, Day: day, NoChange: true, Answers: answers}, a.l.T("No change", "无变化"))
@@ -368,7 +377,7 @@ func formTasks(c bot.Card) []uint64 {
 }
 
 // readCheckinForm validates the form of a check-in card.
-func (s *Service) readCheckinForm(a *act, taskIDs []uint64) ([]bot.CheckInAnswer, error) {
+func (s *Service) readCheckinForm(a *act) ([]bot.CheckInAnswer, error) {
 	known := map[string]bool{}
 	for _, in := range a.card.Card.Inputs {
 		known[in.Name] = true
@@ -471,15 +480,14 @@ func withoutHistory(c bot.CheckIn) bot.CheckIn {
 
 func (s *Service) finishCheckinCards(a *act, ci bot.CheckIn, titles map[uint64]string, verb string) (bot.Response, error) {
 	at := s.cfg.Clock.Now()
-	state := func(l cards.Lang) string { return cards.State(l, verb, a.me, at.In(s.loc(a.me))) }
-	finished, err := s.finishCards(a.tx, checkinKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.CheckinDone(l, rec.Card, ci, titles, state(l))
+	finished, err := s.finishCards(a.tx, checkinKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.CheckinDone(l.Lang, rec.Card, ci, titles, l.State(verb, a.me, at))
 	})
 	if err != nil {
 		return bot.Response{}, err
 	}
-	if _, err := s.finishCards(a.tx, reminderKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l cards.Lang) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorGreen, state(l))
+	if _, err := s.finishCards(a.tx, reminderKey(a.me.ID, ci.Day), func(rec bot.CardRecord, l reader) bot.Card {
+		return cards.Finish(rec.Card, bot.ColorGreen, l.State(verb, a.me, at))
 	}); err != nil {
 		return bot.Response{}, err
 	}
@@ -499,6 +507,9 @@ func (s *Service) applyCheckin(r *req, ci, old bot.CheckIn) (map[uint64]string, 
 	for _, a := range old.Answers {
 		oldHours[a.Task] = a.Hours
 	}
+	if err := s.dropOldHours(r, ci, oldHours); err != nil {
+		return nil, err
+	}
 	for _, ans := range ci.Answers {
 		t, err := r.tx.Task(ans.Task)
 		if err != nil {
@@ -515,6 +526,25 @@ func (s *Service) applyCheckin(r *req, ci, old bot.CheckIn) (map[uint64]string, 
 	return titles, nil
 }
 
+// dropOldHours takes back the hours an earlier answer of the day logged on
+// tasks the new answer leaves out (a leave after a submit).
+func (s *Service) dropOldHours(r *req, ci bot.CheckIn, oldHours map[uint64]float64) error {
+	for id, h := range oldHours {
+		if h == 0 || slices.ContainsFunc(ci.Answers, func(a bot.CheckInAnswer) bool { return a.Task == id }) {
+			continue
+		}
+		t, err := r.tx.Task(id)
+		if err != nil {
+			return err
+		}
+		t.Hours = max(0, t.Hours-h)
+		if err := r.tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Service) applyAnswer(r *req, t bot.Task, ans bot.CheckInAnswer, oldHours float64) error {
 	if t.Status == bot.StatusAssigned {
 		if _, err := s.accept(r, &t); err != nil {
@@ -523,7 +553,8 @@ func (s *Service) applyAnswer(r *req, t bot.Task, ans bot.CheckInAnswer, oldHour
 	}
 	now := s.cfg.Clock.Now()
 	t.Hours = max(0, t.Hours-oldHours+ans.Hours)
-	if ans.Progress != t.Progress {
+	moved := ans.Progress != t.Progress
+	if moved {
 		if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "progress", Project: t.Project, Task: t.ID, Field: "progress",
 			Old: strconv.Itoa(t.Progress), New: strconv.Itoa(ans.Progress), Note: ans.Note}); err != nil {
 			return err
@@ -539,5 +570,10 @@ func (s *Service) applyAnswer(r *req, t bot.Task, ans bot.CheckInAnswer, oldHour
 		return s.setStatus(r, &t, bot.StatusAccepted, ans.Note)
 	}
 	t.UpdatedAt = now
-	return r.tx.PutTask(t)
+	if err := r.tx.PutTask(t); err != nil || !moved {
+		return err
+	}
+	// A progress change is a change of the task: its warnings are checked
+	// at once. A "no change" answer is not, and holds an acknowledgement.
+	return s.taskChanged(r.tx, t, r.me.ID)
 }

@@ -33,6 +33,7 @@ func (s *Service) escalationJob() bot.Job {
 func (s *Service) RunEscalations(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	return s.update(ctx, func(tx bot.Tx) error {
+		tx = withProjectCache(tx)
 		if err := s.checkRules(tx, now); err != nil {
 			return err
 		}
@@ -106,7 +107,7 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 
 // fires reports whether a rule holds for a task now.
 func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool {
-	if !t.Status.Open() {
+	if !t.Status.Open() || s.projectClosed(tx, t.Project) {
 		return false
 	}
 	sc, cal := s.cfg.Schedule, s.cfg.Calendar
@@ -138,6 +139,9 @@ func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 	if n <= 0 {
 		return nil
 	}
+	if err := s.resolveMissedIfIdle(tx, p, now); err != nil {
+		return err
+	}
 	today := bot.DateOf(now.In(s.loc(p)))
 	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today)
 	if err != nil {
@@ -156,6 +160,22 @@ func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 		return err
 	}
 	return s.open(tx, bot.Escalation{Rule: bot.RuleMissedCheckins, Person: p.ID}, now)
+}
+
+// resolveMissedIfIdle resolves a person's missed_checkins escalation once
+// they have no open task left, so they are no longer asked.
+func (s *Service) resolveMissedIfIdle(tx bot.Tx, p bot.Person, now time.Time) error {
+	e, err := tx.OpenEscalation(string(p.ID), bot.RuleMissedCheckins)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	open, err := s.checkinTasks(tx, p.ID, bot.DateOf(now.In(s.loc(p))))
+	if err != nil || len(open) > 0 {
+		return err
+	}
+	return s.resolve(tx, e, "", now)
 }
 
 // resolveMissedCheckins resolves a person's missed_checkins escalation
@@ -217,12 +237,9 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time) er
 }
 
 func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time) error {
-	l := s.cfg.Lang
-	if rec.To != "" {
-		l = s.lang(s.person(tx, rec.To))
-	}
+	rd := s.readerOf(tx, rec)
 	if rec.Card.Kind == bot.CardGroupWarning {
-		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], l)
+		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang)
 		if err != nil {
 			return err
 		}
@@ -231,12 +248,22 @@ func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 	}
 	// An escalation resolves once, so each of its cards is finished here
 	// once, even a card that never had buttons.
-	state := l.T("Resolved", "已解决") + " · " + l.Stamp(now.In(s.cfg.Location))
+	state := rd.T("Resolved", "已解决") + " · " + rd.Stamp(now.In(rd.loc))
 	if e.ResolvedBy != "" {
-		state = cards.State(l, l.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now.In(s.cfg.Location))
+		state = rd.State(rd.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now)
 	}
 	_, err := s.updateCard(tx, rec, cards.Finish(rec.Card, bot.ColorGreen, state))
 	return err
+}
+
+// projectClosed reports whether a task's project is closed: its tasks are
+// neither checked in nor escalated any more.
+func (s *Service) projectClosed(tx bot.Tx, id uint64) bool {
+	if id == 0 {
+		return false
+	}
+	p, err := tx.Project(id)
+	return err == nil && p.Closed
 }
 
 // available reports whether a person may get a warning now: a working day
@@ -262,9 +289,10 @@ func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[u
 	}
 	loc := s.loc(assignee)
 	switch {
-	case e.Level == bot.LevelAssignee && !now.Before(s.ladderSpan(tx, e, s.cfg.Schedule.ToManagerAfter).After(s.cfg.Calendar, e.WarnedAt, loc)):
+	case e.Level == bot.LevelAssignee && (!e.Extension.IsZero() || !now.Before(s.ladderStep(tx, e, s.cfg.Schedule.ToManagerAfter, loc))):
+		// An extension request goes to the manager without waiting.
 		return s.toManager(tx, e, now)
-	case e.Level == bot.LevelManager && !now.Before(s.ladderSpan(tx, e, s.cfg.Schedule.ToGroupAfter).After(s.cfg.Calendar, e.WarnedAt, loc)),
+	case e.Level == bot.LevelManager && !now.Before(s.ladderStep(tx, e, s.cfg.Schedule.ToGroupAfter, loc)),
 		e.Level == bot.LevelGroup:
 		if e.Project != 0 && s.cfg.Calendar.IsWorkingTime(now, s.cfg.Location) && e.GroupWarnedOn != bot.DateOf(now.In(s.cfg.Location)) {
 			groups[e.Project] = append(groups[e.Project], e)
@@ -273,13 +301,17 @@ func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[u
 	return nil
 }
 
-// ladderSpan shortens a ladder step for tasks on the critical path.
-func (s *Service) ladderSpan(tx bot.Tx, e bot.Escalation, span calendar.Span) calendar.Span {
-	f := int(s.cfg.Schedule.CriticalPathFactor)
-	if f > 1 && s.onCriticalPath(tx, e.Task) {
-		return span.Div(f)
+// ladderStep returns when a ladder step of the given span after the first
+// warning falls due, in working time; critical_path_factor times sooner for
+// tasks on the critical path.
+func (s *Service) ladderStep(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location) time.Time {
+	cal := s.cfg.Calendar
+	due := span.After(cal, e.WarnedAt, loc)
+	if f := s.cfg.Schedule.CriticalPathFactor; f > 1 && s.onCriticalPath(tx, e.Task) {
+		full := cal.WorkingTime(e.WarnedAt, due, loc)
+		return cal.AddWorkingTime(e.WarnedAt, time.Duration(float64(full)/f), loc)
 	}
-	return span
+	return due
 }
 
 // onCriticalPath reports whether a task is on its project's critical path.
@@ -324,6 +356,7 @@ func (s *Service) toManager(tx bot.Tx, e bot.Escalation, now time.Time) error {
 		if !s.available(in.Manager, now) {
 			return nil
 		}
+		in.Loc = s.loc(in.Manager)
 		rec, err := s.sendDM(tx, in.Manager.ID, "esc/"+e.Code(), cards.EscalationYellow(s.lang(in.Manager), in))
 		if err != nil {
 			return err
@@ -355,6 +388,7 @@ func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.Esc
 	if in.Task, err = s.taskInfo(tx, t); err != nil {
 		return in, err
 	}
+	in.Loc = s.loc(in.Task.Assignee)
 	if !t.Due.IsZero() {
 		today := bot.DateOf(now.In(s.loc(in.Task.Assignee)))
 		in.DaysLate = max(0, s.cfg.Calendar.WorkdaysBetween(t.Due, today))
@@ -467,6 +501,7 @@ func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, err
 		if err != nil {
 			return bot.Card{}, err
 		}
+		in.Loc = s.cfg.Location
 		if in.Task.Project != nil {
 			p = *in.Task.Project
 		}

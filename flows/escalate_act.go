@@ -131,31 +131,41 @@ func (s *Service) actEscExtend(a *act) (bot.Response, error) {
 	if err := s.audit(a.tx, bot.AuditEvent{Actor: a.me.ID, Kind: "extension_requested", Project: t.Project, Task: t.ID, Field: "due", Old: t.Due.String(), New: due.String(), Note: reason}); err != nil {
 		return bot.Response{}, err
 	}
-	if err := s.askManager(a, e); err != nil {
+	toast, err := s.askManager(a, e)
+	if err != nil {
 		return bot.Response{}, err
 	}
-	return s.cardNow(a, a.l.T("Extension requested from your manager.", "延期申请已发送给经理。"))
+	return s.cardNow(a, toast)
 }
 
-// askManager puts an escalation before the manager now: their yellow card
-// is refreshed, or sent if it was not yet.
-func (s *Service) askManager(a *act, e bot.Escalation) error {
+// askManager puts an extension request before the manager: their yellow
+// card is refreshed, or sent now if they are at work; otherwise the ladder
+// sends it at the start of their next working hours. It returns the toast
+// that says which.
+func (s *Service) askManager(a *act, e bot.Escalation) (string, error) {
 	now := s.cfg.Clock.Now()
 	in, err := s.escInfo(a.tx, e, now)
-	if err != nil || in.Manager.ID == "" {
-		return err
+	if err != nil {
+		return "", err
+	} else if in.Manager.ID == "" {
+		return a.l.T("Recorded, but nobody manages this task: ask in the project group.", "已记录，但该任务没有经理，请在项目群中说明。"), nil
 	}
+	name := in.Manager.DisplayName()
 	recs, err := a.tx.CardsByKey("esc/" + e.Code())
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, rec := range recs {
 		if rec.To == in.Manager.ID && !rec.Card.Finished() {
+			in.Loc = s.loc(in.Manager)
 			_, err := s.updateCard(a.tx, rec, cards.EscalationYellow(s.lang(in.Manager), in))
-			return err
+			return a.l.F("Extension requested from %s.", "延期申请已发送给 %s。", name), err
 		}
 	}
-	return s.toManager(a.tx, e, now)
+	if !s.available(in.Manager, now) {
+		return a.l.F("Extension request recorded: %s gets it at the start of their working hours.", "延期申请已记录，%s 上班后会收到。", name), nil
+	}
+	return a.l.F("Extension requested from %s.", "延期申请已发送给 %s。", name), s.toManager(a.tx, e, now)
 }
 
 // actEscHelp tells the manager that the assignee needs help.

@@ -200,8 +200,14 @@ func (s *Service) projectMembers(r *req, cmd command.Command) error {
 	}
 	switch op {
 	case "add", "添加", "加入":
+		asManager := slices.ContainsFunc(cmd.Args[2:], func(w string) bool {
+			return slices.Contains([]string{"manager", "managers", "经理", "项目经理"}, strings.ToLower(w))
+		})
 		for _, who := range people {
 			p.AddMember(who.ID)
+			if asManager && !slices.Contains(p.Managers, who.ID) {
+				p.Managers = append(p.Managers, who.ID)
+			}
 		}
 	case "remove", "移除", "删除":
 		for _, who := range people {
@@ -265,6 +271,12 @@ func (s *Service) projectClose(r *req, cmd command.Command) error {
 	open, err := r.tx.Tasks(bot.TaskFilter{Project: p.ID, OpenOnly: true})
 	if err != nil {
 		return err
+	}
+	for _, t := range open {
+		// Its warnings resolve now: a closed project is not chased.
+		if err := s.taskChanged(r.tx, t, r.me.ID); err != nil {
+			return err
+		}
 	}
 	msg := r.l.F("📦 %s «%s» is closed.", "📦 项目 %s「%s」已关闭。", p.Code(), p.Name)
 	if len(open) > 0 {

@@ -89,7 +89,8 @@ func (s *Service) RunReviewPrompts(ctx context.Context, slot time.Time) error {
 func (s *Service) promptReview(tx bot.Tx, p bot.Project, person bot.PersonID, day bot.Date, force bool) error {
 	week := bot.ISOWeek(day)
 	_, err := tx.Review(p.ID, week, person)
-	if err == nil && !force {
+	sent := err == nil
+	if sent && !force {
 		return nil
 	} else if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
 		return err
@@ -103,7 +104,8 @@ func (s *Service) promptReview(tx bot.Tx, p bot.Project, person bot.PersonID, da
 		return err
 	}
 	rec, err := s.sendDM(tx, person, "review/"+p.Code()+"/"+week+"/"+string(person), cards.ReviewPrompt(s.lang(who), w))
-	if err != nil {
+	if err != nil || sent {
+		// A card sent again by /review keeps the answers already given.
 		return err
 	}
 	return tx.PutReview(bot.Review{Person: person, Project: p.ID, Week: week, CardID: rec.ID, SentAt: s.cfg.Clock.Now()})
@@ -213,6 +215,9 @@ func (s *Service) reviewCmd(r *req, cmd command.Command) error {
 // named, or the group's, or all.
 func (s *Service) myProjects(r *req, cmd command.Command) ([]bot.Project, error) {
 	if p, ok, err := s.projectOf(r, cmd); err != nil || ok {
+		if err == nil && !p.IsMember(r.me.ID) {
+			return nil, forbidden(r, "You are not a member of %s.", "你不是 %s 的成员。", p.Code())
+		}
 		return []bot.Project{p}, err
 	}
 	all, err := r.tx.Projects()

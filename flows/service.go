@@ -204,9 +204,30 @@ func (s *Service) sign(id uint64, to bot.PersonID, c bot.Card) bot.Card {
 	return c
 }
 
+// reader is who reads a card: their language and time zone.
+type reader struct {
+	cards.Lang
+	loc *time.Location
+}
+
+// State writes a card's state line with the moment in the reader's zone.
+func (r reader) State(verb string, by bot.Person, at time.Time) string {
+	return cards.State(r.Lang, verb, by, at.In(r.loc))
+}
+
+// readerOf returns the reader of a card: the person it was sent to, or the
+// deployment's defaults for a group card.
+func (s *Service) readerOf(tx bot.Tx, rec bot.CardRecord) reader {
+	if rec.To == "" {
+		return reader{s.cfg.Lang, s.cfg.Location}
+	}
+	p := s.person(tx, rec.To)
+	return reader{s.lang(p), s.loc(p)}
+}
+
 // finishCards turns every open card with the key into its final state, as
 // written by fn for each card's reader, and returns the new records by id.
-func (s *Service) finishCards(tx bot.Tx, key string, fn func(rec bot.CardRecord, l cards.Lang) bot.Card) (map[uint64]bot.CardRecord, error) {
+func (s *Service) finishCards(tx bot.Tx, key string, fn func(rec bot.CardRecord, l reader) bot.Card) (map[uint64]bot.CardRecord, error) {
 	recs, err := tx.CardsByKey(key)
 	if err != nil {
 		return nil, err
@@ -216,13 +237,7 @@ func (s *Service) finishCards(tx bot.Tx, key string, fn func(rec bot.CardRecord,
 		if rec.Card.Finished() {
 			continue
 		}
-		l := s.cfg.Lang
-		if rec.To != "" {
-			if p, err := tx.Person(rec.To); err == nil {
-				l = s.lang(p)
-			}
-		}
-		if out[rec.ID], err = s.updateCard(tx, rec, fn(rec, l)); err != nil {
+		if out[rec.ID], err = s.updateCard(tx, rec, fn(rec, s.readerOf(tx, rec))); err != nil {
 			return nil, err
 		}
 	}

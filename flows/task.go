@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,11 +95,18 @@ func (s *Service) tasksOf(r *req, token string) (string, []bot.Task, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if p.ID != r.me.ID && !r.me.IsManager() {
-		return "", nil, forbidden(r, "Only managers and admins see other people's task lists.", "只有经理和管理员可以查看他人的任务列表。")
+	title := r.l.F("Open tasks of %s", "%s 的未完成任务", p.DisplayName())
+	if p.ID == r.me.ID || r.me.IsAdmin() {
+		tasks, err := r.tx.Tasks(bot.TaskFilter{Assignee: p.ID, OpenOnly: true})
+		return title, tasks, err
 	}
-	tasks, err := r.tx.Tasks(bot.TaskFilter{Assignee: p.ID, OpenOnly: true})
-	return r.l.F("Open tasks of %s", "%s 的未完成任务", p.DisplayName()), tasks, err
+	// Others see only the tasks of the projects they manage.
+	tasks, err := s.managedOpen(r)
+	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool { return t.Assignee != p.ID })
+	if err == nil && len(tasks) == 0 && !r.me.IsManager() {
+		return "", nil, forbidden(r, "Only the managers of a project see other people's tasks in it.", "只有项目经理可以查看他人在该项目中的任务。")
+	}
+	return title, tasks, err
 }
 
 func (s *Service) projectTasks(r *req, arg string) (string, []bot.Task, error) {

@@ -57,9 +57,15 @@ func TestInboundDeduplication(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := first.app.dispatcher.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	first.stop()
 	second := startApp(t, testConfig, first.db)
 	if _, err := second.app.engine.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.app.dispatcher.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var projects struct{ Projects []struct{ ID string } }
