@@ -417,8 +417,15 @@ type delivery struct {
 // deliver tries one claimed item and records the outcome. It returns an
 // error only when the store failed, in which case the item is held back and
 // tried again later.
-func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
+func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 	defer d.release(it)
+	defer func() {
+		// A messenger's defect must not stop the outbox: the try counts
+		// as failed, and the item is retried, then dead-lettered.
+		if r := recover(); r != nil {
+			err = d.failed(ctx, it, fmt.Errorf("panic in delivery: %v", r))
+		}
+	}()
 	m, ok := d.cfg.Messengers[it.Target.Platform]
 	if !ok {
 		return d.failed(ctx, it, Permanent(fmt.Errorf("%w %q", errNoMessenger, it.Target.Platform)))

@@ -51,6 +51,11 @@ type Job struct {
 	Grace func(slot time.Time) time.Time
 	// Run does the work of one slot.
 	Run func(ctx context.Context, slot time.Time) error
+	// Sweep marks a job whose every run does all that its missed slots
+	// would have done (the escalation check, the pruning): slots it misses
+	// are caught up by the next run, so they are not recorded as misses,
+	// and a week of downtime does not leave thousands of them behind.
+	Sweep bool
 }
 
 // grace returns the last instant at which the slot may run.
@@ -217,7 +222,7 @@ func planJob(j Job, last, now time.Time) (plan, error) {
 // misses after it.
 func (s *Scheduler) run(ctx context.Context, p plan, now time.Time) error {
 	s.log.Info("scheduled run", "job", p.job.Name, "slot", p.run)
-	if err := p.job.Run(ctx, p.run); err != nil {
+	if err := runSafely(ctx, p.job, p.run); err != nil {
 		return fmt.Errorf("scheduler: job %s at %s: %w", p.job.Name, p.run.Format(time.RFC3339), err)
 	}
 	if len(p.after) == 0 {
@@ -226,9 +231,24 @@ func (s *Scheduler) run(ctx context.Context, p plan, now time.Time) error {
 	return s.recordMisses(ctx, p.job, p.after, now)
 }
 
+// runSafely runs a job's slot, turning a panic into an error, so that a
+// defect in one job cannot stop the scheduler (the slot is tried again).
+func runSafely(ctx context.Context, j Job, slot time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return j.Run(ctx, slot)
+}
+
 // recordMisses records missed slots of a job, and the last of them as the
 // job's last slot, in one transaction.
 func (s *Scheduler) recordMisses(ctx context.Context, j Job, slots []time.Time, now time.Time) error {
+	if j.Sweep {
+		s.log.Info("scheduled sweep caught up", "job", j.Name, "skipped_slots", len(slots))
+		return s.saveLast(ctx, j.Name, slots[len(slots)-1])
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, slot := range slots {
 			b, err := json.Marshal(Miss{Job: j.Name, Slot: slot, RecordedAt: now})

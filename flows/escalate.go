@@ -24,6 +24,7 @@ func (s *Service) escalationJob() bot.Job {
 		Next:  func(after time.Time) time.Time { return after.Truncate(every).Add(every) },
 		Grace: func(slot time.Time) time.Time { return slot.Add(every) },
 		Run:   func(ctx context.Context, _ time.Time) error { return s.RunEscalations(ctx) },
+		Sweep: true,
 	}
 }
 

@@ -152,6 +152,7 @@ func (a *App) pruneEventsJob() bot.Job {
 				return err
 			})
 		},
+		Sweep: true,
 	}
 }
 
