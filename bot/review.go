@@ -2,8 +2,11 @@ package bot
 
 import "time"
 
-// Causes of delay in a weekly review (SPEC §4.4).
-var Causes = []string{"requirement_change", "resources", "technical", "external", "unrealistic_plan", "other"}
+// Causes returns the causes of delay a weekly review asks for (SPEC §4.4),
+// in the order the card lists them.
+func Causes() []string {
+	return []string{"requirement_change", "resources", "technical", "external", "unrealistic_plan", "other"}
+}
 
 // Review is a person's weekly review (复盘) of one project.
 type Review struct {

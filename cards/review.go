@@ -19,8 +19,8 @@ func CauseOptions(l Lang) []bot.Option {
 		"unrealistic_plan":   l.T("Unrealistic plan", "计划不合理"),
 		"other":              l.T("Other", "其他"),
 	}
-	opts := make([]bot.Option, len(bot.Causes))
-	for i, c := range bot.Causes {
+	opts := make([]bot.Option, len(bot.Causes()))
+	for i, c := range bot.Causes() {
 		opts[i] = bot.Option{Value: c, Label: names[c]}
 	}
 	return opts

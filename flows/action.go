@@ -201,26 +201,33 @@ func (s *Service) actAsk(a *act) (bot.Response, error) {
 }
 
 func (s *Service) actReassign(a *act) (bot.Response, error) {
-	who, err := a.formText("assignee", true, "assignee: name the new assignee, like @carol.", "assignee：请填写新负责人，如 @carol。")
-	if err != nil {
-		return bot.Response{}, err
-	}
 	t, err := a.task(s)
 	if err != nil {
 		return bot.Response{}, err
 	}
-	if err := s.mustManage(a.req, t); err != nil {
-		return bot.Response{}, err
-	}
-	to, err := s.mention(a.req, strings.Fields(who)[0])
-	if err != nil {
-		return bot.Response{}, err
-	}
-	finished, err := s.reassign(a.req, t, to)
+	to, finished, err := s.reassignFromCard(a, t)
 	if err != nil {
 		return bot.Response{}, err
 	}
 	return a.answer(a.l.F("Reassigned to %s.", "已转派给 %s。", to.DisplayName()), finished), nil
+}
+
+// reassignFromCard reassigns a task to the person named in a card's
+// assignee field, by someone who manages it.
+func (s *Service) reassignFromCard(a *act, t bot.Task) (bot.Person, map[uint64]bot.CardRecord, error) {
+	who, err := a.formText("assignee", true, "assignee: name the new assignee, like @carol.", "assignee：请填写新负责人，如 @carol。")
+	if err != nil {
+		return bot.Person{}, nil, err
+	}
+	if err := s.mustManage(a.req, t); err != nil {
+		return bot.Person{}, nil, err
+	}
+	to, err := s.mention(a.req, strings.Fields(who)[0])
+	if err != nil {
+		return to, nil, err
+	}
+	finished, err := s.reassign(a.req, t, to)
+	return to, finished, err
 }
 
 func (s *Service) actCancel(a *act) (bot.Response, error) {

@@ -121,10 +121,10 @@ func (s *Service) taskProject(r *req, cmd command.Command, assignee bot.Person) 
 	if p.Closed {
 		return nil, invalid(r, "Project %s is closed.", "项目 %s 已关闭。", p.Code())
 	}
-	if !self && !p.IsManager(r.me.ID) && !r.me.IsAdmin() {
+	if !self && !r.manages(p) {
 		return nil, forbidden(r, "Only the managers of %s assign its tasks to others.", "只有 %s 的经理可以给他人指派任务。", p.Code())
 	}
-	if self && !p.IsMember(r.me.ID) && !r.me.IsAdmin() {
+	if self && !r.inProject(p) {
 		return nil, forbidden(r, "You are not a member of %s.", "你不是 %s 的成员。", p.Code())
 	}
 	return &p, nil

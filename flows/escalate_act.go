@@ -97,7 +97,7 @@ func (s *Service) actEscProgress(a *act) (bot.Response, error) {
 	}
 	v := a.form["progress"]
 	pct, err := parsePercent(a.req, v)
-	if err != nil || v == "" {
+	if err != nil {
 		return bot.Response{}, invalid(a.req, "progress: %q is not a number from 0 to 100.", "progress：“%s”不是 0 到 100 的数字。", v)
 	}
 	if err := s.setProgress(a.req, t, pct, ""); err != nil {
@@ -237,18 +237,8 @@ func (s *Service) actEscReassign(a *act) (bot.Response, error) {
 	if resp != nil || err != nil {
 		return deref(resp), err
 	}
-	who, err := a.formText("assignee", true, "assignee: name the new assignee, like @carol.", "assignee：请填写新负责人，如 @carol。")
+	to, _, err := s.reassignFromCard(a, t)
 	if err != nil {
-		return bot.Response{}, err
-	}
-	if err := s.mustManage(a.req, t); err != nil {
-		return bot.Response{}, err
-	}
-	to, err := s.mention(a.req, strings.Fields(who)[0])
-	if err != nil {
-		return bot.Response{}, err
-	}
-	if _, err := s.reassign(a.req, t, to); err != nil {
 		return bot.Response{}, err
 	}
 	return s.cardNow(a, a.l.F("Reassigned to %s.", "已转派给 %s。", to.DisplayName()))

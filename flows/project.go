@@ -64,11 +64,6 @@ func (s *Service) projectOptions(r *req, p *bot.Project, kv map[string]string) e
 			return invalid(r, "acceptance: %q is not on or off.", "acceptance：“%s”应为 on 或 off。", v)
 		}
 	}
-	for k := range kv {
-		if k != "due" && k != "acceptance" {
-			return badUsage(r, "project", r.l.F("%s: is not an option of /project new.", "%s: 不是 /项目 新建 的选项。", k))
-		}
-	}
 	return nil
 }
 
@@ -135,7 +130,7 @@ func (s *Service) managedProject(r *req, cmd command.Command) (bot.Project, erro
 	if err != nil {
 		return p, err
 	}
-	if !p.IsManager(r.me.ID) && !r.me.IsAdmin() {
+	if !r.manages(p) {
 		return p, forbidden(r, "Only the managers of %s can do that.", "只有 %s 的经理可以这样做。", p.Code())
 	}
 	return p, nil
@@ -159,7 +154,7 @@ func (s *Service) projectList(r *req, cmd command.Command) error {
 	b.WriteString("**" + r.l.T("Projects", "项目") + "**\n")
 	n := 0
 	for _, p := range all {
-		if !p.IsMember(r.me.ID) && !r.me.IsAdmin() {
+		if !r.inProject(p) {
 			continue
 		}
 		n++
@@ -234,7 +229,7 @@ func (s *Service) showMembers(r *req, cmd command.Command) error {
 	if err != nil {
 		return err
 	}
-	if !p.IsMember(r.me.ID) && !r.me.IsAdmin() {
+	if !r.inProject(p) {
 		return forbidden(r, "You are not a member of %s.", "你不是 %s 的成员。", p.Code())
 	}
 	return s.reply(r, s.membersText(r, p))

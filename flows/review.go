@@ -182,8 +182,8 @@ func (s *Service) readReview(a *act, rv *bot.Review) error {
 			return invalid(a.req, "%s: longer than %d characters.", "%s：超过 %d 个字符。", name, maxNote)
 		}
 	}
-	if c := a.form["cause"]; c != "" && !slices.Contains(bot.Causes, c) {
-		return invalid(a.req, "cause: %q is not one of %s.", "cause：“%s”不在 %s 之中。", c, strings.Join(bot.Causes, ", "))
+	if c := a.form["cause"]; c != "" && !slices.Contains(bot.Causes(), c) {
+		return invalid(a.req, "cause: %q is not one of %s.", "cause：“%s”不在 %s 之中。", c, strings.Join(bot.Causes(), ", "))
 	}
 	rv.Done, rv.Slipped, rv.Cause = a.form["done"], a.form["slipped"], a.form["cause"]
 	rv.NextWeek, rv.Improvement = a.form["next_week"], a.form["improvement"]
@@ -310,7 +310,7 @@ func (s *Service) reportProject(r *req, cmd command.Command) (bot.Project, error
 	if err != nil {
 		return p, err
 	}
-	if !p.IsManager(r.me.ID) && !r.me.IsAdmin() {
+	if !r.manages(p) {
 		return p, forbidden(r, "Only the managers of %s see its reports.", "只有 %s 的经理可以查看报告。", p.Code())
 	}
 	return p, nil
@@ -454,7 +454,7 @@ func (s *Service) causes(tx bot.Tx, p bot.Project, from, to bot.Date) ([]cards.C
 		}
 	}
 	var out []cards.CauseCount
-	for _, c := range bot.Causes {
+	for _, c := range bot.Causes() {
 		if counts[c] > 0 {
 			out = append(out, cards.CauseCount{Cause: c, Count: counts[c]})
 		}

@@ -258,3 +258,11 @@ func (s *Service) person(tx bot.Tx, id bot.PersonID) bot.Person {
 	}
 	return p
 }
+
+// manages reports whether the acting person manages a project (or is an
+// admin).
+func (r *req) manages(p bot.Project) bool { return r.me.IsAdmin() || p.IsManager(r.me.ID) }
+
+// inProject reports whether the acting person takes part in a project (or
+// is an admin).
+func (r *req) inProject(p bot.Project) bool { return r.me.IsAdmin() || p.IsMember(r.me.ID) }

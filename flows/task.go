@@ -114,7 +114,7 @@ func (s *Service) projectTasks(r *req, arg string) (string, []bot.Task, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if !p.IsMember(r.me.ID) && !r.me.IsAdmin() {
+	if !r.inProject(p) {
 		return "", nil, forbidden(r, "You are not a member of %s.", "你不是 %s 的成员。", p.Code())
 	}
 	tasks, err := r.tx.Tasks(bot.TaskFilter{Project: p.ID})
@@ -356,7 +356,7 @@ func (s *Service) block(r *req, cmd command.Command) error {
 	if err := s.setStatus(r, &t, bot.StatusBlocked, reason); err != nil {
 		return err
 	}
-	if m := s.taskManager(r, t); m != "" && m != r.me.ID {
+	if m := s.managerOf(r.tx, t); m != "" && m != r.me.ID {
 		msg := s.lang(s.person(r.tx, m)).F("⛔ %s «%s» is blocked (%s): %s", "⛔ %s「%s」被阻塞（%s）：%s", t.Code(), t.Title, r.me.DisplayName(), reason)
 		if err := s.notify(r.tx, m, msg); err != nil {
 			return err
@@ -382,18 +382,4 @@ func (s *Service) unblock(r *req, cmd command.Command) error {
 		return err
 	}
 	return s.reply(r, r.l.F("▶️ %s is unblocked.", "▶️ %s 已解除阻塞。", t.Code()))
-}
-
-// taskManager returns the manager of a task (SPEC §1).
-func (s *Service) taskManager(r *req, t bot.Task) bot.PersonID {
-	var p *bot.Project
-	if t.Project != 0 {
-		if proj, err := r.tx.Project(t.Project); err == nil {
-			p = &proj
-		}
-	}
-	if m := t.Manager(p); m != "" {
-		return m
-	}
-	return s.person(r.tx, t.Assignee).Manager
 }
