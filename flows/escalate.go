@@ -94,7 +94,10 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 		case err != nil && bot.ErrorCode(err) != bot.ENOTFOUND:
 			return err
 		case err == nil && !fires:
-			if err := s.resolve(tx, e, "", now); err != nil {
+			// A due-soon warning that ends because the task is now overdue
+			// is superseded, not resolved.
+			superseded := rule == bot.RuleDueSoon && s.fires(tx, t, bot.RuleOverdue, now)
+			if err := s.close(tx, e, "", now, superseded); err != nil {
 				return err
 			}
 		case err != nil && fires:
@@ -205,6 +208,12 @@ func (s *Service) open(tx bot.Tx, e bot.Escalation, now time.Time) error {
 
 // resolve closes an escalation and turns its cards into "resolved".
 func (s *Service) resolve(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time) error {
+	return s.close(tx, e, by, now, false)
+}
+
+// close ends an escalation: resolved, or superseded by a worse rule (its
+// cards then say so in grey).
+func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time, superseded bool) error {
 	e.ResolvedAt, e.ResolvedBy = now, by
 	if err := tx.PutEscalation(e); err != nil {
 		return err
@@ -212,11 +221,11 @@ func (s *Service) resolve(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time
 	if err := tx.AppendAudit(bot.AuditEvent{Time: now, Actor: by, Kind: "escalation_resolved", Project: e.Project, Task: e.Task, Note: e.Code() + " " + e.Rule}); err != nil {
 		return err
 	}
-	return s.refreshEscCards(tx, e, now)
+	return s.refreshEscCards(tx, e, now, superseded)
 }
 
 // refreshEscCards updates every card that shows an escalation.
-func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
+func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, superseded bool) error {
 	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
 		return err
@@ -230,14 +239,14 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time) er
 		if err != nil {
 			return err
 		}
-		if err := s.refreshEscCard(tx, rec, e, now); err != nil {
+		if err := s.refreshEscCard(tx, rec, e, now, superseded); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time) error {
+func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, superseded bool) error {
 	rd := s.readerOf(tx, rec)
 	if rec.Card.Kind == bot.CardGroupWarning {
 		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang)
@@ -249,11 +258,14 @@ func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 	}
 	// An escalation resolves once, so each of its cards is finished here
 	// once, even a card that never had buttons.
-	state := rd.T("Resolved", "已解决") + " · " + rd.Stamp(now.In(rd.loc))
-	if e.ResolvedBy != "" {
+	state, color := rd.T("Resolved", "已解决")+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGreen
+	switch {
+	case superseded:
+		state, color = rd.T("Now overdue", "已转为逾期")+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGrey
+	case e.ResolvedBy != "":
 		state = rd.State(rd.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now)
 	}
-	_, err := s.updateCard(tx, rec, cards.Finish(rec.Card, bot.ColorGreen, state))
+	_, err := s.updateCard(tx, rec, cards.Finish(rec.Card, color, state))
 	return err
 }
 

@@ -251,6 +251,13 @@ func week2(t *testing.T, ta *testApp) {
 			t.Errorf("%s summary chart = %+v", chat, sum.Card.Chart)
 		}
 	}
+	// T2's due-soon warning (Fri 09:00) was superseded when T2 became
+	// overdue at Fri 18:00: grey, not a green "resolved".
+	for _, c := range ta.cards("dm:carol", "escalation") {
+		if strings.Contains(c.Card.Title, "即将到期") && (c.Card.Color != "grey" || !strings.Contains(c.Card.Text, "已转为逾期")) {
+			t.Errorf("superseded due-soon card = %+v", c.Card)
+		}
+	}
 	// The acknowledged T1 did not reach the group.
 	if n := len(ta.cards("alpha", "group_warning")); n != 0 {
 		t.Fatalf("acknowledged warning reached the group: %d", n)
