@@ -253,10 +253,18 @@ func week2(t *testing.T, ta *testApp) {
 	}
 	// T2's due-soon warning (Fri 09:00) was superseded when T2 became
 	// overdue at Fri 18:00: grey, not a green "resolved".
+	dueSoon := 0
 	for _, c := range ta.cards("dm:carol", "escalation") {
-		if strings.Contains(c.Card.Title, "即将到期") && (c.Card.Color != "grey" || !strings.Contains(c.Card.Text, "已转为逾期")) {
+		if !strings.Contains(c.Card.Title, "即将到期") {
+			continue
+		}
+		dueSoon++
+		if c.Card.Color != "grey" || !strings.Contains(c.Card.Text, "已转为逾期") {
 			t.Errorf("superseded due-soon card = %+v", c.Card)
 		}
+	}
+	if dueSoon != 1 {
+		t.Errorf("carol got %d due-soon warnings for T2, want 1", dueSoon)
 	}
 	// The acknowledged T1 did not reach the group.
 	if n := len(ta.cards("alpha", "group_warning")); n != 0 {
