@@ -81,6 +81,11 @@ func (s *Service) newReq(ctx context.Context, tx bot.Tx, ev bot.Event) (*req, er
 // ensurePerson returns the person, creating them on first contact.
 func (s *Service) ensurePerson(tx bot.Tx, id bot.PersonID, name string) (bot.Person, error) {
 	p, err := tx.Person(id)
+	if err == nil && p.Name == "" && name != "" {
+		// Known by id only (a config admin, a mention): learn the name.
+		p.Name, p.UpdatedAt = name, s.cfg.Clock.Now()
+		return p, tx.PutPerson(p)
+	}
 	if err == nil || bot.ErrorCode(err) != bot.ENOTFOUND {
 		return p, err
 	}
