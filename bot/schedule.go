@@ -221,7 +221,7 @@ func planJob(j Job, last, now time.Time) (plan, error) {
 // run runs a job's slot and, if it succeeded, records the slot and the
 // misses after it.
 func (s *Scheduler) run(ctx context.Context, p plan, now time.Time) error {
-	s.log.Info("scheduled run", "job", p.job.Name, "slot", p.run)
+	s.log.Debug("scheduled run", "job", p.job.Name, "slot", p.run)
 	if err := runSafely(ctx, p.job, p.run); err != nil {
 		return fmt.Errorf("scheduler: job %s at %s: %w", p.job.Name, p.run.Format(time.RFC3339), err)
 	}
