@@ -1,6 +1,9 @@
 package bot
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Outbox operations.
 const (
@@ -31,18 +34,5 @@ type OutboxItem struct {
 // IdemKey returns the item's idempotency key, stable across retries and
 // restarts.
 func (it OutboxItem) IdemKey() string {
-	return "loopbot-" + itoa(it.ID)
-}
-
-func itoa(n uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
-	}
+	return "loopbot-" + strconv.FormatUint(it.ID, 10)
 }

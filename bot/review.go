@@ -1,6 +1,9 @@
 package bot
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Causes returns the causes of delay a weekly review asks for (SPEC §4.4),
 // in the order the card lists them.
@@ -27,15 +30,7 @@ type Review struct {
 // ISOWeek returns the ISO week of d, such as "2026-W48".
 func ISOWeek(d Date) string {
 	y, w := d.In(time.UTC).ISOWeek()
-	return isoWeek(y, w)
-}
-
-func isoWeek(y, w int) string {
-	s := itoa(uint64(w))
-	if w < 10 {
-		s = "0" + s
-	}
-	return itoa(uint64(y)) + "-W" + s
+	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
 // ReviewTx reads and writes weekly reviews, keyed by project, week and

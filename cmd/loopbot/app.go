@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -175,13 +174,13 @@ func (a *App) setupCalendar(ctx context.Context) error {
 	return flows.LoadCalendar(ctx, a.store, a.cal)
 }
 
-var weekdayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
-	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
-
+// weekdays reads calendar.workdays, which LoadConfig checked.
 func weekdays(names []string) []time.Weekday {
 	out := make([]time.Weekday, 0, len(names))
 	for _, n := range names {
-		out = append(out, weekdayNames[strings.ToLower(n)])
+		if w, ok := configWeekday(n); ok {
+			out = append(out, w)
+		}
 	}
 	return out
 }

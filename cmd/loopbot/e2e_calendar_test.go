@@ -7,23 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/loopbot/loopbot/bot"
 )
 
 // The tests of this file run the working-day calendar of SPEC §5 (the 2026
 // PRC schedule) through the playground: check-ins, warnings and the weekly
 // review on holidays and make-up working days.
 
-// timedMessage is a chat message as the playground API shows it, with its
-// time (the harness's chatMessage leaves the time out).
-type timedMessage struct {
-	ID   string    `json:"id"`
-	From string    `json:"from"`
-	Time time.Time `json:"time"`
-	Text string    `json:"text"`
-	Card *bot.Card `json:"card"`
-}
+// timedMessage is a chat message with its time.
+type timedMessage = chatMessage
 
 // day returns the Shanghai date of the message, "2026-10-08".
 func (m timedMessage) day() string { return m.Time.In(shanghai).Format(time.DateOnly) }
@@ -31,38 +22,16 @@ func (m timedMessage) day() string { return m.Time.In(shanghai).Format(time.Date
 // wall returns the Shanghai wall time of the message, "2026-10-08 09:00".
 func (m timedMessage) wall() string { return m.Time.In(shanghai).Format("2006-01-02 15:04") }
 
-// timedChat returns the messages of a chat with their times, oldest first.
-func (ta *testApp) timedChat(chat string) []timedMessage {
-	ta.tb.Helper()
-	var out struct {
-		Messages []timedMessage `json:"messages"`
-	}
-	if code := ta.call("GET", "/playground/api/chats/"+chat, nil, &out); code != 200 {
-		ta.tb.Fatalf("chat %s: status %d", chat, code)
-	}
-	return out.Messages
-}
-
 // timedCards returns the bot's cards of a kind in a chat, oldest first.
 func (ta *testApp) timedCards(chat, kind string) []timedMessage {
 	ta.tb.Helper()
 	var out []timedMessage
-	for _, m := range ta.timedChat(chat) {
+	for _, m := range ta.chat(chat) {
 		if m.From == "bot" && m.Card != nil && m.Card.Kind == kind {
 			out = append(out, m)
 		}
 	}
 	return out
-}
-
-// setClock moves the fake clock to an instant in any zone and waits until
-// the work due on the way has run.
-func (ta *testApp) setClock(t time.Time) {
-	ta.tb.Helper()
-	var out map[string]any
-	if code := ta.call("POST", "/playground/api/clock", map[string]string{"set": t.Format(time.RFC3339)}, &out); code != 200 {
-		ta.tb.Fatalf("clock to %s: status %d %v", t.Format(time.RFC3339), code, out)
-	}
 }
 
 // configStartingAt returns testConfig with the fake clock starting at an
@@ -152,7 +121,7 @@ func TestNationalDay(t *testing.T) {
 	// Nothing at all from the bot, to anyone, on a day off.
 	off := append(shanghaiDays(t, "2026-10-01", "2026-10-07"), "2026-10-11")
 	for _, chat := range playgroundChats {
-		for _, m := range ta.timedChat(chat) {
+		for _, m := range ta.chat(chat) {
 			if m.From == "bot" && slices.Contains(off, m.day()) {
 				t.Errorf("%s: the bot wrote on the day off %s: %s", chat, m.wall(), describe(m))
 			}

@@ -123,6 +123,7 @@ func (ta *testApp) call(method, path string, body, out any) int {
 type chatMessage struct {
 	ID   string    `json:"id"`
 	From string    `json:"from"`
+	Time time.Time `json:"time"`
 	Text string    `json:"text"`
 	Card *bot.Card `json:"card"`
 }
@@ -246,9 +247,16 @@ func (ta *testApp) at(wall string) {
 	if err != nil {
 		ta.tb.Fatal(err)
 	}
+	ta.setClock(t)
+}
+
+// setClock moves the fake clock to an instant in any zone and waits until
+// the work due on the way has run.
+func (ta *testApp) setClock(t time.Time) {
+	ta.tb.Helper()
 	var out map[string]any
 	if code := ta.call("POST", "/playground/api/clock", map[string]string{"set": t.Format(time.RFC3339)}, &out); code != 200 {
-		ta.tb.Fatalf("clock to %s: status %d %v", wall, code, out)
+		ta.tb.Fatalf("clock to %s: status %d %v", t.Format(time.RFC3339), code, out)
 	}
 }
 

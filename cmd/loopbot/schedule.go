@@ -26,8 +26,8 @@ func schedule(c Config) flows.Schedule {
 	}
 	weekly := func(v string, def flows.Weekly) flows.Weekly {
 		day, clock, ok := strings.Cut(strings.TrimSpace(v), " ")
-		wd, err := calendar.ParseWeekday(day)
-		if !ok || err != nil {
+		wd, known := configWeekday(day)
+		if !ok || !known {
 			return def
 		}
 		return flows.Weekly{Day: wd, Minute: minutes(strings.TrimSpace(clock), def.Minute)}
