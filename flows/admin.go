@@ -256,6 +256,7 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 	if err := r.tx.PutPerson(p); err != nil {
 		return err
 	}
+	s.forgetCheckinTimes(r.ctx)
 	r.l = s.lang(p)
 	return s.reply(r, "⚙️ "+s.settingsText(r, p))
 }

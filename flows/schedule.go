@@ -84,8 +84,16 @@ type zoneMinute struct {
 }
 
 // checkinTimes returns the distinct check-in times of everyone, with their
-// zones.
+// zones, and always the default one, so that a person who arrives later with
+// the default settings adds nothing. The list is read once and kept until a
+// /settings change commits (forgetCheckinTimes), because the scheduler asks
+// for it several times every tick.
 func (s *Service) checkinTimes() ([]zoneMinute, error) {
+	s.times.Lock()
+	defer s.times.Unlock()
+	if s.times.list != nil {
+		return s.times.list, nil
+	}
 	var people []bot.Person
 	err := s.cfg.Store.View(context.Background(), func(tx bot.Tx) (err error) {
 		people, err = tx.People()
@@ -95,16 +103,29 @@ func (s *Service) checkinTimes() ([]zoneMinute, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	var out []zoneMinute
-	for _, p := range people {
-		zm := zoneMinute{loc: s.loc(p), minute: s.checkinMinute(p)}
-		key := zm.loc.String() + "/" + strconv.Itoa(zm.minute)
-		if !seen[key] {
+	list := []zoneMinute{}
+	add := func(zm zoneMinute) {
+		if key := zm.loc.String() + "/" + strconv.Itoa(zm.minute); !seen[key] {
 			seen[key] = true
-			out = append(out, zm)
+			list = append(list, zm)
 		}
 	}
-	return out, nil
+	add(zoneMinute{loc: s.cfg.Location, minute: s.cfg.Schedule.CheckinAt})
+	for _, p := range people {
+		add(zoneMinute{loc: s.loc(p), minute: s.checkinMinute(p)})
+	}
+	s.times.list = list
+	return list, nil
+}
+
+// forgetCheckinTimes drops the kept check-in times once the transaction of
+// ctx commits.
+func (s *Service) forgetCheckinTimes(ctx context.Context) {
+	bot.AfterCommit(ctx, func() {
+		s.times.Lock()
+		s.times.list = nil
+		s.times.Unlock()
+	})
 }
 
 // nextOf returns the earliest of fn over the check-in times, or a minute

@@ -44,6 +44,11 @@ type Service struct {
 	cfg    Config
 	logger *slog.Logger
 	zones  sync.Map // zone name → *time.Location
+	// times keeps the distinct check-in times (see checkinTimes).
+	times struct {
+		sync.Mutex
+		list []zoneMinute
+	}
 }
 
 // New returns the flows over cfg.
