@@ -19,8 +19,6 @@ type Prompt struct {
 	Tasks      []uint64  `json:"tasks"`
 	SentAt     time.Time `json:"sent_at"`
 	RemindedAt time.Time `json:"reminded_at,omitzero"`
-	// ReminderCard is the reminder's card, finished once the person answers.
-	ReminderCard uint64 `json:"reminder_card,omitempty"`
 	// Cutoff is when an answer starts to count as late.
 	Cutoff time.Time `json:"cutoff"`
 	// Answered is when the first answer came.

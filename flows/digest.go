@@ -78,11 +78,10 @@ func (s *Service) remind(tx bot.Tx, p bot.Person, now time.Time) error {
 	if !pr.Answered.IsZero() || !pr.RemindedAt.IsZero() || p.OnLeave(day) || now.Before(due) || !now.Before(pr.Cutoff) {
 		return nil
 	}
-	rec, err := s.sendDM(tx, p.ID, reminderKey(p.ID, day), cards.Reminder(s.lang(p), day))
-	if err != nil {
+	if _, err := s.sendDM(tx, p.ID, reminderKey(p.ID, day), cards.Reminder(s.lang(p), day)); err != nil {
 		return err
 	}
-	pr.RemindedAt, pr.ReminderCard = now, rec.ID
+	pr.RemindedAt = now
 	return tx.PutPrompt(pr)
 }
 

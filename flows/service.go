@@ -160,13 +160,17 @@ func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err erro
 
 // reply answers in the chat the event came from.
 func (s *Service) reply(r *req, text string) error {
-	_, err := r.tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: r.ev.Chat, Text: text, CreatedAt: s.cfg.Clock.Now()})
-	return err
+	return s.say(r.tx, r.ev.Chat, text)
 }
 
 // notify sends a text to a person's direct chat.
 func (s *Service) notify(tx bot.Tx, to bot.PersonID, text string) error {
-	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(to), Text: text, CreatedAt: s.cfg.Clock.Now()})
+	return s.say(tx, bot.DM(to), text)
+}
+
+// say queues a text message for a chat.
+func (s *Service) say(tx bot.Tx, target bot.Target, text string) error {
+	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: target, Text: text})
 	return err
 }
 
@@ -182,7 +186,7 @@ func (s *Service) sendCard(tx bot.Tx, target bot.Target, to bot.PersonID, key st
 	if err := tx.PutCard(rec); err != nil {
 		return rec, err
 	}
-	_, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: target, CardID: id, CreatedAt: now})
+	_, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: target, CardID: id})
 	return rec, err
 }
 
@@ -198,7 +202,7 @@ func (s *Service) updateCard(tx bot.Tx, rec bot.CardRecord, c bot.Card) (bot.Car
 	if err := tx.PutCard(rec); err != nil {
 		return rec, err
 	}
-	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpUpdate, Target: rec.Target, CardID: rec.ID, CreatedAt: rec.UpdatedAt})
+	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpUpdate, Target: rec.Target, CardID: rec.ID})
 	return rec, err
 }
 

@@ -31,11 +31,11 @@ func TestPromptGetPut(t *testing.T) {
 		}
 		// The reminder rewrites the same prompt.
 		return tx.PutPrompt(bot.Prompt{Person: alice, Day: mon, CardID: 4, Tasks: []uint64{1, 2}, SentAt: t0,
-			RemindedAt: t0.Add(time.Hour), ReminderCard: 5})
+			RemindedAt: t0.Add(time.Hour)})
 	})
 	view(t, db, func(tx bot.Tx) error {
 		p, err := tx.Prompt(alice, mon)
-		if err != nil || p.CardID != 4 || p.ReminderCard != 5 || !p.RemindedAt.Equal(t0.Add(time.Hour)) ||
+		if err != nil || p.CardID != 4 || !p.RemindedAt.Equal(t0.Add(time.Hour)) ||
 			!slices.Equal(p.Tasks, []uint64{1, 2}) || p.Day != mon {
 			t.Errorf("Prompt(alice, mon): %+v, %v", p, err)
 		}
