@@ -90,7 +90,7 @@ func (a *Adapter) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "from: %q is not a playground person", in.From)
 		return
 	}
-	target, chat, ok := a.targetOf(w, in)
+	target, chat, ok := a.resolveChat(w, in)
 	if !ok {
 		return
 	}
@@ -112,11 +112,11 @@ func (a *Adapter) postMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"message_id": strconv.FormatUint(saved.ID, 10)})
 }
 
-// targetOf resolves the chat of a posted message: "dm" or a group the
+// resolveChat resolves the chat of a posted message: "dm" or a group the
 // sender is in.
-func (a *Adapter) targetOf(w http.ResponseWriter, in messageIn) (bot.Target, string, bool) {
+func (a *Adapter) resolveChat(w http.ResponseWriter, in messageIn) (bot.Target, string, bool) {
 	if in.Chat == "dm" || in.Chat == "dm:"+in.From {
-		return bot.Target{Platform: bot.Playground, Chat: in.From, DM: true}, "dm:" + in.From, true
+		return targetOf("dm:" + in.From), "dm:" + in.From, true
 	}
 	if _, ok := a.group(in.Chat); !ok {
 		writeError(w, http.StatusNotFound, bot.ENOTFOUND, "chat: there is no group %q; use \"dm\" or a group id", in.Chat)
@@ -126,7 +126,7 @@ func (a *Adapter) targetOf(w http.ResponseWriter, in messageIn) (bot.Target, str
 		writeError(w, http.StatusForbidden, bot.EFORBIDDEN, "chat: %s is not a member of %s", in.From, in.Chat)
 		return bot.Target{}, "", false
 	}
-	return bot.Group(bot.Playground, in.Chat), in.Chat, true
+	return targetOf(in.Chat), in.Chat, true
 }
 
 // handle passes an event to the bot and waits until its answers are
@@ -219,7 +219,7 @@ func (a *Adapter) postAction(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, actionOut{Toast: err.Error()})
 		return
 	}
-	target, _ := bot.ParseTarget(bot.Playground + ":" + chatKind(msg.Chat))
+	target := targetOf(msg.Chat)
 	ev := bot.Event{ID: newEventID("act"), Platform: bot.Playground, Kind: bot.EventAction, From: bot.PersonID(bot.Playground + ":" + p.ID),
 		FromName: p.Name, Chat: target, Time: a.cfg.Clock.Now(),
 		Action: &bot.ActionEvent{Name: in.Action, Token: act.Value, Form: form, MessageRef: in.MessageID}}
@@ -229,14 +229,6 @@ func (a *Adapter) postAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, actionOut{Toast: resp.Toast, Card: publicCard(resp.Card)})
-}
-
-// chatKind writes a chat name in the form of bot.ParseTarget's tail.
-func chatKind(chat string) string {
-	if rest, ok := strings.CutPrefix(chat, "dm:"); ok {
-		return "dm:" + rest
-	}
-	return "group:" + chat
 }
 
 func (a *Adapter) actionMessage(w http.ResponseWriter, r *http.Request, in actionIn) (bot.ChatMessage, bool) {

@@ -116,6 +116,14 @@ func chatName(t bot.Target) string {
 	return t.Chat
 }
 
+// targetOf is the inverse of chatName.
+func targetOf(chat string) bot.Target {
+	if person, ok := strings.CutPrefix(chat, "dm:"); ok {
+		return bot.Target{Platform: bot.Playground, Chat: person, DM: true}
+	}
+	return bot.Group(bot.Playground, chat)
+}
+
 func (a *Adapter) person(id string) (Person, bool) {
 	for _, p := range a.cfg.People {
 		if p.ID == id {
