@@ -59,6 +59,26 @@ func ParseIDList(s string) ([]uint64, error) {
 	return ids, nil
 }
 
+// ParseEscalationID reads an escalation's short id: "E2" or "e2". It reports
+// false for anything else, including "E0".
+func ParseEscalationID(s string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(fold(strings.TrimSpace(s)), "e")
+	if !ok {
+		return 0, false
+	}
+	return parseSerial(rest)
+}
+
+// ParseChangeID reads a change request's short id: "C1" or "c1". It reports
+// false for anything else, including "C0".
+func ParseChangeID(s string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(fold(strings.TrimSpace(s)), "c")
+	if !ok {
+		return 0, false
+	}
+	return parseSerial(rest)
+}
+
 // TaskCode returns the short id of a task, such as "T12".
 func TaskCode(id uint64) string { return "T" + strconv.FormatUint(id, 10) }
 

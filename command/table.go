@@ -145,8 +145,10 @@ func rhythmSpecs() []Spec {
 	return []Spec{
 		{
 			Name: "checkin", Zh: "打卡", Access: AccessAnyone,
-			Usage: "/checkin", UsageZh: "/打卡",
-			Summary: "Sends today's check-in card now.", SummaryZh: "立即发送今天的打卡卡片。",
+			Usage:     "/checkin\n/checkin <T> <0-100> [on_track|at_risk|blocked] [<n>h] [note]",
+			UsageZh:   "/打卡\n/打卡 <T> <0-100> [on_track|at_risk|blocked] [<n>h] [备注]",
+			Summary:   "Sends today's check-in card now, or answers one task's row of it.",
+			SummaryZh: "立即发送今天的打卡卡片，或回答其中一个任务的一行。",
 		},
 		{
 			Name: "leave", Zh: "请假", Access: AccessAnyone,
@@ -254,6 +256,75 @@ func settingsSubs() []SubSpec {
 			Name: "lang", Zh: "语言", Access: AccessAnyone,
 			Usage: "/settings lang zh|en", UsageZh: "/设置 语言 zh|en",
 			Summary: "Sets the language of your replies and cards.", SummaryZh: "设置回复和卡片的语言。",
+		},
+	}
+}
+
+// actionSpecs returns the card actions as text (SPEC §3 "Card actions as
+// text"): each does what a button of a card does, through the same rules.
+// /checkin <T> … is the text form of a check-in row; it is listed with
+// /checkin above.
+func actionSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "accept", Zh: "接受", Access: AccessAnyone, Available: true,
+			Usage: "/accept <T>", UsageZh: "/接受 <T>",
+			Summary:   "Accepts a task assigned to you, like Accept on its card.",
+			SummaryZh: "接受指派给你的任务，等同于卡片上的“接受”。",
+		},
+		{
+			Name: "decline", Zh: "拒绝", Access: AccessAnyone, Available: true,
+			Usage: "/decline <T> <reason>", UsageZh: "/拒绝 <T> <理由>",
+			Summary:   "Declines a task assigned to you, with a reason.",
+			SummaryZh: "拒绝指派给你的任务，需写明理由。",
+		},
+		{
+			Name: "ask", Zh: "提问", Access: AccessAnyone, Available: true,
+			Usage: "/ask <T> <question>", UsageZh: "/提问 <T> <问题>",
+			Summary:   "Asks the assigner a question about a task assigned to you.",
+			SummaryZh: "就指派给你的任务向指派人提问。",
+		},
+		{
+			Name: "verify", Zh: "验收", Access: AccessManager, Available: true,
+			Usage: "/verify <T>", UsageZh: "/验收 <T>",
+			Summary:   "Accepts done work (验收通过), like Verify on the acceptance card.",
+			SummaryZh: "验收通过，等同于验收卡片上的“验收通过”。",
+		},
+		{
+			Name: "rework", Zh: "退回", Access: AccessManager, Available: true,
+			Usage: "/rework <T> <reason>", UsageZh: "/退回 <T> <理由>",
+			Summary:   "Sends done work back for rework, with a reason.",
+			SummaryZh: "验收不通过，退回返工，需写明理由。",
+		},
+		{
+			Name: "ack", Zh: "知悉", Access: AccessManager, Available: true,
+			Usage: "/ack <E>", UsageZh: "/知悉 <E>",
+			Summary:   "Acknowledges a warning: it stays at its level until the task changes.",
+			SummaryZh: "知悉督办：任务有变化前不再升级。",
+		},
+		{
+			Name: "snooze", Zh: "暂缓", Access: AccessManager, Available: true,
+			Usage: "/snooze <E> 1d|3d", UsageZh: "/暂缓 <E> 1d|3d",
+			Summary:   "Holds a warning for one or three working days.",
+			SummaryZh: "督办暂缓 1 或 3 个工作日。",
+		},
+		{
+			Name: "extend", Zh: "申请延期", Access: AccessAnyone, Available: true,
+			Usage: "/extend <T> <date> <reason>", UsageZh: "/申请延期 <T> <日期> <理由>",
+			Summary:   "Asks for a later due date from a warning about your task.",
+			SummaryZh: "在任务的督办中申请延期。",
+		},
+		{
+			Name: "approve", Zh: "批准", Access: AccessManager, Available: true,
+			Usage: "/approve <C>|<E>", UsageZh: "/批准 <C>|<E>",
+			Summary:   "Approves a change request, or the extension asked for on a warning (E).",
+			SummaryZh: "批准变更申请，或批准督办中的延期申请（E）。",
+		},
+		{
+			Name: "reject", Zh: "驳回", Access: AccessManager,
+			Usage: "/reject <C> <reason>", UsageZh: "/驳回 <C> <理由>",
+			Summary:   "Rejects a change request, with a reason.",
+			SummaryZh: "驳回变更申请，需写明理由。",
 		},
 	}
 }

@@ -52,21 +52,32 @@ func (s *Service) HandleAction(ctx context.Context, tx bot.Tx, ev bot.Event) (bo
 	if err != nil || ev.Action == nil {
 		return bot.Response{}, err
 	}
+	return s.runAction(r)
+}
+
+// runAction runs the card action of r.ev.Action. A click and its text
+// command (textaction.go) both come here, so they share every check.
+func (s *Service) runAction(r *req) (bot.Response, error) {
 	a, err := s.checkAction(r)
 	if err != nil {
 		return bot.Response{}, err
 	}
 	if a.card.Card.Finished() {
-		return bot.Response{Toast: r.l.T("This card was already handled; nothing changed.", "此卡片已处理过，未做任何更改。"), Card: &a.card.Card}, nil
+		return bot.Response{Toast: alreadyHandled(r), Card: &a.card.Card}, nil
 	}
-	if _, ok := a.card.Card.Action(ev.Action.Name); !ok {
+	if _, ok := a.card.Card.Action(r.ev.Action.Name); !ok {
 		return bot.Response{}, bot.Errorf(bot.EINVALID, "%s", r.l.T("That button is no longer on this card.", "此卡片上已没有这个按钮。"))
 	}
-	fn, ok := actions[a.card.Card.Kind+"/"+ev.Action.Name]
+	fn, ok := actions[a.card.Card.Kind+"/"+r.ev.Action.Name]
 	if !ok {
 		return bot.Response{}, bot.Errorf(bot.EUNAVAILABLE, "%s", r.l.T("This action is not available yet.", "该操作尚未开放。"))
 	}
 	return fn(s, a)
+}
+
+// alreadyHandled is the answer to an action on a finished card.
+func alreadyHandled(r *req) string {
+	return r.l.T("This card was already handled; nothing changed.", "此卡片已处理过，未做任何更改。")
 }
 
 // checkAction verifies the token and the clicker.

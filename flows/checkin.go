@@ -236,6 +236,15 @@ func (s *Service) expireOldPrompts(tx bot.Tx, p bot.Person, day bot.Date) error 
 	return nil
 }
 
+// checkinOrRow runs /checkin alone (the card, now) or /checkin <T> … (one
+// row of the card, answered as text).
+func (s *Service) checkinOrRow(r *req, cmd command.Command) error {
+	if len(cmd.Args) > 0 {
+		return s.textActionCmd(r, cmd)
+	}
+	return s.checkinCmd(r, cmd)
+}
+
 // checkinCmd runs /checkin: today's check-in card, now.
 func (s *Service) checkinCmd(r *req, cmd command.Command) error {
 	tasks, err := s.checkinTasks(r.tx, r.me.ID, bot.DateOf(r.now))
