@@ -87,9 +87,61 @@ type Person struct {
 	Lang      string   `json:"lang,omitempty"`
 	CheckinAt string   `json:"checkin_at,omitempty"`
 	// Leave lists the days off the person declared with /leave.
-	Leave     []Date    `json:"leave,omitempty"`
+	Leave []Date `json:"leave,omitempty"`
+	// Chosen lists the fields the person (or an admin, for the role) set
+	// with a command: SettingTimezone, SettingCheckin, SettingLang,
+	// SettingRole. Seeding from the config or a platform directory never
+	// overwrites them (Seed).
+	Chosen    []string  `json:"chosen,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// The fields of Person that people choose with commands (Person.Chosen).
+const (
+	SettingTimezone = "timezone" // /settings timezone
+	SettingCheckin  = "checkin"  // /settings checkin
+	SettingLang     = "lang"     // /settings lang
+	SettingRole     = "role"     // /role, by an admin
+)
+
+// Choose records that field was set by a command, so that seeding leaves
+// it alone from now on.
+func (p *Person) Choose(field string) {
+	if !p.HasChosen(field) {
+		p.Chosen = append(p.Chosen, field)
+	}
+}
+
+// HasChosen reports whether field was set by a command.
+func (p Person) HasChosen(field string) bool {
+	for _, f := range p.Chosen {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Seed fills p with what the config or a platform directory knows about
+// the person: each non-empty field of from (Name, Manager, Timezone, Lang,
+// CheckinAt, Role) replaces p's, unless the person chose that field with a
+// command (Chosen). Empty fields of from change nothing. It reports whether
+// p changed.
+func (p *Person) Seed(from Person) bool {
+	changed := false
+	set := func(dst *string, v, field string) {
+		if v != "" && *dst != v && (field == "" || !p.HasChosen(field)) {
+			*dst, changed = v, true
+		}
+	}
+	set(&p.Name, from.Name, "")
+	set((*string)(&p.Manager), string(from.Manager), "")
+	set(&p.Timezone, from.Timezone, SettingTimezone)
+	set(&p.Lang, from.Lang, SettingLang)
+	set(&p.CheckinAt, from.CheckinAt, SettingCheckin)
+	set((*string)(&p.Role), string(from.Role), SettingRole)
+	return changed
 }
 
 // DisplayName returns the person's name, or their platform id when the name

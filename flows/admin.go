@@ -139,6 +139,7 @@ func (s *Service) role(r *req, cmd command.Command) error {
 	}
 	old := p.Role
 	p.Role, p.UpdatedAt = role, s.cfg.Clock.Now()
+	p.Choose(bot.SettingRole)
 	if err := r.tx.PutPerson(p); err != nil {
 		return err
 	}
@@ -240,17 +241,20 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 			return err
 		}
 		p.CheckinAt = fmt.Sprintf("%02d:%02d", h, m)
+		p.Choose(bot.SettingCheckin)
 	case "timezone":
 		if _, err := time.LoadLocation(v); err != nil || v == "" || v == "Local" {
 			return invalid(r, "%q is not a time zone; use an IANA name such as Asia/Shanghai or America/New_York.", "“%s”不是时区，请用 IANA 名称，如 Asia/Shanghai。", v)
 		}
 		p.Timezone = v
+		p.Choose(bot.SettingTimezone)
 	case "lang":
 		l, err := cards.ParseLang(v)
 		if err != nil {
 			return err
 		}
 		p.Lang = string(l)
+		p.Choose(bot.SettingLang)
 	}
 	p.UpdatedAt = s.cfg.Clock.Now()
 	if err := r.tx.PutPerson(p); err != nil {

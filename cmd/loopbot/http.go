@@ -64,9 +64,10 @@ func (a *App) newPlayground() *playground.Adapter {
 	return playground.New(cfg)
 }
 
-// seedPlayground writes the playground's people into the store: names,
-// managers and zones from the config; roles where the config gives them.
-// Settings that people chose themselves (language, check-in time) stay.
+// seedPlayground writes the playground's people into the store. The config
+// seeds them and fills their fields (name, manager, zone, role), but never
+// overwrites what a person chose with /settings, or a role an admin gave
+// with /role (bot.Person.Seed): those survive restarts.
 func (a *App) seedPlayground(ctx context.Context) error {
 	return a.store.Update(ctx, func(tx bot.Tx) error {
 		for _, pp := range a.cfg.Playground.People {
@@ -81,19 +82,23 @@ func (a *App) seedPlayground(ctx context.Context) error {
 func seedPerson(tx bot.Tx, pp PlaygroundPerson, now time.Time) error {
 	id := bot.PersonID(bot.Playground + ":" + pp.ID)
 	p, err := tx.Person(id)
-	if bot.ErrorCode(err) == bot.ENOTFOUND {
+	isNew := bot.ErrorCode(err) == bot.ENOTFOUND
+	if isNew {
 		p = bot.Person{ID: id, Role: bot.RoleMember, CreatedAt: now}
 	} else if err != nil {
 		return err
 	}
-	p.Name, p.Timezone, p.UpdatedAt = pp.Name, pp.Timezone, now
-	p.Manager = ""
+	seed := bot.Person{Name: pp.Name, Timezone: pp.Timezone}
 	if pp.Manager != "" {
-		p.Manager = bot.PersonID(bot.Playground + ":" + pp.Manager)
+		seed.Manager = bot.PersonID(bot.Playground + ":" + pp.Manager)
 	}
 	if len(pp.Roles) > 0 {
-		p.Role = highestRole(pp.Roles)
+		seed.Role = highestRole(pp.Roles)
 	}
+	if !p.Seed(seed) && !isNew {
+		return nil
+	}
+	p.UpdatedAt = now
 	return tx.PutPerson(p)
 }
 
