@@ -37,26 +37,66 @@ func ParseISODate(s string) (Date, error) {
 // IsZero reports whether d is unset.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// In returns the instant at which d starts in loc.
-func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+// In returns the instant at which d starts in loc: its midnight, or the
+// first instant of the day when daylight saving skips midnight (At).
+func (d Date) In(loc *time.Location) time.Time { return d.At(0, 0, loc) }
+
+// At returns the instant of the clock time hh:mm on d in loc, in every zone
+// and for both directions of a change of offset:
+//   - a time that the zone skips (in a gap: 02:30 on a New York
+//     spring-forward night, 00:30 on a Cairo one, 02:15 on a Lord Howe
+//     night, whose gap is 30 minutes) moves forward by the size of the gap,
+//     to 03:30, 01:30 and 02:45: the first instant after the chosen time;
+//   - a time that happens twice (in an overlap, when clocks fall back) is
+//     its first occurrence.
+//
+// time.Date alone leaves the instant in a gap unspecified: Go moves it
+// forward in zones east of Greenwich and back in zones west of it.
+func (d Date) At(hh, mm int, loc *time.Location) time.Time {
+	wall := time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, time.UTC)
+	return localInstant(wall, loc)
 }
 
-// At returns the instant of the clock time hh:mm on d in loc. A time that the
-// zone skips (a daylight-saving gap: 02:30 on a spring-forward night) moves
-// forward by the size of the gap, to 03:30; time.Date alone would move it
-// back, to 01:30, before the person's chosen time. A time that happens twice
-// (fall back) is its first occurrence.
-func (d Date) At(hh, mm int, loc *time.Location) time.Time {
-	t := time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, loc)
-	if t.Hour() == hh && t.Minute() == mm {
-		return t
+// maxOffset bounds the offset of any zone from UTC, with room to spare
+// (today's extremes are -12h and +14h; some historical local mean times
+// go slightly beyond).
+const maxOffset = 16 * time.Hour
+
+// localInstant returns the first instant whose clock in loc reads wall (a
+// wall-clock time given in UTC), or, when no instant does because wall falls
+// in a gap, the instant that wall names with the offset in force before the
+// gap, which the clock after the gap shows as wall plus the gap.
+//
+// It walks loc's periods of constant offset (Time.ZoneBounds) that can hold
+// wall: each offset o gives the candidate wall-o, valid when it falls in o's
+// period. The periods come in time order, so the first valid candidate is
+// the earliest.
+func localInstant(wall time.Time, loc *time.Location) time.Time {
+	t := wall.Add(-maxOffset).In(loc)
+	var prev time.Time // the previous period's candidate, past its end
+	for {
+		start, end := t.ZoneBounds()
+		_, off := t.Zone()
+		cand := wall.Add(-time.Duration(off) * time.Second)
+		if cand.Before(start) && !prev.IsZero() {
+			// wall lies after the previous period and before this one:
+			// it is in the gap between them.
+			return prev.In(loc)
+		}
+		if !cand.Before(start) && (end.IsZero() || cand.Before(end)) {
+			return cand.In(loc)
+		}
+		prev = time.Time{}
+		if !end.IsZero() && !cand.Before(end) {
+			prev = cand
+		}
+		if end.IsZero() || end.After(wall.Add(maxOffset)) {
+			break
+		}
+		t = end.In(loc)
 	}
-	// t landed before the change: read hh:mm with the offset in force
-	// there, which puts it after the gap.
-	_, offset := t.Zone()
-	wall := time.Date(d.Year, d.Month, d.Day, hh, mm, 0, 0, time.UTC)
-	return wall.Add(-time.Duration(offset) * time.Second).In(loc)
+	// Unreachable with a consistent zone; fall back to Go's choice.
+	return time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
 }
 
 // AddDays returns d moved by n calendar days.

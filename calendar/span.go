@@ -148,7 +148,13 @@ func (s Span) After(c *Calendar, t time.Time, loc *time.Location) time.Time {
 		return c.AddWorkingTime(t, s.working(c), loc)
 	}
 	if s.Unit == "d" && s.den() == 1 {
-		return t.In(spanZone(c, loc, t)).AddDate(0, 0, s.N)
+		// Not AddDate: it leaves a time in a gap wherever time.Date puts
+		// it; Date.At moves it past the gap, and takes a repeated time's
+		// first occurrence.
+		z := spanZone(c, loc, t)
+		l := t.In(z)
+		sub := time.Duration(l.Second())*time.Second + time.Duration(l.Nanosecond())
+		return bot.DateOf(l).AddDays(s.N).At(l.Hour(), l.Minute(), z).Add(sub)
 	}
 	d, _ := s.Duration()
 	return t.Add(d)

@@ -189,3 +189,28 @@ func TestSpanText(t *testing.T) {
 	err := json.Unmarshal([]byte(`{"every":"soon"}`), &cfg)
 	wantInvalid(t, err, `"soon"`)
 }
+
+// TestSpanAfterGaps checks whole calendar days over changes of offset in
+// zones east and west of Greenwich, at midnight and by 30 minutes: a time
+// that the next day skips moves forward by the gap, and a repeated one is
+// its first occurrence.
+func TestSpanAfterGaps(t *testing.T) {
+	tests := []struct {
+		zone, from, want string // RFC 3339
+	}{
+		{"Africa/Cairo", "2026-04-23T00:30:00+02:00", "2026-04-24T01:30:00+03:00"},
+		{"Africa/Cairo", "2026-10-28T23:30:00+03:00", "2026-10-29T23:30:00+03:00"},
+		{"America/Santiago", "2026-09-05T00:30:00-04:00", "2026-09-06T01:30:00-03:00"},
+		{"Australia/Lord_Howe", "2026-10-03T02:15:00+10:30", "2026-10-04T02:45:00+11:00"},
+		{"Australia/Lord_Howe", "2026-04-04T01:45:00+11:00", "2026-04-05T01:45:00+11:00"},
+		{"Europe/Berlin", "2026-03-28T02:30:10+01:00", "2026-03-29T03:30:10+02:00"},
+	}
+	for _, tt := range tests {
+		loc := mustLoc(t, tt.zone)
+		from, _ := time.Parse(time.RFC3339, tt.from)
+		got := Span{N: 1, Unit: "d"}.After(New(Config{}), from, loc)
+		if got.In(loc).Format(time.RFC3339) != tt.want {
+			t.Errorf("%s: 1d after %s = %s, want %s", tt.zone, tt.from, got.In(loc).Format(time.RFC3339), tt.want)
+		}
+	}
+}

@@ -82,3 +82,39 @@ func TestDaylightSaving(t *testing.T) {
 		})
 	}
 }
+
+// TestDaylightSavingCairo runs the loop in Cairo, where clocks jump from
+// 00:00 to 01:00 on Friday 2026-04-24, with check-ins at 00:30: bob gets
+// exactly one card on each working day, Friday's at 01:30 (the first
+// instant after 00:30 moved forward by the gap), and Friday has its
+// reminder and its digest like any other day.
+func TestDaylightSavingCairo(t *testing.T) {
+	cairo := mustZone("Africa/Cairo")
+	cfg := configStartingAt(t, "2026-04-22T00:00:00+02:00") + "\n[calendar]\ntimezone = \"Africa/Cairo\"\n[checkin]\nat = \"00:30\"\n"
+	ta := startApp(t, cfg, "")
+	ta.reply("alice", "alpha", "/project new Cairo")
+	ta.reply("alice", "alpha", "/task new 夜班巡检 @bob due:2026-05-29")
+	ta.act("bob", ta.lastCard("dm:bob", "task_assigned").ID, "accept", nil)
+	until := time.Date(2026, 4, 28, 23, 0, 0, 0, cairo)
+	ta.setClock(until)
+
+	local := func(msgs []chatMessage) []string {
+		var out []string
+		for _, m := range msgs {
+			out = append(out, m.Time.In(cairo).Format("01-02 15:04 -0700"))
+		}
+		return out
+	}
+	wantCards := []string{"04-22 00:30 +0200", "04-23 00:30 +0200", "04-24 01:30 +0300", "04-27 00:30 +0300", "04-28 00:30 +0300"}
+	if got := local(ta.timedCards("dm:bob", "checkin")); !slices.Equal(got, wantCards) {
+		t.Errorf("bob's check-in cards (Cairo time) %v, want %v", got, wantCards)
+	}
+	wantReminders := []string{"04-22 02:30 +0200", "04-23 02:30 +0200", "04-24 03:30 +0300", "04-27 02:30 +0300", "04-28 02:30 +0300"}
+	if got := local(ta.timedCards("dm:bob", "checkin_reminder")); !slices.Equal(got, wantReminders) {
+		t.Errorf("bob's reminders (Cairo time) %v, want %v", got, wantReminders)
+	}
+	wantDigests := []string{"04-22 17:30 +0200", "04-23 17:30 +0200", "04-24 17:30 +0300", "04-27 17:30 +0300", "04-28 17:30 +0300"}
+	if got := local(ta.timedCards("alpha", "daily_digest")); !slices.Equal(got, wantDigests) {
+		t.Errorf("the group's digests (Cairo time) %v, want %v", got, wantDigests)
+	}
+}

@@ -69,4 +69,3 @@ func isEnglish(s string) bool {
 	}
 	return true
 }
-
