@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,6 +42,7 @@ type App struct {
 	metrics    *metrics
 	ready      atomic.Bool
 
+	created  string // the database file that this start created, removed when it fails
 	listener net.Listener
 	server   *http.Server
 	wg       sync.WaitGroup
@@ -53,32 +55,59 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// NewApp opens the store and wires every component. Nothing runs until
-// Start or Serve.
+// NewApp validates cfg as `loopbot check-config` does, then opens the store
+// and wires every component. Nothing runs until Start or Serve. A config
+// that does not validate is refused before the store is opened, and a start
+// that fails later removes the database file that it created.
 func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	a := &App{cfg: cfg, logger: logger}
 	if err := a.openStore(); err != nil {
 		return nil, err
 	}
 	if err := a.wire(ctx); err != nil {
-		a.store.Close()
+		a.closeFailed()
 		return nil, err
 	}
 	return a, nil
 }
 
 func (a *App) openStore() error {
-	if dir := filepath.Dir(a.cfg.Store.Path); dir != "" {
+	path := a.cfg.Store.Path
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		a.created = path
+	}
+	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("store: create %s: %w", dir, err)
 		}
 	}
-	db, err := store.Open(a.cfg.Store.Path, store.Options{Now: func() time.Time { return a.now() }})
+	db, err := store.Open(path, store.Options{Now: func() time.Time { return a.now() }})
 	if err != nil {
+		a.removeCreated()
 		return err
 	}
 	a.store = db
 	return nil
+}
+
+// closeFailed closes the store of a start that failed, and removes the
+// database file when this start created it: a failed start leaves nothing
+// behind.
+func (a *App) closeFailed() {
+	if err := a.store.Close(); err != nil {
+		a.logger.Error("store close failed", slog.Any("error", err))
+	}
+	a.removeCreated()
+}
+
+// removeCreated removes the database file that this start created, if any.
+func (a *App) removeCreated() {
+	if a.created != "" {
+		_ = os.Remove(a.created)
+	}
 }
 
 func (a *App) now() time.Time {
@@ -89,11 +118,6 @@ func (a *App) now() time.Time {
 }
 
 func (a *App) wire(ctx context.Context) error {
-	for name, on := range map[string]bool{"feishu": a.cfg.Feishu.Enabled, "dingtalk": a.cfg.DingTalk.Enabled, "wecom": a.cfg.WeCom.Enabled} {
-		if on {
-			return fmt.Errorf("%s.enabled: the %s adapter is not built yet in this version of loopbot; set %s.enabled = false and use the playground", name, name, name)
-		}
-	}
 	if err := a.setupClock(ctx); err != nil {
 		return err
 	}
@@ -254,7 +278,7 @@ func (a *App) goRun(fn func()) {
 func (a *App) Serve(ctx context.Context) error {
 	addr, err := a.Start(ctx)
 	if err != nil {
-		a.store.Close()
+		a.closeFailed()
 		return err
 	}
 	if a.playground != nil {

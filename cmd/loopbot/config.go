@@ -2,23 +2,16 @@ package main
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"maps"
+	"math"
 	"net"
 	"net/url"
-	"os"
-	"reflect"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
@@ -139,6 +132,7 @@ type WeComConfig struct {
 // its people and group chats, and the fake clock of tests and demos.
 type PlaygroundConfig struct {
 	Enabled        bool               `toml:"enabled"`
+	AllowRemote    bool               `toml:"allow_remote"`     // serve it on a listen address other than loopback
 	FakeClock      bool               `toml:"fake_clock"`       // enables POST /playground/api/clock
 	FakeClockStart string             `toml:"fake_clock_start"` // RFC 3339; empty starts at the real time
 	People         []PlaygroundPerson `toml:"people"`
@@ -259,647 +253,6 @@ func (es ConfigErrors) err() error {
 	return es
 }
 
-// LoadConfig reads the config file at path over DefaultConfig, applies the
-// LOOPBOT_<SECTION>_<KEY> variables of environ (KEY=VALUE entries, as from
-// os.Environ) and validates the result. An empty path means no file: the
-// EmbeddedConfig, with the environment applied.
-//
-// It returns a ConfigErrors that lists every unknown key, wrong type, bad value
-// and missing secret, each with the file and line (or the variable) and the
-// key, together with the config as far as it could be read. When the file
-// cannot be read at all, the error wraps the os error instead (test it with
-// errors.Is(err, fs.ErrNotExist)).
-func LoadConfig(path string, environ []string) (Config, error) {
-	c, src := EmbeddedConfig(), origin{}
-	var errs ConfigErrors
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return DefaultConfig(), fmt.Errorf("config: %w", err)
-		}
-		c, src = DefaultConfig(), origin{file: path}
-		var tree map[string]any
-		if _, err := toml.Decode(string(data), &tree); err != nil {
-			// Nothing after a syntax error can be trusted, so it is the
-			// only problem reported.
-			return c, src.place(ConfigErrors{syntaxError(string(data), err)})
-		}
-		src.lines = keyLines(string(data))
-		errs = decodeTree(tree, &c)
-	}
-	var envErrs ConfigErrors
-	src.env, envErrs = applyEnv(&c, environ)
-	errs = append(errs, envErrs...)
-	errs = append(errs, dropKnown(errs, c.check())...)
-	return c, src.place(errs).err()
-}
-
-// Validate checks every value of c and that the enabled platforms have their
-// secrets. It returns a ConfigErrors without files or lines, or nil.
-func (c Config) Validate() error {
-	return c.check().err()
-}
-
-// origin says where the values of a loaded config came from, so that a
-// problem found by key can name its file and line, or its variable.
-type origin struct {
-	file  string
-	lines map[string]int    // key path → line, from keyLines
-	env   map[string]string // key path → the variable that set it
-}
-
-// place fills in the File and Line of each problem that lacks them and sorts
-// the problems: the file's by line, then the environment's.
-func (o origin) place(errs ConfigErrors) ConfigErrors {
-	for i, e := range errs {
-		if e.File != "" {
-			continue
-		}
-		if name, ok := o.env[e.Key]; ok {
-			errs[i].File = "$" + name
-			continue
-		}
-		errs[i].File = o.file
-		if e.Line == 0 {
-			errs[i].Line = lineOf(o.lines, e.Key)
-		}
-	}
-	sort.SliceStable(errs, func(i, j int) bool {
-		ri, rj := errs[i].File != o.file, errs[j].File != o.file
-		if ri != rj {
-			return !ri
-		}
-		return errs[i].Line < errs[j].Line
-	})
-	return errs
-}
-
-// dropKnown returns the problems of found whose key has no problem in known
-// yet. A value of the wrong type keeps its default, and validation must not
-// then report the same key a second time.
-func dropKnown(known, found ConfigErrors) ConfigErrors {
-	seen := map[string]bool{}
-	for _, e := range known {
-		seen[e.Key] = true
-	}
-	var out ConfigErrors
-	for _, e := range found {
-		if !seen[e.Key] {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// decodeTree copies a parsed TOML tree into c and returns every unknown key
-// and every value of the wrong type.
-func decodeTree(tree map[string]any, c *Config) ConfigErrors {
-	var d decoder
-	d.table(reflect.ValueOf(c).Elem(), tree, "")
-	return d.errs
-}
-
-// syntaxError turns a TOML parse error into a ConfigError. The parser quotes
-// the text it choked on, which may be a secret, perhaps under a misspelt key:
-// so the message is replaced when the line sets a secret, and its quoted words
-// are left out on every line but a table header.
-func syntaxError(text string, err error) ConfigError {
-	var pe toml.ParseError
-	if !errors.As(err, &pe) {
-		return ConfigError{Msg: err.Error()}
-	}
-	msg, key, line := pe.Message, "", errorLine(text, pe.Position)
-	switch {
-	case lineSetsSecret(text, line):
-		msg = "the value of this secret is not valid TOML (quote it)"
-	case !strings.HasPrefix(strings.TrimSpace(lineAt(text, line)), "["):
-		msg = reQuoted.ReplaceAllString(msg, "…")
-	}
-	// The parser's last key may be one that an earlier line set.
-	if lastPart := pe.LastKey[strings.LastIndexByte(pe.LastKey, '.')+1:]; lastPart != "" &&
-		strings.HasPrefix(strings.TrimSpace(lineAt(text, line)), lastPart) {
-		key = pe.LastKey
-	}
-	return ConfigError{Line: line, Key: key, Msg: "TOML syntax error: " + msg}
-}
-
-// reQuoted matches the words that a parse error quotes, but not a quoted
-// character such as '=' or '\n'.
-var reQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.){3,}"|'[^']{3,}'`)
-
-// errorLine returns the line of a parse error's first byte. The parser's own
-// line is one too far when the bad byte is a line's end.
-func errorLine(text string, pos toml.Position) int {
-	if pos.Start < 0 || pos.Start >= len(text) {
-		return pos.Line
-	}
-	return strings.Count(text[:pos.Start], "\n") + 1
-}
-
-// lineAt returns line n of text, counting from 1, or "".
-func lineAt(text string, n int) string {
-	lines := strings.Split(text, "\n")
-	if n < 1 || n > len(lines) {
-		return ""
-	}
-	return lines[n-1]
-}
-
-// lineSetsSecret reports whether line n of text (from 1) assigns a key whose
-// name is the name of a secret.
-func lineSetsSecret(text string, n int) bool {
-	key, _, ok := strings.Cut(lineAt(text, n), "=")
-	if !ok {
-		return false
-	}
-	key = strings.Trim(strings.TrimSpace(key), `"'`)
-	for k := range secretKeys {
-		if strings.HasSuffix(k, "."+key) {
-			return true
-		}
-	}
-	return false
-}
-
-// secretKeys are the keys whose values never appear in a message.
-var secretKeys = map[string]bool{
-	"server.secret": true, "server.admin_token": true,
-	"feishu.app_secret": true, "feishu.verification_token": true, "feishu.encrypt_key": true,
-	"dingtalk.client_secret": true,
-	"wecom.secret":           true, "wecom.token": true, "wecom.encoding_aes_key": true,
-}
-
-// decoder copies a decoded TOML tree into a Config, checking each key against
-// the struct's toml tags and each value against the field's type. Unlike
-// toml.Decode, it goes on after a problem, so that all of them are reported,
-// and it names array entries by index (playground.people[1].id), which
-// MetaData.Undecoded cannot.
-type decoder struct {
-	errs ConfigErrors
-}
-
-// addf records a problem with the value at path.
-func (d *decoder) addf(path, format string, args ...any) {
-	d.errs = append(d.errs, ConfigError{Key: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-// table copies the keys of m into the struct rv. Keys are taken in sorted
-// order; LoadConfig sorts the problems by line afterwards.
-func (d *decoder) table(rv reflect.Value, m map[string]any, path string) {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		p := joinKey(path, k)
-		f, ok := fieldByKey(rv, k)
-		if !ok {
-			d.addf(p, "unknown key")
-			continue
-		}
-		d.value(f, m[k], p)
-	}
-}
-
-// value copies v into rv when its type fits.
-func (d *decoder) value(rv reflect.Value, v any, path string) {
-	switch rv.Kind() {
-	case reflect.Struct:
-		if m, ok := v.(map[string]any); ok {
-			d.table(rv, m, path)
-			return
-		}
-	case reflect.Slice:
-		if items, ok := listOf(v); ok {
-			d.slice(rv, items, path)
-			return
-		}
-	case reflect.Map:
-		if m, ok := v.(map[string]any); ok {
-			d.stringMap(rv, m, path)
-			return
-		}
-	default:
-		if setScalar(rv, v) {
-			return
-		}
-	}
-	d.addf(path, "must be %s, not %s", kindName(rv.Kind()), tomlTypeName(v))
-}
-
-// slice fills the slice rv with items. An empty array leaves a nil slice, as
-// in DefaultConfig.
-func (d *decoder) slice(rv reflect.Value, items []any, path string) {
-	if len(items) == 0 {
-		rv.Set(reflect.Zero(rv.Type()))
-		return
-	}
-	out := reflect.MakeSlice(rv.Type(), len(items), len(items))
-	for i, item := range items {
-		d.value(out.Index(i), item, fmt.Sprintf("%s[%d]", path, i))
-	}
-	rv.Set(out)
-}
-
-// stringMap fills the map[string]string rv from m.
-func (d *decoder) stringMap(rv reflect.Value, m map[string]any, path string) {
-	out := reflect.MakeMapWithSize(rv.Type(), len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		s, ok := stringOf(m[k])
-		if !ok {
-			d.addf(joinKey(path, k), "must be a string, not %s", tomlTypeName(m[k]))
-			continue
-		}
-		out.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(s))
-	}
-	rv.Set(out)
-}
-
-// setScalar stores v in the string, bool, int or float64 rv and reports
-// whether v had a type that fits. An integer fits a float.
-func setScalar(rv reflect.Value, v any) bool {
-	switch rv.Kind() {
-	case reflect.String:
-		s, ok := stringOf(v)
-		if ok {
-			rv.SetString(s)
-		}
-		return ok
-	case reflect.Bool:
-		b, ok := v.(bool)
-		if ok {
-			rv.SetBool(b)
-		}
-		return ok
-	case reflect.Int:
-		n, ok := v.(int64)
-		if ok {
-			rv.SetInt(n)
-		}
-		return ok
-	case reflect.Float64:
-		return setFloat(rv, v)
-	}
-	return false
-}
-
-// setFloat stores an integer or float v in rv.
-func setFloat(rv reflect.Value, v any) bool {
-	switch n := v.(type) {
-	case int64:
-		rv.SetFloat(float64(n))
-	case float64:
-		rv.SetFloat(n)
-	default:
-		return false
-	}
-	return true
-}
-
-// stringOf returns v as a string. A TOML date, time or date-time written
-// without quotes is taken as the text it would have been in quotes, so that
-// extra_holidays = [2026-10-08] and at = 09:30 read as expected.
-func stringOf(v any) (string, bool) {
-	switch s := v.(type) {
-	case string:
-		return s, true
-	case time.Time:
-		return timeText(s), true
-	}
-	return "", false
-}
-
-// timeText writes a TOML date-time value in the layout it was written in,
-// which the toml package keeps as the name of the value's location.
-func timeText(t time.Time) string {
-	switch t.Location().String() {
-	case "date-local":
-		return t.Format(time.DateOnly)
-	case "time-local":
-		if t.Second() == 0 && t.Nanosecond() == 0 {
-			return t.Format("15:04")
-		}
-		return t.Format(time.TimeOnly)
-	case "datetime-local":
-		return t.Format("2006-01-02T15:04:05")
-	}
-	return t.Format(time.RFC3339)
-}
-
-// listOf returns v as a list: an array, or an array of tables.
-func listOf(v any) ([]any, bool) {
-	switch l := v.(type) {
-	case []any:
-		return l, true
-	case []map[string]any:
-		out := make([]any, len(l))
-		for i, m := range l {
-			out[i] = m
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-// kindName names what a field of kind k must hold.
-func kindName(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int:
-		return "a whole number"
-	case reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	}
-	return "a table"
-}
-
-// tomlTypeName names the TOML type of a decoded value, never the value itself,
-// which may be a secret.
-func tomlTypeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64:
-		return "an integer"
-	case float64:
-		return "a float"
-	case time.Time:
-		return "a date-time"
-	case []any, []map[string]any:
-		return "an array"
-	}
-	return "a table"
-}
-
-// fieldByKey returns the field of the struct rv whose toml tag is key.
-func fieldByKey(rv reflect.Value, key string) (reflect.Value, bool) {
-	for i := 0; i < rv.NumField(); i++ {
-		if tomlName(rv.Type().Field(i)) == key {
-			return rv.Field(i), true
-		}
-	}
-	return reflect.Value{}, false
-}
-
-// tomlName returns the key of a struct field.
-func tomlName(f reflect.StructField) string {
-	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-	return name
-}
-
-// joinKey appends key to the dotted path.
-func joinKey(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// applyEnv sets each scalar key (string, bool, int, float) of c for which
-// environ has a non-empty LOOPBOT_<SECTION>_<KEY> variable; an empty variable
-// counts as unset. It returns the variable that set each key, and a problem
-// for each value that does not parse and for each variable that names a list
-// or a table.
-func applyEnv(c *Config, environ []string) (map[string]string, ConfigErrors) {
-	env := envVars(environ)
-	set, errs := map[string]string{}, ConfigErrors(nil)
-	forEachKey(c, func(key string, rv reflect.Value) {
-		name := envName(key)
-		v := env[name]
-		if v == "" {
-			return
-		}
-		set[key] = name
-		if msg := setEnv(rv, v, key); msg != "" {
-			errs = append(errs, ConfigError{File: "$" + name, Key: key, Msg: msg})
-		}
-	})
-	return set, errs
-}
-
-// envVars returns the LOOPBOT_ variables of environ by name.
-func envVars(environ []string) map[string]string {
-	env := map[string]string{}
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "LOOPBOT_") {
-			env[k] = v
-		}
-	}
-	return env
-}
-
-// forEachKey calls fn with the path and the field of each key of each
-// section of c.
-func forEachKey(c *Config, fn func(key string, rv reflect.Value)) {
-	root := reflect.ValueOf(c).Elem()
-	for i := 0; i < root.NumField(); i++ {
-		section, prefix := root.Field(i), tomlName(root.Type().Field(i))
-		for j := 0; j < section.NumField(); j++ {
-			fn(prefix+"."+tomlName(section.Type().Field(j)), section.Field(j))
-		}
-	}
-}
-
-// envName returns the variable that overrides key: LOOPBOT_FEISHU_APP_SECRET
-// for feishu.app_secret.
-func envName(key string) string {
-	return "LOOPBOT_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-}
-
-// setEnv parses the text v into rv and returns what is wrong with it, or "".
-func setEnv(rv reflect.Value, v, key string) string {
-	var parsed any = v
-	var err error
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Map:
-		return "only single values can come from the environment; set this one in the config file"
-	case reflect.Bool:
-		parsed, err = strconv.ParseBool(v)
-	case reflect.Int:
-		parsed, err = strconv.ParseInt(v, 10, 64)
-	case reflect.Float64:
-		parsed, err = strconv.ParseFloat(v, 64)
-	}
-	if err != nil || !setScalar(rv, parsed) {
-		return fmt.Sprintf("%s is not %s", shown(key, v), kindName(rv.Kind()))
-	}
-	return ""
-}
-
-// shown quotes v for a message about key, unless key is a secret.
-func shown(key, v string) string {
-	if secretKeys[key] {
-		return "the value"
-	}
-	return strconv.Quote(v)
-}
-
-// keyLines maps each key path that text sets to its line (from 1), with
-// array-of-tables entries indexed as in playground.people[1].id, and each
-// table header's path to the header's line. The toml package knows these
-// lines but does not export them. text has already parsed, so the scan only
-// needs to follow table headers and to skip multi-line strings and arrays.
-// Keys inside inline tables are not listed; lineOf falls back to their parent.
-func keyLines(text string) map[string]int {
-	s := lineScanner{lines: map[string]int{}, counts: map[string]int{}}
-	for i, line := range strings.Split(text, "\n") {
-		s.scan(line, i+1)
-	}
-	return s.lines
-}
-
-// lineScanner is the state of keyLines between lines.
-type lineScanner struct {
-	lines  map[string]int
-	counts map[string]int // entries so far of each array of tables
-	table  string         // path of the current table
-	quote  string         // the delimiter that closes an open multi-line string
-	depth  int            // brackets and braces still open
-}
-
-// scan reads line number n.
-func (s *lineScanner) scan(line string, n int) {
-	if s.quote != "" || s.depth > 0 {
-		s.value(line)
-		return
-	}
-	t := strings.TrimSpace(line)
-	switch {
-	case t == "" || t[0] == '#':
-	case strings.HasPrefix(t, "[["):
-		name := s.resolve(parseKey(t[2:]))
-		s.table = fmt.Sprintf("%s[%d]", name, s.counts[name])
-		s.counts[name]++
-		s.mark(name, n)
-		s.mark(s.table, n)
-	case t[0] == '[':
-		s.table = s.resolve(parseKey(t[1:]))
-		s.mark(s.table, n)
-	default:
-		key := parseKey(t)
-		s.mark(joinKey(s.table, strings.Join(key, ".")), n)
-		if _, rest, ok := strings.Cut(t, "="); ok {
-			s.value(rest)
-		}
-	}
-}
-
-// mark records the line of path, keeping the first one.
-func (s *lineScanner) mark(path string, n int) {
-	if _, ok := s.lines[path]; !ok {
-		s.lines[path] = n
-	}
-}
-
-// resolve joins the parts of a table name into a path, indexing each part
-// that names an array of tables by its current entry.
-func (s *lineScanner) resolve(parts []string) string {
-	path := ""
-	for i, p := range parts {
-		path = joinKey(path, p)
-		if c := s.counts[path]; c > 0 && i < len(parts)-1 {
-			path = fmt.Sprintf("%s[%d]", path, c-1)
-		}
-	}
-	return path
-}
-
-// value follows a value's text, remembering a multi-line string or array that
-// stays open at the end of the line.
-func (s *lineScanner) value(text string) {
-	for i := 0; i < len(text); i++ {
-		if s.quote != "" {
-			i = s.closeQuote(text, i)
-			continue
-		}
-		switch c := text[i]; c {
-		case '#':
-			return
-		case '[', '{':
-			s.depth++
-		case ']', '}':
-			s.depth--
-		case '"', '\'':
-			s.quote = string(c)
-			if strings.HasPrefix(text[i:], strings.Repeat(string(c), 3)) {
-				s.quote = strings.Repeat(string(c), 3)
-			}
-			i += len(s.quote) - 1
-		}
-	}
-	if len(s.quote) == 1 {
-		s.quote = "" // A one-line string cannot stay open.
-	}
-}
-
-// closeQuote looks for the end of the open string from text[i] and returns
-// the index of its last byte, or of the byte to go on from.
-func (s *lineScanner) closeQuote(text string, i int) int {
-	if text[i] == '\\' && s.quote[0] == '"' {
-		return i + 1
-	}
-	if strings.HasPrefix(text[i:], s.quote) {
-		i += len(s.quote) - 1
-		s.quote = ""
-	}
-	return i
-}
-
-// parseKey reads the dotted key at the start of s, up to '=', ']' or the end,
-// and returns its parts without quotes.
-func parseKey(s string) []string {
-	var parts []string
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\'':
-			end := strings.IndexByte(s[i+1:], c)
-			if end < 0 {
-				end = len(s) - i - 1
-			}
-			b.WriteString(s[i+1 : i+1+end])
-			i += end + 1
-		case '.':
-			parts = append(parts, strings.TrimSpace(b.String()))
-			b.Reset()
-		case '=', ']':
-			return append(parts, strings.TrimSpace(b.String()))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return append(parts, strings.TrimSpace(b.String()))
-}
-
-// lineOf returns the line of key in lines, or of its nearest parent that has
-// one (a missing key is reported at its table's header), or 0.
-func lineOf(lines map[string]int, key string) int {
-	for key != "" {
-		if n, ok := lines[key]; ok {
-			return n
-		}
-		key = parentKey(key)
-	}
-	return 0
-}
-
-// parentKey drops the last part of a key path: an index or a name.
-func parentKey(key string) string {
-	if strings.HasSuffix(key, "]") {
-		if i := strings.LastIndexByte(key, '['); i > 0 {
-			return key[:i]
-		}
-	}
-	i := strings.LastIndexByte(key, '.')
-	if i < 0 {
-		return ""
-	}
-	return key[:i]
-}
-
 // checker collects the problems of a config's values, by key.
 type checker struct {
 	errs ConfigErrors
@@ -911,7 +264,10 @@ func (k *checker) addf(key, format string, args ...any) {
 }
 
 // check validates every section of c, and that at least one messenger is
-// enabled: without one, the bot could talk to no one.
+// enabled: without one, the bot could talk to no one. It is the one
+// validation of both `loopbot check-config` and the start (NewApp), so that
+// the one never passes what the other refuses: each section checks itself,
+// and each platform section says whether this build has its adapter.
 func (c Config) check() ConfigErrors {
 	k := &checker{}
 	c.Server.check(k, c.platformEnabled())
@@ -923,11 +279,16 @@ func (c Config) check() ConfigErrors {
 	c.Feishu.check(k)
 	c.DingTalk.check(k)
 	c.WeCom.check(k)
-	c.Playground.check(k)
+	c.Playground.check(k, c.Server.Listen)
 	if !c.Playground.Enabled && !c.platformEnabled() {
 		k.addf("playground.enabled", "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)")
 	}
 	return k.errs
+}
+
+// notBuilt refuses an enabled platform whose adapter this build lacks.
+func (k *checker) notBuilt(platform string) {
+	k.addf(platform+".enabled", "the %s adapter is not built yet in this version of loopbot; set %s.enabled = false and use the playground", platform, platform)
 }
 
 // platformEnabled reports whether a real messaging platform is enabled.
@@ -1075,6 +436,21 @@ func (s ServerConfig) check(k *checker, platforms bool) {
 	k.oneOf("server.log_level", s.LogLevel, "a log level", "debug", "info", "warn", "error")
 }
 
+// loopbackListen reports whether the host:port address listen is on a
+// loopback interface only: localhost or a loopback IP. An empty host listens
+// on every interface.
+func loopbackListen(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return true // listen reports the address itself.
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // listen checks a host:port address to listen on.
 func (k *checker) listen(key, v string) {
 	_, port, err := net.SplitHostPort(v)
@@ -1173,8 +549,11 @@ func (e EscalationConfig) check(k *checker) {
 	if e.MissedCheckins < 1 {
 		k.addf("escalation.missed_checkins", "%d is too few; use 1 or more", e.MissedCheckins)
 	}
-	if e.CriticalPathFactor < 1 {
-		k.addf("escalation.critical_path_factor", "%g is below 1; use 1 (no speed-up) or more", e.CriticalPathFactor)
+	switch f := e.CriticalPathFactor; {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		k.addf("escalation.critical_path_factor", "%g is not a number; use 1 (no speed-up) or more, such as 1.5", f)
+	case f < 1:
+		k.addf("escalation.critical_path_factor", "%g is below 1; use 1 (no speed-up) or more", f)
 	}
 }
 
@@ -1192,6 +571,7 @@ func (f FeishuConfig) check(k *checker) {
 	if !f.Enabled {
 		return
 	}
+	k.notBuilt("feishu")
 	k.secret("feishu.app_id", f.AppID, "feishu")
 	k.secret("feishu.app_secret", f.AppSecret, "feishu")
 	if f.Mode == "webhook" {
@@ -1209,6 +589,7 @@ func (d DingTalkConfig) check(k *checker) {
 		}
 	}
 	if d.Enabled {
+		k.notBuilt("dingtalk")
 		k.secret("dingtalk.client_id", d.ClientID, "dingtalk")
 		k.secret("dingtalk.client_secret", d.ClientSecret, "dingtalk")
 	}
@@ -1227,6 +608,7 @@ func (w WeComConfig) check(k *checker) {
 		k.addf("wecom.encoding_aes_key", "must be the 43 characters that WeCom shows (got %d)", len(w.EncodingAESKey))
 	}
 	if w.Enabled {
+		k.notBuilt("wecom")
 		k.secret("wecom.corp_id", w.CorpID, "wecom")
 		k.secret("wecom.secret", w.Secret, "wecom")
 		k.secret("wecom.token", w.Token, "wecom")
@@ -1241,9 +623,15 @@ func validAESKey(key string) bool {
 	return len(key) == 43 && err == nil && len(raw) == 32
 }
 
-// check validates [playground]: its clock, and that its people and groups
-// refer to each other correctly.
-func (p PlaygroundConfig) check(k *checker) {
+// check validates [playground]: where it listens, its clock, and that its
+// people and groups refer to each other correctly. Anyone who reaches the
+// playground can act as any person, an admin too, and move the clock, so it
+// serves on a loopback address (listen, server.listen) unless allow_remote
+// says otherwise.
+func (p PlaygroundConfig) check(k *checker, listen string) {
+	if p.Enabled && !p.AllowRemote && !loopbackListen(listen) {
+		k.addf("server.listen", "%q is not a loopback address, and anyone who reaches the playground can act as any person, an admin too; listen on 127.0.0.1 (such as 127.0.0.1:8080), or set playground.allow_remote = true to expose it on purpose", listen)
+	}
 	if p.FakeClockStart != "" {
 		if _, err := time.Parse(time.RFC3339, p.FakeClockStart); err != nil {
 			k.addf("playground.fake_clock_start", "%q is not an RFC 3339 time such as 2026-09-21T08:00:00+08:00", p.FakeClockStart)

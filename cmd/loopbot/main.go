@@ -20,14 +20,19 @@ const usageText = `loopbot: the project progress loop (assign → check in → e
 inside Feishu/Lark, DingTalk and WeCom, with a built-in web playground.
 
 Usage:
-  loopbot [serve] [-config FILE]     run the bot (default). Without a config file
+  loopbot [serve] [-config FILE] [-listen ADDR]
+                                     run the bot (default). Without a config file
                                      it runs on embedded defaults: the playground at
                                      http://127.0.0.1:8080 with demo people.
-  loopbot check-config [-config F]   validate a config file; print every problem
+  loopbot check-config [-config FILE] [-listen ADDR]
+                                     validate the configuration as serve does;
+                                     print every problem
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
-Environment variables LOOPBOT_<SECTION>_<KEY> override it (LOOPBOT_SERVER_SECRET).
+Environment variables LOOPBOT_<SECTION>_<KEY> override it (LOOPBOT_SERVER_SECRET,
+LOOPBOT_SERVER_LISTEN); a LOOPBOT_ variable that is no setting is an error.
+-listen host:port overrides server.listen, e.g. -listen 127.0.0.1:9090.
 See config.example.toml for every key.
 `
 
@@ -80,37 +85,45 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	return errUsage
 }
 
-// configFlags parses -config and returns the config path: the flag, else
-// config.toml when it exists, else "" for the embedded defaults.
-func configFlags(name string, args []string, stderr io.Writer) (string, error) {
+// configFlags parses -config and -listen and returns the config path (the
+// flag, else config.toml when it exists, else "" for the embedded defaults)
+// and the settings of the other flags.
+func configFlags(name string, args []string, stderr io.Writer) (string, []Setting, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
 	path := fs.String("config", "", "config file (default: ./config.toml if present, else embedded defaults)")
+	listen := fs.String("listen", "", "host:port to listen on, overriding server.listen")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return "", errHelp
+			return "", nil, errHelp
 		}
-		return "", errUsage
+		return "", nil, errUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "loopbot %s: unexpected argument %q\n", name, fs.Arg(0))
-		return "", errUsage
+		return "", nil, errUsage
 	}
+	var settings []Setting
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "listen" {
+			settings = append(settings, Setting{Flag: "-listen", Key: "server.listen", Value: *listen})
+		}
+	})
 	if *path == "" {
 		if _, err := os.Stat("config.toml"); err == nil {
-			return "config.toml", nil
+			return "config.toml", settings, nil
 		}
 	}
-	return *path, nil
+	return *path, settings, nil
 }
 
 func runCheckConfig(args, environ []string, stdout, stderr io.Writer) error {
-	path, err := configFlags("check-config", args, stderr)
+	path, settings, err := configFlags("check-config", args, stderr)
 	if err != nil {
 		return err
 	}
-	if _, err := LoadConfig(path, environ); err != nil {
+	if _, err := LoadConfig(path, environ, settings...); err != nil {
 		var errs ConfigErrors
 		if errors.As(err, &errs) {
 			for _, e := range errs {
@@ -129,11 +142,11 @@ func runCheckConfig(args, environ []string, stdout, stderr io.Writer) error {
 }
 
 func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
-	path, err := configFlags("serve", args, stderr)
+	path, settings, err := configFlags("serve", args, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, err := LoadConfig(path, environ)
+	cfg, err := LoadConfig(path, environ, settings...)
 	if err != nil {
 		return err
 	}
