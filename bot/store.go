@@ -117,4 +117,6 @@ type MetaTx interface {
 	PutMeta(key string, value []byte) error
 	// MetaPrefix returns every key with the prefix and its value, in key order.
 	MetaPrefix(prefix string) (map[string][]byte, error)
+	// DeleteMeta removes a key; a missing key is no error.
+	DeleteMeta(key string) error
 }

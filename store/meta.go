@@ -44,3 +44,15 @@ func (t *tx) MetaPrefix(prefix string) (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// DeleteMeta removes key. A missing key is no error. It returns EINVALID for
+// one of the store's own keys.
+func (t *tx) DeleteMeta(key string) error {
+	if err := t.writable("delete meta"); err != nil {
+		return err
+	}
+	if key == "" || reservedMetaKey(key) {
+		return bot.Errorf(bot.EINVALID, "setting %q cannot be deleted", key)
+	}
+	return t.del(bucketMeta, []byte(key))
+}

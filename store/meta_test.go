@@ -43,3 +43,23 @@ func TestMeta(t *testing.T) {
 		return nil
 	})
 }
+
+func TestDeleteMeta(t *testing.T) {
+	db := MustOpen(t)
+	update(t, db, func(tx bot.Tx) error {
+		if err := tx.PutMeta("wecom/x", []byte("1")); err != nil {
+			return err
+		}
+		wantCode(t, tx.DeleteMeta(keySchemaVersion), bot.EINVALID)
+		if err := tx.DeleteMeta("missing"); err != nil {
+			t.Errorf("DeleteMeta of a missing key: %v", err)
+		}
+		return tx.DeleteMeta("wecom/x")
+	})
+	view(t, db, func(tx bot.Tx) error {
+		if _, err := tx.Meta("wecom/x"); bot.ErrorCode(err) != bot.ENOTFOUND {
+			t.Errorf("after DeleteMeta: %v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+}

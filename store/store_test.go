@@ -327,6 +327,7 @@ func TestReadOnlyTxRefusesWrites(t *testing.T) {
 		{"MarkEvent", func(tx bot.Tx) error { return tx.MarkEvent("e", t0) }},
 		{"PruneEvents", func(tx bot.Tx) error { _, err := tx.PruneEvents(t0); return err }},
 		{"PutMeta", func(tx bot.Tx) error { return tx.PutMeta("k", nil) }},
+		{"DeleteMeta", func(tx bot.Tx) error { return tx.DeleteMeta("k") }},
 		{"PutPrompt", func(tx bot.Tx) error { return tx.PutPrompt(bot.Prompt{Person: "playground:a", Day: bot.DateOf(t0)}) }},
 		{"PutCheckIn", func(tx bot.Tx) error { return tx.PutCheckIn(bot.CheckIn{Person: "playground:a", Day: bot.DateOf(t0)}) }},
 		{"NextEscalationID", func(tx bot.Tx) error { _, err := tx.NextEscalationID(); return err }},

@@ -1,0 +1,163 @@
+package wecom
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+const testTS = 1795000000 // 2026-11-18
+
+func testEnvNow(t *testing.T) *testEnv {
+	return newEnv(t, time.Unix(testTS, 0), vecCorpID, vecToken, vecAESKey, 1)
+}
+
+// seal makes the callback WeCom would post for a plaintext message.
+func (e *testEnv) seal(t *testing.T, plain string) (url.Values, string) {
+	t.Helper()
+	enc, err := e.a.crypto.Encrypt([]byte(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := fmt.Sprint(e.clock.Now().Unix())
+	q := url.Values{"msg_signature": {e.a.crypto.Signature(ts, "42", enc)}, "timestamp": {ts}, "nonce": {"42"}}
+	return q, "<xml><ToUserName><![CDATA[" + vecCorpID + "]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt><AgentID><![CDATA[1]]></AgentID></xml>"
+}
+
+func (e *testEnv) deliver(t *testing.T, plain string) {
+	t.Helper()
+	q, body := e.seal(t, plain)
+	if code := e.post(t, q, body); code != 200 {
+		t.Fatalf("callback: %d", code)
+	}
+	if err := e.a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTemplateCardEventFixture(t *testing.T) {
+	raw := fixture(t, "template_card_event.xml")
+	m, err := ParseMessage(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Event != EventTemplateCard || m.EventKey != "key111" || m.TaskID != "taskid111" || m.CardType != "text_notice" ||
+		m.ResponseCode != "ResponseCode" || m.FromUserName != "FromUser" || m.CreateTime != 123456789 {
+		t.Fatalf("decoded %+v", m)
+	}
+	if len(m.SelectedItems) != 2 || m.SelectedItems[1].QuestionKey != "QuestionKey2" || len(m.SelectedItems[1].OptionIDs) != 2 {
+		t.Fatalf("selected items %+v", m.SelectedItems)
+	}
+	if got := m.DedupKey(); got != "evt:FromUser:123456789:template_card_event:key111" {
+		t.Errorf("dedup key %q", got)
+	}
+
+	// The same event with one of loopbot's keys becomes a card action.
+	e := testEnvNow(t)
+	plain := strings.Replace(string(raw), "key111", "accept|tok.sig", 1)
+	e.deliver(t, plain)
+	evs := e.rec.all()
+	if len(evs) != 1 {
+		t.Fatalf("%d events", len(evs))
+	}
+	ev := evs[0]
+	if ev.Kind != bot.EventAction || ev.From != "wecom:FromUser" || ev.Action.Name != "accept" || ev.Action.Token != "tok.sig" ||
+		ev.Action.MessageRef != "taskid111" || ev.Action.Form["QuestionKey1"] != "OptionId1" || ev.Action.Form["QuestionKey2"] != "OptionId3" {
+		t.Fatalf("action %+v %+v", ev, ev.Action)
+	}
+	if code := e.a.takeRC(context.Background(), "taskid111"); code != "ResponseCode" {
+		t.Errorf("response code kept: %q", code)
+	}
+	// A repeat of the event (same sender, time and key) is ignored.
+	e.deliver(t, plain)
+	if n := len(e.rec.all()); n != 1 {
+		t.Errorf("repeated event handled: %d events", n)
+	}
+}
+
+func cardEvent(from, key, tid string, at int64, extra string) string {
+	return fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>"+
+		"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[%s]]></EventKey>"+
+		"<TaskId><![CDATA[%s]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[rc-%d]]></ResponseCode>"+
+		"<AgentID>1</AgentID>%s</xml>", vecCorpID, from, at, key, tid, at, extra)
+}
+
+func textMsg(from, text string, id int) string {
+	return fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>"+
+		"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%d</MsgId><AgentID>1</AgentID></xml>", vecCorpID, from, testTS, text, id)
+}
+
+// TestDeclineAsksForReason: a click on an action that needs text asks for
+// it, and the reply completes the action on the card it belongs to.
+func TestDeclineAsksForReason(t *testing.T) {
+	e := testEnvNow(t)
+	ctx := context.Background()
+	card := bot.Card{Kind: bot.CardTaskAssigned, Title: "New task T3", Inputs: []bot.Input{
+		{Name: "reason", Kind: bot.InputTextarea, Label: "拒绝理由", For: "decline"},
+		{Name: "question", Kind: bot.InputTextarea, Label: "问题", For: "ask"}},
+		Actions: []bot.Action{{Name: "accept", Label: "接受", Value: "tokA"}, {Name: "decline", Label: "拒绝", Value: "tokD"}}}
+	_ = e.db.Update(ctx, func(tx bot.Tx) error { return tx.PutCard(bot.CardRecord{ID: 7, Card: card}) })
+	tid := taskID(7, "loopbot-3", 0)
+	e.deliver(t, cardEvent("bob", "decline|tokD", tid, testTS, ""))
+	if n := len(e.rec.all()); n != 0 {
+		t.Fatalf("the decline ran without its reason: %d events", n)
+	}
+	var prompts []bot.OutboxItem
+	_ = e.db.View(ctx, func(tx bot.Tx) (err error) { prompts, err = tx.PendingOutbox(10); return err })
+	if len(prompts) != 1 || !strings.Contains(prompts[0].Text, "拒绝理由") || prompts[0].Target != bot.DM("wecom:bob") {
+		t.Fatalf("prompt %+v", prompts)
+	}
+	// A command in between is a command.
+	e.deliver(t, textMsg("bob", "/tasks", 1))
+	// The reply completes the decline.
+	e.deliver(t, textMsg("bob", "本周排满了", 2))
+	evs := e.rec.all()
+	if len(evs) != 2 || evs[0].Text != "/tasks" {
+		t.Fatalf("events %+v", evs)
+	}
+	act := evs[1].Action
+	if evs[1].Kind != bot.EventAction || act.Name != "decline" || act.Token != "tokD" || act.Form["reason"] != "本周排满了" || act.MessageRef != tid {
+		t.Fatalf("decline %+v", act)
+	}
+	// The pending reply is used up: the next text is an ordinary message.
+	e.deliver(t, textMsg("bob", "hello", 3))
+	if evs := e.rec.all(); len(evs) != 3 || evs[2].Kind != bot.EventMessage || evs[2].Text != "hello" {
+		t.Fatalf("after the reply: %+v", evs)
+	}
+}
+
+func TestCheckinSubmitBecomesTextAction(t *testing.T) {
+	e := testEnvNow(t)
+	sel := "<SelectedItems><SelectedItem><QuestionKey><![CDATA[progress.T3]]></QuestionKey><OptionIds><OptionId><![CDATA[60]]></OptionId></OptionIds></SelectedItem>" +
+		"<SelectedItem><QuestionKey><![CDATA[status.T3]]></QuestionKey><OptionIds><OptionId><![CDATA[at_risk]]></OptionId></OptionIds></SelectedItem></SelectedItems>"
+	e.deliver(t, cardEvent("carol", "checkin|T3", taskID(9, "loopbot-4", 1), testTS, sel))
+	e.deliver(t, textMsg("carol", "2h 接口联调", 5))
+	evs := e.rec.all()
+	if len(evs) != 2 || evs[0].Text != "/checkin T3 60 at_risk" || evs[1].Text != "/checkin T3 60 at_risk 2h 接口联调" {
+		t.Fatalf("events %+v", evs)
+	}
+}
+
+func TestSplitReply(t *testing.T) {
+	cases := []struct {
+		text string
+		n    int
+		want []string
+	}{
+		{"a b c", 1, []string{"a b c"}},
+		{"12-05 需要更多时间", 2, []string{"12-05", "需要更多时间"}},
+		{"12-05\n需要\n更多时间", 2, []string{"12-05", "需要\n更多时间"}},
+		{"only", 2, []string{"only", ""}},
+	}
+	for _, c := range cases {
+		got := splitReply(c.text, c.n)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("splitReply(%q, %d) = %q, want %q", c.text, c.n, got, c.want)
+		}
+	}
+}

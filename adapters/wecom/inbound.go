@@ -1,0 +1,377 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// pollEvery is the inbox's safety net: it is looked at this often even when
+// nothing wakes it.
+const pollEvery = 30 * time.Second
+
+// askLife is how long the bot waits for a free-text reply it asked for.
+const askLife = 24 * time.Hour
+
+// maxTries is how often an inbox item is tried before it is dropped (and
+// logged as such), so that one bad item cannot stop the inbox.
+const maxTries = 5
+
+// Run handles the inbox until ctx ends: at start (what a crash left), when
+// a callback is accepted, and every 30 s.
+func (a *Adapter) Run(ctx context.Context) error {
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	tries := map[string]int{}
+	for {
+		a.processInbox(ctx, tries)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.kick:
+		case <-tick.C:
+		}
+	}
+}
+
+// Flush handles every callback accepted so far, and returns once it has.
+func (a *Adapter) Flush(ctx context.Context) error {
+	return a.processInbox(ctx, map[string]int{})
+}
+
+// processInbox handles the inbox in the order the callbacks came.
+func (a *Adapter) processInbox(ctx context.Context, tries map[string]int) error {
+	a.procMu.Lock()
+	defer a.procMu.Unlock()
+	var items map[string][]byte
+	err := a.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		items, err = tx.MetaPrefix(metaInbox)
+		return err
+	})
+	if err != nil {
+		a.log.Error("read inbox", slog.Any("error", err))
+		return err
+	}
+	keys := make([]string, 0, len(items))
+	for k := range items {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var in inbound
+		if err := json.Unmarshal(items[k], &in); err == nil {
+			if err := a.handleInbound(ctx, in); err != nil {
+				tries[k]++
+				if tries[k] < maxTries {
+					a.log.Error("inbound event failed; will retry", slog.Any("error", err))
+					return err
+				}
+				a.log.Error("inbound event dropped after retries", "tries", tries[k], slog.Any("error", err))
+			}
+		}
+		delete(tries, k)
+		if err := a.cfg.Store.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return tx.DeleteMeta(k) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleInbound turns an accepted callback into bot events.
+func (a *Adapter) handleInbound(ctx context.Context, in inbound) error {
+	m := in.Msg
+	ev := bot.Event{ID: "wecom:" + m.DedupKey(), Platform: bot.WeCom, From: bot.PersonID(bot.WeCom + ":" + m.FromUserName)}
+	ev.Chat, ev.Time = bot.DM(ev.From), in.At
+	switch {
+	case m.MsgType == MsgTypeText:
+		return a.handleText(ctx, ev, strings.TrimSpace(m.Content))
+	case m.MsgType == MsgTypeEvent && m.Event == EventTemplateCard:
+		return a.handleCardEvent(ctx, ev, m)
+	case m.MsgType == MsgTypeEvent:
+		return nil // enter_agent, subscribe and the like need no answer
+	}
+	l := a.langOf(ctx, m.FromUserName)
+	return a.say(ctx, ev.From, l.t("I read text only. Send /help for the commands.", "我只能读文字消息。发送 /帮助 查看命令。"))
+}
+
+// handleText handles a text from the app's chat: the free-text reply the
+// bot asked for, or else a command.
+func (a *Adapter) handleText(ctx context.Context, ev bot.Event, text string) error {
+	if text == "" {
+		return nil
+	}
+	if !isCommand(text) {
+		p, ok, err := a.pending(ctx, ev.From)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return a.answerPending(ctx, ev, p, text)
+		}
+	}
+	ev.Kind, ev.Text = bot.EventMessage, text
+	_, err := a.handle(ctx, ev)
+	return err
+}
+
+func isCommand(text string) bool {
+	return strings.HasPrefix(text, "/") || strings.HasPrefix(text, "／")
+}
+
+// handle passes an event to the engine.
+func (a *Adapter) handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	if a.handler == nil {
+		return bot.Response{}, fmt.Errorf("wecom: no handler")
+	}
+	return a.handler.Handle(ctx, ev)
+}
+
+// handleCardEvent handles a template_card_event: a button click, or the
+// submit of a card with selects. The event's response code is kept for the
+// card's next update.
+func (a *Adapter) handleCardEvent(ctx context.Context, ev bot.Event, m Message) error {
+	a.saveRC(ctx, m.TaskID, m.ResponseCode)
+	key := a.resolveKey(ctx, strings.TrimSpace(m.EventKey))
+	name, rest, ok := strings.Cut(key, "|")
+	l := a.langOf(ctx, m.FromUserName)
+	if !ok || rest == "" {
+		a.log.Warn("card event with an unknown key refused", "from", string(ev.From))
+		return a.say(ctx, ev.From, l.t("This button is not valid.", "此按钮无效。"))
+	}
+	form := m.Selected()
+	if name == "checkin" {
+		return a.checkinSubmit(ctx, ev, l, rest, form)
+	}
+	act := bot.ActionEvent{Name: name, Token: rest, Form: form, MessageRef: m.TaskID}
+	if asks := a.textInputs(ctx, m.TaskID, name, form); len(asks) > 0 {
+		return a.ask(ctx, ev, l, pending{Action: &act, Inputs: asks})
+	}
+	ev.Kind, ev.Action = bot.EventAction, &act
+	return a.act(ctx, ev)
+}
+
+// act runs a card action and tells the clicker its toast.
+func (a *Adapter) act(ctx context.Context, ev bot.Event) error {
+	resp, err := a.handle(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if resp.Toast != "" {
+		return a.say(ctx, ev.From, escapeCardMD(resp.Toast))
+	}
+	return nil
+}
+
+// checkinSubmit answers one task of a check-in from its card's selects, as
+// the text action /checkin <T> <progress> <status>, then offers to add hours
+// and a note by a reply.
+func (a *Adapter) checkinSubmit(ctx context.Context, ev bot.Event, l lang, task string, form map[string]string) error {
+	progress, status := form["progress."+task], form["status."+task]
+	if progress == "" {
+		progress = "-"
+	}
+	cmd := strings.TrimSpace(fmt.Sprintf("/checkin %s %s %s", task, progress, status))
+	ev.Kind, ev.Text = bot.EventMessage, cmd
+	if _, err := a.handle(ctx, ev); err != nil {
+		return err
+	}
+	p := pending{Command: cmd, Inputs: []askInput{{Name: "note", Label: l.t("hours and note, such as “2h API done”", "工时和备注，如“2h 完成接口联调”")}}}
+	return a.ask(ctx, ev, l, p)
+}
+
+// askInput is one free-text input the bot asks for.
+type askInput struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+}
+
+// pending is a free-text reply the bot asked for: the card action (or the
+// command) it completes.
+type pending struct {
+	Action  *bot.ActionEvent `json:"action,omitempty"`
+	Command string           `json:"command,omitempty"`
+	Inputs  []askInput       `json:"inputs"`
+	At      time.Time        `json:"at"`
+}
+
+// textInputs returns the inputs of a card's action that only a text reply
+// can fill: not selects, and not already answered by a selection.
+func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[string]string) []askInput {
+	id, ok := cardIDOf(tid)
+	if !ok {
+		return nil
+	}
+	var rec bot.CardRecord
+	err := a.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		rec, err = tx.Card(id)
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	var out []askInput
+	for _, in := range rec.Card.Inputs {
+		if in.For != "" && in.For != action || in.Kind == bot.InputSelect {
+			continue
+		}
+		if _, done := form[in.Name]; done {
+			continue
+		}
+		out = append(out, askInput{Name: in.Name, Label: in.Label})
+	}
+	return out
+}
+
+// ask keeps what a reply completes and asks the member for it.
+func (a *Adapter) ask(ctx context.Context, ev bot.Event, l lang, p pending) error {
+	p.At = a.now()
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	text := askText(l, p)
+	return a.queue(ctx, func(tx bot.Tx) error {
+		if err := tx.PutMeta(metaAsk+ev.From.Local(), raw); err != nil {
+			return err
+		}
+		return enqueueText(tx, ev.From, text)
+	})
+}
+
+// askText is the question for a pending reply.
+func askText(l lang, p pending) string {
+	labels := make([]string, len(p.Inputs))
+	for i, in := range p.Inputs {
+		labels[i] = escapeCardMD(in.Label)
+	}
+	if p.Command != "" {
+		return l.f("✅ Recorded. To add %s, reply now; reply - to skip.", "✅ 已记录。如需补充%s，请直接回复；回复 - 跳过。", labels[0])
+	}
+	if len(labels) == 1 {
+		return l.f("✍️ Please reply with the %s.", "✍️ 请回复%s。", labels[0])
+	}
+	return l.f("✍️ Please reply with, one per line: %s.", "✍️ 请回复以下内容，每行一项：%s。", strings.Join(labels, l.t("; ", "；")))
+}
+
+// pending returns a member's pending reply, if one is waiting and fresh.
+func (a *Adapter) pending(ctx context.Context, who bot.PersonID) (pending, bool, error) {
+	var p pending
+	var found bool
+	err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		raw, err := tx.Meta(metaAsk + who.Local())
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		found = json.Unmarshal(raw, &p) == nil && a.now().Sub(p.At) < askLife
+		return nil
+	})
+	return p, found, err
+}
+
+// answerPending completes what the bot asked for with the member's reply:
+// the card action with the reply as its inputs, or the command with the
+// reply appended. The pending reply is forgotten only after the event was
+// handled, so that a crash in between handles it again (the engine drops
+// the duplicate).
+func (a *Adapter) answerPending(ctx context.Context, ev bot.Event, p pending, text string) error {
+	skip := text == "-" || text == "—"
+	switch {
+	case p.Command != "" && skip:
+	case p.Command != "":
+		ev.Kind, ev.Text = bot.EventMessage, p.Command+" "+text
+		if _, err := a.handle(ctx, ev); err != nil {
+			return err
+		}
+	case p.Action != nil:
+		act := *p.Action
+		act.Form = map[string]string{}
+		for k, v := range p.Action.Form {
+			act.Form[k] = v
+		}
+		values := splitReply(text, len(p.Inputs))
+		for i, in := range p.Inputs {
+			if !skip {
+				act.Form[in.Name] = values[i]
+			}
+		}
+		ev.Kind, ev.Action = bot.EventAction, &act
+		if err := a.act(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return a.cfg.Store.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return tx.DeleteMeta(metaAsk + ev.From.Local()) })
+}
+
+// splitReply spreads a reply over n inputs: one per line; with fewer lines,
+// the first line's leading words fill the first inputs ("11-30 need more
+// time" gives a date and a reason); the last input takes what is left.
+func splitReply(text string, n int) []string {
+	out := make([]string, n)
+	if n <= 1 {
+		if n == 1 {
+			out[0] = text
+		}
+		return out
+	}
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	if len(lines) < n {
+		words := strings.Fields(lines[0])
+		k := min(n-len(lines), len(words))
+		head := append(words[:k:k], strings.Join(words[k:], " "))
+		lines = append(head, lines[1:]...)
+	}
+	for i := 0; i < n && i < len(lines); i++ {
+		out[i] = strings.TrimSpace(lines[i])
+	}
+	if len(lines) > n {
+		out[n-1] = strings.TrimSpace(strings.Join(lines[n-1:], "\n"))
+	}
+	return out
+}
+
+// say queues a text (card markdown) to a member through the outbox.
+func (a *Adapter) say(ctx context.Context, to bot.PersonID, text string) error {
+	return a.queue(ctx, func(tx bot.Tx) error { return enqueueText(tx, to, text) })
+}
+
+// queue runs fn, which queues outgoing messages, and wakes the outbox once
+// it committed.
+func (a *Adapter) queue(ctx context.Context, fn func(tx bot.Tx) error) error {
+	if err := a.cfg.Store.Update(ctx, fn); err != nil {
+		return err
+	}
+	a.cfg.Kick()
+	return nil
+}
+
+func enqueueText(tx bot.Tx, to bot.PersonID, text string) error {
+	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(to), Text: text})
+	return err
+}
+
+// escapeCardMD makes text literal card markdown (what bot.EscapeMarkdown
+// does): backslash, "*", "~" and a "-" that starts a line are escaped.
+func escapeCardMD(s string) string {
+	var b strings.Builder
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' || c == '*' || c == '~' || c == '-' && start {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+		start = c == '\n'
+	}
+	return b.String()
+}

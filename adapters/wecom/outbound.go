@@ -1,0 +1,270 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Duplicate checks of message/send: WeCom drops a message with the same
+// content to the same member within the interval, which makes a redelivery
+// by the outbox (after a timeout, or a crash between send and record)
+// harmless. Template cards carry a task_id unique to their outbox item, so
+// their interval is WeCom's maximum, 4 hours, beyond any retry. Texts have no
+// such id, and a member may rightly get the same text twice (two /help), so
+// theirs covers the outbox's retry window only: eight tries with backoff of
+// at most 5 minutes each after the first fail within 10 minutes in practice.
+const (
+	dupIntervalCard = 4 * 3600
+	dupIntervalText = 600
+)
+
+// appMessage is the body of message/send (发送应用消息, path/90236).
+type appMessage struct {
+	ToUser                 string        `json:"touser"`
+	MsgType                string        `json:"msgtype"`
+	AgentID                int           `json:"agentid"`
+	Markdown               *mdContent    `json:"markdown,omitempty"`
+	TemplateCard           *TemplateCard `json:"template_card,omitempty"`
+	EnableDuplicateCheck   int           `json:"enable_duplicate_check"`
+	DuplicateCheckInterval int           `json:"duplicate_check_interval"`
+}
+
+type mdContent struct {
+	Content string `json:"content"`
+}
+
+// Send implements bot.Messenger. A direct-chat card becomes template cards
+// (or markdown, for a card without actions); a text becomes markdown; a
+// group message goes to the group's robot. The ref is the list of task_ids
+// (and "md:<msgid>" for markdown) of the messages sent.
+func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) {
+	if !msg.Target.DM {
+		return a.sendRobot(ctx, msg)
+	}
+	user := msg.Target.Chat
+	if msg.Card == nil {
+		return a.sendText(ctx, user, renderMarkdown(msg.Text))
+	}
+	l := a.langOf(ctx, user)
+	parts, err := renderCard(l, *msg.Card, func(n int) string { return taskID(msg.CardID, msg.IdemKey, n) }, a.fitKey(ctx))
+	if err != nil {
+		return "", bot.Temporary(err, 0)
+	}
+	refs := make([]string, 0, len(parts))
+	for _, p := range parts {
+		ref, err := a.sendPart(ctx, user, p)
+		if err != nil {
+			return "", err
+		}
+		refs = append(refs, ref)
+	}
+	return strings.Join(refs, ","), nil
+}
+
+// sendPart sends one message of a card and keeps a template card's response
+// code for its update.
+func (a *Adapter) sendPart(ctx context.Context, user string, p part) (string, error) {
+	if p.Card == nil {
+		return a.sendText(ctx, user, p.Markdown)
+	}
+	body := appMessage{ToUser: user, MsgType: "template_card", AgentID: a.cfg.AgentID, TemplateCard: p.Card,
+		EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalCard}
+	out, err := a.api.send(ctx, body)
+	if err != nil {
+		return "", deliveryError(err)
+	}
+	a.saveRC(ctx, p.Card.TaskID, out.ResponseCode)
+	return p.Card.TaskID, nil
+}
+
+// sendText sends WeCom markdown, split into messages of at most 2048 bytes.
+func (a *Adapter) sendText(ctx context.Context, user, md string) (string, error) {
+	var ref string
+	for _, chunk := range chunks(md, maxMarkdownBytes) {
+		body := appMessage{ToUser: user, MsgType: "markdown", AgentID: a.cfg.AgentID, Markdown: &mdContent{Content: chunk},
+			EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalText}
+		out, err := a.api.send(ctx, body)
+		if err != nil {
+			return "", deliveryError(err)
+		}
+		if ref == "" {
+			ref = "md:" + out.MsgID
+		}
+	}
+	return ref, nil
+}
+
+// chunks splits text at line ends into pieces of at most n bytes.
+func chunks(s string, n int) []string {
+	if len(s) <= n {
+		return []string{s}
+	}
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		line = cutBytes(line, n)
+		if cur.Len() > 0 && cur.Len()+1+len(line) > n {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte('\n')
+		}
+		cur.WriteString(line)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// updateBody is the body of message/update_template_card.
+type updateBody struct {
+	UserIDs      []string      `json:"userids"`
+	AgentID      int           `json:"agentid"`
+	ResponseCode string        `json:"response_code"`
+	Button       *replaceName  `json:"button,omitempty"`
+	TemplateCard *TemplateCard `json:"template_card,omitempty"`
+}
+
+type replaceName struct {
+	ReplaceName string `json:"replace_name"`
+}
+
+// UpdateCard implements bot.CardUpdater. Each template card of the ref is
+// updated through its response code: a finished card's buttons turn grey
+// with its state ("已接受 · Bob · 11-23 10:02"); an open card is replaced by
+// its new content. A card without a usable code (used, older than 72 h, or
+// refused) gets one short follow-up message instead. Group robot messages
+// cannot be edited: the follow-up goes to the robot.
+func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage) error {
+	if msg.Card == nil {
+		return bot.Permanent(errors.New("wecom: card update without a card"))
+	}
+	c := *msg.Card
+	if !msg.Target.DM {
+		_, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: followUp(c)})
+		return err
+	}
+	user := msg.Target.Chat
+	ids := strings.Split(ref, ",")
+	var parts []part
+	if !c.Finished() {
+		var err error
+		parts, err = renderCard(a.langOf(ctx, user), c, func(n int) string {
+			if n < len(ids) {
+				return ids[n]
+			}
+			return ""
+		}, a.fitKey(ctx))
+		if err != nil {
+			return bot.Temporary(err, 0)
+		}
+	}
+	missed := false
+	for i, tid := range ids {
+		if strings.HasPrefix(tid, "md:") || tid == "" {
+			continue
+		}
+		body := updateBody{UserIDs: []string{user}, AgentID: a.cfg.AgentID}
+		if c.Finished() {
+			body.Button = &replaceName{ReplaceName: cut(stateLine(c), 20)}
+		} else if i < len(parts) && parts[i].Card != nil {
+			body.TemplateCard = parts[i].Card
+		} else {
+			continue
+		}
+		if err := a.updatePart(ctx, tid, body); err != nil {
+			if temp, _ := bot.IsTemporary(err); temp {
+				return err
+			}
+			missed = true
+		}
+	}
+	if missed || !hasTemplate(ids) {
+		_, err := a.sendText(ctx, user, followUp(c))
+		return err
+	}
+	return nil
+}
+
+// errNoCode: the card has no response code left to update it with.
+var errNoCode = bot.Permanent(errors.New("wecom: no usable response_code"))
+
+// updatePart updates one template card with its response code.
+func (a *Adapter) updatePart(ctx context.Context, tid string, body updateBody) error {
+	code := a.takeRC(ctx, tid)
+	if code == "" {
+		return errNoCode
+	}
+	body.ResponseCode = code
+	if err := a.api.updateCard(ctx, body); err != nil {
+		de := deliveryError(err)
+		if temp, _ := bot.IsTemporary(de); temp {
+			// The code was not used: keep it for the retry.
+			a.saveRC(ctx, tid, code)
+			return de
+		}
+		a.log.Warn("card update refused; a follow-up message goes instead", slog.Any("error", err))
+		return de
+	}
+	return nil
+}
+
+func hasTemplate(ids []string) bool {
+	for _, id := range ids {
+		if strings.HasPrefix(id, "lb-") {
+			return true
+		}
+	}
+	return false
+}
+
+// stateLine is the first line of a card's text: for a finished card, its
+// state written by cards.Finish.
+func stateLine(c bot.Card) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(renderPlain(c.Text)), "\n")
+	if line == "" {
+		return c.Title
+	}
+	return line
+}
+
+// followUp is the short message that tells of a card's change where the
+// card itself cannot change.
+func followUp(c bot.Card) string {
+	return "🔄 **" + escapeMD(c.Title) + "**\n" + escapeMD(stateLine(c))
+}
+
+// robotMessage is the body of a group robot webhook (群机器人, path/91770).
+type robotMessage struct {
+	MsgType  string    `json:"msgtype"`
+	Markdown mdContent `json:"markdown"`
+}
+
+// sendRobot posts a group message to the group's robot webhook, as
+// markdown of at most 4096 bytes.
+func (a *Adapter) sendRobot(ctx context.Context, msg bot.OutMessage) (string, error) {
+	u, err := a.robotURL(ctx, msg.Target.Chat)
+	if err != nil {
+		return "", err
+	}
+	md := ""
+	if msg.Card != nil {
+		md = cardMarkdown(a.langOf(ctx, ""), *msg.Card, maxRobotBytes)
+	} else {
+		md = cutBytes(renderMarkdown(msg.Text), maxRobotBytes)
+	}
+	var out commonResp
+	if err := doJSON(ctx, a.cfg.HTTPClient, "POST", u, "webhook/send", robotMessage{MsgType: "markdown", Markdown: mdContent{Content: md}}, &out); err != nil {
+		return "", deliveryError(err)
+	}
+	if out.ErrCode != 0 {
+		return "", deliveryError(&APIError{Path: "webhook/send", Code: out.ErrCode, Message: out.ErrMsg})
+	}
+	return "robot", nil
+}
