@@ -53,6 +53,9 @@ type DispatcherConfig struct {
 	Logger                 *slog.Logger
 	// Observer, if set, is told about deliveries, retries and dead letters.
 	Observer DeliveryObserver
+	// Now is the clock of the rate limits: the service's clock, so that a
+	// fake clock paces a burst in fake time. Nil means time.Now.
+	Now func() time.Time
 }
 
 // DeliveryObserver is a metrics hook of the dispatcher. Its methods must be
@@ -71,7 +74,9 @@ type DeliveryObserver interface {
 // Items of one target (Target.String) are delivered one at a time, in id
 // order: an item does not start while an earlier one of its target is
 // pending, in flight or waiting out a backoff. Items of different targets go
-// out concurrently, within the rate limits.
+// out concurrently, within the rate limits. An item the limits hold back
+// waits, in memory and without a worker, until they have room in the time
+// of DispatcherConfig.Now: a burst is spread, never dropped.
 //
 // Nothing accepted is lost: an item leaves the store only in the transaction
 // that records its successful delivery, or when it is dead-lettered. A crash
@@ -93,6 +98,9 @@ type Dispatcher struct {
 	// hold keeps items back, in memory, after their bookkeeping failed, so
 	// that a failing store does not cause a burst of redeliveries.
 	hold map[uint64]time.Time
+	// paced keeps items back, in memory, until the rate limits have room
+	// for them, in the time of cfg.Now. A burst is spread, never dropped.
+	paced map[uint64]time.Time
 	// changed is closed and replaced whenever a delivery finishes.
 	changed chan struct{}
 	// cache holds the pending items as last read from the store, in id
@@ -115,10 +123,11 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	return &Dispatcher{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "outbox"),
-		limiter: NewLimiter(cfg.Limits, time.Now),
+		limiter: NewLimiter(cfg.Limits, cfg.Now),
 		kick:    make(chan struct{}, 1),
 		claimed: make(map[string]bool),
 		hold:    make(map[uint64]time.Time),
+		paced:   make(map[uint64]time.Time),
 		changed: make(chan struct{}),
 	}
 }
@@ -147,6 +156,9 @@ func withDefaults(cfg DispatcherConfig) DispatcherConfig {
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return cfg
 }
@@ -339,6 +351,10 @@ func (d *Dispatcher) pick(items []OutboxItem, free int, now time.Time) ([]Outbox
 			next = earlier(next, at)
 			continue
 		}
+		if wait := d.pacedFor(it); wait > 0 {
+			next = earlier(next, now.Add(wait))
+			continue
+		}
 		if len(batch) == free {
 			break
 		}
@@ -353,6 +369,28 @@ func (d *Dispatcher) pick(items []OutboxItem, free int, now time.Time) ([]Outbox
 // dueAt returns when an item may next be tried; d.mu is held.
 func (d *Dispatcher) dueAt(it OutboxItem) time.Time {
 	return later(it.NextAt, d.hold[it.ID])
+}
+
+// pacedFor returns how long an item still waits for the rate limits;
+// d.mu is held.
+func (d *Dispatcher) pacedFor(it OutboxItem) time.Duration {
+	until, ok := d.paced[it.ID]
+	if !ok {
+		return 0
+	}
+	if wait := until.Sub(d.cfg.Now()); wait > 0 {
+		return wait
+	}
+	delete(d.paced, it.ID)
+	return 0
+}
+
+// pace keeps an item back until the rate limits have room, wait from now
+// in the limits' clock.
+func (d *Dispatcher) pace(it OutboxItem, wait time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.paced[it.ID] = d.cfg.Now().Add(wait)
 }
 
 // forgetHolds drops the holds that have passed; d.mu is held.
@@ -442,7 +480,10 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 			"outbox_id", it.ID, "card_id", it.CardID, "platform", it.Target.Platform)
 		return d.complete(ctx, dv)
 	}
-	if err := d.limiter.Wait(ctx, it.Target); err != nil {
+	if wait := d.limiter.Take(it.Target); wait > 0 {
+		// The item waits its turn without holding a worker, so that a
+		// burst to one member does not stall everyone else's deliveries.
+		d.pace(it, wait)
 		return nil
 	}
 	start := time.Now()

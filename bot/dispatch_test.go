@@ -863,3 +863,48 @@ func TestDefaultLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatcherPacesBurst queues 100 messages to one WeCom member and moves
+// the limits' clock by hand: each minute lets 30 through, in order, none is
+// dropped, and another member's message is not held up by the burst.
+func TestDispatcherPacesBurst(t *testing.T) {
+	st := storetest.Open(t)
+	m := newMessenger(bot.WeCom)
+	clock := &fakeNow{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock.now() }
+	d := bot.NewDispatcher(bot.DispatcherConfig{Store: st, Messengers: map[string]bot.Messenger{bot.WeCom: m}, Now: now})
+	var items []bot.OutboxItem
+	for i := range 100 {
+		items = append(items, text(bot.DM("wecom:bob"), "n"+strconv.Itoa(i)))
+	}
+	enqueue(t, st, items...)
+	enqueue(t, st, text(bot.DM("wecom:carol"), "hello"))
+	var counts []int
+	for range 5 {
+		if err := d.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		m.mu.Lock()
+		counts = append(counts, len(m.sent))
+		m.mu.Unlock()
+		mu.Lock()
+		clock.add(time.Minute)
+		mu.Unlock()
+	}
+	if want := []int{31, 61, 91, 101, 101}; !reflect.DeepEqual(counts, want) {
+		t.Fatalf("delivered after each minute: %v, want %v", counts, want)
+	}
+	n := 0
+	for _, msg := range m.sent {
+		if msg.Target.Chat == "bob" {
+			if msg.Text != "n"+strconv.Itoa(n) {
+				t.Fatalf("message %d is %q: out of order", n, msg.Text)
+			}
+			n++
+		}
+	}
+	if depth(t, st) != 0 {
+		t.Errorf("outbox depth %d, want 0", depth(t, st))
+	}
+}

@@ -140,11 +140,14 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 func doJSON(ctx context.Context, hc *http.Client, method, u, name string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		// Markdown's <font> tags stay readable in the request.
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
 			return fmt.Errorf("wecom: %s: %w", name, err)
 		}
-		rd = bytes.NewReader(b)
+		rd = &buf
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {

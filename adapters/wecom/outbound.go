@@ -50,13 +50,13 @@ func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) 
 		return a.sendText(ctx, user, renderMarkdown(msg.Text))
 	}
 	l := a.langOf(ctx, user)
-	parts, err := renderCard(l, *msg.Card, func(n int) string { return taskID(msg.CardID, msg.IdemKey, n) }, a.fitKey(ctx))
+	msgs, err := a.messages(l, *msg.Card, user, func(n int) string { return taskID(msg.CardID, msg.IdemKey, n) }, a.fitKey(ctx))
 	if err != nil {
 		return "", bot.Temporary(err, 0)
 	}
-	refs := make([]string, 0, len(parts))
-	for _, p := range parts {
-		ref, err := a.sendPart(ctx, user, p)
+	refs := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		ref, err := a.sendMessage(ctx, m)
 		if err != nil {
 			return "", err
 		}
@@ -65,34 +65,53 @@ func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) 
 	return strings.Join(refs, ","), nil
 }
 
-// sendPart sends one message of a card and keeps a template card's response
-// code for its update.
-func (a *Adapter) sendPart(ctx context.Context, user string, p part) (string, error) {
-	if p.Card == nil {
-		return a.sendText(ctx, user, p.Markdown)
+// messages renders a card into the message/send bodies that show it.
+func (a *Adapter) messages(l lang, c bot.Card, user string, ids func(int) string, key keyFunc) ([]appMessage, error) {
+	parts, err := renderCard(l, c, ids, key)
+	if err != nil {
+		return nil, err
 	}
-	body := appMessage{ToUser: user, MsgType: "template_card", AgentID: a.cfg.AgentID, TemplateCard: p.Card,
-		EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalCard}
-	out, err := a.api.send(ctx, body)
+	out := make([]appMessage, len(parts))
+	for i, p := range parts {
+		if p.Card == nil {
+			out[i] = a.markdownMessage(user, p.Markdown)
+			continue
+		}
+		out[i] = appMessage{ToUser: user, MsgType: "template_card", AgentID: a.cfg.AgentID, TemplateCard: p.Card,
+			EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalCard}
+	}
+	return out, nil
+}
+
+func (a *Adapter) markdownMessage(user, md string) appMessage {
+	return appMessage{ToUser: user, MsgType: "markdown", AgentID: a.cfg.AgentID, Markdown: &mdContent{Content: md},
+		EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalText}
+}
+
+// sendMessage sends one message and keeps a template card's response code
+// for its update. It returns the card's task_id, or "md:<msgid>".
+func (a *Adapter) sendMessage(ctx context.Context, m appMessage) (string, error) {
+	out, err := a.api.send(ctx, m)
 	if err != nil {
 		return "", deliveryError(err)
 	}
-	a.saveRC(ctx, p.Card.TaskID, out.ResponseCode)
-	return p.Card.TaskID, nil
+	if m.TemplateCard == nil {
+		return "md:" + out.MsgID, nil
+	}
+	a.saveRC(ctx, m.TemplateCard.TaskID, out.ResponseCode)
+	return m.TemplateCard.TaskID, nil
 }
 
 // sendText sends WeCom markdown, split into messages of at most 2048 bytes.
 func (a *Adapter) sendText(ctx context.Context, user, md string) (string, error) {
 	var ref string
 	for _, chunk := range chunks(md, maxMarkdownBytes) {
-		body := appMessage{ToUser: user, MsgType: "markdown", AgentID: a.cfg.AgentID, Markdown: &mdContent{Content: chunk},
-			EnableDuplicateCheck: 1, DuplicateCheckInterval: dupIntervalText}
-		out, err := a.api.send(ctx, body)
+		r, err := a.sendMessage(ctx, a.markdownMessage(user, chunk))
 		if err != nil {
-			return "", deliveryError(err)
+			return "", err
 		}
 		if ref == "" {
-			ref = "md:" + out.MsgID
+			ref = r
 		}
 	}
 	return ref, nil
