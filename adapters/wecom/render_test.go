@@ -48,9 +48,9 @@ func neutralCards(t *testing.T) map[string]bot.Card {
 			return en
 		}
 		out["change_request_"+l] = bot.Card{Kind: bot.CardChangeRequest, Title: pick("Change C1 · T3 due date", "变更 C1 · T3 截止日期"), Color: bot.ColorYellow,
-			Text:   pick("Bob asks to move the due date.\n- T4 moves by 2 working days", "Bob 申请延期。\n- T4 顺延 2 个工作日"),
-			Fields: []bot.Field{{Label: pick("From", "原值"), Value: "11-27"}, {Label: pick("To", "新值"), Value: "12-01"}},
-			Inputs: []bot.Input{{Name: "reason", Kind: bot.InputTextarea, Label: pick("Reason (to reject)", "驳回理由"), For: "reject"}},
+			Text:    pick("Bob asks to move the due date.\n- T4 moves by 2 working days", "Bob 申请延期。\n- T4 顺延 2 个工作日"),
+			Fields:  []bot.Field{{Label: pick("From", "原值"), Value: "11-27"}, {Label: pick("To", "新值"), Value: "12-01"}},
+			Inputs:  []bot.Input{{Name: "reason", Kind: bot.InputTextarea, Label: pick("Reason (to reject)", "驳回理由"), For: "reject"}},
 			Actions: []bot.Action{{Name: "approve", Label: pick("Approve", "批准"), Value: "tok-approve"}, {Name: "reject", Label: pick("Reject", "驳回"), Value: "tok-reject"}},
 			Refs:    map[string]string{"change": "C1"}}
 		out["report_"+l] = bot.Card{Kind: bot.CardReport, Title: pick("Report · P1 · week", "报告 · P1 · 本周"), Color: bot.ColorBlue,

@@ -104,12 +104,12 @@ func (a *Adapter) Platform() string { return bot.WeCom }
 
 // Meta keys of the adapter's state in the store.
 const (
-	metaRC     = "wecom/rc/"     // + task_id → responseCode: the unused code of a template card
-	metaKey    = "wecom/key/"    // + ref → a button key too long for WeCom
-	metaAsk    = "wecom/ask/"    // + userid → pending: the free-text reply the bot asked for
-	metaInbox  = "wecom/inbox/"  // + sequence → inbound: an accepted callback not yet handled
+	metaRC     = "wecom/rc/"    // + task_id → responseCode: the unused code of a template card
+	metaKey    = "wecom/key/"   // + ref → a button key too long for WeCom
+	metaAsk    = "wecom/ask/"   // + userid → pending: the free-text reply the bot asked for
+	metaInbox  = "wecom/inbox/" // + sequence → inbound: an accepted callback not yet handled
 	metaSeq    = "wecom/inbox_seq"
-	metaRobot  = "wecom/robot/"  // + chat → webhook URL set by /project webhook
+	metaRobot  = "wecom/robot/"    // + chat → webhook URL set by /project webhook
 	eventInbox = "wecom-callback:" // + dedup key: the de-duplication mark of a callback
 )
 
