@@ -72,6 +72,12 @@ func projectSubs() []SubSpec {
 			Usage: "/project close <P>", UsageZh: "/项目 关闭 <P>",
 			Summary: "Closes the project.", SummaryZh: "关闭项目。",
 		},
+		{
+			Name: "webhook", Zh: "机器人", Access: AccessManager,
+			Usage: "/project webhook <P> <url>", UsageZh: "/项目 机器人 <P> <地址>",
+			Summary:   "WeCom: sets the project group's robot webhook (in a direct chat).",
+			SummaryZh: "企业微信：设置项目群的群机器人 webhook（请在单聊中发送）。",
+		},
 	}
 }
 

@@ -21,6 +21,7 @@ var commands = map[string]commandFunc{
 	"project list":    (*Service).projectList,
 	"project members": (*Service).projectMembers,
 	"project close":   (*Service).projectClose,
+	"project webhook": (*Service).projectWebhook,
 	"task new":        (*Service).taskNew,
 	"task show":       (*Service).taskShow,
 	"tasks":           (*Service).taskList,

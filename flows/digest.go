@@ -106,7 +106,8 @@ func (s *Service) RunDigest(ctx context.Context, slot time.Time) error {
 
 func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 	marker := "digest/" + p.Code() + "/" + day.String()
-	if len(p.Groups) == 0 {
+	dests := s.groupDests(tx, p, "")
+	if len(dests) == 0 {
 		return nil
 	} else if _, err := tx.Meta(marker); err == nil {
 		return nil
@@ -115,8 +116,8 @@ func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 	if err != nil || d.Asked == 0 {
 		return err
 	}
-	for _, g := range p.Groups {
-		if _, err := s.sendCard(tx, g, "", "digest/"+p.Code(), cards.DailyDigest(s.cfg.Lang, d)); err != nil {
+	for _, g := range dests {
+		if _, err := s.sendGroupCard(tx, p, g, "digest/"+p.Code(), cards.DailyDigest(s.cfg.Lang, d)); err != nil {
 			return err
 		}
 	}

@@ -479,8 +479,8 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 	if err != nil {
 		return err
 	}
-	for _, g := range p.Groups {
-		rec, err := s.sendCard(tx, g, "", "escgroup/"+p.Code(), c)
+	for _, g := range s.groupDests(tx, p, "") {
+		rec, err := s.sendGroupCard(tx, p, g, "escgroup/"+p.Code(), c)
 		if err != nil {
 			return err
 		}

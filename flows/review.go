@@ -252,8 +252,8 @@ func (s *Service) sendSummary(tx bot.Tx, p bot.Project, from, to bot.Date, toGro
 	if _, err := s.sendDM(tx, owner.ID, key, cards.WeeklySummary(s.lang(owner), sum)); err != nil || !toGroups {
 		return err
 	}
-	for _, g := range p.Groups {
-		if _, err := s.sendCard(tx, g, "", key, cards.WeeklySummary(s.cfg.Lang, sum)); err != nil {
+	for _, g := range s.groupDests(tx, p, owner.ID) {
+		if _, err := s.sendGroupCard(tx, p, g, key, cards.WeeklySummary(s.cfg.Lang, sum)); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,9 @@ type Config struct {
 	// CriticalPath reports whether a task is on its project's critical
 	// path; nil means none is (the plan is not computed yet).
 	CriticalPath func(tx bot.Tx, task uint64) bool
+	// Robots binds WeCom group robots (/project webhook); nil when WeCom is
+	// not enabled.
+	Robots RobotBinder
 }
 
 // Service implements bot.Handler.

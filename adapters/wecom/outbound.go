@@ -3,6 +3,7 @@ package wecom
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -48,6 +49,9 @@ func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) 
 	user := msg.Target.Chat
 	if msg.Card == nil {
 		return a.sendText(ctx, user, renderMarkdown(msg.Text))
+	}
+	if a.cfg.Expired != nil && a.cfg.Expired(*msg.Card, a.now()) {
+		return "", bot.Permanent(fmt.Errorf("wecom: %s card %d not sent: it waited past its use (the check-in cut-off)", msg.Card.Kind, msg.CardID))
 	}
 	l := a.langOf(ctx, user)
 	msgs, err := a.messages(l, *msg.Card, user, func(n int) string { return taskID(msg.CardID, msg.IdemKey, n) }, a.fitKey(ctx))

@@ -47,7 +47,11 @@ type Config struct {
 	Store bot.Store
 	Clock bot.Clock
 	// Kick wakes the outbox after the adapter queued a message.
-	Kick       func()
+	Kick func()
+	// Expired reports whether a card has waited past its use (a check-in
+	// card after the day's cut-off): such a card is not sent, and the outbox
+	// dead-letters it, so that it is counted and logged, not lost silently.
+	Expired    func(c bot.Card, now time.Time) bool
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/adapters/playground"
+	"github.com/loopbot/loopbot/adapters/wecom"
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
 	"github.com/loopbot/loopbot/cards"
@@ -39,7 +40,9 @@ type App struct {
 	dispatcher *bot.Dispatcher
 	scheduler  *bot.Scheduler
 	playground *playground.Adapter
+	wecom      *wecom.Adapter
 	metrics    *metrics
+	limits     *limitsClock
 	ready      atomic.Bool
 
 	created  string // the database file that this start created, removed when it fails
@@ -129,11 +132,18 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	loc, _ := time.LoadLocation(a.cfg.Calendar.Timezone)
-	a.flows = flows.New(flows.Config{
+	fc := flows.Config{
 		Clock: a.clock, Calendar: a.cal, Signer: bot.NewSigner(secret), Logger: a.logger,
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
-	})
+	}
+	if a.cfg.WeCom.Enabled {
+		if a.wecom, err = a.newWeCom(); err != nil {
+			return err
+		}
+		fc.Robots = a.wecom
+	}
+	a.flows = flows.New(fc)
 	a.metrics = newMetrics(a.store, func() bot.Date { return bot.DateOf(a.now().In(loc)) })
 	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
 	a.engine.Observe = a.metrics.observeEvent
@@ -145,16 +155,29 @@ func (a *App) wire(ctx context.Context) error {
 			return err
 		}
 	}
+	if a.wecom != nil {
+		messengers[bot.WeCom] = a.wecom
+		a.wecom.SetHandler(a.engine)
+		if err := a.bindConfigRobots(ctx); err != nil {
+			return err
+		}
+	}
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
 	}
-	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics})
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics, Now: a.limitsNow()})
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {
 		a.playground.SetHandler(a.engine, a.dispatcher.Drain)
 	}
 	return nil
+}
+
+// limitsNow returns the clock of the outbox's rate limits.
+func (a *App) limitsNow() func() time.Time {
+	a.limits = &limitsClock{now: a.now}
+	return a.limits.Now
 }
 
 // jobs returns the scheduled jobs.
@@ -251,6 +274,9 @@ func (a *App) Start(ctx context.Context) (string, error) {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.server = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
 	a.goRun(func() { _ = a.dispatcher.Run(ctx) })
+	if a.wecom != nil {
+		a.goRun(func() { _ = a.wecom.Run(ctx) })
+	}
 	if a.fake == nil {
 		a.goRun(func() { _ = a.scheduler.Run(ctx) })
 	} else if err := a.scheduler.Tick(ctx); err != nil {

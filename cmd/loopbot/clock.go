@@ -64,3 +64,34 @@ func (f *fakeClock) save(ctx context.Context) error {
 	raw, _ := f.clock.Now().MarshalText()
 	return f.app.store.Update(ctx, func(tx bot.Tx) error { return tx.PutMeta(fakeClockKey, raw) })
 }
+
+// limitsClock is the time of the outbox's rate limits: the service's
+// clock, plus the real time since the service's clock last moved, never
+// going back. With the system clock it is the real time. With the
+// playground's fake clock, a burst is spread over fake time when a test
+// moves the clock, and over real time when nobody does, so that no
+// platform's deliveries wait for a clock that may never move.
+type limitsClock struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	lastSvc  time.Time
+	lastReal time.Time
+	last     time.Time
+}
+
+// Now implements the dispatcher's clock.
+func (c *limitsClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc, real := c.now(), time.Now()
+	if !svc.Equal(c.lastSvc) {
+		c.lastSvc, c.lastReal = svc, real
+	}
+	t := svc.Add(real.Sub(c.lastReal))
+	if t.Before(c.last) {
+		t = c.last
+	}
+	c.last = t
+	return t
+}

@@ -13,8 +13,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/loopbot/loopbot/adapters/wecom"
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/command"
 )
 
 // Config is the whole configuration of loopbot, read once at start from a TOML
@@ -119,13 +121,22 @@ type DingTalkConfig struct {
 
 // WeComConfig is the [wecom] section.
 type WeComConfig struct {
-	Enabled        bool   `toml:"enabled"`
-	CorpID         string `toml:"corp_id"`
-	AgentID        int    `toml:"agent_id"`
-	Secret         string `toml:"secret"`
-	Token          string `toml:"token"`
-	EncodingAESKey string `toml:"encoding_aes_key"` // 43 characters
-	APIBase        string `toml:"api_base"`
+	Enabled        bool         `toml:"enabled"`
+	CorpID         string       `toml:"corp_id"`
+	AgentID        int          `toml:"agent_id"`
+	Secret         string       `toml:"secret"`
+	Token          string       `toml:"token"`
+	EncodingAESKey string       `toml:"encoding_aes_key"` // 43 characters
+	APIBase        string       `toml:"api_base"`
+	GroupRobots    []WeComRobot `toml:"group_robots"`
+}
+
+// WeComRobot is one [[wecom.group_robots]] entry: the group robot webhook
+// that a project's group cards go to. The URL holds a secret key and is
+// never shown back.
+type WeComRobot struct {
+	Project string `toml:"project"` // the project's id, such as "P1"
+	URL     string `toml:"url"`     // https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
 }
 
 // PlaygroundConfig is the [playground] section: the built-in web messenger,
@@ -607,8 +618,16 @@ func (w WeComConfig) check(k *checker) {
 	if w.EncodingAESKey != "" && !validAESKey(w.EncodingAESKey) {
 		k.addf("wecom.encoding_aes_key", "must be the 43 characters that WeCom shows (got %d)", len(w.EncodingAESKey))
 	}
+	for i, r := range w.GroupRobots {
+		key := fmt.Sprintf("wecom.group_robots[%d]", i)
+		if _, ok := command.ParseProjectID(r.Project); !ok {
+			k.addf(key+".project", "%q is not a project id such as P1", r.Project)
+		}
+		if _, _, err := wecom.ParseRobotURL(r.URL, w.APIBase); err != nil {
+			k.addf(key+".url", "%s", err.Error())
+		}
+	}
 	if w.Enabled {
-		k.notBuilt("wecom")
 		k.secret("wecom.corp_id", w.CorpID, "wecom")
 		k.secret("wecom.secret", w.Secret, "wecom")
 		k.secret("wecom.token", w.Token, "wecom")

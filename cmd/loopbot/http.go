@@ -30,6 +30,9 @@ func (a *App) routes() http.Handler {
 	if a.playground != nil {
 		a.playground.Routes(mux)
 	}
+	if a.wecom != nil {
+		a.wecom.Routes(mux)
+	}
 	return mux
 }
 
