@@ -131,15 +131,32 @@ func TestDeclineAsksForReason(t *testing.T) {
 	}
 }
 
-func TestCheckinSubmitBecomesTextAction(t *testing.T) {
+// TestCheckinSelectionsAndNote: a check-in task card's selects, then a
+// text reply with hours and a note, submit the check-in once.
+func TestCheckinSelectionsAndNote(t *testing.T) {
 	e := testEnvNow(t)
+	ctx := context.Background()
+	card := bot.Card{Kind: bot.CardCheckin, Title: "今日打卡", Text: "- **T3** 设计", Refs: map[string]string{"checkin": "2026-11-18"},
+		Inputs: []bot.Input{
+			{Name: "progress.T3", Kind: bot.InputNumber, Value: "40"},
+			{Name: "status.T3", Kind: bot.InputSelect, Value: "on_track", Options: []bot.Option{{Value: "on_track"}, {Value: "at_risk"}}},
+			{Name: "hours.T3", Kind: bot.InputNumber}, {Name: "note.T3", Kind: bot.InputTextarea}},
+		Actions: []bot.Action{{Name: "submit", Value: "tokS"}, {Name: "leave", Value: "tokL"}}}
+	_ = e.db.Update(ctx, func(tx bot.Tx) error { return tx.PutCard(bot.CardRecord{ID: 9, Card: card}) })
 	sel := "<SelectedItems><SelectedItem><QuestionKey><![CDATA[progress.T3]]></QuestionKey><OptionIds><OptionId><![CDATA[60]]></OptionId></OptionIds></SelectedItem>" +
 		"<SelectedItem><QuestionKey><![CDATA[status.T3]]></QuestionKey><OptionIds><OptionId><![CDATA[at_risk]]></OptionId></OptionIds></SelectedItem></SelectedItems>"
 	e.deliver(t, cardEvent("carol", "checkin|T3", taskID(9, "loopbot-4", 1), testTS, sel))
+	if n := len(e.rec.all()); n != 0 {
+		t.Fatalf("submitted before the note: %d events", n)
+	}
 	e.deliver(t, textMsg("carol", "2h 接口联调", 5))
 	evs := e.rec.all()
-	if len(evs) != 2 || evs[0].Text != "/checkin T3 60 at_risk" || evs[1].Text != "/checkin T3 60 at_risk 2h 接口联调" {
+	if len(evs) != 1 || evs[0].Kind != bot.EventAction || evs[0].Action.Name != "submit" || evs[0].Action.Token != "tokS" {
 		t.Fatalf("events %+v", evs)
+	}
+	f := evs[0].Action.Form
+	if f["progress.T3"] != "60" || f["status.T3"] != "at_risk" || f["hours.T3"] != "2" || f["note.T3"] != "接口联调" {
+		t.Errorf("form %v", f)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -149,7 +150,7 @@ func (a *Adapter) handleCardEvent(ctx context.Context, ev bot.Event, m Message) 
 	}
 	form := m.Selected()
 	if name == "checkin" {
-		return a.checkinSubmit(ctx, ev, l, rest, form)
+		return a.checkinSubmit(ctx, ev, l, m.TaskID, rest, form)
 	}
 	act := bot.ActionEvent{Name: name, Token: rest, Form: form, MessageRef: m.TaskID}
 	if asks := a.textInputs(ctx, m.TaskID, name, form); len(asks) > 0 {
@@ -171,21 +172,162 @@ func (a *Adapter) act(ctx context.Context, ev bot.Event) error {
 	return nil
 }
 
-// checkinSubmit answers one task of a check-in from its card's selects, as
-// the text action /checkin <T> <progress> <status>, then offers to add hours
-// and a note by a reply.
-func (a *Adapter) checkinSubmit(ctx context.Context, ev bot.Event, l lang, task string, form map[string]string) error {
-	progress, status := form["progress."+task], form["status."+task]
-	if progress == "" {
-		progress = "-"
+// checkinSubmit keeps one task's answer from its check-in card's selects
+// and asks for the hours and a note by a reply. Once every task with a card
+// of its own is answered, the whole check-in is submitted as the card's
+// Submit would be (the other tasks keep the card's values).
+func (a *Adapter) checkinSubmit(ctx context.Context, ev bot.Event, l lang, tid, task string, form map[string]string) error {
+	id, ok := cardIDOf(tid)
+	if !ok {
+		return a.say(ctx, ev.From, l.t("This button is not valid.", "此按钮无效。"))
 	}
-	cmd := strings.TrimSpace(fmt.Sprintf("/checkin %s %s %s", task, progress, status))
-	ev.Kind, ev.Text = bot.EventMessage, cmd
-	if _, err := a.handle(ctx, ev); err != nil {
+	st, err := a.checkinState(ctx, ev.From, id)
+	if err != nil {
 		return err
 	}
-	p := pending{Command: cmd, Inputs: []askInput{{Name: "note", Label: l.t("hours and note, such as “2h API done”", "工时和备注，如“2h 完成接口联调”")}}}
-	return a.ask(ctx, ev, l, p)
+	ans := map[string]string{}
+	for _, f := range []string{"progress", "status"} {
+		if v, ok := form[f+"."+task]; ok {
+			ans[f+"."+task] = v
+		}
+	}
+	st.Answers[task] = ans
+	p := pending{Checkin: &checkinAsk{Card: id, Task: task},
+		Inputs: []askInput{{Name: "note", Label: l.f("hours and a note for %s, such as “2h API done”", "%s 的工时和备注，如“2h 完成接口联调”", task)}}}
+	return a.saveCheckinAndAsk(ctx, ev, l, st, p)
+}
+
+// checkinAsk names the check-in task whose hours and note a reply gives.
+type checkinAsk struct {
+	Card uint64 `json:"card"`
+	Task string `json:"task"`
+}
+
+// checkinState is a check-in being answered card by card.
+type checkinState struct {
+	Card    uint64                       `json:"card"`
+	Answers map[string]map[string]string `json:"answers"`
+}
+
+func checkinStateKey(who bot.PersonID, card uint64) string {
+	return fmt.Sprintf("%s%s/%d", metaCheckin, who.Local(), card)
+}
+
+// checkinState reads the answers given so far to a check-in card.
+func (a *Adapter) checkinState(ctx context.Context, who bot.PersonID, card uint64) (checkinState, error) {
+	st := checkinState{Card: card, Answers: map[string]map[string]string{}}
+	err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		raw, err := tx.Meta(checkinStateKey(who, card))
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		_ = json.Unmarshal(raw, &st)
+		if st.Answers == nil {
+			st.Answers = map[string]map[string]string{}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// saveCheckinAndAsk keeps the answers so far and asks for the next reply.
+func (a *Adapter) saveCheckinAndAsk(ctx context.Context, ev bot.Event, l lang, st checkinState, p pending) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	p.At = a.now()
+	ask, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return a.queue(ctx, func(tx bot.Tx) error {
+		if err := tx.PutMeta(checkinStateKey(ev.From, st.Card), raw); err != nil {
+			return err
+		}
+		if err := tx.PutMeta(metaAsk+ev.From.Local(), ask); err != nil {
+			return err
+		}
+		return enqueueText(tx, ev.From, askText(l, p))
+	})
+}
+
+var hoursWord = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)(?:h|H|小时)$`)
+
+// answerCheckin adds the hours and note of a reply to a task's answer, and
+// submits the check-in once every carded task is answered.
+func (a *Adapter) answerCheckin(ctx context.Context, ev bot.Event, ask checkinAsk, text string) error {
+	l := a.langOf(ctx, ev.From.Local())
+	st, err := a.checkinState(ctx, ev.From, ask.Card)
+	if err != nil {
+		return err
+	}
+	var rec bot.CardRecord
+	err = a.cfg.Store.View(ctx, func(tx bot.Tx) (err error) { rec, err = tx.Card(ask.Card); return err })
+	if err != nil {
+		return err
+	}
+	ans := st.Answers[ask.Task]
+	if ans == nil {
+		ans = map[string]string{}
+	}
+	if text != "-" && text != "—" {
+		words := strings.Fields(text)
+		if len(words) > 0 {
+			if m := hoursWord.FindStringSubmatch(words[0]); m != nil {
+				ans["hours."+ask.Task], words = m[1], words[1:]
+			}
+		}
+		if note := strings.Join(words, " "); note != "" {
+			ans["note."+ask.Task] = note
+		}
+	}
+	st.Answers[ask.Task] = ans
+	tasks := checkinTasks(rec.Card)
+	var missing []string
+	for i, t := range tasks {
+		if _, ok := st.Answers[t]; !ok && i < maxCheckinCards {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		raw, _ := json.Marshal(st)
+		return a.queue(ctx, func(tx bot.Tx) error {
+			if err := tx.PutMeta(checkinStateKey(ev.From, ask.Card), raw); err != nil {
+				return err
+			}
+			return enqueueText(tx, ev.From, l.f("✅ %s noted. Answer %s on its card to send your check-in.", "✅ 已记下 %s。请在卡片上填写 %s 后一并提交。", ask.Task, strings.Join(missing, ", ")))
+		})
+	}
+	return a.submitCheckin(ctx, ev, rec, st)
+}
+
+// submitCheckin submits a check-in card with the answers given card by
+// card; the card's own values stand for what was not answered.
+func (a *Adapter) submitCheckin(ctx context.Context, ev bot.Event, rec bot.CardRecord, st checkinState) error {
+	submit, ok := rec.Card.Action("submit")
+	if !ok {
+		l := a.langOf(ctx, ev.From.Local())
+		return a.say(ctx, ev.From, l.t("This check-in was already handled; nothing changed.", "此打卡已处理过，未做任何更改。"))
+	}
+	form := map[string]string{}
+	for _, in := range rec.Card.Inputs {
+		if in.Value != "" {
+			form[in.Name] = in.Value
+		}
+	}
+	for _, ans := range st.Answers {
+		for k, v := range ans {
+			form[k] = v
+		}
+	}
+	ev.Kind, ev.Action = bot.EventAction, &bot.ActionEvent{Name: "submit", Token: submit.Value, Form: form}
+	if err := a.act(ctx, ev); err != nil {
+		return err
+	}
+	return a.cfg.Store.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return tx.DeleteMeta(checkinStateKey(ev.From, st.Card)) })
 }
 
 // askInput is one free-text input the bot asks for.
@@ -198,7 +340,7 @@ type askInput struct {
 // command) it completes.
 type pending struct {
 	Action  *bot.ActionEvent `json:"action,omitempty"`
-	Command string           `json:"command,omitempty"`
+	Checkin *checkinAsk      `json:"checkin,omitempty"`
 	Inputs  []askInput       `json:"inputs"`
 	At      time.Time        `json:"at"`
 }
@@ -253,8 +395,8 @@ func askText(l lang, p pending) string {
 	for i, in := range p.Inputs {
 		labels[i] = escapeCardMD(in.Label)
 	}
-	if p.Command != "" {
-		return l.f("✅ Recorded. To add %s, reply now; reply - to skip.", "✅ 已记录。如需补充%s，请直接回复；回复 - 跳过。", labels[0])
+	if p.Checkin != nil {
+		return l.f("✍️ Please reply with the %s; reply - for none.", "✍️ 请回复%s；没有请回复 -。", labels[0])
 	}
 	if len(labels) == 1 {
 		return l.f("✍️ Please reply with the %s.", "✍️ 请回复%s。", labels[0])
@@ -287,10 +429,8 @@ func (a *Adapter) pending(ctx context.Context, who bot.PersonID) (pending, bool,
 func (a *Adapter) answerPending(ctx context.Context, ev bot.Event, p pending, text string) error {
 	skip := text == "-" || text == "—"
 	switch {
-	case p.Command != "" && skip:
-	case p.Command != "":
-		ev.Kind, ev.Text = bot.EventMessage, p.Command+" "+text
-		if _, err := a.handle(ctx, ev); err != nil {
+	case p.Checkin != nil:
+		if err := a.answerCheckin(ctx, ev, *p.Checkin, text); err != nil {
 			return err
 		}
 	case p.Action != nil:

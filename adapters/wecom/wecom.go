@@ -108,13 +108,14 @@ func (a *Adapter) Platform() string { return bot.WeCom }
 
 // Meta keys of the adapter's state in the store.
 const (
-	metaRC     = "wecom/rc/"    // + task_id → responseCode: the unused code of a template card
-	metaKey    = "wecom/key/"   // + ref → a button key too long for WeCom
-	metaAsk    = "wecom/ask/"   // + userid → pending: the free-text reply the bot asked for
-	metaInbox  = "wecom/inbox/" // + sequence → inbound: an accepted callback not yet handled
-	metaSeq    = "wecom/inbox_seq"
-	metaRobot  = "wecom/robot/"    // + chat → webhook URL set by /project webhook
-	eventInbox = "wecom-callback:" // + dedup key: the de-duplication mark of a callback
+	metaRC      = "wecom/rc/"      // + task_id → responseCode: the unused code of a template card
+	metaKey     = "wecom/key/"     // + ref → a button key too long for WeCom
+	metaAsk     = "wecom/ask/"     // + userid → pending: the free-text reply the bot asked for
+	metaCheckin = "wecom/checkin/" // + userid/card → checkinState: a check-in answered card by card
+	metaInbox   = "wecom/inbox/"   // + sequence → inbound: an accepted callback not yet handled
+	metaSeq     = "wecom/inbox_seq"
+	metaRobot   = "wecom/robot/"    // + chat → webhook URL set by /project webhook
+	eventInbox  = "wecom-callback:" // + dedup key: the de-duplication mark of a callback
 )
 
 // responseCode is a template card's response_code: single use, valid 72 h.
