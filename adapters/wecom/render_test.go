@@ -211,3 +211,18 @@ func TestMarkdownEscapes(t *testing.T) {
 		t.Errorf("bullets and strike: %q", got)
 	}
 }
+
+// TestLimits: WeCom's documented limits, each window widened by the
+// margin for the latency to WeCom, never loosened.
+func TestLimits(t *testing.T) {
+	got := Limits()
+	want := bot.DefaultLimits(bot.WeCom)
+	if len(got) != len(want) || len(got) != 3 {
+		t.Fatalf("Limits() = %v", got)
+	}
+	for i := range got {
+		if got[i].N != want[i].N || got[i].Scope != want[i].Scope || got[i].Per <= want[i].Per {
+			t.Errorf("limit %d = %+v, documented %+v", i, got[i], want[i])
+		}
+	}
+}

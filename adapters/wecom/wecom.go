@@ -222,3 +222,21 @@ func (l lang) t(en, zh string) string {
 }
 
 func (l lang) f(en, zh string, args ...any) string { return fmt.Sprintf(l.t(en, zh), args...) }
+
+// limitMargin widens each of WeCom's windows: WeCom counts messages when
+// they reach it, after a latency that varies, so a message sent just as a
+// window frees up could still fall into it on WeCom's side, and be dropped
+// without an error.
+const limitMargin = 2 * time.Second
+
+// Limits returns the outbox's rate limits for WeCom: 30 a minute and 1000
+// an hour to one member, and 20 a minute to one group robot (SPEC §6, and
+// 发送应用消息 path/90236, 群机器人 path/91770), each window widened by a
+// margin for the latency to WeCom.
+func Limits() []bot.Limit {
+	out := bot.DefaultLimits(bot.WeCom)
+	for i := range out {
+		out[i].Per += limitMargin
+	}
+	return out
+}

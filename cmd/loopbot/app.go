@@ -165,7 +165,8 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
 	}
-	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics, Now: a.limitsNow()})
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics,
+		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow()})
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {
