@@ -263,3 +263,16 @@ func (c *client) agent(ctx context.Context) (Agent, error) {
 	err := c.call(ctx, "/cgi-bin/agent/get", url.Values{"agentid": {strconv.Itoa(c.agentID)}}, nil, &out)
 	return out.Agent, err
 }
+
+// CheckToken gets an access token with corp_id and secret, for loopbot
+// doctor. It returns an *APIError (40001 a wrong secret, 40013 a wrong corp
+// id) or the network error.
+func (a *Adapter) CheckToken(ctx context.Context) error {
+	_, err := a.api.accessToken(ctx, true)
+	return err
+}
+
+// CheckAgent reads the app's details (agent/get), for loopbot doctor.
+func (a *Adapter) CheckAgent(ctx context.Context) (Agent, error) {
+	return a.api.agent(ctx)
+}

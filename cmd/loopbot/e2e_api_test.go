@@ -119,9 +119,9 @@ func TestAdminAPIAndMetrics(t *testing.T) {
 func TestUnbuiltPlatformRefused(t *testing.T) {
 	cfg := EmbeddedConfig()
 	cfg.Store.Path = t.TempDir() + "/loopbot.db"
-	cfg.WeCom.Enabled = true
+	cfg.DingTalk.Enabled = true
 	_, err := NewApp(context.Background(), cfg, discardLogger())
-	if err == nil || !strings.Contains(err.Error(), "wecom.enabled") {
-		t.Fatalf("NewApp with wecom enabled = %v", err)
+	if err == nil || !strings.Contains(err.Error(), "dingtalk.enabled") {
+		t.Fatalf("NewApp with dingtalk enabled = %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -319,4 +320,37 @@ func maxPerMinute(msgs []fakeSent) int {
 		best = max(best, j-i)
 	}
 	return best
+}
+
+// TestWeComDoctor: loopbot doctor passes against the fake WeCom, and names
+// a wrong secret.
+func TestWeComDoctor(t *testing.T) {
+	f := newFakeWeCom(t, wecomCorp, wecomSecret, wecomAgent)
+	run := func(secret string) (string, error) {
+		dir := t.TempDir()
+		text := strings.ReplaceAll(wecomConfig(f.srv.URL, secret), "%DB%", filepath.ToSlash(filepath.Join(dir, "loopbot.db")))
+		text = strings.Replace(text, "[server]\n", "[server]\npublic_url = \"https://bot.example.com\"\n", 1)
+		path := filepath.Join(dir, "config.toml")
+		writeFile(t, path, text)
+		var out, errOut strings.Builder
+		err := Run(context.Background(), []string{"doctor", "-config", path}, nil, &out, &errOut)
+		return out.String(), err
+	}
+	out, err := run(wecomSecret)
+	if err != nil || strings.Contains(out, "FAIL") {
+		t.Fatalf("doctor against the fake: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok   config", "ok   store", "ok   wecom token", "ok   wecom agent: the app «loopbot» (AgentId 1000002)",
+		"ok   wecom callback: set the app's 接收消息 URL to https://bot.example.com/callback/wecom"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = run("wrong-secret")
+	if err == nil || !strings.Contains(out, "FAIL wecom token: wecom.secret is wrong") {
+		t.Fatalf("doctor with a wrong secret: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "wrong-secret") {
+		t.Errorf("doctor printed the secret:\n%s", out)
+	}
 }

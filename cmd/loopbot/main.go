@@ -27,6 +27,8 @@ Usage:
   loopbot check-config [-config FILE] [-listen ADDR]
                                      validate the configuration as serve does;
                                      print every problem
+  loopbot doctor [-config FILE]      check the database, the config, and each enabled
+                                     platform's credentials and reachability
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
@@ -74,6 +76,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runServe(ctx, args, environ, stderr)
 	case "check-config":
 		return runCheckConfig(args, environ, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args, environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
