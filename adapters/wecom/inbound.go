@@ -167,7 +167,7 @@ func (a *Adapter) act(ctx context.Context, ev bot.Event) error {
 		return err
 	}
 	if resp.Toast != "" {
-		return a.say(ctx, ev.From, escapeCardMD(resp.Toast))
+		return a.say(ctx, ev.From, bot.EscapeMarkdown(resp.Toast))
 	}
 	return nil
 }
@@ -393,7 +393,7 @@ func (a *Adapter) ask(ctx context.Context, ev bot.Event, l lang, p pending) erro
 func askText(l lang, p pending) string {
 	labels := make([]string, len(p.Inputs))
 	for i, in := range p.Inputs {
-		labels[i] = escapeCardMD(in.Label)
+		labels[i] = bot.EscapeMarkdown(in.Label)
 	}
 	if p.Checkin != nil {
 		return l.f("✍️ Please reply with the %s; reply - for none.", "✍️ 请回复%s；没有请回复 -。", labels[0])
@@ -498,20 +498,4 @@ func (a *Adapter) queue(ctx context.Context, fn func(tx bot.Tx) error) error {
 func enqueueText(tx bot.Tx, to bot.PersonID, text string) error {
 	_, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(to), Text: text})
 	return err
-}
-
-// escapeCardMD makes text literal card markdown (what bot.EscapeMarkdown
-// does): backslash, "*", "~" and a "-" that starts a line are escaped.
-func escapeCardMD(s string) string {
-	var b strings.Builder
-	start := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' || c == '*' || c == '~' || c == '-' && start {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-		start = c == '\n'
-	}
-	return b.String()
 }

@@ -329,12 +329,8 @@ func checkinHint(l lang, tasks []string) string {
 // checkinTaskCard is the multiple_interaction card of one check-in task.
 func checkinTaskCard(l lang, c bot.Card, code, id string, key keyFunc) (*TemplateCard, error) {
 	title := code
-	for _, b := range parseMD(c.Text) {
-		line := ""
-		for _, in := range b.inlines {
-			line += in.text
-		}
-		if strings.HasPrefix(line, code+" ") {
+	for _, b := range bot.ParseMarkdown(c.Text) {
+		if line := lineText(b); strings.HasPrefix(line, code+" ") {
 			title = line
 			break
 		}

@@ -202,7 +202,7 @@ func TestLongKeyIsStored(t *testing.T) {
 
 // TestMarkdownEscapes: text people typed shows literally in WeCom markdown.
 func TestMarkdownEscapes(t *testing.T) {
-	got := renderMarkdown("**Bold** and " + escapeCardMD("[x](http://e) <@all> **y** #h"))
+	got := renderMarkdown("**Bold** and " + bot.EscapeMarkdown("[x](http://e) <@all> **y** #h"))
 	want := `**Bold** and \[x\]\(http://e\) &lt;@all&gt; \*\*y\*\* \#h`
 	if got != want {
 		t.Errorf("renderMarkdown = %q, want %q", got, want)
