@@ -137,6 +137,23 @@ func goldenCases() []goldenCase {
 		{"declined", func(l cards.Lang) bot.Card {
 			return cards.Declined(l, taskInfo(), "本周在做发布 busy with the release this week")
 		}, bot.CardTaskAssigned, bot.ColorYellow, []string{"reassign", "cancel"}},
+		{"declined_finished", func(l cards.Lang) bot.Card {
+			at := time.Date(2026, time.November, 21, 10, 2, 0, 0, cst)
+			state := l.WithReason(cards.State(l, l.T("Declined", "已拒绝"), bob, at), "本周在做发布 busy with the release this week")
+			return cards.Finish(cards.Assigned(l, taskInfo()), bot.ColorGrey, state)
+		}, bot.CardTaskAssigned, bot.ColorGrey, []string{}},
+		{"rework", func(l cards.Lang) bot.Card {
+			at := time.Date(2026, time.November, 28, 9, 15, 0, 0, cst)
+			state := l.WithReason(cards.State(l, l.T("Sent back for rework", "已退回"), alice, at), "移动端还没适配 mobile is missing")
+			return cards.Finish(cards.Acceptance(l, taskInfo(), "两版设计稿已上传 both mockups uploaded"), bot.ColorYellow, state)
+		}, bot.CardAcceptance, bot.ColorYellow, []string{}},
+		// Text people typed that looks like markup stays text.
+		{"markup_group_warning", func(l cards.Lang) bot.Card {
+			items := []cards.GroupItem{{Infos: []cards.EscInfo{evilEsc(), evilBlocked()}}, {Infos: []cards.EscInfo{evilBlocked()}, Resolved: true}}
+			return cards.GroupWarning(l, bot.Project{ID: 1, Name: evilProject}, items, "")
+		}, bot.CardGroupWarning, bot.ColorRed, []string{}},
+		{"markup_declined", func(l cards.Lang) bot.Card { return cards.Declined(l, evilInfo(), evilNote) },
+			bot.CardTaskAssigned, bot.ColorYellow, []string{"reassign", "cancel"}},
 		{"acceptance", func(l cards.Lang) bot.Card {
 			return cards.Acceptance(l, taskInfo(), "两版设计稿已上传 both mockups uploaded")
 		},

@@ -40,7 +40,7 @@ func Checkin(l Lang, day bot.Date, tasks []bot.Task) bot.Card {
 		if t.Status == bot.StatusBlocked {
 			status = bot.Blocked
 		}
-		line := "- **" + code + "** " + t.Title
+		line := "- **" + code + "** " + escLine(t.Title)
 		if !t.Due.IsZero() {
 			line += l.T(" · due ", " · 截止 ") + l.Date(t.Due)
 		}
@@ -99,7 +99,8 @@ func Reminder(l Lang, day bot.Date) bot.Card {
 	return c
 }
 
-// Digest is what the daily digest of a project's group reports.
+// Digest is what the daily digest of a project's group reports. Its
+// strings are plain text.
 type Digest struct {
 	Project  bot.Project
 	Day      bot.Date
@@ -120,7 +121,11 @@ func DailyDigest(l Lang, d Digest) bot.Card {
 	var b strings.Builder
 	section := func(title string, items []string) {
 		if len(items) > 0 {
-			b.WriteString("**" + title + "**\n- " + strings.Join(items, "\n- ") + "\n\n")
+			b.WriteString("**" + title + "**\n")
+			for _, it := range items {
+				b.WriteString("- " + escLine(it) + "\n")
+			}
+			b.WriteString("\n")
 		}
 	}
 	section(l.T("Progress today", "今日进展"), d.Progress)

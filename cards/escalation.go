@@ -30,7 +30,7 @@ func (in EscInfo) at(t time.Time) time.Time {
 	return t.In(in.Loc)
 }
 
-// RuleText says in one line why an escalation fired.
+// RuleText says in one line of card markdown why an escalation fired.
 func (l Lang) RuleText(in EscInfo) string {
 	t := in.Task.Task
 	switch in.Esc.Rule {
@@ -42,7 +42,7 @@ func (l Lang) RuleText(in EscInfo) string {
 	case bot.RuleDueSoon:
 		return l.F("Due %s and only %d%% done.", "将于 %s 到期，进度仅 %d%%。", l.Date(t.Due), t.Progress)
 	case bot.RuleBlocked:
-		return l.F("Blocked since %s: %s", "自 %s 起阻塞：%s", l.Stamp(in.at(t.StatusAt)), t.BlockReason)
+		return l.M("Blocked since %s: %s", "自 %s 起阻塞：%s", l.Stamp(in.at(t.StatusAt)), OneLine(t.BlockReason))
 	case bot.RuleStale:
 		return l.F("No progress since %s (%d%%).", "自 %s 起没有进度更新（%d%%）。", l.Stamp(in.at(t.ProgressAt)), t.Progress)
 	case bot.RuleUnaccepted:
@@ -119,9 +119,9 @@ func EscalationBlue(l Lang, in EscInfo) bot.Card {
 // EscalationYellow is the level-1 card to the manager: acknowledge, approve
 // an extension that was asked for, reassign, or snooze.
 func EscalationYellow(l Lang, in EscInfo) bot.Card {
-	text := l.F("%s: %s", "%s：%s", in.Task.Assignee.DisplayName(), l.RuleText(in))
+	text := escLine(in.Task.Assignee.DisplayName()) + l.T(": ", "：") + l.RuleText(in)
 	if !in.Esc.Extension.IsZero() {
-		text += "\n" + l.F("Asks to move the due date to %s: %s", "申请延期至 %s：%s", l.Date(in.Esc.Extension), in.Esc.ExtensionReason)
+		text += "\n" + l.M("Asks to move the due date to %s: %s", "申请延期至 %s：%s", l.Date(in.Esc.Extension), OneLine(in.Esc.ExtensionReason))
 	}
 	if len(in.Downstream) > 0 {
 		text += "\n" + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream)
@@ -149,10 +149,11 @@ func EscalationYellow(l Lang, in EscInfo) bot.Card {
 	return c
 }
 
+// taskCodes lists tasks on one line of card markdown.
 func taskCodes(ts []bot.Task) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
-		parts[i] = t.Code() + " " + t.Title
+		parts[i] = t.Code() + " " + escLine(t.Title)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -202,7 +203,7 @@ func groupLine(l Lang, infos []EscInfo) string {
 		why[i] = l.RuleText(x)
 	}
 	sep := l.T(" ", "")
-	line := "- **" + t.Code() + " " + t.Title + "** · " + in.Task.Assignee.DisplayName() + " · " + strings.Join(why, sep)
+	line := "- **" + t.Code() + " " + escLine(t.Title) + "** · " + escLine(in.Task.Assignee.DisplayName()) + " · " + strings.Join(why, sep)
 	if len(in.Downstream) > 0 {
 		line += sep + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
 	}

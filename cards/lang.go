@@ -4,6 +4,7 @@ package cards
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -46,9 +47,46 @@ func (l Lang) T(en, zh string) string {
 	return zh
 }
 
-// F formats the English or the Chinese template with the same arguments.
+// F formats the English or the Chinese template with the same arguments,
+// as plain text (titles, fields, labels, toasts, error messages).
 func (l Lang) F(en, zh string, args ...any) string {
 	return fmt.Sprintf(l.T(en, zh), args...)
+}
+
+// M formats the English or the Chinese card-markdown template (see
+// bot.ParseMarkdown) with the same arguments, escaping every string
+// argument with bot.EscapeMarkdown: arguments are text, shown literally,
+// whoever typed them. Markup goes in the template, never in an argument.
+func (l Lang) M(en, zh string, args ...any) string {
+	esc := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			esc[i] = bot.EscapeMarkdown(v)
+		case fmt.Stringer:
+			esc[i] = bot.EscapeMarkdown(v.String())
+		default:
+			esc[i] = a
+		}
+	}
+	return fmt.Sprintf(l.T(en, zh), esc...)
+}
+
+// esc is shorthand for bot.EscapeMarkdown: text put into card markdown.
+// Line breaks in s stay line breaks.
+func esc(s string) string { return bot.EscapeMarkdown(s) }
+
+// escLine is esc for text put inside one line of card markdown (a bullet,
+// a bold run): its line breaks become spaces, so that the line's markup
+// stays on one line.
+func escLine(s string) string { return esc(OneLine(s)) }
+
+// OneLine replaces the line breaks of s with spaces.
+func OneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
 }
 
 var zhWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
@@ -109,7 +147,7 @@ func (l Lang) Priority(p string) string {
 	return l.T("normal", "普通")
 }
 
-// Notice is a plain information card.
+// Notice is a plain information card. text is card markdown.
 func Notice(title, text string, color string) bot.Card {
 	if color == "" {
 		color = bot.ColorBlue
@@ -118,20 +156,39 @@ func Notice(title, text string, color string) bot.Card {
 }
 
 // Finish turns a card into its read-only final state: the given colour, a
-// state line at the top of its text, no inputs and no actions.
+// state line at the top of its text, no inputs and no actions. state is
+// card markdown (see State); its first line is shown in bold, and the lines
+// after it, such as a reason, as they are.
 func Finish(c bot.Card, color, state string) bot.Card {
 	c.Color = color
+	first, rest, more := strings.Cut(state, "\n")
+	head := "**" + first + "**"
+	if more {
+		head += "\n" + rest
+	}
 	if c.Text != "" {
-		c.Text = "**" + state + "**\n\n" + c.Text
+		c.Text = head + "\n\n" + c.Text
 	} else {
-		c.Text = "**" + state + "**"
+		c.Text = head
 	}
 	c.Inputs = nil
 	c.Actions = []bot.Action{}
 	return c
 }
 
-// State returns the state line of a finished card, written by Finish.
-func State(l Lang, verb string, by bot.Person, at time.Time) string {
-	return verb + " · " + by.DisplayName() + " · " + l.Stamp(at)
+// WithReason adds to a state line (see State) the reason a person gave, on
+// a line of its own: "Reason: …". An empty reason adds nothing.
+func (l Lang) WithReason(state, reason string) string {
+	if reason == "" {
+		return state
+	}
+	return state + "\n" + l.M("Reason: %s", "理由：%s", reason)
 }
+
+// State returns the state line of a finished card, written by Finish, as
+// card markdown: "Accepted · 李博 Bob · 11-21 10:02". verb is the bot's
+// own text; the person's name is escaped.
+func State(l Lang, verb string, by bot.Person, at time.Time) string {
+	return verb + " · " + esc(by.DisplayName()) + " · " + l.Stamp(at)
+}
+

@@ -76,6 +76,19 @@ func ReviewPrompt(l Lang, w Week) bot.Card {
 	}
 }
 
+// taskBullets lists tasks as card-markdown bullets.
+func taskBullets(ts []bot.Task, l Lang) string {
+	if len(ts) == 0 {
+		return l.T("none", "无")
+	}
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = "- " + t.Code() + " " + escLine(t.Title)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// taskList lists tasks as plain text, one a line, for a field.
 func taskList(ts []bot.Task, l Lang) string {
 	if len(ts) == 0 {
 		return l.T("none", "无")
@@ -152,7 +165,7 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("**" + l.T("Due next week", "下周到期") + "**\n" + taskList(s.NextWeek, l) + "\n\n")
+	b.WriteString("**" + l.T("Due next week", "下周到期") + "**\n" + taskBullets(s.NextWeek, l) + "\n\n")
 	if !s.Projected.IsZero() {
 		b.WriteString(l.T("Projected finish: ", "预计完成：") + l.Date(s.Projected))
 		if !s.Project.Deadline.IsZero() {

@@ -72,7 +72,7 @@ func Assigned(l Lang, in TaskInfo) bot.Card {
 		Kind:   bot.CardTaskAssigned,
 		Title:  l.F("New task %s · %s", "新任务 %s · %s", in.Task.Code(), in.Task.Title),
 		Color:  bot.ColorBlue,
-		Text:   in.Task.Description,
+		Text:   esc(in.Task.Description),
 		Fields: TaskFields(l, in),
 		Inputs: []bot.Input{
 			{Name: "reason", Kind: bot.InputTextarea, Label: l.T("Reason (to decline)", "拒绝理由"), For: "decline"},
@@ -90,9 +90,9 @@ func Assigned(l Lang, in TaskInfo) bot.Card {
 // Declined is the card an assigner gets when a task was declined: reassign
 // it to someone else, or cancel it.
 func Declined(l Lang, in TaskInfo, reason string) bot.Card {
-	text := l.F("%s declined the task.", "%s 拒绝了该任务。", in.Assignee.DisplayName())
+	text := l.M("%s declined the task.", "%s 拒绝了该任务。", in.Assignee.DisplayName())
 	if reason != "" {
-		text += "\n" + l.T("Reason: ", "理由：") + reason
+		text += "\n" + l.M("Reason: %s", "理由：%s", reason)
 	}
 	return bot.Card{
 		Kind:   bot.CardTaskAssigned,
@@ -115,9 +115,9 @@ func Declined(l Lang, in TaskInfo, reason string) bot.Card {
 // Acceptance is the card a manager gets when a task is done in a project
 // that requires acceptance (验收): verify, or send it back for rework.
 func Acceptance(l Lang, in TaskInfo, note string) bot.Card {
-	text := l.F("%s marked the task done.", "%s 已完成该任务，请验收。", in.Assignee.DisplayName())
+	text := l.M("%s marked the task done.", "%s 已完成该任务，请验收。", in.Assignee.DisplayName())
 	if note != "" {
-		text += "\n" + l.T("Note: ", "说明：") + note
+		text += "\n" + l.M("Note: %s", "说明：%s", note)
 	}
 	return bot.Card{
 		Kind:   bot.CardAcceptance,
@@ -139,14 +139,15 @@ func Acceptance(l Lang, in TaskInfo, note string) bot.Card {
 // Question is the card an assigner gets when the assignee asks about a task.
 func Question(l Lang, in TaskInfo, question string) bot.Card {
 	c := Notice(l.F("Question about %s · %s", "任务需澄清：%s · %s", in.Task.Code(), in.Task.Title),
-		l.F("%s asks:\n%s\n\nAnswer in a direct message, or edit the task.", "%s 提问：\n%s\n\n请直接回复对方，或修改任务。", in.Assignee.DisplayName(), question),
+		l.M("%s asks:\n%s\n\nAnswer in a direct message, or edit the task.", "%s 提问：\n%s\n\n请直接回复对方，或修改任务。", in.Assignee.DisplayName(), question),
 		bot.ColorYellow)
 	c.Fields = TaskFields(l, in)
 	c.Refs = taskRefs(in.Task)
 	return c
 }
 
-// Detail is the card of /task show: the task's fields, status and history.
+// Detail is the card of /task show: the task's fields, status and history,
+// one plain-text line per event.
 func Detail(l Lang, in TaskInfo, history []string) bot.Card {
 	t := in.Task
 	fields := TaskFields(l, in)
@@ -163,9 +164,13 @@ func Detail(l Lang, in TaskInfo, history []string) bot.Card {
 	if t.Status == bot.StatusBlocked && t.BlockReason != "" {
 		fields = append(fields, bot.Field{Label: l.T("Blocked by", "阻塞原因"), Value: t.BlockReason})
 	}
-	text := t.Description
+	text := esc(t.Description)
 	if len(history) > 0 {
-		text = strings.TrimSpace(text + "\n\n**" + l.T("History", "历史") + "**\n- " + strings.Join(history, "\n- "))
+		lines := make([]string, len(history))
+		for i, h := range history {
+			lines[i] = "- " + escLine(h)
+		}
+		text = strings.TrimSpace(text + "\n\n**" + l.T("History", "历史") + "**\n" + strings.Join(lines, "\n"))
 	}
 	c := Notice(t.Code()+" · "+t.Title, text, statusColor(t.Status))
 	c.Fields = fields
