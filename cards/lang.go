@@ -191,4 +191,3 @@ func (l Lang) WithReason(state, reason string) string {
 func State(l Lang, verb string, by bot.Person, at time.Time) string {
 	return verb + " · " + esc(by.DisplayName()) + " · " + l.Stamp(at)
 }
-

@@ -152,9 +152,9 @@ func TestTypedMarkupIsLiteral(t *testing.T) {
 				Missing: []string{evilName}, Progress: []string{"T3 " + evilTitle + ": 40% → 60%"},
 				Blockers: []string{"T7 " + evilTitle + ": " + evilBlock}, AtRisk: []string{"T5 " + evilTitle + " (" + evilName + ")"}})
 		},
-		"escalation_blue": func(l cards.Lang) bot.Card { return cards.EscalationBlue(l, evilEsc()) },
+		"escalation_blue":         func(l cards.Lang) bot.Card { return cards.EscalationBlue(l, evilEsc()) },
 		"escalation_blue_blocked": func(l cards.Lang) bot.Card { return cards.EscalationBlue(l, evilBlocked()) },
-		"escalation_yellow": func(l cards.Lang) bot.Card { return cards.EscalationYellow(l, evilEsc()) },
+		"escalation_yellow":       func(l cards.Lang) bot.Card { return cards.EscalationYellow(l, evilEsc()) },
 		"group_warning": func(l cards.Lang) bot.Card {
 			items := []cards.GroupItem{{Infos: []cards.EscInfo{evilEsc(), evilBlocked()}}, {Infos: []cards.EscInfo{evilBlocked()}, Resolved: true}}
 			return cards.GroupWarning(l, bot.Project{ID: 1, Name: evilProject}, items, "")

@@ -12,7 +12,9 @@ const (
 )
 
 // Spec describes one command of SPEC §3: its English and Chinese names, how it
-// is written, and who may run it.
+// is written, and who may run it. Parse accepts every command of the table;
+// whether one is built is known only to its handler (flows), which answers
+// "not available yet" for the others.
 type Spec struct {
 	Name      string // canonical English name, such as "task"
 	Zh        string // Chinese name, such as "任务"
@@ -25,9 +27,6 @@ type Spec struct {
 	// AccessAdmin. For a command with subcommands it is the loosest access of
 	// its subcommands, and each SubSpec carries its own.
 	Access string
-	// Available is false for commands that a later release delivers. Parse
-	// still accepts them, so that the handler can say "not yet".
-	Available bool
 }
 
 // SubSpec describes one subcommand, such as "task new" (任务 新建).

@@ -8,30 +8,30 @@ package command
 func planningSpecs() []Spec {
 	return []Spec{
 		{
-			Name: "help", Zh: "帮助", Access: AccessAnyone, Available: true,
+			Name: "help", Zh: "帮助", Access: AccessAnyone,
 			Usage: "/help [command]", UsageZh: "/帮助 [命令]",
 			Summary:   "Lists the commands you may use, or explains one.",
 			SummaryZh: "列出你可用的命令，或说明某个命令的用法。",
 		},
 		{
-			Name: "project", Zh: "项目", Available: true,
+			Name: "project", Zh: "项目",
 			Summary: "Creates and manages projects.", SummaryZh: "创建和管理项目。",
 			Subs: projectSubs(),
 		},
 		{
-			Name: "task", Zh: "任务", Available: true,
+			Name: "task", Zh: "任务",
 			Summary: "Creates a task, or shows one.", SummaryZh: "创建任务，或查看某个任务。",
 			Subs: taskSubs(),
 		},
 		{
-			Name: "tasks", Zh: "任务列表", Access: AccessAnyone, Available: true,
+			Name: "tasks", Zh: "任务列表", Access: AccessAnyone,
 			Usage:     "/tasks [mine|@user|overdue|blocked|<P>]",
 			UsageZh:   "/任务列表 [mine|@用户|overdue|blocked|<P>]",
 			Summary:   "Lists tasks: yours, a person's, overdue, blocked or a project's.",
 			SummaryZh: "列出任务：我的、某人的、逾期的、阻塞的或某个项目的。",
 		},
 		{
-			Name: "assign", Zh: "指派", Access: AccessManager, Available: true,
+			Name: "assign", Zh: "指派", Access: AccessManager,
 			Usage: "/assign @assignee <title> <date>", UsageZh: "/指派 @负责人 <标题> <日期>",
 			Summary:   "Assigns a task in one line: a short form of /task new.",
 			SummaryZh: "一行指派任务，是 /任务 新建 的简写。",
@@ -106,23 +106,23 @@ func taskSubs() []SubSpec {
 func updateSpecs() []Spec {
 	return []Spec{
 		{
-			Name: "progress", Zh: "进度", Access: AccessAnyone, Available: true,
+			Name: "progress", Zh: "进度", Access: AccessAnyone,
 			Usage: "/progress <T> <0-100> [note]", UsageZh: "/进度 <T> <0-100> [备注]",
 			Summary: "Updates a task's progress.", SummaryZh: "更新任务进度。",
 		},
 		{
-			Name: "done", Zh: "完成", Access: AccessAnyone, Available: true,
+			Name: "done", Zh: "完成", Access: AccessAnyone,
 			Usage: "/done <T> [note]", UsageZh: "/完成 <T> [备注]",
 			Summary:   "Marks a task done; asks for acceptance where the project needs it.",
 			SummaryZh: "标记任务完成；项目需要验收时提交验收。",
 		},
 		{
-			Name: "block", Zh: "阻塞", Access: AccessAnyone, Available: true,
+			Name: "block", Zh: "阻塞", Access: AccessAnyone,
 			Usage: "/block <T> <reason>", UsageZh: "/阻塞 <T> <原因>",
 			Summary: "Marks a task blocked.", SummaryZh: "标记任务受阻。",
 		},
 		{
-			Name: "unblock", Zh: "解除阻塞", Access: AccessAnyone, Available: true,
+			Name: "unblock", Zh: "解除阻塞", Access: AccessAnyone,
 			Usage: "/unblock <T>", UsageZh: "/解除阻塞 <T>",
 			Summary: "Clears a task's blocker.", SummaryZh: "解除任务的阻塞。",
 		},
@@ -133,12 +133,12 @@ func updateSpecs() []Spec {
 			SummaryZh: "申请新的截止日期，并给出影响分析。",
 		},
 		{
-			Name: "reassign", Zh: "转派", Access: AccessManager, Available: true,
+			Name: "reassign", Zh: "转派", Access: AccessManager,
 			Usage: "/reassign <T> @user", UsageZh: "/转派 <T> @用户",
 			Summary: "Gives a task to someone else.", SummaryZh: "把任务转给其他人。",
 		},
 		{
-			Name: "cancel", Zh: "取消", Access: AccessManager, Available: true,
+			Name: "cancel", Zh: "取消", Access: AccessManager,
 			Usage: "/cancel <T> [reason]", UsageZh: "/取消 <T> [原因]",
 			Summary: "Cancels a task.", SummaryZh: "取消任务。",
 		},
@@ -146,7 +146,7 @@ func updateSpecs() []Spec {
 }
 
 // rhythmSpecs returns the commands of the daily and weekly rhythm:
-// /checkin to /export. None of them is available yet.
+// /checkin to /export.
 func rhythmSpecs() []Spec {
 	return []Spec{
 		{
@@ -197,27 +197,27 @@ func rhythmSpecs() []Spec {
 func adminSpecs() []Spec {
 	return []Spec{
 		{
-			Name: "role", Zh: "角色", Access: AccessAdmin, Available: true,
+			Name: "role", Zh: "角色", Access: AccessAdmin,
 			Usage: "/role @user admin|manager|member", UsageZh: "/角色 @用户 admin|manager|member",
 			Summary: "Sets a person's role.", SummaryZh: "设置某人的角色。",
 		},
 		{
-			Name: "calendar", Zh: "日历", Access: AccessAnyone, Available: true,
+			Name: "calendar", Zh: "日历", Access: AccessAnyone,
 			Usage: "/calendar [year]", UsageZh: "/日历 [年份]",
 			Summary: "Shows the working-day calendar.", SummaryZh: "查看工作日历。",
 		},
 		{
-			Name: "holiday", Zh: "节假日", Available: true,
+			Name: "holiday", Zh: "节假日",
 			Summary: "Adds or removes holidays.", SummaryZh: "添加或删除节假日。",
 			Subs: dateSubs("/holiday", "/节假日", " [name]", " [名称]", "holidays", "节假日"),
 		},
 		{
-			Name: "workday", Zh: "调休", Available: true,
+			Name: "workday", Zh: "调休",
 			Summary: "Adds or removes make-up working days.", SummaryZh: "添加或删除调休工作日。",
 			Subs: dateSubs("/workday", "/调休", "", "", "make-up working days", "调休工作日"),
 		},
 		{
-			Name: "settings", Zh: "设置", Available: true,
+			Name: "settings", Zh: "设置",
 			Summary: "Changes your personal settings.", SummaryZh: "修改个人设置。",
 			Subs: settingsSubs(),
 		},
@@ -273,55 +273,55 @@ func settingsSubs() []SubSpec {
 func actionSpecs() []Spec {
 	return []Spec{
 		{
-			Name: "accept", Zh: "接受", Access: AccessAnyone, Available: true,
+			Name: "accept", Zh: "接受", Access: AccessAnyone,
 			Usage: "/accept <T>", UsageZh: "/接受 <T>",
 			Summary:   "Accepts a task assigned to you, like Accept on its card.",
 			SummaryZh: "接受指派给你的任务，等同于卡片上的“接受”。",
 		},
 		{
-			Name: "decline", Zh: "拒绝", Access: AccessAnyone, Available: true,
+			Name: "decline", Zh: "拒绝", Access: AccessAnyone,
 			Usage: "/decline <T> <reason>", UsageZh: "/拒绝 <T> <理由>",
 			Summary:   "Declines a task assigned to you, with a reason.",
 			SummaryZh: "拒绝指派给你的任务，需写明理由。",
 		},
 		{
-			Name: "ask", Zh: "提问", Access: AccessAnyone, Available: true,
+			Name: "ask", Zh: "提问", Access: AccessAnyone,
 			Usage: "/ask <T> <question>", UsageZh: "/提问 <T> <问题>",
 			Summary:   "Asks the assigner a question about a task assigned to you.",
 			SummaryZh: "就指派给你的任务向指派人提问。",
 		},
 		{
-			Name: "verify", Zh: "验收", Access: AccessManager, Available: true,
+			Name: "verify", Zh: "验收", Access: AccessManager,
 			Usage: "/verify <T>", UsageZh: "/验收 <T>",
 			Summary:   "Accepts done work (验收通过), like Verify on the acceptance card.",
 			SummaryZh: "验收通过，等同于验收卡片上的“验收通过”。",
 		},
 		{
-			Name: "rework", Zh: "退回", Access: AccessManager, Available: true,
+			Name: "rework", Zh: "退回", Access: AccessManager,
 			Usage: "/rework <T> <reason>", UsageZh: "/退回 <T> <理由>",
 			Summary:   "Sends done work back for rework, with a reason.",
 			SummaryZh: "验收不通过，退回返工，需写明理由。",
 		},
 		{
-			Name: "ack", Zh: "知悉", Access: AccessManager, Available: true,
+			Name: "ack", Zh: "知悉", Access: AccessManager,
 			Usage: "/ack <E>", UsageZh: "/知悉 <E>",
 			Summary:   "Acknowledges a warning: it stays at its level until the task changes.",
 			SummaryZh: "知悉督办：任务有变化前不再升级。",
 		},
 		{
-			Name: "snooze", Zh: "暂缓", Access: AccessManager, Available: true,
+			Name: "snooze", Zh: "暂缓", Access: AccessManager,
 			Usage: "/snooze <E> 1d|3d", UsageZh: "/暂缓 <E> 1d|3d",
 			Summary:   "Holds a warning for one or three working days.",
 			SummaryZh: "督办暂缓 1 或 3 个工作日。",
 		},
 		{
-			Name: "extend", Zh: "申请延期", Access: AccessAnyone, Available: true,
+			Name: "extend", Zh: "申请延期", Access: AccessAnyone,
 			Usage: "/extend <T> <date> <reason>", UsageZh: "/申请延期 <T> <日期> <理由>",
 			Summary:   "Asks for a later due date from a warning about your task.",
 			SummaryZh: "在任务的督办中申请延期。",
 		},
 		{
-			Name: "approve", Zh: "批准", Access: AccessManager, Available: true,
+			Name: "approve", Zh: "批准", Access: AccessManager,
 			Usage: "/approve <C>|<E>", UsageZh: "/批准 <C>|<E>",
 			Summary:   "Approves a change request, or the extension asked for on a warning (E).",
 			SummaryZh: "批准变更申请，或批准督办中的延期申请（E）。",

@@ -147,7 +147,7 @@ func (s *Service) actAccept(a *act) (bot.Response, error) {
 		return bot.Response{}, err
 	}
 	if t.Assigner != a.me.ID {
-		msg := s.lang(s.person(a.tx, t.Assigner)).F("👍 %s accepted %s «%s».", "👍 %s 已接受 %s「%s」。", a.me.DisplayName(), t.Code(), t.Title)
+		msg := s.lang(s.person(a.tx, t.Assigner)).M("👍 %s accepted %s «%s».", "👍 %s 已接受 %s「%s」。", a.me.DisplayName(), t.Code(), t.Title)
 		if err := s.notify(a.tx, t.Assigner, msg); err != nil {
 			return bot.Response{}, err
 		}
@@ -172,7 +172,7 @@ func (s *Service) actDecline(a *act) (bot.Response, error) {
 	}
 	at := s.cfg.Clock.Now()
 	finished, err := s.finishCards(a.tx, assignKey(t), func(rec bot.CardRecord, l reader) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorGrey, l.State(l.T("Declined", "已拒绝"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
+		return cards.Finish(rec.Card, bot.ColorGrey, l.WithReason(l.State(l.T("Declined", "已拒绝"), a.me, at), reason))
 	})
 	if err != nil {
 		return bot.Response{}, err
@@ -278,7 +278,7 @@ func (s *Service) actVerify(a *act) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
-	msg := s.lang(s.person(a.tx, t.Assignee)).F("🎉 %s «%s» was verified by %s.", "🎉 %s「%s」已由 %s 验收通过。", t.Code(), t.Title, a.me.DisplayName())
+	msg := s.lang(s.person(a.tx, t.Assignee)).M("🎉 %s «%s» was verified by %s.", "🎉 %s「%s」已由 %s 验收通过。", t.Code(), t.Title, a.me.DisplayName())
 	if err := s.notify(a.tx, t.Assignee, msg); err != nil {
 		return bot.Response{}, err
 	}
@@ -302,12 +302,12 @@ func (s *Service) actRework(a *act) (bot.Response, error) {
 	}
 	at := s.cfg.Clock.Now()
 	finished, err := s.finishCards(a.tx, verifyKey(t), func(rec bot.CardRecord, l reader) bot.Card {
-		return cards.Finish(rec.Card, bot.ColorYellow, l.State(l.T("Sent back for rework", "已退回"), a.me, at)+"\n"+l.T("Reason: ", "理由：")+reason)
+		return cards.Finish(rec.Card, bot.ColorYellow, l.WithReason(l.State(l.T("Sent back for rework", "已退回"), a.me, at), reason))
 	})
 	if err != nil {
 		return bot.Response{}, err
 	}
-	msg := s.lang(s.person(a.tx, t.Assignee)).F("↩️ %s «%s» was sent back for rework by %s: %s", "↩️ %s「%s」被 %s 退回：%s", t.Code(), t.Title, a.me.DisplayName(), reason)
+	msg := s.lang(s.person(a.tx, t.Assignee)).M("↩️ %s «%s» was sent back for rework by %s: %s", "↩️ %s「%s」被 %s 退回：%s", t.Code(), t.Title, a.me.DisplayName(), reason)
 	if err := s.notify(a.tx, t.Assignee, msg); err != nil {
 		return bot.Response{}, err
 	}

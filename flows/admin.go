@@ -65,14 +65,29 @@ func (s *Service) help(r *req, cmd command.Command) error {
 		if !s.mayUse(r, spec.Access) {
 			continue
 		}
-		b.WriteString("- " + specUsage(r, spec))
-		if !spec.Available {
-			b.WriteString(r.l.T(" (not available yet)", "（尚未开放）"))
+		if len(spec.Subs) == 0 {
+			b.WriteString(s.helpLine(r, spec.Name, "", spec.Usage, spec.UsageZh, spec.Summary, spec.SummaryZh))
 		}
-		b.WriteString("\n")
+		for _, sub := range spec.Subs {
+			if s.mayUse(r, sub.Access) {
+				b.WriteString(s.helpLine(r, spec.Name, sub.Name, sub.Usage, sub.UsageZh, sub.Summary, sub.SummaryZh))
+			}
+		}
 	}
-	b.WriteString(r.l.T("Dates: ", "日期：") + "2026-11-28, 11-28, today/今天, tomorrow/明天, fri/周五, next mon/下周一, +3d, 3wd/3个工作日, eom/月底")
+	b.WriteString("\n" + r.l.T("Dates: ", "日期：") + "2026-11-28, 11-28, today/今天, tomorrow/明天, fri/周五, next mon/下周一, +3d, 3wd/3个工作日, eom/月底")
 	return s.reply(r, b.String())
+}
+
+// helpLine is one bullet of /help: a command's (or subcommand's) usage and
+// summary, and whether it is not built yet.
+func (s *Service) helpLine(r *req, name, sub, usage, usageZh, summary, summaryZh string) string {
+	// A usage of several forms is one per line; the bullet keeps them on one.
+	forms := strings.ReplaceAll(r.l.T(usage, usageZh), "\n", " · ")
+	line := "- " + r.l.M("%s — %s", "%s — %s", forms, r.l.T(summary, summaryZh))
+	if _, ok := s.handler(name, sub); !ok {
+		line += r.l.T(" (not available yet)", "（尚未开放）")
+	}
+	return line + "\n"
 }
 
 func (s *Service) helpOne(r *req, spec command.Spec) string {
@@ -80,25 +95,25 @@ func (s *Service) helpOne(r *req, spec command.Spec) string {
 	if r.l == cards.ZH {
 		summary, usage = spec.SummaryZh, spec.UsageZh
 	}
-	msg := "**" + usage + "**\n" + summary
+	msg := bot.EscapeMarkdown(summary)
+	if len(spec.Subs) == 0 {
+		// Each form of the usage in bold, one a line.
+		var forms []string
+		for f := range strings.SplitSeq(usage, "\n") {
+			forms = append(forms, "**"+bot.EscapeMarkdown(f)+"**")
+		}
+		msg = strings.Join(forms, "\n") + "\n" + msg
+	}
 	for _, sub := range spec.Subs {
-		if r.l == cards.ZH {
-			msg += "\n- " + sub.UsageZh
-		} else {
-			msg += "\n- " + sub.Usage
+		msg += "\n- " + bot.EscapeMarkdown(r.l.T(sub.Usage, sub.UsageZh))
+		if _, ok := s.handler(spec.Name, sub.Name); !ok {
+			msg += r.l.T(" (not available yet)", "（尚未开放）")
 		}
 	}
-	if !spec.Available {
+	if !s.built(spec.Name) {
 		msg += "\n" + r.l.T("(not available yet)", "（尚未开放）")
 	}
 	return msg
-}
-
-func specUsage(r *req, spec command.Spec) string {
-	if r.l == cards.ZH {
-		return spec.UsageZh + " — " + spec.SummaryZh
-	}
-	return spec.Usage + " — " + spec.Summary
 }
 
 func (s *Service) mayUse(r *req, access string) bool {
@@ -146,7 +161,7 @@ func (s *Service) role(r *req, cmd command.Command) error {
 	if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "role", Field: "role", Old: string(old), New: string(role), Note: string(p.ID)}); err != nil {
 		return err
 	}
-	return s.reply(r, r.l.F("👤 %s is now %s.", "👤 %s 的角色已设为 %s。", p.DisplayName(), role))
+	return s.reply(r, r.l.M("👤 %s is now %s.", "👤 %s 的角色已设为 %s。", p.DisplayName(), role))
 }
 
 // calendarShow runs /calendar [year].
@@ -171,7 +186,7 @@ func (s *Service) calendarShow(r *req, cmd command.Command) error {
 		if d.Workday {
 			kind = r.l.T("working day (make-up)", "调休上班")
 		}
-		fmt.Fprintf(&b, "- %s %s %s\n", r.l.Date(d.Date), kind, d.Name)
+		fmt.Fprintf(&b, "- %s %s %s\n", r.l.Date(d.Date), kind, bot.EscapeMarkdown(cards.OneLine(d.Name)))
 	}
 	return s.reply(r, strings.TrimSpace(b.String()))
 }
@@ -268,6 +283,6 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 func (s *Service) settingsText(r *req, p bot.Person) string {
 	m := s.checkinMinute(p)
 	checkin := fmt.Sprintf("%02d:%02d", m/60, m%60)
-	return r.l.F("Your settings: check-in at %s, time zone %s, language %s.", "你的设置：打卡时间 %s，时区 %s，语言 %s。",
+	return r.l.M("Your settings: check-in at %s, time zone %s, language %s.", "你的设置：打卡时间 %s，时区 %s，语言 %s。",
 		checkin, s.loc(p).String(), string(s.lang(p)))
 }

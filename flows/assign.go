@@ -235,9 +235,9 @@ func (s *Service) saveNewTask(r *req, t bot.Task, proj *bot.Project, assignee bo
 
 func (s *Service) createdText(r *req, t bot.Task, info cards.TaskInfo, self bool) string {
 	l := r.l
-	msg := l.F("✅ Created %s «%s»", "✅ 已创建 %s「%s」", t.Code(), t.Title)
+	msg := l.M("✅ Created %s «%s»", "✅ 已创建 %s「%s」", t.Code(), t.Title)
 	if !self {
-		msg += l.F(" for %s; the assignment card was sent.", "，负责人 %s，已发送任务卡片。", info.Assignee.DisplayName())
+		msg += l.M(" for %s; the assignment card was sent.", "，负责人 %s，已发送任务卡片。", info.Assignee.DisplayName())
 	} else {
 		msg += l.T(" for yourself.", "（自己负责）。")
 	}
@@ -248,7 +248,7 @@ func (s *Service) createdText(r *req, t bot.Task, info cards.TaskInfo, self bool
 		}
 	}
 	if info.Project != nil {
-		msg += "\n" + l.T("Project: ", "项目：") + info.Project.Code() + " " + info.Project.Name
+		msg += "\n" + l.T("Project: ", "项目：") + info.Project.Code() + " " + bot.EscapeMarkdown(info.Project.Name)
 	}
 	return msg
 }
@@ -359,7 +359,7 @@ func (s *Service) reassign(r *req, t bot.Task, to bot.Person) (map[uint64]bot.Ca
 	}
 	at := s.cfg.Clock.Now()
 	finished, err := s.finishAll(r, t, bot.ColorGrey, func(l reader) string {
-		return l.State(l.F("Reassigned to %s", "已转派给 %s", to.DisplayName()), r.me, at)
+		return l.State(l.M("Reassigned to %s", "已转派给 %s", to.DisplayName()), r.me, at)
 	})
 	if err != nil {
 		return nil, err
@@ -368,7 +368,7 @@ func (s *Service) reassign(r *req, t bot.Task, to bot.Person) (map[uint64]bot.Ca
 		return nil, err
 	}
 	if old != r.me.ID && old != to.ID {
-		if err := s.notify(r.tx, old, s.lang(s.person(r.tx, old)).F("%s was reassigned to %s.", "%s 已转派给 %s。", t.Code(), to.DisplayName())); err != nil {
+		if err := s.notify(r.tx, old, s.lang(s.person(r.tx, old)).M("%s was reassigned to %s.", "%s 已转派给 %s。", t.Code(), to.DisplayName())); err != nil {
 			return nil, err
 		}
 	}
@@ -429,9 +429,9 @@ func (s *Service) cancel(r *req, t bot.Task, reason string) (map[uint64]bot.Card
 		return nil, err
 	}
 	if t.Assignee != r.me.ID {
-		msg := s.lang(s.person(r.tx, t.Assignee)).F("%s «%s» was cancelled by %s.", "%s「%s」已被 %s 取消。", t.Code(), t.Title, r.me.DisplayName())
+		msg := s.lang(s.person(r.tx, t.Assignee)).M("%s «%s» was cancelled by %s.", "%s「%s」已被 %s 取消。", t.Code(), t.Title, r.me.DisplayName())
 		if reason != "" {
-			msg += " " + reason
+			msg += " " + bot.EscapeMarkdown(reason)
 		}
 		if err := s.notify(r.tx, t.Assignee, msg); err != nil {
 			return nil, err
@@ -462,7 +462,7 @@ func (s *Service) reassignCmd(r *req, cmd command.Command) error {
 	if _, err := s.reassign(r, t, to); err != nil {
 		return err
 	}
-	return s.reply(r, r.l.F("🔁 %s reassigned to %s.", "🔁 %s 已转派给 %s。", t.Code(), to.DisplayName()))
+	return s.reply(r, r.l.M("🔁 %s reassigned to %s.", "🔁 %s 已转派给 %s。", t.Code(), to.DisplayName()))
 }
 
 // cancelCmd runs /cancel <T> [reason].

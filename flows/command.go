@@ -13,44 +13,49 @@ const maxTitle = 200
 
 type commandFunc func(s *Service, r *req, cmd command.Command) error
 
-// commands maps each available command (and "name sub") to its handler.
-var commands = map[string]commandFunc{
-	"help":            (*Service).help,
-	"project new":     (*Service).projectNew,
-	"project bind":    (*Service).projectBind,
-	"project list":    (*Service).projectList,
-	"project members": (*Service).projectMembers,
-	"project close":   (*Service).projectClose,
-	"project webhook": (*Service).projectWebhook,
-	"task new":        (*Service).taskNew,
-	"task show":       (*Service).taskShow,
-	"tasks":           (*Service).taskList,
-	"assign":          (*Service).assign,
-	"progress":        (*Service).progress,
-	"done":            (*Service).done,
-	"block":           (*Service).block,
-	"unblock":         (*Service).unblock,
-	"reassign":        (*Service).reassignCmd,
-	"cancel":          (*Service).cancelCmd,
-	"role":            (*Service).role,
-	"calendar":        (*Service).calendarShow,
-	"holiday add":     (*Service).holidayAdd,
-	"workday add":     (*Service).workdayAdd,
-	"settings":        (*Service).settings,
-	"checkin":         (*Service).checkinOrRow,
-	"accept":          (*Service).textActionCmd,
-	"decline":         (*Service).textActionCmd,
-	"ask":             (*Service).textActionCmd,
-	"verify":          (*Service).textActionCmd,
-	"rework":          (*Service).textActionCmd,
-	"ack":             (*Service).textActionCmd,
-	"snooze":          (*Service).textActionCmd,
-	"extend":          (*Service).textActionCmd,
-	"approve":         (*Service).textActionCmd,
-	"leave":           (*Service).leaveCmd,
-	"review":          (*Service).reviewCmd,
-	"report":          (*Service).reportCmd,
-	"escalations":     (*Service).escalationsCmd,
+// commandTable maps each available command (and "name sub") to its
+// handler. It is the one record of what is available: /help marks every
+// command of command.Specs without a handler here as not available yet.
+// (A function, not a variable: help is in it and reads it.)
+func commandTable() map[string]commandFunc {
+	return map[string]commandFunc{
+		"help":            (*Service).help,
+		"project new":     (*Service).projectNew,
+		"project bind":    (*Service).projectBind,
+		"project list":    (*Service).projectList,
+		"project members": (*Service).projectMembers,
+		"project close":   (*Service).projectClose,
+		"project webhook": (*Service).projectWebhook,
+		"task new":        (*Service).taskNew,
+		"task show":       (*Service).taskShow,
+		"tasks":           (*Service).taskList,
+		"assign":          (*Service).assign,
+		"progress":        (*Service).progress,
+		"done":            (*Service).done,
+		"block":           (*Service).block,
+		"unblock":         (*Service).unblock,
+		"reassign":        (*Service).reassignCmd,
+		"cancel":          (*Service).cancelCmd,
+		"role":            (*Service).role,
+		"calendar":        (*Service).calendarShow,
+		"holiday add":     (*Service).holidayAdd,
+		"workday add":     (*Service).workdayAdd,
+		"settings":        (*Service).settings,
+		"checkin":         (*Service).checkinOrRow,
+		"accept":          (*Service).textActionCmd,
+		"decline":         (*Service).textActionCmd,
+		"ask":             (*Service).textActionCmd,
+		"verify":          (*Service).textActionCmd,
+		"rework":          (*Service).textActionCmd,
+		"ack":             (*Service).textActionCmd,
+		"snooze":          (*Service).textActionCmd,
+		"extend":          (*Service).textActionCmd,
+		"approve":         (*Service).textActionCmd,
+		"leave":           (*Service).leaveCmd,
+		"review":          (*Service).reviewCmd,
+		"report":          (*Service).reportCmd,
+		"escalations":     (*Service).escalationsCmd,
+	}
 }
 
 // options lists the key:value options each command takes; a command not
@@ -72,14 +77,34 @@ func (s *Service) run(r *req, cmd command.Command) error {
 			return badUsage(r, cmd.Name, r.l.F("%s: is not an option of /%s.", "%s: 不是 /%s 的选项。", k, key))
 		}
 	}
-	if fn, ok := commands[key]; ok {
-		return fn(s, r, cmd)
-	}
-	if fn, ok := commands[cmd.Name]; ok {
+	if fn, ok := s.handler(cmd.Name, cmd.Sub); ok {
 		return fn(s, r, cmd)
 	}
 	return bot.Errorf(bot.EUNAVAILABLE, "%s", r.l.F("/%s is not available yet in this version of loopbot. Type /help for the commands you can use now.",
 		"/%s 在当前版本中尚未开放。输入 /帮助 查看现在可用的命令。", key))
+}
+
+// handler returns the handler of a command and subcommand ("" for none):
+// the subcommand's own, or else the command's.
+func (s *Service) handler(name, sub string) (commandFunc, bool) {
+	if sub != "" {
+		if fn, ok := s.commands[name+" "+sub]; ok {
+			return fn, true
+		}
+	}
+	fn, ok := s.commands[name]
+	return fn, ok
+}
+
+// built reports whether a command (with any of its subcommands) is
+// built.
+func (s *Service) built(name string) bool {
+	for key := range s.commands {
+		if key == name || strings.HasPrefix(key, name+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // usage returns a command's usage line in the reader's language.

@@ -178,7 +178,7 @@ func (s *Service) actEscHelp(a *act) (bot.Response, error) {
 	if m == "" {
 		return bot.Response{Toast: a.l.T("Nobody manages this task; ask in the project group.", "该任务没有经理，请在项目群中求助。")}, nil
 	}
-	msg := s.lang(s.person(a.tx, m)).F("🆘 %s needs help with %s «%s» (%s).", "🆘 %s 在 %s「%s」上需要协助（%s）。", a.me.DisplayName(), t.Code(), t.Title, e.Code())
+	msg := s.lang(s.person(a.tx, m)).M("🆘 %s needs help with %s «%s» (%s).", "🆘 %s 在 %s「%s」上需要协助（%s）。", a.me.DisplayName(), t.Code(), t.Title, e.Code())
 	if err := s.notify(a.tx, m, msg); err != nil {
 		return bot.Response{}, err
 	}
@@ -223,7 +223,7 @@ func (s *Service) actEscApprove(a *act) (bot.Response, error) {
 	if err := s.saveTask(a.req, t, "due_changed", "due", old.String(), t.Due.String(), e.ExtensionReason); err != nil {
 		return bot.Response{}, err
 	}
-	msg := s.lang(s.person(a.tx, t.Assignee)).F("📅 %s approved: %s is now due %s.", "📅 %s 已批准：%s 的截止日期改为 %s。", a.me.DisplayName(), t.Code(), t.Due)
+	msg := s.lang(s.person(a.tx, t.Assignee)).M("📅 %s approved: %s is now due %s.", "📅 %s 已批准：%s 的截止日期改为 %s。", a.me.DisplayName(), t.Code(), t.Due)
 	if err := s.notify(a.tx, t.Assignee, msg); err != nil {
 		return bot.Response{}, err
 	}
@@ -305,9 +305,9 @@ func (s *Service) escList(r *req, open []bot.Escalation) string {
 		if err != nil {
 			continue
 		}
-		subject := in.Task.Assignee.DisplayName()
+		subject := bot.EscapeMarkdown(cards.OneLine(in.Task.Assignee.DisplayName()))
 		if e.Task != 0 {
-			subject = in.Task.Task.Code() + " " + in.Task.Task.Title + " · " + subject
+			subject = r.l.M("%s %s · ", "%s %s · ", in.Task.Task.Code(), cards.OneLine(in.Task.Task.Title)) + subject
 		}
 		line := icons[e.Level] + " " + e.Code() + " " + r.l.RuleName(e.Rule) + " · " + subject
 		if !e.AcknowledgedAt.IsZero() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/cards"
 	"github.com/loopbot/loopbot/command"
 )
 
@@ -69,7 +70,7 @@ func (s *Service) projectOptions(r *req, p *bot.Project, kv map[string]string) e
 
 func (s *Service) projectCreatedText(r *req, p bot.Project) string {
 	l := r.l
-	msg := l.F("📁 Project %s «%s» created; you own it.", "📁 项目 %s「%s」已创建，你是负责人。", p.Code(), p.Name)
+	msg := l.M("📁 Project %s «%s» created; you own it.", "📁 项目 %s「%s」已创建，你是负责人。", p.Code(), p.Name)
 	if !p.Deadline.IsZero() {
 		msg += "\n" + l.T("Deadline: ", "截止：") + l.Date(p.Deadline)
 	}
@@ -117,7 +118,7 @@ func (s *Service) projectBind(r *req, cmd command.Command) error {
 	if err := s.saveProject(r, p, "project_bound"); err != nil {
 		return err
 	}
-	return s.reply(r, r.l.F("🔗 This group is now the channel of %s «%s».", "🔗 本群已绑定为项目 %s「%s」的项目群。", p.Code(), p.Name))
+	return s.reply(r, r.l.M("🔗 This group is now the channel of %s «%s».", "🔗 本群已绑定为项目 %s「%s」的项目群。", p.Code(), p.Name))
 }
 
 // managedProject loads the project named by the first argument and checks
@@ -158,7 +159,7 @@ func (s *Service) projectList(r *req, cmd command.Command) error {
 			continue
 		}
 		n++
-		b.WriteString("- " + p.Code() + " " + p.Name + " · " + s.person(r.tx, p.Owner).DisplayName())
+		b.WriteString(r.l.M("- %s %s · %s", "- %s %s · %s", p.Code(), cards.OneLine(p.Name), cards.OneLine(s.person(r.tx, p.Owner).DisplayName())))
 		if p.Closed {
 			b.WriteString(" · " + r.l.T("closed", "已关闭"))
 		} else if !p.Deadline.IsZero() {
@@ -247,7 +248,7 @@ func (s *Service) membersText(r *req, p bot.Project) string {
 			names = append(names, s.person(r.tx, m).DisplayName())
 		}
 	}
-	return r.l.F("👥 %s «%s»: %s", "👥 %s「%s」成员：%s", p.Code(), p.Name, strings.Join(names, r.l.T(", ", "、")))
+	return r.l.M("👥 %s «%s»: %s", "👥 %s「%s」成员：%s", p.Code(), p.Name, strings.Join(names, r.l.T(", ", "、")))
 }
 
 // projectClose runs /project close <P>.
@@ -273,7 +274,7 @@ func (s *Service) projectClose(r *req, cmd command.Command) error {
 			return err
 		}
 	}
-	msg := r.l.F("📦 %s «%s» is closed.", "📦 项目 %s「%s」已关闭。", p.Code(), p.Name)
+	msg := r.l.M("📦 %s «%s» is closed.", "📦 项目 %s「%s」已关闭。", p.Code(), p.Name)
 	if len(open) > 0 {
 		msg += " " + r.l.F("%d tasks were still open; they stay as they are.", "仍有 %d 个未完成任务，保持原状。", len(open))
 	}

@@ -44,9 +44,10 @@ type Config struct {
 
 // Service implements bot.Handler.
 type Service struct {
-	cfg    Config
-	logger *slog.Logger
-	zones  sync.Map // zone name → *time.Location
+	cfg      Config
+	logger   *slog.Logger
+	commands map[string]commandFunc
+	zones    sync.Map // zone name → *time.Location
 	// times keeps the distinct check-in times (see checkinTimes).
 	times struct {
 		sync.Mutex
@@ -65,7 +66,7 @@ func New(cfg Config) *Service {
 	if cfg.Schedule.CheckEvery == 0 {
 		cfg.Schedule = DefaultSchedule()
 	}
-	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows")}
+	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows"), commands: commandTable()}
 }
 
 // req is the context of one event being handled.
@@ -158,10 +159,12 @@ func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err erro
 		return bot.Response{Toast: msg}, nil
 	}
 	r := &req{ctx: ctx, tx: tx, ev: ev, me: p, l: l}
-	return bot.Response{}, s.reply(r, "⚠️ "+msg)
+	return bot.Response{}, s.reply(r, "⚠️ "+bot.EscapeMarkdown(msg))
 }
 
-// reply answers in the chat the event came from.
+// reply answers in the chat the event came from. text is card markdown
+// (bot.ParseMarkdown): what people typed goes in through l.M or
+// bot.EscapeMarkdown.
 func (s *Service) reply(r *req, text string) error {
 	return s.say(r.tx, r.ev.Chat, text)
 }

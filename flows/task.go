@@ -181,10 +181,10 @@ func (s *Service) managedOpen(r *req) ([]bot.Task, error) {
 	return out, nil
 }
 
-// listText writes a task list, one line a task.
+// listText writes a task list, one line a task, under a plain-text title.
 func (s *Service) listText(r *req, title string, tasks []bot.Task) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** (%d)\n", title, len(tasks))
+	fmt.Fprintf(&b, "**%s** (%d)\n", bot.EscapeMarkdown(cards.OneLine(title)), len(tasks))
 	if len(tasks) == 0 {
 		b.WriteString(r.l.T("Nothing here.", "暂无。"))
 		return b.String()
@@ -200,7 +200,7 @@ func (s *Service) listText(r *req, title string, tasks []bot.Task) string {
 }
 
 func (s *Service) taskLine(r *req, t bot.Task) string {
-	parts := []string{"- " + t.Code() + " " + t.Title, s.person(r.tx, t.Assignee).DisplayName()}
+	parts := []string{r.l.M("- %s %s", "- %s %s", t.Code(), cards.OneLine(t.Title)), bot.EscapeMarkdown(cards.OneLine(s.person(r.tx, t.Assignee).DisplayName()))}
 	if !t.Due.IsZero() {
 		due := r.l.T("due ", "截止 ") + r.l.Date(t.Due)
 		if t.Status.Open() && t.Due.Before(bot.DateOf(r.now)) {
@@ -286,7 +286,7 @@ func (s *Service) done(r *req, cmd command.Command) error {
 		return s.reply(r, r.l.F("✅ %s is done.", "✅ %s 已完成。", t.Code()))
 	}
 	v := s.person(r.tx, verifier)
-	return s.reply(r, r.l.F("✅ %s is done; %s was asked to accept it (验收).", "✅ %s 已完成，已请 %s 验收。", t.Code(), v.DisplayName()))
+	return s.reply(r, r.l.M("✅ %s is done; %s was asked to accept it (验收).", "✅ %s 已完成，已请 %s 验收。", t.Code(), v.DisplayName()))
 }
 
 // finishTask marks a task done at 100%, and sends the acceptance card where
@@ -357,7 +357,7 @@ func (s *Service) block(r *req, cmd command.Command) error {
 		return err
 	}
 	if m := s.managerOf(r.tx, t); m != "" && m != r.me.ID {
-		msg := s.lang(s.person(r.tx, m)).F("⛔ %s «%s» is blocked (%s): %s", "⛔ %s「%s」被阻塞（%s）：%s", t.Code(), t.Title, r.me.DisplayName(), reason)
+		msg := s.lang(s.person(r.tx, m)).M("⛔ %s «%s» is blocked (%s): %s", "⛔ %s「%s」被阻塞（%s）：%s", t.Code(), t.Title, r.me.DisplayName(), reason)
 		if err := s.notify(r.tx, m, msg); err != nil {
 			return err
 		}

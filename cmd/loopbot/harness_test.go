@@ -57,6 +57,9 @@ type testApp struct {
 	app  *App
 	base string
 	db   string
+	// typed are texts the test types that look like markup; see
+	// checkMarkdown.
+	typed []string
 }
 
 // startApp runs the real App on 127.0.0.1:0 over the database file db
@@ -168,7 +171,36 @@ func (ta *testApp) chat(chat string) []chatMessage {
 	if code := ta.call("GET", "/playground/api/chats/"+chat, nil, &out); code != 200 {
 		ta.tb.Fatalf("chat %s: status %d", chat, code)
 	}
+	for _, m := range out.Messages {
+		if m.From != "bot" {
+			continue
+		}
+		ta.checkMarkdown(m.Text)
+		if m.Card != nil {
+			ta.checkMarkdown(m.Card.Text)
+		}
+	}
 	return out.Messages
+}
+
+// checkMarkdown asserts that a text the bot sent is card markdown that
+// shows no markup characters: once parsed, no "**" or "~~" is left in its
+// literal text, except inside what the test typed (ta.typed).
+func (ta *testApp) checkMarkdown(text string) {
+	ta.tb.Helper()
+	for _, b := range bot.ParseMarkdown(text) {
+		var line strings.Builder
+		for _, in := range b.Inlines {
+			line.WriteString(in.Text)
+		}
+		rest := line.String()
+		for _, u := range ta.typed {
+			rest = strings.ReplaceAll(rest, u, "")
+		}
+		if strings.Contains(rest, "**") || strings.Contains(rest, "~~") {
+			ta.tb.Errorf("the bot's text shows literal markup in %q:\n%s", line.String(), text)
+		}
+	}
 }
 
 // lastCard returns the newest card of a kind in a chat.
