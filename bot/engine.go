@@ -61,7 +61,6 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Response, error) {
 		e.committed()
 		return resp, nil
 	}
-	e.logRefusal(ev, err)
 	e.observe(ev, ErrorCode(err))
 	refused := &commitHooks{}
 	ctx = context.WithValue(ctx, hooksKey{}, refused)
@@ -69,10 +68,19 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Response, error) {
 		return e.handler.Refused(ctx, tx, ev, err)
 	})
 	if errors.Is(rerr, errDuplicate) {
+		e.logRefusal(ev, err)
 		return Response{}, nil
 	} else if rerr != nil {
+		// The caller gets an internal error and logs it, so it is logged
+		// once, by the edge that answers it: the event's own when it was
+		// one (a damaged store), else the refusal's.
+		if ErrorCode(err) == EINTERNAL {
+			return Response{Toast: ErrorMessage(err)}, err
+		}
+		e.logRefusal(ev, err)
 		return Response{Toast: ErrorMessage(rerr)}, rerr
 	}
+	e.logRefusal(ev, err)
 	refused.run()
 	e.committed()
 	return resp, nil

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -45,9 +46,11 @@ type Options struct {
 // DB is the bbolt store. It implements bot.Store and bot.ChatLog, and is
 // safe for concurrent use.
 type DB struct {
-	bolt *bbolt.DB
-	path string
-	now  func() time.Time
+	bolt    *bbolt.DB
+	path    string
+	now     func() time.Time
+	closing chan struct{} // closed when Close begins: backups stop
+	once    sync.Once
 }
 
 var (
@@ -71,23 +74,34 @@ func BoltOptions(timeout time.Duration) *bbolt.Options {
 
 // Open opens or creates the store file at path and runs the migrations it
 // lacks. It fails, wrapping ErrInUse, when another process holds the file,
-// and refuses a file whose schema is newer than this code knows.
-func Open(path string, opts Options) (*DB, error) {
-	b, err := bbolt.Open(path, 0o600, BoltOptions(opts.Timeout))
+// refuses a file whose schema is newer than this code knows, and refuses,
+// wrapping ErrDamaged and naming path, a file that is shorter than its last
+// commit (truncated) or whose pages the migrations cannot read.
+func Open(path string, opts Options) (db *DB, err error) {
+	if err := checkSize(path); err != nil {
+		return nil, err
+	}
+	var b *bbolt.DB
+	defer func() {
+		if err != nil && b != nil {
+			b.Close()
+		}
+	}()
+	defer guard(path, &err)()
+	b, err = bbolt.Open(path, 0o600, BoltOptions(opts.Timeout))
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store: %s is %w", path, ErrInUse)
 	} else if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if err := migrate(b, path, migrations()); err != nil {
-		b.Close()
 		return nil, err
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{bolt: b, path: path, now: now}, nil
+	return &DB{bolt: b, path: path, now: now, closing: make(chan struct{})}, nil
 }
 
 // Path returns the file the store was opened from.
@@ -109,17 +123,19 @@ func (d *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
 }
 
 // run runs fn in a transaction. fn's own error comes back as it is, so that
-// its code survives; bbolt's errors (a failed commit) are wrapped.
-func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) error {
+// its code survives; bbolt's errors (a failed commit) are wrapped, and a
+// panic or a memory fault inside the transaction (a damaged page) is an
+// error wrapping ErrDamaged, after bbolt has rolled the transaction back.
+func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer guard(d.path, &err)()
 	var fnErr error
 	wrapped := func(btx *bbolt.Tx) error {
 		fnErr = fn(&tx{btx: btx, now: d.now})
 		return fnErr
 	}
-	var err error
 	if writable {
 		err = d.bolt.Update(wrapped)
 	} else {
@@ -135,15 +151,18 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) error {
 
 // Backup writes a consistent copy of the whole file to w, from one read
 // transaction, while writers carry on. It stops with ctx's error when ctx is
-// done before or during the copy.
-func (d *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+// done before or during the copy, and with ErrClosing once Close begins, so
+// that Close does not wait for a slow reader (bbolt's Close waits for every
+// read transaction). A writer blocked in Write is the caller's to unblock:
+// the HTTP handler gives each chunk a write deadline.
+func (d *DB) Backup(ctx context.Context, w io.Writer) (n int64, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var n int64
-	err := d.bolt.View(func(btx *bbolt.Tx) error {
+	defer guard(d.path, &err)()
+	err = d.bolt.View(func(btx *bbolt.Tx) error {
 		var err error
-		n, err = btx.WriteTo(ctxWriter{ctx: ctx, w: w})
+		n, err = btx.WriteTo(ctxWriter{ctx: ctx, closing: d.closing, w: w})
 		return err
 	})
 	if err != nil {
@@ -152,27 +171,37 @@ func (d *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// ctxWriter stops a long copy once its context is done.
+// ErrClosing is wrapped by the error of a Backup that Close interrupted.
+var ErrClosing = errors.New("the store is closing")
+
+// ctxWriter stops a long copy once its context is done or the store closes.
 type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
+	ctx     context.Context
+	closing <-chan struct{}
+	w       io.Writer
 }
 
 func (c ctxWriter) Write(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
+	select {
+	case <-c.closing:
+		return 0, ErrClosing
+	default:
+	}
 	return c.w.Write(p)
 }
 
 // Check runs bbolt's consistency check over the whole file and returns every
 // problem it finds, joined, or nil for a sound file.
-func (d *DB) Check(ctx context.Context) error {
+func (d *DB) Check(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer guard(d.path, &err)()
 	var problems []error
-	err := d.bolt.View(func(btx *bbolt.Tx) error {
+	err = d.bolt.View(func(btx *bbolt.Tx) error {
 		// The channel must be drained to the end, or the checking goroutine
 		// never finishes.
 		for err := range btx.Check() {
@@ -189,8 +218,10 @@ func (d *DB) Check(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the file. Transactions still open block it.
+// Close closes the file. It first stops the backups in progress at their
+// next chunk; other transactions still open block it.
 func (d *DB) Close() error {
+	d.once.Do(func() { close(d.closing) })
 	if err := d.bolt.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"crypto/subtle"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -227,13 +229,32 @@ func (a *App) apiDead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"dead": out})
 }
 
-// apiBackup streams a consistent copy of the store.
+// apiBackup streams a consistent copy of the store. Each chunk must reach
+// the client within timeouts.Chunk (a rolling write deadline), so that a
+// client that stops reading is cut off instead of holding the store's read
+// transaction, and with it Close, for ever.
 func (a *App) apiBackup(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="loopbot-backup.db"`)
-	if _, err := a.store.Backup(r.Context(), w); err != nil {
+	dw := deadlineWriter{w: w, rc: http.NewResponseController(w), every: a.timeouts.Chunk}
+	if _, err := a.store.Backup(r.Context(), dw); err != nil {
 		a.logger.Error("backup failed", slog.Any("error", err))
 	}
+}
+
+// deadlineWriter writes a streamed response, giving each write its own
+// deadline from now.
+type deadlineWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	every time.Duration
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	if err := d.rc.SetWriteDeadline(time.Now().Add(d.every)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return d.w.Write(p)
 }
 
 // apiFailed writes the error answer for err, if any.

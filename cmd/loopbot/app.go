@@ -46,6 +46,7 @@ type App struct {
 	ready      atomic.Bool
 
 	created  string // the database file that this start created, removed when it fails
+	timeouts httpTimeouts
 	listener net.Listener
 	server   *http.Server
 	wg       sync.WaitGroup
@@ -66,7 +67,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, logger: logger}
+	a := &App{cfg: cfg, logger: logger, timeouts: defaultTimeouts}
 	if err := a.openStore(); err != nil {
 		return nil, err
 	}
@@ -273,7 +274,15 @@ func (a *App) Start(ctx context.Context) (string, error) {
 	}
 	a.listener = ln
 	ctx, a.cancel = context.WithCancel(ctx)
-	a.server = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	t := a.timeouts
+	a.server = &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
 	a.goRun(func() { _ = a.dispatcher.Run(ctx) })
 	if a.wecom != nil {
 		a.goRun(func() { _ = a.wecom.Run(ctx) })
@@ -315,13 +324,39 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.Close()
 }
 
-// Close stops accepting requests, lets work in flight finish, and closes
+// httpTimeouts are the limits of the HTTP server, so that no client holds a
+// connection, a handler or the shutdown for ever.
+type httpTimeouts struct {
+	ReadHeader time.Duration // to read a request's header
+	Read       time.Duration // to read a whole request, body included (a trickled body is cut)
+	Write      time.Duration // from the end of the header to the end of the response
+	Idle       time.Duration // a keep-alive connection waiting for its next request
+	Chunk      time.Duration // to write each chunk of a streamed response (a backup): a rolling deadline
+	Grace      time.Duration // for requests in flight at shutdown; then their connections are closed
+}
+
+// defaultTimeouts are the HTTP server's limits; tests shorten them.
+var defaultTimeouts = httpTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      2 * time.Minute,
+	Idle:       2 * time.Minute,
+	Chunk:      30 * time.Second,
+	Grace:      10 * time.Second,
+}
+
+// Close stops accepting requests, lets work in flight finish for the grace
+// period, then closes the connections still open (a client that stalls a
+// backup download included, so that its read transaction ends), and closes
 // the store.
 func (a *App) Close() error {
 	a.ready.Store(false)
 	if a.server != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = a.server.Shutdown(sctx)
+		sctx, cancel := context.WithTimeout(context.Background(), a.timeouts.Grace)
+		if err := a.server.Shutdown(sctx); err != nil {
+			a.logger.Warn("requests still running after the shutdown grace; closing their connections", "grace", a.timeouts.Grace.String())
+			_ = a.server.Close()
+		}
 		cancel()
 	}
 	if a.cancel != nil {

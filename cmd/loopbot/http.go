@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -33,7 +34,28 @@ func (a *App) routes() http.Handler {
 	if a.wecom != nil {
 		a.wecom.Routes(mux)
 	}
-	return mux
+	return a.recoverPanics(mux)
+}
+
+// recoverPanics answers a request whose handler panicked with 500 and the
+// internal error, and logs the panic once, without a stack trace, instead of
+// letting net/http drop the connection and print the stack. The store turns
+// its own panics (a damaged page) into errors; this is the last edge.
+func (a *App) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			a.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+			writeError(w, http.StatusInternalServerError, bot.EINTERNAL, "internal error")
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
