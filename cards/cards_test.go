@@ -100,7 +100,7 @@ func checkinAnswer() bot.CheckIn {
 
 func summary(l cards.Lang) cards.Summary {
 	return cards.Summary{
-		Project: project, Period: "2026-W48",
+		Project: project, Period: "2026-W48", From: bot.NewDate(2026, time.November, 23), Through: bot.NewDate(2026, time.November, 29),
 		This: cards.KPIs{Planned: 8, PlannedDone: 6, Completed: 7, OnTime: 5, Overdue: 2, DaysLate: 3,
 			Asked: 15, Answered: 13, Hours: 96.5, EscOpened: 3, EscResolved: 2, MeanResolveHours: 6.25},
 		Last: cards.KPIs{Planned: 7, PlannedDone: 4, Completed: 5, OnTime: 4, Overdue: 1, DaysLate: 1,
@@ -195,6 +195,16 @@ func goldenCases() []goldenCase {
 		}, bot.CardReviewPrompt, bot.ColorBlue, []string{"submit"}},
 		{"weekly_summary", func(l cards.Lang) bot.Card { return cards.WeeklySummary(l, summary(l)) },
 			bot.CardReviewSummary, bot.ColorYellow, []string{}},
+		{"monthly_report", func(l cards.Lang) bot.Card {
+			s := summary(l)
+			s.Month, s.Period, s.From, s.Through, s.SoFar = true, "2026-11", bot.NewDate(2026, time.November, 1), friday, true
+			return cards.WeeklySummary(l, s)
+		}, bot.CardReviewSummary, bot.ColorYellow, []string{}},
+		{"report_last_week", func(l cards.Lang) bot.Card {
+			s := summary(l)
+			s.Note = l.T("This week has no data yet, so this is last week, 2026-W48.", "本周尚无数据，以下为上周（2026-W48）。")
+			return cards.WeeklySummary(l, s)
+		}, bot.CardReviewSummary, bot.ColorYellow, []string{}},
 	}
 }
 

@@ -128,10 +128,20 @@ func (k KPIs) Participation() int {
 	return k.Answered * 100 / k.Asked
 }
 
-// Summary is what a weekly summary card shows.
+// Summary is what a weekly summary (or a /report) card shows.
 type Summary struct {
-	Project   bot.Project
-	Period    string
+	Project bot.Project
+	// Period names the span: "2026-W48", or "2026-11" for a month.
+	Period string
+	// Month is true for a calendar month's report.
+	Month bool
+	// From and Through are the first and last day counted; SoFar is true
+	// when the period goes on after Through.
+	From, Through bot.Date
+	SoFar         bool
+	// Note is a plain-text line shown first, such as why the card shows
+	// last week.
+	Note      string
 	This      KPIs
 	Last      KPIs
 	Causes    []CauseCount
@@ -157,7 +167,17 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 		{Label: l.T("Hours", "工时"), Value: Hours(k.Hours) + trendF(k.Hours-p.Hours)},
 		{Label: l.T("Warnings", "督办"), Value: warnings(l, k)},
 	}
+	if !s.From.IsZero() {
+		span := l.Date(s.From) + " – " + l.Date(s.Through)
+		if s.SoFar {
+			span += l.T(" (so far)", "（截至目前）")
+		}
+		fields = append([]bot.Field{{Label: l.T("Period", "期间"), Value: span}}, fields...)
+	}
 	var b strings.Builder
+	if s.Note != "" {
+		b.WriteString(esc(s.Note) + "\n\n")
+	}
 	if len(s.Causes) > 0 {
 		b.WriteString("**" + l.T("Causes of delay", "延误原因") + "**\n")
 		for _, c := range s.Causes {
@@ -179,10 +199,14 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 	if k.Overdue > 0 || (!s.Project.Deadline.IsZero() && s.Projected.After(s.Project.Deadline)) {
 		color = bot.ColorYellow
 	}
+	title, ref := l.F("Weekly summary · %s · %s", "周报 · %s · %s", s.Project.Name, s.Period), "week"
+	if s.Month {
+		title, ref = l.F("Monthly report · %s · %s", "月报 · %s · %s", s.Project.Name, s.Period), "month"
+	}
 	return bot.Card{
-		Kind: bot.CardReviewSummary, Title: l.F("Weekly summary · %s · %s", "周报 · %s · %s", s.Project.Name, s.Period),
+		Kind: bot.CardReviewSummary, Title: title,
 		Color: color, Text: strings.TrimSpace(b.String()), Fields: fields, Chart: s.Chart, Actions: []bot.Action{},
-		Refs: map[string]string{"project": s.Project.Code(), "week": s.Period},
+		Refs: map[string]string{"project": s.Project.Code(), ref: s.Period},
 	}
 }
 

@@ -233,18 +233,18 @@ func (s *Service) RunSummaries(ctx context.Context, slot time.Time) error {
 		if _, err := tx.Meta(marker); err == nil {
 			return nil
 		}
-		if err := s.sendSummary(tx, p, lastWeek, lastWeek.AddDays(7), true); err != nil {
+		if err := s.sendSummary(tx, p, weekPeriod(lastWeek), true); err != nil {
 			return err
 		}
 		return tx.PutMeta(marker, nil)
 	})
 }
 
-// sendSummary sends the summary of [from, to) to the owner (and the
+// sendSummary sends the summary of a period to the owner (and the
 // project's groups when toGroups).
-func (s *Service) sendSummary(tx bot.Tx, p bot.Project, from, to bot.Date, toGroups bool) error {
+func (s *Service) sendSummary(tx bot.Tx, p bot.Project, pd period, toGroups bool) error {
 	owner := s.person(tx, p.Owner)
-	sum, err := s.summary(tx, p, from, to)
+	sum, err := s.summary(tx, p, pd)
 	if err != nil {
 		return err
 	}
@@ -261,19 +261,13 @@ func (s *Service) sendSummary(tx bot.Tx, p bot.Project, from, to bot.Date, toGro
 }
 
 // reportCmd runs /report [<P>] [week|month]: the summary of this week (or
-// month) so far, now, to the chat it was asked in.
+// calendar month) so far, now, to the chat it was asked in. While the
+// current period has no data yet (a Monday morning), it is the period that
+// just ended, and the card says so.
 func (s *Service) reportCmd(r *req, cmd command.Command) error {
-	period := "week"
-	var args []string
-	for _, a := range cmd.Args {
-		switch strings.ToLower(a) {
-		case "week", "周", "本周":
-			period = "week"
-		case "month", "月", "本月":
-			period = "month"
-		default:
-			args = append(args, a)
-		}
+	month, args, err := reportArgs(r, cmd.Args)
+	if err != nil {
+		return err
 	}
 	cmd.Args = args
 	p, err := s.reportProject(r, cmd)
@@ -281,16 +275,126 @@ func (s *Service) reportCmd(r *req, cmd command.Command) error {
 		return err
 	}
 	today := bot.DateOf(r.now)
-	from := weekOf(today)
-	if period == "month" {
-		from = bot.NewDate(today.Year, today.Month, 1)
+	pd := periodOf(month, today)
+	note := ""
+	if has, err := s.hasData(r.tx, p, pd, today); err != nil {
+		return err
+	} else if !has {
+		pd = periodOf(month, pd.From.AddDays(-1))
+		note = r.l.F("This week has no data yet, so this is last week, %s.", "本周尚无数据，以下为上周（%s）。", pd.label())
+		if month {
+			note = r.l.F("This month has no data yet, so this is last month, %s.", "本月尚无数据，以下为上月（%s）。", pd.label())
+		}
 	}
-	sum, err := s.summary(r.tx, p, from, today.AddDays(1))
+	sum, err := s.summary(r.tx, p, pd)
 	if err != nil {
 		return err
 	}
+	sum.Note = note
 	_, err = s.sendCard(r.tx, r.ev.Chat, "", "report/"+p.Code(), cards.WeeklySummary(r.l, sum))
 	return err
+}
+
+// reportArgs splits the arguments of /report into the project id (left in
+// args) and the period: month is false for week (周, 本周), true for month
+// (月, 本月). Anything else is refused with the accepted forms (EINVALID).
+func reportArgs(r *req, in []string) (month bool, args []string, err error) {
+	for _, a := range in {
+		switch strings.ToLower(a) {
+		case "week", "周", "本周":
+			month = false
+		case "month", "月", "本月":
+			month = true
+		default:
+			if _, ok := command.ParseProjectID(a); ok && len(args) == 0 {
+				args = append(args, a)
+				continue
+			}
+			return false, nil, badUsage(r, "report", r.l.F("%q is not a period: use week (本周) or month (本月).",
+				"“%s”不是可用的期间：请写 week（本周）或 month（本月）。", a))
+		}
+	}
+	return month, args, nil
+}
+
+// period is the span a summary covers: an ISO week or a calendar month,
+// [From, To), counted up to End: To for a past period, the day after today
+// for the current one.
+type period struct {
+	Month    bool
+	From, To bot.Date
+	End      bot.Date
+}
+
+// weekPeriod is the whole ISO week that starts on monday.
+func weekPeriod(monday bot.Date) period {
+	return period{From: monday, To: monday.AddDays(7), End: monday.AddDays(7)}
+}
+
+// monthPeriod is the whole calendar month of d.
+func monthPeriod(d bot.Date) period {
+	from := bot.NewDate(d.Year, d.Month, 1)
+	to := bot.NewDate(d.Year, d.Month+1, 1)
+	return period{Month: true, From: from, To: to, End: to}
+}
+
+// periodOf is the week (or month) that holds day, counted up to the end of
+// day.
+func periodOf(month bool, day bot.Date) period {
+	pd := weekPeriod(weekOf(day))
+	if month {
+		pd = monthPeriod(day)
+	}
+	if end := day.AddDays(1); end.Before(pd.End) {
+		pd.End = end
+	}
+	return pd
+}
+
+// before is the period before pd, counted as many days into it as pd is,
+// so that a trend compares like with like.
+func (pd period) before() period {
+	prev := weekPeriod(pd.From.AddDays(-7))
+	if pd.Month {
+		prev = monthPeriod(pd.From.AddDays(-1))
+	}
+	if end := prev.From.AddDays(pd.From.DaysUntil(pd.End)); end.Before(prev.End) {
+		prev.End = end
+	}
+	return prev
+}
+
+// label names the period: "2026-W48" or "2026-11".
+func (pd period) label() string {
+	if pd.Month {
+		return fmt.Sprintf("%04d-%02d", pd.From.Year, int(pd.From.Month))
+	}
+	return bot.ISOWeek(pd.From)
+}
+
+// hasData reports whether anything happened in a project in the period up
+// to today: a change recorded in its audit log (a task created, updated,
+// done, a warning), or a check-in answered by one of its members.
+func (s *Service) hasData(tx bot.Tx, p bot.Project, pd period, today bot.Date) (bool, error) {
+	events, err := tx.Audit(pd.From.In(s.cfg.Location), s.cfg.Clock.Now().Add(time.Second))
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		if e.Project == p.ID {
+			return true, nil
+		}
+	}
+	for _, m := range p.Members {
+		cis, err := tx.CheckIns(m, pd.From, today)
+		if err != nil {
+			return false, err
+		}
+		if len(cis) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // reportProject finds the project of /report and checks that the caller
@@ -316,13 +420,11 @@ func (s *Service) reportProject(r *req, cmd command.Command) (bot.Project, error
 	return p, nil
 }
 
-// summary computes the KPIs of [from, to) and of the same span before it.
-func (s *Service) summary(tx bot.Tx, p bot.Project, from, to bot.Date) (cards.Summary, error) {
-	days := from.DaysUntil(to)
-	sum := cards.Summary{Project: p, Period: bot.ISOWeek(from)}
-	if days != 7 {
-		sum.Period = from.String() + "…" + to.AddDays(-1).String()
-	}
+// summary computes the KPIs of a period (up to its End) and of the same
+// span of the period before it.
+func (s *Service) summary(tx bot.Tx, p bot.Project, pd period) (cards.Summary, error) {
+	from, to := pd.From, pd.End
+	sum := cards.Summary{Project: p, Period: pd.label(), Month: pd.Month, From: from, Through: to.AddDays(-1), SoFar: to.Before(pd.To)}
 	tasks, err := tx.Tasks(bot.TaskFilter{Project: p.ID})
 	if err != nil {
 		return sum, err
@@ -331,7 +433,8 @@ func (s *Service) summary(tx bot.Tx, p bot.Project, from, to bot.Date) (cards.Su
 	if sum.This, err = s.kpis(tx, p, tasks, from, to); err != nil {
 		return sum, err
 	}
-	if sum.Last, err = s.kpis(tx, p, tasks, from.AddDays(-days), from); err != nil {
+	prev := pd.before()
+	if sum.Last, err = s.kpis(tx, p, tasks, prev.From, prev.End); err != nil {
 		return sum, err
 	}
 	if sum.Causes, err = s.causes(tx, p, from, to); err != nil {
