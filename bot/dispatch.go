@@ -544,12 +544,20 @@ func (dv delivery) skip(m Messenger) bool {
 		return false
 	}
 	_, canUpdate := m.(CardUpdater)
-	return dv.ref == "" || !canUpdate
+	_, canRefresh := m.(CardRefresher)
+	return dv.ref == "" || !canUpdate && !canRefresh
 }
 
 // send calls the messenger. It does no store I/O.
 func (d *Dispatcher) send(ctx context.Context, m Messenger, dv *delivery) error {
 	if dv.item.Op == OpUpdate {
+		if r, ok := m.(CardRefresher); ok {
+			ref, err := r.RefreshCard(ctx, dv.ref, dv.msg)
+			if err == nil && ref != "" {
+				dv.ref = ref
+			}
+			return err
+		}
 		return m.(CardUpdater).UpdateCard(ctx, dv.ref, dv.msg)
 	}
 	ref, err := m.Send(ctx, dv.msg)
@@ -593,6 +601,13 @@ func completeTx(tx Tx, dv delivery) (bool, error) {
 		return false, err
 	}
 	if dv.item.Op == OpUpdate {
+		if dv.ref != dv.card.MessageRef {
+			// The card went out as a new message: later updates go to it.
+			rec.MessageRef = dv.ref
+			if err := tx.PutCard(rec); err != nil {
+				return false, err
+			}
+		}
 		if !reflect.DeepEqual(rec.Card, dv.card.Card) {
 			return false, nil
 		}

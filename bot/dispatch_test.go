@@ -908,3 +908,45 @@ func TestDispatcherPacesBurst(t *testing.T) {
 		t.Errorf("outbox depth %d, want 0", depth(t, st))
 	}
 }
+
+// refresher is a messenger whose cards can be updated only for a while: its
+// RefreshCard sends a new message for a card that is "old".
+type refresher struct {
+	*fakeMessenger
+	old map[string]bool
+}
+
+func (r refresher) RefreshCard(ctx context.Context, ref string, msg bot.OutMessage) (string, error) {
+	if r.old[ref] {
+		return r.Send(ctx, msg)
+	}
+	return ref, r.UpdateCard(ctx, ref, msg)
+}
+
+// TestDispatcherRefreshResends updates a card whose message is too old to
+// update: it goes out as a new message, and later updates go to that one.
+func TestDispatcherRefreshResends(t *testing.T) {
+	st := storetest.Open(t)
+	m := refresher{fakeMessenger: newMessenger(bot.Feishu), old: map[string]bool{}}
+	d := newDispatcher(st, nil, m)
+	id := sendCard(t, st, bot.Group(bot.Feishu, "oc_1"), "v1")
+	drainAll(t, d, st)
+	first := card(t, st, id).MessageRef
+
+	m.old[first] = true
+	retitle(t, st, id, "v2")
+	drainAll(t, d, st)
+	second := card(t, st, id).MessageRef
+	if second == first || second == "" {
+		t.Fatalf("message ref %q after a resend, want a new one", second)
+	}
+	retitle(t, st, id, "v3")
+	drainAll(t, d, st)
+	_, sent, updated := m.snapshot()
+	if len(sent) != 2 || sent[1].Card.Title != "v2" {
+		t.Errorf("sent %d messages, want the card and its resend", len(sent))
+	}
+	if len(updated) != 1 || updated[0].ref != second || updated[0].msg.Card.Title != "v3" {
+		t.Errorf("updates %+v, want v3 on %s", updated, second)
+	}
+}

@@ -6,6 +6,9 @@ import "time"
 const (
 	EventMessage = "message"
 	EventAction  = "action"
+	// EventJoined tells that the bot was added to the group chat Chat, by
+	// From.
+	EventJoined = "joined"
 )
 
 // Event is one inbound event from a messenger, already verified and decoded
@@ -22,6 +25,9 @@ type Event struct {
 	Time     time.Time `json:"time"`
 	// Text is a message's text, with mentions rewritten as @<id>.
 	Text string `json:"text,omitempty"`
+	// Names holds the names the platform gave for the people mentioned in
+	// Text, where it gave any (a Feishu mention carries one).
+	Names map[PersonID]string `json:"names,omitempty"`
 	// Action is set for card actions.
 	Action *ActionEvent `json:"action,omitempty"`
 }

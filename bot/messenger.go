@@ -23,6 +23,16 @@ type CardUpdater interface {
 	UpdateCard(ctx context.Context, ref string, msg OutMessage) error
 }
 
+// CardRefresher is implemented by messengers that update a card in place
+// only for a while (Feishu: 14 days). RefreshCard updates the card's message,
+// or, once that is too old, sends the card as a new message and leaves the
+// old one alone. It returns the message that now shows the card: ref, or the
+// new message's id, which later updates use. The outbox prefers it to
+// CardUpdater.
+type CardRefresher interface {
+	RefreshCard(ctx context.Context, ref string, msg OutMessage) (newRef string, err error)
+}
+
 // OutMessage is one message for a messenger: a text (markdown) or a card.
 type OutMessage struct {
 	Target Target `json:"target"`

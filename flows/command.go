@@ -171,14 +171,17 @@ func (s *Service) mention(r *req, token string) (bot.Person, error) {
 	if err != nil {
 		return bot.Person{}, err
 	}
+	name := r.ev.Names[id] // the name the platform gave with the mention
 	p, err := r.tx.Person(id)
-	if bot.ErrorCode(err) != bot.ENOTFOUND {
+	if err == nil && p.Name == "" && name != "" {
+		return s.ensurePerson(r.tx, id, name)
+	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
 		return p, err
 	}
 	if id.Platform() == bot.Playground || id.Platform() != r.ev.Platform {
 		return p, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("I don't know @%s.", "我不认识 @%s。", id.Local()))
 	}
-	return s.ensurePerson(r.tx, id, "")
+	return s.ensurePerson(r.tx, id, name)
 }
 
 // projectOf returns the project a command refers to: the project:<P>

@@ -130,6 +130,9 @@ func (s *Service) HandleMessage(ctx context.Context, tx bot.Tx, ev bot.Event) er
 	if err != nil {
 		return err
 	}
+	if ev.Kind == bot.EventJoined {
+		return s.welcome(r)
+	}
 	if !command.IsCommand(ev.Text) {
 		if ev.Chat.DM {
 			return s.reply(r, r.l.T("I answer commands. Type /help to see them.", "我只理解命令。输入 /帮助 查看可用命令。"))
@@ -141,6 +144,18 @@ func (s *Service) HandleMessage(ctx context.Context, tx bot.Tx, ev bot.Event) er
 		return err
 	}
 	return s.run(r, cmd)
+}
+
+// welcome greets a group chat the bot was just added to, and says how to
+// make it a project's channel.
+func (s *Service) welcome(r *req) error {
+	return s.reply(r, r.l.T(
+		"Hello, I'm loopbot: I keep a project's tasks, check-ins and warnings moving.\n"+
+			"To make this group a project's channel, mention me with **/project new <name>** for a new project, or **/project bind P1** for an existing one.\n"+
+			"Type /help to see the commands.",
+		"大家好，我是 loopbot，负责推进项目的任务、打卡和督办。\n"+
+			"要把本群设为项目群，请 @我 并发送 **/项目 新建 <名称>** 新建项目，或 **/项目 绑定 P1** 绑定已有项目。\n"+
+			"发送 /帮助 查看全部命令。"))
 }
 
 // Refused implements bot.Handler: it tells the person why their event was
