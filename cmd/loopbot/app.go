@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loopbot/loopbot/adapters/feishu"
 	"github.com/loopbot/loopbot/adapters/playground"
 	"github.com/loopbot/loopbot/adapters/wecom"
 	"github.com/loopbot/loopbot/bot"
@@ -40,6 +41,7 @@ type App struct {
 	dispatcher *bot.Dispatcher
 	scheduler  *bot.Scheduler
 	playground *playground.Adapter
+	feishu     *feishu.Adapter
 	wecom      *wecom.Adapter
 	metrics    *metrics
 	limits     *limitsClock
@@ -163,6 +165,10 @@ func (a *App) wire(ctx context.Context) error {
 			return err
 		}
 	}
+	if a.cfg.Feishu.Enabled {
+		a.feishu = feishu.New(a.feishuConfig())
+		messengers[bot.Feishu] = a.feishu
+	}
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
 	}
@@ -172,6 +178,9 @@ func (a *App) wire(ctx context.Context) error {
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {
 		a.playground.SetHandler(a.engine, a.dispatcher.Drain)
+	}
+	if a.feishu != nil {
+		a.feishu.SetHandler(a.engine)
 	}
 	return nil
 }
@@ -297,6 +306,9 @@ func (a *App) Start(ctx context.Context) (string, error) {
 			a.logger.Error("http server stopped", slog.Any("error", err))
 		}
 	})
+	if a.feishu != nil {
+		a.feishu.Start(ctx)
+	}
 	a.ready.Store(true)
 	a.logger.Info("loopbot started", "listen", ln.Addr().String(), "playground", a.playground != nil, "version", version)
 	return ln.Addr().String(), nil
@@ -358,6 +370,11 @@ func (a *App) Close() error {
 			_ = a.server.Close()
 		}
 		cancel()
+	}
+	if a.feishu != nil {
+		// The long connection stops taking events, and those in flight
+		// commit (and are acknowledged) or are delivered again later.
+		a.feishu.Close()
 	}
 	if a.cancel != nil {
 		a.cancel()

@@ -44,7 +44,7 @@ func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
 	// The defaults enable no messenger, which is their only problem.
 	checkProblems(t, "", configErrors(t, c.Validate()), []problem{
-		{0, "playground.enabled", "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)"},
+		{0, "playground.enabled", "no messenger is enabled: set playground.enabled = true, or enable feishu or wecom"},
 	})
 	on := c
 	on.Playground.Enabled = true
@@ -455,7 +455,7 @@ func TestLoadConfigManyProblems(t *testing.T) {
 }
 
 func TestLoadConfigNoMessenger(t *testing.T) {
-	const msg = "no messenger is enabled: set playground.enabled = true (the platforms' adapters are not built yet)"
+	const msg = "no messenger is enabled: set playground.enabled = true, or enable feishu or wecom"
 	tests := []struct {
 		name string
 		text string

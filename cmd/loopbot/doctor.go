@@ -22,7 +22,8 @@ type doctorCheck struct {
 }
 
 // runDoctor runs `loopbot doctor [-config F]`: the store's integrity, the
-// config, and each enabled platform's credentials and reachability. Each
+// config, and each enabled platform's credentials and reachability (Feishu:
+// feishuChecks; WeCom: wecomChecks). Each
 // check prints "ok" or "FAIL" with a reason; any FAIL makes it exit 1.
 func runDoctor(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	path, settings, err := configFlags("doctor", args, stderr)
@@ -38,6 +39,7 @@ func runDoctor(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	}}}
 	if cerr == nil {
 		checks = append(checks, doctorCheck{name: "store", run: func(ctx context.Context) (string, error) { return checkStore(ctx, cfg) }})
+		checks = append(checks, feishuChecks(cfg)...)
 		checks = append(checks, wecomChecks(cfg)...)
 	}
 	failed := 0

@@ -42,6 +42,9 @@ type Server struct {
 	Users map[string]string
 	// NoContactScope makes the contact API refuse (no scope).
 	NoContactScope bool
+	// OnSend, if set, runs when a send is accepted, before it is answered;
+	// a test can hold the answer there.
+	OnSend func(Message)
 
 	srv *httptest.Server
 
@@ -51,12 +54,14 @@ type Server struct {
 	seq        int
 	messages   []Message
 	byUUID     map[string]int
+	sendCalls  map[string]int
 	patches    []Patch
 	limited    int    // sends still to refuse with 429
 	reset      string // x-ogw-ratelimit-reset of those
 	refused    map[string]int
 	rateHits   int
 	conns      []*wsConn
+	accepted   int
 	connCh     chan struct{}
 	acks       map[string]chan larkws.Response
 	frameSeq   uint64
@@ -87,6 +92,7 @@ func Start(tb interface {
 		s.BotName = "loopbot"
 	}
 	s.tokens, s.byUUID, s.refused, s.acks = map[string]bool{}, map[string]int{}, map[string]int{}, map[string]chan larkws.Response{}
+	s.sendCalls = map[string]int{}
 	s.connCh = make(chan struct{}, 16)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /open-apis/auth/v3/tenant_access_token/internal", s.token)
@@ -225,32 +231,55 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		codeErr(w, http.StatusBadRequest, 230099, err.Error())
 		return
 	}
+	m, status, answer := s.accept(idType, in.ReceiveID, in.UUID, card)
+	if status == http.StatusOK && s.OnSend != nil {
+		s.OnSend(m)
+	}
+	for k, v := range answer.header {
+		w.Header().Set(k, v)
+	}
+	reply(w, status, answer.body)
+}
+
+type answer struct {
+	header map[string]string
+	body   any
+}
+
+// accept records a send, or refuses it, and returns the message and the
+// answer.
+func (s *Server) accept(idType, receiveID, uuid string, card map[string]any) (Message, int, answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sendCalls[uuid]++
 	if s.limited > 0 {
 		s.limited--
 		s.rateHits++
-		w.Header().Set("x-ogw-ratelimit-limit", "50")
-		w.Header().Set("x-ogw-ratelimit-reset", s.reset)
-		codeErr(w, http.StatusTooManyRequests, 99991400, "request trigger frequency limit")
-		return
+		return Message{}, http.StatusTooManyRequests, answer{
+			header: map[string]string{"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": s.reset},
+			body:   map[string]any{"code": 99991400, "msg": "request trigger frequency limit"}}
 	}
-	if code, ok := s.refused[in.ReceiveID]; ok {
-		codeErr(w, http.StatusBadRequest, code, "Bot can NOT be out of the chat.")
-		return
+	if code, ok := s.refused[receiveID]; ok {
+		return Message{}, http.StatusBadRequest, answer{body: map[string]any{"code": code, "msg": "Bot can NOT be out of the chat."}}
 	}
-	if i, ok := s.byUUID[in.UUID]; ok && in.UUID != "" {
+	if i, ok := s.byUUID[uuid]; ok && uuid != "" {
 		// The same uuid within the hour: the same message, not a new one.
-		reply(w, http.StatusOK, s.messageAnswer(s.messages[i]))
-		return
+		return s.messages[i], http.StatusOK, answer{body: s.messageAnswer(s.messages[i])}
 	}
 	s.seq++
-	m := Message{ID: fmt.Sprintf("om_%032x", s.seq), ReceiveIDType: idType, ReceiveID: in.ReceiveID, UUID: in.UUID, Card: card, At: time.Now()}
+	m := Message{ID: fmt.Sprintf("om_%032x", s.seq), ReceiveIDType: idType, ReceiveID: receiveID, UUID: uuid, Card: card, At: time.Now()}
 	s.messages = append(s.messages, m)
-	if in.UUID != "" {
-		s.byUUID[in.UUID] = len(s.messages) - 1
+	if uuid != "" {
+		s.byUUID[uuid] = len(s.messages) - 1
 	}
-	reply(w, http.StatusOK, s.messageAnswer(m))
+	return m, http.StatusOK, answer{body: s.messageAnswer(m)}
+}
+
+// SendCalls counts the send requests with a uuid, accepted or not.
+func (s *Server) SendCalls(uuid string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendCalls[uuid]
 }
 
 func (s *Server) messageAnswer(m Message) map[string]any {
@@ -400,6 +429,7 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{conn: conn}
 	s.mu.Lock()
 	s.conns = append(s.conns, c)
+	s.accepted++
 	s.mu.Unlock()
 	select {
 	case s.connCh <- struct{}{}:
@@ -449,11 +479,17 @@ func (s *Server) drop(c *wsConn) {
 
 // WaitConnected waits until a client holds a long connection.
 func (s *Server) WaitConnected(ctx context.Context) error {
+	return s.WaitConnections(ctx, 1)
+}
+
+// WaitConnections waits until n long connections were accepted in all and
+// one is open; Push then uses the newest.
+func (s *Server) WaitConnections(ctx context.Context, n int) error {
 	for {
 		s.mu.Lock()
-		n := len(s.conns)
+		ok := s.accepted >= n && len(s.conns) > 0
 		s.mu.Unlock()
-		if n > 0 {
+		if ok {
 			return nil
 		}
 		select {
