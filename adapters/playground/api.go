@@ -1,16 +1,19 @@
 package playground
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -21,19 +24,20 @@ var webFS embed.FS
 // maxBody is the largest request body the API reads.
 const maxBody = 64 << 10
 
-// Routes registers the page and the API on mux.
+// Routes registers the page and the API on mux, behind guard: a request
+// must name this playground in its Host and come from its own page or none.
 func (a *Adapter) Routes(mux *http.ServeMux) {
 	web, _ := fs.Sub(webFS, "web")
-	mux.Handle("GET /playground/", http.StripPrefix("/playground/", http.FileServer(http.FS(web))))
-	mux.HandleFunc("GET /playground/api/people", a.people)
-	mux.HandleFunc("POST /playground/api/messages", a.postMessage)
-	mux.HandleFunc("GET /playground/api/chats/{chat}", a.chat)
-	mux.HandleFunc("POST /playground/api/actions", a.postAction)
-	mux.HandleFunc("GET /playground/api/clock", a.getClock)
-	mux.HandleFunc("POST /playground/api/clock", a.postClock)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /playground/", a.guard(http.StripPrefix("/playground/", http.FileServer(http.FS(web)))))
+	mux.Handle("GET /playground/api/people", a.guard(http.HandlerFunc(a.people)))
+	mux.Handle("POST /playground/api/messages", a.guard(http.HandlerFunc(a.postMessage)))
+	mux.Handle("GET /playground/api/chats/{chat}", a.guard(http.HandlerFunc(a.chat)))
+	mux.Handle("POST /playground/api/actions", a.guard(http.HandlerFunc(a.postAction)))
+	mux.Handle("GET /playground/api/clock", a.guard(http.HandlerFunc(a.getClock)))
+	mux.Handle("POST /playground/api/clock", a.guard(http.HandlerFunc(a.postClock)))
+	mux.Handle("GET /{$}", a.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/playground/", http.StatusFound)
-	})
+	})))
 }
 
 type apiError struct {
@@ -51,9 +55,25 @@ func writeError(w http.ResponseWriter, status int, code, format string, args ...
 	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: fmt.Sprintf(format, args...)}})
 }
 
-// decode reads a JSON body into v, refusing unknown fields.
+// decode reads a JSON body into v, refusing unknown fields. It answers 415
+// to a body that is not declared application/json (a cross-site form can
+// only send text/plain and form types), and 400 to one that is not valid
+// UTF-8 (encoding/json would turn the bytes into U+FFFD).
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if !isJSON(r) {
+		writeError(w, http.StatusUnsupportedMediaType, bot.EINVALID, "the body must be JSON, sent as Content-Type: application/json")
+		return false
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "the body could not be read: %v", err)
+		return false
+	}
+	if !utf8.Valid(raw) {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "the body is not valid UTF-8 text")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "the body is not valid JSON for this call: %v", err)

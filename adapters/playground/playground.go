@@ -55,6 +55,9 @@ type Config struct {
 	// FakeClock is nil unless playground.fake_clock is on.
 	FakeClock ClockControl
 	Logger    *slog.Logger
+	// PublicURL is server.public_url: a Host and an Origin it names are
+	// the playground's own too (behind a reverse proxy). Optional.
+	PublicURL string
 }
 
 // Adapter is the playground messenger and its HTTP API.

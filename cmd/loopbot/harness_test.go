@@ -106,6 +106,9 @@ func (ta *testApp) call(method, path string, body, out any) int {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, ta.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if strings.HasPrefix(path, "/api/") {
 		req.Header.Set("Authorization", "Bearer test-token")
 	}

@@ -83,7 +83,7 @@ func (a *App) newPlayground() *playground.Adapter {
 	for i, g := range pc.Groups {
 		groups[i] = playground.Group{ID: g.ID, Name: g.Name, Members: g.Members}
 	}
-	cfg := playground.Config{People: people, Groups: groups, Log: a.store, Clock: a.clock, Logger: a.logger}
+	cfg := playground.Config{People: people, Groups: groups, Log: a.store, Clock: a.clock, Logger: a.logger, PublicURL: a.cfg.Server.PublicURL}
 	if a.fake != nil {
 		cfg.FakeClock = a.fake
 	}
