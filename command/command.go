@@ -90,6 +90,15 @@ func clean(text, lang string) (string, error) {
 	if n := utf8.RuneCountInString(s); n > MaxLength {
 		return "", errTooLong(lang, n)
 	}
+	return CleanText(s, lang)
+}
+
+// CleanText checks free text that people typed outside a command, such as a
+// card's form field, as a command's text is checked: it refuses invalid
+// UTF-8 and control characters other than "\n" and "\t" with the same
+// messages, turns "\r\n" and "\r" into "\n" and drops zero-width spaces.
+// lang is the language of the messages ("zh" or "en").
+func CleanText(s, lang string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", errBadUTF8(lang, s)
 	}

@@ -3,6 +3,7 @@ package command
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
@@ -77,6 +78,27 @@ func FuzzParseTaskID(f *testing.F) {
 		}
 		if back, ok := ParseTaskID(TaskCode(id)); !ok || back != id {
 			t.Fatalf("TaskCode(%d) = %q does not read back", id, TaskCode(id))
+		}
+	})
+}
+
+// FuzzCleanText checks that free text either is refused or comes back as
+// valid UTF-8 without control characters other than line breaks and tabs,
+// as a command's text.
+func FuzzCleanText(f *testing.F) {
+	for _, s := range []string{"ok", "a\r\nb", "bell\x07", "\xff", "tab\tnew\nline", "\u0085", "zero\u200bwidth"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := CleanText(s, "en")
+		if err != nil {
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }) {
+				return
+			}
+			t.Fatalf("CleanText(%q) refused clean text: %v", s, err)
+		}
+		if !utf8.ValidString(out) || strings.ContainsFunc(out, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
+			t.Fatalf("CleanText(%q) = %q", s, out)
 		}
 	})
 }

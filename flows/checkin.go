@@ -433,8 +433,8 @@ func (s *Service) readAnswer(a *act, id uint64) (bot.CheckInAnswer, error) {
 		ans.Status = v
 	}
 	if v := a.form["hours."+code]; v != "" {
-		h, err := strconv.ParseFloat(v, 64)
-		if err != nil || h < 0 || h > 24 {
+		h, ok := parseDecimal(v)
+		if !ok || !(h >= 0 && h <= 24) {
 			return ans, invalid(a.req, "hours.%s: %q is not a number of hours from 0 to 24.", "hours.%s：“%s”不是 0 到 24 之间的工时。", code, v)
 		}
 		ans.Hours = h
