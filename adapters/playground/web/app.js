@@ -211,65 +211,39 @@
   const dayText = (w) => `${w.y}-${pad(w.mo)}-${pad(w.d)} ${WEEK_ZH[w.wd]} ${WEEK_EN[w.wd]}`;
   const hm = (w) => `${pad(w.h)}:${pad(w.mi)}`;
 
-  // ---------- markdown-ish text ----------
+  // ---------- card markdown ----------
 
-  const INLINE = /(`[^`\n]+`)|(\*\*(?!\s)[^*\n]+?(?<!\s)\*\*)|\[([^\]\n]+)\]\(([^)\s]+)\)|((?:https?:\/\/|\/files\/)[^\s<>()"'，。；）]+)/g;
-
-  function safeHref(u) {
-    return /^(https?:\/\/|\/)/i.test(u) && !/^\/\//.test(u) ? u : null;
-  }
-
-  function inline(text, bold) {
+  // runs renders a line's inlines (markdown.js) as text nodes, in <strong> and <s>.
+  function runs(inlines) {
     const frag = document.createDocumentFragment();
-    let last = 0;
-    INLINE.lastIndex = 0;
-    const parts = [];
-    let m;
-    while ((m = INLINE.exec(text)) !== null) parts.push([m.index, m[0], m.slice(1)]);
-    for (const [idx, whole, g] of parts) {
-      if (idx > last) frag.append(text.slice(last, idx));
-      if (g[0]) frag.append(h('code', null, g[0].slice(1, -1)));
-      else if (g[1] && !bold) frag.append(h('strong', null, inline(g[1].slice(2, -2), true)));
-      else if (g[1]) frag.append(g[1].slice(2, -2));
-      else if (g[2]) {
-        const href = safeHref(g[3]);
-        frag.append(href ? h('a', { href, target: '_blank', rel: 'noopener' }, g[2]) : whole);
-      } else if (g[4]) {
-        frag.append(h('a', { href: g[4], target: '_blank', rel: 'noopener' }, g[4]));
-      }
-      last = idx + whole.length;
+    for (const run of inlines) {
+      let node = document.createTextNode(run.text);
+      if (run.strike) node = h('s', null, node);
+      if (run.bold) node = h('strong', null, node);
+      frag.append(node);
     }
-    if (last < text.length) frag.append(text.slice(last));
     return frag;
   }
 
-  // markdown renders bold, `code`, links, "- " lists, "#" headings, quotes and line breaks.
+  // markdown renders card markdown and nothing else: paragraphs (lines joined by line breaks,
+  // split by a blank line), "- " bullets, bold and strike. Every other character is text,
+  // whoever typed it: links, headings, HTML and mentions are shown as written.
   function markdown(text) {
     const root = h('div', { class: 'md' });
-    const lines = String(text == null ? '' : text).replace(/\r\n?/g, '\n').split('\n');
     let list = null;
     let para = null;
-    const endPara = () => { para = null; };
-    for (const raw of lines) {
-      const line = raw.replace(/\s+$/, '');
-      const li = /^\s*(?:[-*•]|(\d+)[.)])\s+(.*)$/.exec(line);
-      if (li) {
-        endPara();
-        const tag = li[1] ? 'ol' : 'ul';
-        if (!list || list.tagName.toLowerCase() !== tag) { list = h(tag); root.append(list); }
-        list.append(h('li', null, inline(li[2])));
+    for (const b of window.loopbotMarkdown.parseMarkdown(text == null ? '' : text)) {
+      if (b.bullet) {
+        para = null;
+        if (!list) { list = h('ul'); root.append(list); }
+        list.append(h('li', null, runs(b.inlines)));
         continue;
       }
       list = null;
-      if (line === '') { endPara(); continue; }
-      const hd = /^#{1,6}\s+(.*)$/.exec(line);
-      if (hd) { endPara(); root.append(h('div', { class: 'md-h' }, inline(hd[1]))); continue; }
-      if (/^(-{3,}|\*{3,})$/.test(line)) { endPara(); root.append(h('hr')); continue; }
-      const q = /^>\s?(.*)$/.exec(line);
-      if (q) { endPara(); root.append(h('blockquote', null, inline(q[1]))); continue; }
+      if (b.inlines.length === 0) { para = null; continue; }
       if (para) para.append(h('br'));
       else { para = h('p'); root.append(para); }
-      para.append(inline(line));
+      para.append(runs(b.inlines));
     }
     return root;
   }
@@ -634,7 +608,10 @@
   function fillBody(el, m) {
     const body = el.querySelector('.msg-body');
     const parts = [];
-    if (m.text != null && m.text !== '') parts.push(h('div', { class: 'bubble' }, markdown(m.text)));
+    // The bot writes card markdown; what a person typed is shown as typed.
+    if (m.text != null && m.text !== '') {
+      parts.push(h('div', { class: 'bubble' }, m.from === 'bot' ? markdown(m.text) : h('div', { class: 'plain' }, String(m.text))));
+    }
     if (m.card && typeof m.card === 'object') parts.push(renderCard(m.card, m.id));
     body.replaceChildren(...parts);
   }
@@ -719,7 +696,8 @@
     const dl = h('dl', { class: 'card-fields' });
     for (const f of fields) {
       if (!f) continue;
-      dl.append(h('dt', null, f.label || ''), h('dd', null, inline(String(f.value == null ? '' : f.value))));
+      // Field values are plain text, never markup.
+      dl.append(h('dt', null, f.label || ''), h('dd', null, String(f.value == null ? '' : f.value)));
     }
     return dl;
   }
