@@ -47,7 +47,7 @@ func (s *Service) projectWebhook(r *req, cmd command.Command) error {
 	if err := s.saveProject(r, p, "project_webhook"); err != nil {
 		return err
 	}
-	return s.reply(r, r.l.F("🤖 %s «%s»: group warnings and digests now go to the group robot %s.",
+	return s.reply(r, r.l.M("🤖 %s «%s»: group warnings and digests now go to the group robot %s.",
 		"🤖 项目 %s「%s」的群预警和日报将发到群机器人 %s。", p.Code(), p.Name, masked))
 }
 

@@ -75,7 +75,8 @@ func (s *Service) textActionCmd(r *req, cmd command.Command) error {
 	if err != nil || resp.Toast == "" {
 		return err
 	}
-	return s.reply(r, resp.Toast)
+	// A toast is plain text; the reply is card markdown.
+	return s.reply(r, bot.EscapeMarkdown(resp.Toast))
 }
 
 // pickCard chooses the card a text command answers: an open card with the

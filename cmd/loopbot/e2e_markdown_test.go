@@ -32,7 +32,7 @@ roles = ["manager"]
 	ta := startApp(t, config, "")
 	ta.typed = []string{typedTitle, typedProject, typedReason, typedBlock, typedName}
 	ta.reply("alice", "alpha", "/project new "+typedProject)
-	ta.reply("alice", "alpha", "/project members P1 add @eve")
+	ta.reply("alice", "alpha", "/project members P1 add @eve manager")
 	ta.reply("alice", "alpha", "/task new "+typedTitle+" @bob due:fri")
 	ta.act("bob", ta.lastCard("dm:bob", "task_assigned").ID, "decline", map[string]string{"reason": typedReason + "\n- busy\n# later"})
 	ta.reply("alice", "alpha", "/reassign T1 @eve")
@@ -47,6 +47,11 @@ roles = ["manager"]
 	ta.reply("alice", "alpha", "/escalations")
 	ta.reply("alice", "alpha", "/cancel T1 "+typedReason)
 	refusal := ta.reply("alice", "alpha", "/task show "+typedTitle)
+	// A card action typed as text answers with the click's toast.
+	ta.reply("eve", "dm", "/task new 第二个 @bob due:fri project:P1")
+	if got := ta.reply("bob", "dm", "/decline T2 "+typedReason); strings.Contains(got, "**Eve**") || !strings.Contains(got, `\*\*Eve\*\*`) {
+		t.Errorf("/decline answers %q; want the assigner's name escaped", got)
+	}
 
 	// Every text the bot sent, in every chat.
 	var texts []string
