@@ -288,7 +288,6 @@ func (a *App) Start(ctx context.Context) (string, error) {
 		Handler:           a.routes(),
 		ReadHeaderTimeout: t.ReadHeader,
 		ReadTimeout:       t.Read,
-		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
@@ -341,7 +340,7 @@ func (a *App) Serve(ctx context.Context) error {
 type httpTimeouts struct {
 	ReadHeader time.Duration // to read a request's header
 	Read       time.Duration // to read a whole request, body included (a trickled body is cut)
-	Write      time.Duration // from the end of the header to the end of the response
+	Write      time.Duration // to write a response, from its first byte (writeDeadlines)
 	Idle       time.Duration // a keep-alive connection waiting for its next request
 	Chunk      time.Duration // to write each chunk of a streamed response (a backup): a rolling deadline
 	Grace      time.Duration // for requests in flight at shutdown; then their connections are closed
@@ -351,7 +350,7 @@ type httpTimeouts struct {
 var defaultTimeouts = httpTimeouts{
 	ReadHeader: 10 * time.Second,
 	Read:       30 * time.Second,
-	Write:      2 * time.Minute,
+	Write:      time.Minute,
 	Idle:       2 * time.Minute,
 	Chunk:      30 * time.Second,
 	Grace:      10 * time.Second,

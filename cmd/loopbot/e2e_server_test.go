@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -348,5 +349,53 @@ func TestDamagedStoreAnswers500(t *testing.T) {
 	}
 	if got := logs.matching("ERROR")[before:]; len(got) != 1 || !strings.Contains(got[0], "damaged") {
 		t.Fatalf("playground /tasks logged %d errors, want the one failure once:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestWriteDeadlinesCountFromTheResponse checks writeDeadlines: a handler
+// that works longer than the write limit before it answers still answers,
+// and a response that its client stops reading is cut off.
+func TestWriteDeadlinesCountFromTheResponse(t *testing.T) {
+	const limit = 200 * time.Millisecond
+	wrote := make(chan error, 1)
+	srv := httptest.NewServer(writeDeadlines(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(3 * limit) // the work, before the answer starts
+			io.WriteString(w, "done")
+			return
+		}
+		chunk := make([]byte, 1<<20)
+		var err error
+		for i := 0; i < 64 && err == nil; i++ {
+			_, err = w.Write(chunk)
+		}
+		wrote <- err
+	})))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/slow")
+	if err != nil {
+		t.Fatalf("a slow handler's answer was lost: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "done" {
+		t.Fatalf("slow handler: %q", body)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case err := <-wrote:
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("the unread response ended with %v, want a write timeout", err)
+		}
+	case <-time.After(guardWait):
+		t.Fatal("a response that nobody reads was never cut off")
 	}
 }

@@ -35,8 +35,47 @@ func (a *App) routes() http.Handler {
 	if a.wecom != nil {
 		a.wecom.Routes(mux)
 	}
-	return a.recoverPanics(mux)
+	return a.recoverPanics(writeDeadlines(a.timeouts.Write, mux))
 }
+
+// writeDeadlines gives each response d to be written, counted from its
+// first byte, so that a client that stops reading is cut off. Unlike
+// http.Server.WriteTimeout, which counts from the request, it lets a handler
+// work as long as its work takes (a long fake-clock advance) before it
+// answers. A streamed response sets its own rolling deadline per chunk.
+func writeDeadlines(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&deadlineResponse{ResponseWriter: w, d: d}, r)
+	})
+}
+
+// deadlineResponse sets the write deadline of its connection when the
+// response starts.
+type deadlineResponse struct {
+	http.ResponseWriter
+	d       time.Duration
+	started bool
+}
+
+func (w *deadlineResponse) start() {
+	if !w.started {
+		w.started = true
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.d))
+	}
+}
+
+func (w *deadlineResponse) WriteHeader(code int) {
+	w.start()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deadlineResponse) Write(p []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *deadlineResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // recoverPanics answers a request whose handler panicked with 500 and the
 // internal error, and logs the panic once, without a stack trace, instead of
