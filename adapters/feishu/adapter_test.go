@@ -330,6 +330,27 @@ func TestLongConnection(t *testing.T) {
 	}
 }
 
+// TestLongConnectionReconnects drops the connection from Feishu's side:
+// the adapter connects again and takes events as before.
+func TestLongConnectionReconnects(t *testing.T) {
+	fake, a, rec := setup(t, ModeWebSocket)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	a.Start(ctx)
+	defer a.Close()
+	if err := fake.WaitConnections(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	fake.DropConnections()
+	if err := fake.WaitConnections(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := fake.Push(ctx, fake.MessageEvent("ev1", "om_1", "p2p", "oc_dm", "ou_alice", "/help"), 0)
+	if err != nil || resp.StatusCode != 200 || len(rec.got()) != 1 {
+		t.Fatalf("after the reconnect: %+v %v, %d events", resp, err, len(rec.got()))
+	}
+}
+
 // TestCloseDoesNotHang closes the adapter with the connection up and with
 // the endpoint unreachable.
 func TestCloseDoesNotHang(t *testing.T) {

@@ -289,6 +289,15 @@ func feishuStory(t *testing.T, mode string) {
 	if st := w.tasks()[0].Status; st != "accepted" {
 		t.Fatalf("status %s after accept", st)
 	}
+	// Everyone else who sees the card gets the update too: a PATCH of the
+	// message it was sent as.
+	patched := false
+	for _, p := range w.fake.Patches() {
+		patched = patched || p.MessageID == assign.ID && !hasButtons(p.Card)
+	}
+	if !patched {
+		t.Errorf("the assignment card was not updated in place (PATCH): %+v", w.fake.Patches())
+	}
 	again := w.click("ou_bob", assign, "accept", nil)
 	if toast, _ := again["toast"].(map[string]any); toast == nil || toast["content"] == "" {
 		t.Errorf("second click: %v, want a toast", again)
@@ -373,5 +382,11 @@ func TestFeishuDoctor(t *testing.T) {
 	}
 	if strings.Contains(out, "wrong-secret-xyz") {
 		t.Errorf("doctor printed the secret:\n%s", out)
+	}
+	if _, err := checkFeishuCallback(""); err == nil || !strings.Contains(err.Error(), "server.public_url") {
+		t.Errorf("webhook mode without public_url: %v", err)
+	}
+	if note, err := checkFeishuCallback("https://bot.example.com/"); err != nil || !strings.Contains(note, "https://bot.example.com/callback/feishu") {
+		t.Errorf("webhook callback note: %q %v", note, err)
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/loopbot/loopbot/adapters/feishu"
 	"github.com/loopbot/loopbot/bot"
@@ -54,11 +56,27 @@ func feishuChecks(cfg Config) []doctorCheck {
 		return nil
 	}
 	a := feishu.New(feishuAdapterConfig(cfg.Feishu))
-	return []doctorCheck{{name: "feishu", run: func(ctx context.Context) (string, error) {
+	checks := []doctorCheck{{name: "feishu", run: func(ctx context.Context) (string, error) {
 		name, err := a.Check(ctx)
 		if err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("got a tenant token and the bot %q from %s", name, cfg.Feishu.BaseURL), nil
 	}}}
+	if cfg.Feishu.Mode == feishu.ModeWebhook {
+		checks = append(checks, doctorCheck{name: "feishu callback", run: func(context.Context) (string, error) {
+			return checkFeishuCallback(cfg.Server.PublicURL)
+		}})
+	}
+	return checks
+}
+
+// checkFeishuCallback says where Feishu must post in webhook mode: the
+// request URL of the event subscription and of the card callback.
+func checkFeishuCallback(publicURL string) (string, error) {
+	u, err := url.Parse(publicURL)
+	if publicURL == "" || err != nil || u.Host == "" {
+		return "", errors.New(`server.public_url is not set to a URL; webhook mode needs a public https URL for Feishu to post to (<public_url>/callback/feishu), or use feishu.mode = "websocket", which needs none`)
+	}
+	return "set the request URL of the events and of the card callback to " + u.JoinPath("/callback/feishu").String(), nil
 }

@@ -477,6 +477,17 @@ func (s *Server) drop(c *wsConn) {
 	_ = c.conn.Close()
 }
 
+// DropConnections closes every long connection, as when Feishu's gateway
+// restarts.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := s.conns
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.conn.Close()
+	}
+}
+
 // WaitConnected waits until a client holds a long connection.
 func (s *Server) WaitConnected(ctx context.Context) error {
 	return s.WaitConnections(ctx, 1)
