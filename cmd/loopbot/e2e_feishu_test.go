@@ -242,6 +242,22 @@ func feishuStory(t *testing.T, mode string) {
 	w.deliver(w.fake.BotAdded("ev-added", "oc_alpha", "ou_alice"))
 	w.last("oc_alpha", "loopbot", "/项目 新建")
 
+	// A group the bot is no longer in: the welcome is dead-lettered with
+	// Feishu's code and a reason, not retried for ever.
+	w.fake.RefuseChat("oc_gone", 230002)
+	w.deliver(w.fake.BotAdded("ev-added-gone", "oc_gone", "ou_alice"))
+	var dead struct {
+		Dead []struct {
+			Target    string `json:"target"`
+			LastError string `json:"last_error"`
+		} `json:"dead"`
+	}
+	w.ta.call("GET", "/api/v1/outbox/dead", nil, &dead)
+	if len(dead.Dead) != 1 || !strings.Contains(dead.Dead[0].Target, "oc_gone") ||
+		!strings.Contains(dead.Dead[0].LastError, "230002") || !strings.Contains(dead.Dead[0].LastError, "not in this group chat") {
+		t.Fatalf("dead letters %+v", dead.Dead)
+	}
+
 	w.say("ou_alice", "oc_alpha", "/project new Alpha")
 	var pl struct {
 		Projects []struct {
