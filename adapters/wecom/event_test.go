@@ -178,3 +178,29 @@ func TestSplitReply(t *testing.T) {
 		}
 	}
 }
+
+// TestPrune forgets response codes after 72 hours and pending replies after
+// a day, and keeps what is still good.
+func TestPrune(t *testing.T) {
+	e := testEnvNow(t)
+	ctx := context.Background()
+	e.a.saveRC(ctx, "lb-1-1-0", "old")
+	e.clock.Set(e.clock.Now().Add(48 * time.Hour))
+	e.a.saveRC(ctx, "lb-2-2-0", "new")
+	_ = e.a.ask(ctx, bot.Event{From: "wecom:bob"}, "zh", pending{Action: &bot.ActionEvent{Name: "decline"}, Inputs: []askInput{{Name: "reason"}}})
+	e.clock.Set(e.clock.Now().Add(25 * time.Hour))
+	if err := e.a.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var rcs map[string][]byte
+	_ = e.db.View(ctx, func(tx bot.Tx) (err error) { rcs, err = tx.MetaPrefix(metaRC); return err })
+	if _, ok := rcs[metaRC+"lb-1-1-0"]; ok || len(rcs) != 1 {
+		t.Errorf("after Prune the response codes are %v, want only lb-2-2-0", rcs)
+	}
+	if code := e.a.takeRC(ctx, "lb-2-2-0"); code != "new" {
+		t.Errorf("a 25-hour-old response code was dropped: %q", code)
+	}
+	if _, ok, _ := e.a.pending(ctx, "wecom:bob"); ok {
+		t.Error("a day-old pending reply was kept")
+	}
+}

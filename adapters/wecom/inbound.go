@@ -20,6 +20,39 @@ const pollEvery = 30 * time.Second
 // askLife is how long the bot waits for a free-text reply it asked for.
 const askLife = 24 * time.Hour
 
+// pruneEvery is how often Run forgets state that has run out.
+const pruneEvery = time.Hour
+
+// Prune forgets the state that has run out: response codes older than 72
+// hours, free-text replies asked for more than a day ago, and check-ins
+// answered card by card that were left unfinished for that long.
+func (a *Adapter) Prune(ctx context.Context) error {
+	now := a.now()
+	return a.cfg.Store.Update(ctx, func(tx bot.Tx) error {
+		for _, prefix := range []string{metaRC, metaAsk, metaCheckin} {
+			items, err := tx.MetaPrefix(prefix)
+			if err != nil {
+				return err
+			}
+			for k, raw := range items {
+				var v struct {
+					At time.Time `json:"at"`
+				}
+				life := askLife
+				if prefix == metaRC {
+					life = rcLife
+				}
+				if json.Unmarshal(raw, &v) != nil || now.Sub(v.At) >= life {
+					if err := tx.DeleteMeta(k); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
 // maxTries is how often an inbox item is tried before it is dropped (and
 // logged as such), so that one bad item cannot stop the inbox.
 const maxTries = 5
@@ -30,8 +63,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	tries := map[string]int{}
+	var pruned time.Time
 	for {
 		a.processInbox(ctx, tries)
+		if time.Since(pruned) >= pruneEvery {
+			pruned = time.Now()
+			if err := a.Prune(ctx); err != nil {
+				a.log.Error("prune adapter state", slog.Any("error", err))
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -207,6 +247,7 @@ type checkinAsk struct {
 type checkinState struct {
 	Card    uint64                       `json:"card"`
 	Answers map[string]map[string]string `json:"answers"`
+	At      time.Time                    `json:"at"`
 }
 
 func checkinStateKey(who bot.PersonID, card uint64) string {
@@ -234,6 +275,7 @@ func (a *Adapter) checkinState(ctx context.Context, who bot.PersonID, card uint6
 
 // saveCheckinAndAsk keeps the answers so far and asks for the next reply.
 func (a *Adapter) saveCheckinAndAsk(ctx context.Context, ev bot.Event, l lang, st checkinState, p pending) error {
+	st.At = a.now()
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -357,7 +399,8 @@ func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[s
 		rec, err = tx.Card(id)
 		return err
 	})
-	if err != nil {
+	if err != nil || rec.Card.Finished() {
+		// A finished card asks for nothing: the click gets its toast.
 		return nil
 	}
 	var out []askInput

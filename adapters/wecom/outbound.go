@@ -195,7 +195,7 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 		}
 		body := updateBody{UserIDs: []string{user}, AgentID: a.cfg.AgentID}
 		if c.Finished() {
-			body.Button = &replaceName{ReplaceName: cut(stateLine(c), 20)}
+			body.Button = &replaceName{ReplaceName: cut(stateLine(c), maxReplaceRunes)}
 		} else if i < len(parts) && parts[i].Card != nil {
 			body.TemplateCard = parts[i].Card
 		} else {

@@ -23,6 +23,7 @@ const (
 	maxSubTitleRunes = 160  // sub_title_text, suggested
 	maxValueRunes    = 30   // horizontal_content_list.value, suggested
 	maxButtonRunes   = 10   // button text, suggested
+	maxReplaceRunes  = 32   // button.replace_name: the state of a finished card
 	maxMarkdownBytes = 2048 // app markdown content
 	maxRobotBytes    = 4096 // group robot markdown content
 	// maxCheckinCards is how many tasks of a check-in get a card of their

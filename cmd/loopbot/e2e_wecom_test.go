@@ -209,6 +209,22 @@ func TestWeComLoop(t *testing.T) {
 		t.Fatalf("T2 after the reply: %+v", tk)
 	}
 
+	// A text action does what the click does, and the card is updated with
+	// the response code its send returned.
+	w.say("alice", "/task new 验收清单 @bob due:2026-12-11 project:P1")
+	list := lastWeComCard(t, f, "bob", "验收清单")
+	w.say("bob", "/接受 T3")
+	if tk := ta.task("T3"); tk.Status != "accepted" {
+		t.Fatalf("T3 after /接受: %+v", tk)
+	}
+	if _, u, _, _ := f.snapshot(); u < 2 || f.updates[len(f.updates)-1].Code != list.Code {
+		t.Fatalf("the text action did not update the card through its send's response code: %+v", f.updates)
+	}
+
+	// A second project has no group robot: its group cards go to its owner.
+	w.say("alice", "/project new Beta due:2026-12-31")
+	w.say("alice", "/task new 测试计划 @carol due:2026-11-24 project:P2") // T4
+
 	// The group robot, set in a direct chat; its key is never shown back.
 	robotKey := "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 	w.say("alice", "/project webhook P1 "+f.srv.URL+"/cgi-bin/webhook/send?key="+robotKey)
@@ -233,6 +249,18 @@ func TestWeComLoop(t *testing.T) {
 		t.Fatalf("note prompt: %q", got)
 	}
 	w.say("bob", "1.5h 首页布局完成")
+	// bob has a second task, on a card of its own: the check-in is sent once
+	// both are answered.
+	if got := lastText(f, "bob"); !strings.Contains(got, "T3") {
+		t.Fatalf("after T1's note: %q", got)
+	}
+	ck3 := lastWeComCard(t, f, "bob", "验收清单")
+	if ck3.card()["card_type"] != "multiple_interaction" {
+		t.Fatalf("T3's check-in card: %v", ck3.Body)
+	}
+	f.issue("click-rc-4")
+	w.post(w.clickXML("bob", "checkin|T3", fmt.Sprint(ck3.card()["task_id"]), "click-rc-4", map[string]string{"progress.T3": "10", "status.T3": "on_track"}))
+	w.say("bob", "-")
 	var cks struct {
 		Checkins []struct {
 			Answers []struct {
@@ -245,11 +273,14 @@ func TestWeComLoop(t *testing.T) {
 		} `json:"checkins"`
 	}
 	ta.call("GET", "/api/v1/checkins?person=wecom:bob", nil, &cks)
-	if len(cks.Checkins) != 1 || len(cks.Checkins[0].Answers) != 1 {
+	if len(cks.Checkins) != 1 || len(cks.Checkins[0].Answers) != 2 {
 		t.Fatalf("check-ins: %+v", cks)
 	}
-	if a := cks.Checkins[0].Answers[0]; a.Progress != 40 || a.Status != "at_risk" || a.Hours != 1.5 || a.Note != "首页布局完成" {
-		t.Fatalf("check-in answer: %+v", a)
+	for _, a := range cks.Checkins[0].Answers {
+		if a.Task == 1 && (a.Progress != 40 || a.Status != "at_risk" || a.Hours != 1.5 || a.Note != "首页布局完成") ||
+			a.Task == 3 && (a.Progress != 10 || a.Status != "on_track" || a.Note != "") {
+			t.Fatalf("check-in answer: %+v", a)
+		}
 	}
 
 	// The ladder: blue to bob, yellow to alice, then red through the robot.
@@ -275,6 +306,20 @@ func TestWeComLoop(t *testing.T) {
 	}
 	if !blue.At.Before(yellow.At) || !yellow.At.Before(red.At) {
 		t.Errorf("ladder order: blue %s, yellow %s, red %s", blue.At, yellow.At, red.At)
+	}
+	f.mu.Lock()
+	for _, r := range f.robot {
+		if strings.Contains(r.Content, "T4") {
+			t.Errorf("P2's warning went to P1's robot: %s", r.Content)
+		}
+	}
+	f.mu.Unlock()
+	noted := false
+	for _, s := range f.to("alice") {
+		noted = noted || strings.Contains(s.text(), "T4") && strings.Contains(s.text(), "/项目 机器人 P2")
+	}
+	if !noted {
+		t.Error("P2's group warning did not reach its owner with the note on adding a robot")
 	}
 
 	// A burst of 100 assignments to one member is spread: no 60 s holds

@@ -1,0 +1,214 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// apiLog is a minimal WeCom API that records each call's path and body.
+type apiLog struct {
+	mu    sync.Mutex
+	calls []string
+	// answer decides the JSON answer of a path; nil answers ok.
+	answer func(path string) string
+}
+
+func (l *apiLog) handler(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	l.mu.Lock()
+	l.calls = append(l.calls, r.URL.Path+" "+string(raw))
+	answer := l.answer
+	l.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case answer != nil && answer(r.URL.Path) != "":
+		_, _ = io.WriteString(w, answer(r.URL.Path))
+	case r.URL.Path == "/cgi-bin/gettoken":
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","access_token":"T","expires_in":7200}`)
+	case r.URL.Path == "/cgi-bin/message/send":
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","msgid":"m1","response_code":"rc-send"}`)
+	default:
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}
+}
+
+func (l *apiLog) paths(prefix string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, c := range l.calls {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func apiEnv(t *testing.T) (*testEnv, *apiLog) {
+	e := testEnvNow(t)
+	log := &apiLog{}
+	srv := httptest.NewServer(http.HandlerFunc(log.handler))
+	t.Cleanup(srv.Close)
+	e.a.cfg.APIBase = srv.URL
+	e.a.api.base = srv.URL
+	return e, log
+}
+
+func assignedCard() bot.Card {
+	return bot.Card{Kind: bot.CardTaskAssigned, Title: "新任务 T3 · 设计", Color: bot.ColorBlue,
+		Actions: []bot.Action{{Name: "accept", Label: "接受", Value: "tokA"}}}
+}
+
+// TestUpdateThroughResponseCode: the send's response code updates the card
+// once; the next update, with no code left, is a short follow-up message.
+func TestUpdateThroughResponseCode(t *testing.T) {
+	e, log := apiEnv(t)
+	ctx := context.Background()
+	msg := bot.OutMessage{Target: bot.DM("wecom:bob"), Card: ptr(assignedCard()), CardID: 5, IdemKey: "loopbot-9"}
+	ref, err := e.a.Send(ctx, msg)
+	if err != nil || ref != "lb-5-9-0" {
+		t.Fatalf("Send: %q, %v", ref, err)
+	}
+	done := assignedCard()
+	done.Actions, done.Text, done.Color = []bot.Action{}, "**已接受 · Bob · 11-23 10:02**", bot.ColorGreen
+	msg.Card = &done
+	if err := e.a.UpdateCard(ctx, ref, msg); err != nil {
+		t.Fatal(err)
+	}
+	ups := log.paths("/cgi-bin/message/update_template_card")
+	if len(ups) != 1 || !strings.Contains(ups[0], `"response_code":"rc-send"`) || !strings.Contains(ups[0], `"replace_name":"已接受 · Bob · 11-23 10:02"`) {
+		t.Fatalf("updates %v", ups)
+	}
+	if err := e.a.UpdateCard(ctx, ref, msg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(log.paths("/cgi-bin/message/update_template_card")); n != 1 {
+		t.Errorf("a used response code was used again: %d updates", n)
+	}
+	sends := log.paths("/cgi-bin/message/send")
+	if len(sends) != 2 || !strings.Contains(sends[1], `"msgtype":"markdown"`) || !strings.Contains(sends[1], "已接受") {
+		t.Fatalf("follow-up: %v", sends)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestExpiredCheckinNotSent: a check-in card past its cut-off is a
+// permanent failure (dead-lettered, so recorded), and nothing is sent.
+func TestExpiredCheckinNotSent(t *testing.T) {
+	e, log := apiEnv(t)
+	e.a.cfg.Expired = func(c bot.Card, now time.Time) bool { return c.Kind == bot.CardCheckin }
+	c := bot.Card{Kind: bot.CardCheckin, Title: "今日打卡", Actions: []bot.Action{{Name: "submit", Value: "t"}}}
+	_, err := e.a.Send(context.Background(), bot.OutMessage{Target: bot.DM("wecom:bob"), Card: &c, CardID: 1, IdemKey: "loopbot-1"})
+	if temp, _ := bot.IsTemporary(err); err == nil || temp {
+		t.Fatalf("Send of an expired check-in: %v", err)
+	}
+	if n := len(log.paths("/cgi-bin/message/send")); n != 0 {
+		t.Errorf("%d messages sent", n)
+	}
+}
+
+// TestDeliveryErrors: rate limits and busy answers are retried, a wrong
+// member is not, and no error holds the token.
+func TestDeliveryErrors(t *testing.T) {
+	e, log := apiEnv(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		answer    string
+		temporary bool
+	}{
+		{`{"errcode":45009,"errmsg":"api freq out of limit"}`, true},
+		{`{"errcode":-1,"errmsg":"system busy"}`, true},
+		{`{"errcode":0,"errmsg":"ok","invaliduser":"ghost"}`, false},
+		{`{"errcode":60020,"errmsg":"not allow to access from your ip"}`, false},
+	} {
+		log.mu.Lock()
+		log.answer = func(p string) string {
+			if p == "/cgi-bin/message/send" {
+				return c.answer
+			}
+			return ""
+		}
+		log.mu.Unlock()
+		_, err := e.a.Send(ctx, bot.OutMessage{Target: bot.DM("wecom:ghost"), Text: "hi", IdemKey: "loopbot-1"})
+		if temp, _ := bot.IsTemporary(err); err == nil || temp != c.temporary {
+			t.Errorf("answer %s: %v (temporary %v), want temporary %v", c.answer, err, temp, c.temporary)
+		}
+		if err != nil && strings.Contains(err.Error(), "access_token") {
+			t.Errorf("error names the token: %v", err)
+		}
+	}
+}
+
+// TestRobotSend: a group card goes to the robot's webhook as markdown, and
+// a robot the adapter does not know is a permanent failure.
+func TestRobotSend(t *testing.T) {
+	e, log := apiEnv(t)
+	ctx := context.Background()
+	var target bot.Target
+	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
+		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := bot.Card{Kind: bot.CardGroupWarning, Title: "督办预警", Color: bot.ColorRed, Text: "- **T3** 逾期 2 天", Actions: []bot.Action{}}
+	if _, err := e.a.Send(ctx, bot.OutMessage{Target: target, Card: &c}); err != nil {
+		t.Fatal(err)
+	}
+	posts := log.paths("/cgi-bin/webhook/send")
+	var body struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	if len(posts) != 1 {
+		t.Fatalf("robot posts %v", posts)
+	}
+	_ = json.Unmarshal([]byte(strings.SplitN(posts[0], " ", 2)[1]), &body)
+	if body.MsgType != "markdown" || !strings.Contains(body.Markdown.Content, "🔴") || !strings.Contains(body.Markdown.Content, "• **T3** 逾期 2 天") {
+		t.Errorf("robot body %+v", body)
+	}
+	_, err = e.a.Send(ctx, bot.OutMessage{Target: bot.Group(bot.WeCom, "robot-unknown"), Text: "x"})
+	if temp, _ := bot.IsTemporary(err); err == nil || temp {
+		t.Errorf("unknown robot: %v", err)
+	}
+}
+
+// TestParseRobotURL: only a webhook of WeCom (or of api_base) with a key is
+// taken, and errors never repeat the key.
+func TestParseRobotURL(t *testing.T) {
+	good := "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+	if _, key, err := ParseRobotURL(good, DefaultAPIBase); err != nil || key != "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa" {
+		t.Fatalf("good URL: %q %v", key, err)
+	}
+	for _, bad := range []string{
+		"", "not a url", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+		"https://evil.example.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+		"https://qyapi.weixin.qq.com/cgi-bin/message/send?key=693a91f6-7xxx",
+		"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=",
+		"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<script>",
+		"https://user:pw@qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+	} {
+		_, _, err := ParseRobotURL(bad, DefaultAPIBase)
+		if err == nil {
+			t.Errorf("accepted %q", bad)
+		} else if strings.Contains(err.Error(), "693a91f6") {
+			t.Errorf("error repeats the key: %v", err)
+		}
+	}
+	if m := MaskRobotURL("693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"); strings.Contains(m, "693a91f6") || !strings.HasSuffix(m, "5aaa") {
+		t.Errorf("mask %q", m)
+	}
+}
