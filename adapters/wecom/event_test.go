@@ -204,3 +204,39 @@ func TestPrune(t *testing.T) {
 		t.Error("a day-old pending reply was kept")
 	}
 }
+
+// TestAcceptedBeforeHandled: a callback is answered once it is in the
+// store, before any handling, and a crash after the answer loses nothing:
+// another adapter over the same store handles it.
+func TestAcceptedBeforeHandled(t *testing.T) {
+	e := testEnvNow(t)
+	q, body := e.seal(t, textMsg("bob", "/tasks", 11))
+	if code := e.post(t, q, body); code != 200 {
+		t.Fatalf("callback: %d", code)
+	}
+	if n := len(e.rec.all()); n != 0 {
+		t.Fatalf("handled before the answer: %d events", n)
+	}
+	// "Restart": a new adapter over the same store.
+	b, err := New(Config{CorpID: vecCorpID, AgentID: 1, Secret: "s", Token: vecToken, EncodingAESKey: vecAESKey, Store: e.db, Clock: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	b.SetHandler(rec)
+	if err := b.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if evs := rec.all(); len(evs) != 1 || evs[0].Text != "/tasks" {
+		t.Fatalf("after the restart: %+v", evs)
+	}
+	if inbox := e.state(t); len(inbox) == 0 {
+		t.Fatal("no state at all")
+	} else {
+		for k := range inbox {
+			if strings.HasPrefix(k, metaInbox) {
+				t.Errorf("inbox item %s left after handling", k)
+			}
+		}
+	}
+}
