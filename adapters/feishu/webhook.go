@@ -21,9 +21,9 @@ const answerWithin = 2500 * time.Millisecond
 // carry a valid X-Lark-Signature (SHA-256 of timestamp, nonce, encrypt key
 // and raw body) with a timestamp within 5 minutes, checked before the body
 // is decrypted, and the verification token. The URL verification challenge,
-// which Feishu does not sign, is answered after checking its token. A refused request changes nothing and is
-// answered 4xx; an event the engine could not commit is answered 500, so
-// that Feishu retries it.
+// which Feishu does not sign, is answered after checking its token. A
+// refused request changes nothing and is answered 4xx; an event the engine
+// could not commit is answered 500, so that Feishu retries it.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -34,51 +34,60 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, http.StatusBadRequest, "the body is unreadable or too large")
 		return
 	}
-	// Verify before reading: a signed request's signature and age are
-	// checked before its body is decrypted. Only the URL verification
-	// challenge comes unsigned, and it must carry the verification token.
-	signed := r.Header.Get(headerSignature) != ""
+	env, status, reason := a.verified(r.Header, body)
+	switch {
+	case status != 0:
+		a.refuse(w, status, reason)
+	case env.Type == typeURLVerify:
+		writeJSON(w, http.StatusOK, map[string]string{"challenge": env.Challenge})
+	default:
+		a.answer(w, r, env)
+	}
+}
+
+// verified checks a callback and opens it: the signature and its age
+// before the body is decrypted, then the verification token. Only the URL
+// verification challenge may come unsigned. A refusal comes with its HTTP
+// status and reason.
+func (a *Adapter) verified(h http.Header, body []byte) (envelope, int, string) {
+	signed := h.Get(headerSignature) != ""
 	if a.cfg.EncryptKey != "" && signed {
-		if err := verifySignature(r.Header.Get(headerTimestamp), r.Header.Get(headerNonce), r.Header.Get(headerSignature),
+		if err := verifySignature(h.Get(headerTimestamp), h.Get(headerNonce), h.Get(headerSignature),
 			a.cfg.EncryptKey, body, a.wallNow()); err != nil {
-			a.refuse(w, http.StatusUnauthorized, err.Error())
-			return
+			return envelope{}, http.StatusUnauthorized, err.Error()
 		}
 	}
 	env, status, reason := a.openCallback(body)
-	if status != 0 {
-		a.refuse(w, status, reason)
-		return
+	switch {
+	case status != 0:
+		return env, status, reason
+	case env.Type == typeURLVerify && !a.tokenOK(env.Token):
+		return env, http.StatusForbidden, "URL verification with a wrong verification token"
+	case env.Type == typeURLVerify:
+		return env, 0, ""
+	case a.cfg.EncryptKey != "" && !signed:
+		return env, http.StatusUnauthorized, "the request is not signed (no X-Lark-Signature)"
+	case !a.tokenOK(env.Header.Token):
+		return env, http.StatusForbidden, "the event carries a wrong verification token"
 	}
-	if env.Type == typeURLVerify {
-		if !a.tokenOK(env.Token) {
-			a.refuse(w, http.StatusForbidden, "URL verification with a wrong verification token")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"challenge": env.Challenge})
-		return
-	}
-	if a.cfg.EncryptKey != "" && !signed {
-		a.refuse(w, http.StatusUnauthorized, "the request is not signed (no X-Lark-Signature)")
-		return
-	}
-	if !a.tokenOK(env.Header.Token) {
-		a.refuse(w, http.StatusForbidden, "the event carries a wrong verification token")
-		return
-	}
+	return env, 0, ""
+}
+
+// answer hands a verified event to the engine within Feishu's deadline and
+// answers with the card callback's answer, or success.
+func (a *Adapter) answer(w http.ResponseWriter, r *http.Request, env envelope) {
 	ctx, cancel := context.WithTimeout(r.Context(), answerWithin)
 	defer cancel()
 	answer, err := a.handleEnvelope(ctx, env)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.log.Error("event not handled; Feishu will retry", "event_id", env.Header.EventID, slog.Any("error", err))
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"msg": "not handled"})
-		return
-	}
-	if answer == nil {
+	case answer == nil:
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "success"})
-		return
+	default:
+		writeJSON(w, http.StatusOK, answer)
 	}
-	writeJSON(w, http.StatusOK, answer)
 }
 
 // openCallback decrypts a callback body when it is encrypted. With an
