@@ -47,12 +47,13 @@ type App struct {
 	limits     *limitsClock
 	ready      atomic.Bool
 
-	created  string // the database file that this start created, removed when it fails
-	timeouts httpTimeouts
-	listener net.Listener
-	server   *http.Server
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
+	created    string // the database file that this start created, removed when it fails
+	createdDir string // its folder, when this start created it
+	timeouts   httpTimeouts
+	listener   net.Listener
+	server     *http.Server
+	wg         sync.WaitGroup
+	cancel     context.CancelFunc
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -86,6 +87,9 @@ func (a *App) openStore() error {
 		a.created = path
 	}
 	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			a.createdDir = dir
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("store: create %s: %w", dir, err)
 		}
@@ -109,10 +113,14 @@ func (a *App) closeFailed() {
 	a.removeCreated()
 }
 
-// removeCreated removes the database file that this start created, if any.
+// removeCreated removes the database file that this start created, if any,
+// and its folder when the start created that too and it is empty.
 func (a *App) removeCreated() {
 	if a.created != "" {
 		_ = os.Remove(a.created)
+	}
+	if a.createdDir != "" {
+		_ = os.Remove(a.createdDir)
 	}
 }
 

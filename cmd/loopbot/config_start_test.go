@@ -63,15 +63,16 @@ func TestFailedStartCreatesNoDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	db := filepath.Join(t.TempDir(), "loopbot.db")
+	data := filepath.Join(t.TempDir(), "data")
+	db := filepath.Join(data, "loopbot.db")
 	path := writeConfig(t, "[store]\npath = \""+filepath.ToSlash(db)+"\"\n[playground]\nenabled = true\n")
 	var stdout, stderr bytes.Buffer
 	err = Run(context.Background(), []string{"serve", "-config", path, "-listen", taken.Addr().String()}, nil, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()) {
 		t.Fatalf("serve on a taken port (-listen %s): %v", taken.Addr(), err)
 	}
-	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("the failed start created %s (stat: %v)", db, err)
+	if _, err := os.Stat(data); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the failed start created %s (stat: %v)", data, err)
 	}
 
 	// A bad config is refused before the store is opened.
@@ -92,6 +93,9 @@ func TestFailedStartCreatesNoDatabase(t *testing.T) {
 	}
 
 	// A database that was there before a failed start stays.
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(db, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
