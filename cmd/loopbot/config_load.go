@@ -170,14 +170,14 @@ func decodeTOML(data []byte, c *Config) (*tomlLayout, ConfigErrors) {
 		var derr *toml.DecodeError
 		switch {
 		case err == nil:
-			return lay, errs
+			return lay, lay.unknownCase(errs)
 		case errors.As(err, &missing):
 			for _, m := range missing.Errors {
 				line, _ := m.Position()
 				key := lay.keyAt(line, m.Key())
 				errs = append(errs, ConfigError{Line: line, Key: key, Msg: "unknown key" + suggestKey(key)})
 			}
-			return lay, errs
+			return lay, lay.unknownCase(errs)
 		case errors.As(err, &derr):
 			line, _ := derr.Position()
 			i := lay.exprAt(line)
@@ -191,6 +191,31 @@ func decodeTOML(data []byte, c *Config) (*tomlLayout, ConfigErrors) {
 		}
 	}
 	return lay, errs
+}
+
+// unknownCase adds to errs each key that is a config key in another case
+// (Listen for listen): go-toml matches struct fields regardless of case, but
+// a config key is written as config.example.toml writes it.
+func (l *tomlLayout) unknownCase(errs ConfigErrors) ConfigErrors {
+	reported := map[string]bool{}
+	for _, e := range errs {
+		reported[e.Key] = true
+	}
+	for _, e := range l.exprs {
+		for n := 1; n <= len(e.key) && !e.blanked; n++ {
+			key := strings.Join(e.key[:n], ".")
+			if reported[key] {
+				break // a key under an unknown one is not reported again
+			}
+			if _, ok := configType(e.key[:n]); ok {
+				continue
+			}
+			reported[key] = true
+			errs = append(errs, ConfigError{Line: e.line, Key: key, Msg: "unknown key" + suggestKey(key)})
+			break
+		}
+	}
+	return errs
 }
 
 // tomlLayout is where the keys of a config file are, as go-toml's parser

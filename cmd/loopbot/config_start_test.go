@@ -160,6 +160,17 @@ func TestConfigUnknownKeySuggestion(t *testing.T) {
 	checkProblems(t, path, configErrors(t, err), []problem{{4, "checkin.remind_afer", "unknown key; did you mean checkin.remind_after?"}})
 }
 
+// TestConfigKeysAreCaseSensitive checks that a key in another case than the
+// config's is unknown, as any misspelling (go-toml alone would take it).
+func TestConfigKeysAreCaseSensitive(t *testing.T) {
+	path := writeConfig(t, "[playground]\nenabled = true\n[server]\nListen = \"127.0.0.1:1\"\n[Checkin]\nat = \"09:00\"\n")
+	_, err := LoadConfig(path, nil)
+	checkProblems(t, path, configErrors(t, err), []problem{
+		{4, "server.Listen", "unknown key; did you mean server.listen?"},
+		{5, "Checkin", "unknown key; did you mean checkin?"},
+	})
+}
+
 // TestConfigNotFiniteNumbers checks that the config's one float refuses NaN
 // and the infinities, from the file and from the environment.
 func TestConfigNotFiniteNumbers(t *testing.T) {
