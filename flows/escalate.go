@@ -136,15 +136,33 @@ func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool 
 	return false
 }
 
-// checkMissed opens a missed_checkins escalation when a person left the
-// last N check-ins (whose cut-off passed) unanswered.
+// checkMissed opens a missed_checkins escalation when a person with open
+// tasks left the last N check-ins (whose cut-off passed) unanswered, and
+// resolves it once they have no open task left.
+//
+// A run of missed check-ins is evidence once: after a missed_checkins
+// escalation of the person is resolved, a new one needs a check-in sent
+// after that resolution, and missed, to open (issue 6, item 1). Check-in
+// cards only go to people with open tasks, so that check-in is new
+// evidence by itself; without it, the old misses would reopen the warning
+// every check_every while the person has no task.
 func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 	n := s.cfg.Schedule.MissedCheckins
 	if n <= 0 {
 		return nil
 	}
-	if err := s.resolveMissedIfIdle(tx, p, now); err != nil {
+	open, err := s.checkinTasks(tx, p.ID, bot.DateOf(now.In(s.loc(p))))
+	if err != nil {
 		return err
+	}
+	e, err := tx.OpenEscalation(string(p.ID), bot.RuleMissedCheckins)
+	switch {
+	case err == nil && len(open) == 0:
+		return s.resolve(tx, e, "", now)
+	case err == nil, bot.ErrorCode(err) != bot.ENOTFOUND:
+		return err
+	case len(open) == 0:
+		return nil
 	}
 	today := bot.DateOf(now.In(s.loc(p)))
 	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today)
@@ -160,26 +178,32 @@ func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 			return nil
 		}
 	}
-	if _, err := tx.OpenEscalation(string(p.ID), bot.RuleMissedCheckins); err == nil || bot.ErrorCode(err) != bot.ENOTFOUND {
+	seen, err := s.missedSeen(tx, p.ID)
+	if err != nil || !prompts[len(prompts)-1].SentAt.After(seen) {
 		return err
 	}
 	return s.open(tx, bot.Escalation{Rule: bot.RuleMissedCheckins, Person: p.ID}, now)
 }
 
-// resolveMissedIfIdle resolves a person's missed_checkins escalation once
-// they have no open task left, so they are no longer asked.
-func (s *Service) resolveMissedIfIdle(tx bot.Tx, p bot.Person, now time.Time) error {
-	e, err := tx.OpenEscalation(string(p.ID), bot.RuleMissedCheckins)
+// missedSeenKey is the meta key that holds when a person's last
+// missed_checkins escalation was resolved (RFC 3339): the check-ins sent
+// before it were counted already.
+func missedSeenKey(p bot.PersonID) string { return "missed_seen/" + string(p) }
+
+// missedSeen returns when a person's last missed_checkins escalation was
+// resolved, or the zero time.
+func (s *Service) missedSeen(tx bot.Tx, p bot.PersonID) (time.Time, error) {
+	raw, err := tx.Meta(missedSeenKey(p))
 	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		return nil
+		return time.Time{}, nil
 	} else if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	open, err := s.checkinTasks(tx, p.ID, bot.DateOf(now.In(s.loc(p))))
-	if err != nil || len(open) > 0 {
-		return err
+	var t time.Time
+	if err := t.UnmarshalText(raw); err != nil {
+		return time.Time{}, fmt.Errorf("flows: %s holds %q: %w", missedSeenKey(p), raw, err)
 	}
-	return s.resolve(tx, e, "", now)
+	return t, nil
 }
 
 // resolveMissedCheckins resolves a person's missed_checkins escalation
@@ -217,6 +241,12 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 	e.ResolvedAt, e.ResolvedBy = now, by
 	if err := tx.PutEscalation(e); err != nil {
 		return err
+	}
+	if e.Rule == bot.RuleMissedCheckins {
+		raw, _ := now.MarshalText()
+		if err := tx.PutMeta(missedSeenKey(e.Person), raw); err != nil {
+			return err
+		}
 	}
 	if err := tx.AppendAudit(bot.AuditEvent{Time: now, Actor: by, Kind: "escalation_resolved", Project: e.Project, Task: e.Task, Note: e.Code() + " " + e.Rule}); err != nil {
 		return err

@@ -150,6 +150,9 @@ const (
 //     weekly review summary for that week went out (flows); empty value.
 //   - esc_card/<escalation id>/<card id>: a card that shows the escalation
 //     and is updated when it changes (flows); empty value.
+//   - missed_seen/<person id>: when the person's last missed_checkins
+//     escalation was resolved, RFC 3339 (flows); check-ins sent before it
+//     no longer open one.
 //   - playground/fake_clock: where the playground's fake clock stands, as
 //     RFC 3339 text, so that a restart resumes there (cmd/loopbot).
 //   - server/secret: the secret the server signs with when the config has
