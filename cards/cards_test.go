@@ -164,10 +164,10 @@ func goldenCases() []goldenCase {
 		{"detail", func(l cards.Lang) bot.Card {
 			return cards.Detail(l, taskInfo(), []string{"11-20 09:00 王丽 Alice: created", "11-21 10:02 李博 Bob: accepted"})
 		}, bot.CardNotice, bot.ColorBlue, []string{}},
-		{"checkin", func(l cards.Lang) bot.Card { return cards.Checkin(l, friday, []bot.Task{t3(), t7()}) },
+		{"checkin", func(l cards.Lang) bot.Card { return cards.Checkin(l, friday, []bot.Task{t3(), t7()}, nil) },
 			bot.CardCheckin, bot.ColorBlue, []string{"submit", "leave", "nochange"}},
 		{"checkin_done", func(l cards.Lang) bot.Card {
-			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()})
+			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()}, nil)
 			titles := map[uint64]string{3: t3().Title, 7: t7().Title}
 			state := cards.State(l, l.T("Submitted", "已提交"), bob, time.Date(2026, time.November, 27, 18, 40, 0, 0, cst))
 			return cards.CheckinDone(l, c, checkinAnswer(), titles, state)
@@ -344,7 +344,7 @@ func TestFinish(t *testing.T) {
 		card bot.Card
 	}{
 		{"assigned", cards.Assigned(cards.ZH, taskInfo())},
-		{"checkin", cards.Checkin(cards.EN, friday, []bot.Task{t3(), t7()})},
+		{"checkin", cards.Checkin(cards.EN, friday, []bot.Task{t3(), t7()}, nil)},
 		{"escalation yellow", cards.EscalationYellow(cards.ZH, overdueEsc(true))},
 		{"review prompt", cards.ReviewPrompt(cards.EN, cards.Week{Project: project, Week: "2026-W48"})},
 		{"no text", bot.Card{Kind: bot.CardNotice, Title: "x", Color: bot.ColorBlue, Actions: []bot.Action{{Name: "ack", Label: "OK"}}}},
@@ -376,7 +376,7 @@ func TestFinish(t *testing.T) {
 func TestCheckinInputs(t *testing.T) {
 	for _, l := range []cards.Lang{cards.ZH, cards.EN} {
 		t.Run(string(l), func(t *testing.T) {
-			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()})
+			c := cards.Checkin(l, friday, []bot.Task{t3(), t7()}, nil)
 			type want struct{ name, kind, value string }
 			wants := []want{
 				{"progress.T3", bot.InputNumber, "40"}, {"status.T3", bot.InputSelect, bot.OnTrack},

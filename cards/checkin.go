@@ -29,16 +29,39 @@ func (l Lang) CheckinStatus(s string) string {
 	return s
 }
 
+// CheckinDefault is the answer a check-in row stands at before the person
+// edits it: the task's progress and status, and, when the day was answered
+// already (earlier, ok), that answer's hours and note, and its "at risk"
+// while the task is not blocked. A re-sent card shows it, and a field sent
+// back empty keeps it.
+func CheckinDefault(t bot.Task, earlier bot.CheckInAnswer, ok bool) bot.CheckInAnswer {
+	a := bot.CheckInAnswer{Task: t.ID, Progress: t.Progress, Status: bot.OnTrack}
+	if t.Status == bot.StatusBlocked {
+		a.Status = bot.Blocked
+	}
+	if ok {
+		a.Hours, a.Note = earlier.Hours, earlier.Note
+		if earlier.Status == bot.AtRisk && a.Status == bot.OnTrack {
+			a.Status = bot.AtRisk
+		}
+	}
+	return a
+}
+
 // Checkin is the daily check-in card: for each open task, progress, status,
-// hours and a note, named <field>.<task id>.
-func Checkin(l Lang, day bot.Date, tasks []bot.Task) bot.Card {
+// hours and a note, named <field>.<task id>. A card sent again on a day
+// already answered is filled in with that answer (earlier, by task id;
+// CheckinDefault), so that sending it back changes only what was edited.
+func Checkin(l Lang, day bot.Date, tasks []bot.Task, earlier map[uint64]bot.CheckInAnswer) bot.Card {
 	var inputs []bot.Input
 	var lines []string
 	for _, t := range tasks {
 		code := t.Code()
-		status := bot.OnTrack
-		if t.Status == bot.StatusBlocked {
-			status = bot.Blocked
+		prev, ok := earlier[t.ID]
+		def := CheckinDefault(t, prev, ok)
+		hours := ""
+		if def.Hours > 0 {
+			hours = strconv.FormatFloat(def.Hours, 'f', -1, 64)
 		}
 		line := "- **" + code + "** " + escLine(t.Title)
 		if !t.Due.IsZero() {
@@ -46,10 +69,10 @@ func Checkin(l Lang, day bot.Date, tasks []bot.Task) bot.Card {
 		}
 		lines = append(lines, line)
 		inputs = append(inputs,
-			bot.Input{Name: "progress." + code, Kind: bot.InputNumber, Label: code + l.T(" progress %", " 进度 %"), Value: strconv.Itoa(t.Progress)},
-			bot.Input{Name: "status." + code, Kind: bot.InputSelect, Label: code + l.T(" status", " 状态"), Options: StatusOptions(l), Value: status},
-			bot.Input{Name: "hours." + code, Kind: bot.InputNumber, Label: code + l.T(" hours today", " 今日工时")},
-			bot.Input{Name: "note." + code, Kind: bot.InputTextarea, Label: code + l.T(" note", " 备注")},
+			bot.Input{Name: "progress." + code, Kind: bot.InputNumber, Label: code + l.T(" progress %", " 进度 %"), Value: strconv.Itoa(def.Progress)},
+			bot.Input{Name: "status." + code, Kind: bot.InputSelect, Label: code + l.T(" status", " 状态"), Options: StatusOptions(l), Value: def.Status},
+			bot.Input{Name: "hours." + code, Kind: bot.InputNumber, Label: code + l.T(" hours today", " 今日工时"), Value: hours},
+			bot.Input{Name: "note." + code, Kind: bot.InputTextarea, Label: code + l.T(" note", " 备注"), Value: def.Note},
 		)
 	}
 	return bot.Card{

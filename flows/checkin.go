@@ -144,7 +144,27 @@ func (s *Service) buildCheckin(tx bot.Tx, p bot.Person, day bot.Date) (checkinCa
 	if err != nil || len(tasks) == 0 {
 		return checkinCard{}, err
 	}
-	return checkinCard{tasks: tasks, card: cards.Checkin(s.lang(p), day, tasks)}, nil
+	earlier, err := s.dayAnswers(tx, p.ID, day)
+	if err != nil {
+		return checkinCard{}, err
+	}
+	return checkinCard{tasks: tasks, card: cards.Checkin(s.lang(p), day, tasks, earlier)}, nil
+}
+
+// dayAnswers returns a person's answer of a day by task, empty when they
+// have not answered it.
+func (s *Service) dayAnswers(tx bot.Tx, p bot.PersonID, day bot.Date) (map[uint64]bot.CheckInAnswer, error) {
+	ci, err := tx.CheckIn(p, day)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]bot.CheckInAnswer, len(ci.Answers))
+	for _, a := range ci.Answers {
+		out[a.Task] = a
+	}
+	return out, nil
 }
 
 // promptPerson sends a person today's check-in card, unless they were asked
@@ -306,7 +326,7 @@ func (s *Service) actSubmit(a *act) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
-	answers, err := s.readCheckinForm(a)
+	answers, err := s.readCheckinForm(a, day)
 	if err != nil {
 		return bot.Response{}, err
 	}
@@ -334,27 +354,19 @@ func (s *Service) actNoChange(a *act) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
-	// No change keeps the hours an earlier answer of the day logged.
-	earlier := map[uint64]bot.CheckInAnswer{}
-	if prev, err := a.tx.CheckIn(a.me.ID, day); err == nil {
-		for _, ans := range prev.Answers {
-			earlier[ans.Task] = ans
-		}
+	// No change keeps what an earlier answer of the day said.
+	earlier, err := s.dayAnswers(a.tx, a.me.ID, day)
+	if err != nil {
+		return bot.Response{}, err
 	}
 	var answers []bot.CheckInAnswer
 	for _, id := range prompt.Tasks {
 		if t, err := a.tx.Task(id); err == nil && t.Status.Open() {
-			answers = append(answers, bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t), Hours: earlier[id].Hours, Note: earlier[id].Note})
+			prev, ok := earlier[id]
+			answers = append(answers, cards.CheckinDefault(t, prev, ok))
 		}
 	}
 	return s.saveCheckin(a, prompt, bot.CheckIn{Person: a.me.ID, Day: day, NoChange: true, Answers: answers}, a.l.T("No change", "无变化"))
-}
-
-func checkinStatusOf(t bot.Task) string {
-	if t.Status == bot.StatusBlocked {
-		return bot.Blocked
-	}
-	return bot.OnTrack
 }
 
 // actPrompt returns the day and the prompt a check-in card belongs to.
@@ -385,8 +397,9 @@ func formTasks(c bot.Card) []uint64 {
 	return ids
 }
 
-// readCheckinForm validates the form of a check-in card.
-func (s *Service) readCheckinForm(a *act) ([]bot.CheckInAnswer, error) {
+// readCheckinForm validates the form of a check-in card. A field left
+// empty keeps the day's earlier answer (cards.CheckinDefault).
+func (s *Service) readCheckinForm(a *act, day bot.Date) ([]bot.CheckInAnswer, error) {
 	known := map[string]bool{}
 	for _, in := range a.card.Card.Inputs {
 		known[in.Name] = true
@@ -396,10 +409,14 @@ func (s *Service) readCheckinForm(a *act) ([]bot.CheckInAnswer, error) {
 			return nil, invalid(a.req, "%s: this card has no such field.", "%s：此卡片没有这个字段。", name)
 		}
 	}
+	earlier, err := s.dayAnswers(a.tx, a.me.ID, day)
+	if err != nil {
+		return nil, err
+	}
 	var answers []bot.CheckInAnswer
 	total := 0.0
 	for _, id := range formTasks(a.card.Card) {
-		ans, err := s.readAnswer(a, id)
+		ans, err := s.readAnswer(a, id, earlier)
 		if err != nil {
 			return nil, err
 		}
@@ -412,13 +429,14 @@ func (s *Service) readCheckinForm(a *act) ([]bot.CheckInAnswer, error) {
 	return answers, nil
 }
 
-func (s *Service) readAnswer(a *act, id uint64) (bot.CheckInAnswer, error) {
+func (s *Service) readAnswer(a *act, id uint64, earlier map[uint64]bot.CheckInAnswer) (bot.CheckInAnswer, error) {
 	code := bot.TaskCode(id)
 	t, err := a.tx.Task(id)
 	if err != nil {
 		return bot.CheckInAnswer{}, err
 	}
-	ans := bot.CheckInAnswer{Task: id, Progress: t.Progress, Status: checkinStatusOf(t)}
+	prev, ok := earlier[id]
+	ans := cards.CheckinDefault(t, prev, ok)
 	if v := a.form["progress."+code]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100 {
@@ -439,11 +457,12 @@ func (s *Service) readAnswer(a *act, id uint64) (bot.CheckInAnswer, error) {
 		}
 		ans.Hours = h
 	}
-	note := a.form["note."+code]
-	if len([]rune(note)) > maxNote {
-		return ans, invalid(a.req, "note.%s: longer than %d characters.", "note.%s：超过 %d 个字符。", code, maxNote)
+	if note := a.form["note."+code]; note != "" {
+		if len([]rune(note)) > maxNote {
+			return ans, invalid(a.req, "note.%s: longer than %d characters.", "note.%s：超过 %d 个字符。", code, maxNote)
+		}
+		ans.Note = note
 	}
-	ans.Note = note
 	return ans, nil
 }
 
