@@ -179,7 +179,8 @@ func goldenCases() []goldenCase {
 				Missing:  []string{alice.Name},
 				Progress: []string{"T3 首页设计稿 Homepage mockup: 40% → 60%"},
 				Blockers: []string{"T7 接口联调 API integration: 等待后端接口 waiting for the backend API"},
-				AtRisk:   []string{"T5 前端开发 Frontend build (李博 Bob)"}})
+				AtRisk:   []string{"T5 前端开发 Frontend build (李博 Bob)"},
+				Overdue:  []string{"T6 部署脚本 Deploy script (李博 Bob, due 11-18, 3 working days late)"}})
 		}, bot.CardDailyDigest, bot.ColorYellow, []string{}},
 		{"escalation_blue", func(l cards.Lang) bot.Card { return cards.EscalationBlue(l, overdueEsc(false)) },
 			bot.CardEscalation, bot.ColorBlue, []string{"done", "progress", "extend", "help"}},

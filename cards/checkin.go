@@ -133,6 +133,7 @@ type Digest struct {
 	Progress []string // "T3 title: 40% → 60%"
 	Blockers []string // "T4 title: reason"
 	AtRisk   []string // "T5 title (Bob)"
+	Overdue  []string // "T6 title (Bob, due …, 3 working days late)"
 }
 
 // DailyDigest is the card of the daily digest in a project's group.
@@ -154,11 +155,12 @@ func DailyDigest(l Lang, d Digest) bot.Card {
 	section(l.T("Progress today", "今日进展"), d.Progress)
 	section(l.T("New blockers", "新增阻塞"), d.Blockers)
 	section(l.T("At risk", "有风险"), d.AtRisk)
+	section(l.T("Overdue", "已逾期"), d.Overdue)
 	if b.Len() == 0 {
-		b.WriteString(l.T("No progress changes, blockers or risks today.", "今天没有进度变化、阻塞或风险。"))
+		b.WriteString(l.T("No progress changes, blockers, risks or overdue tasks today.", "今天没有进度变化、阻塞、风险或逾期任务。"))
 	}
 	color := bot.ColorGreen
-	if len(d.Blockers) > 0 || len(d.AtRisk) > 0 || d.Answered < d.Asked {
+	if len(d.Blockers) > 0 || len(d.AtRisk) > 0 || len(d.Overdue) > 0 || d.Answered < d.Asked {
 		color = bot.ColorYellow
 	}
 	return bot.Card{

@@ -2,7 +2,9 @@ package flows
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -97,12 +99,16 @@ func (s *Service) digestJob() bot.Job {
 }
 
 // RunDigest sends each open project's group the daily digest of the
-// working day of the slot. A project with no member asked that day gets
-// nothing. A marker in the store keeps it to one digest a day.
+// working day of the slot. A project with no member asked since its last
+// digest gets nothing. A marker in the store keeps it to one digest a day.
 func (s *Service) RunDigest(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
 	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error { return s.digestProject(tx, p, day) })
 }
+
+// digestSeenKey is the meta key that holds when a project's last daily
+// digest was made (RFC 3339): the next one reports from there.
+func digestSeenKey(p bot.Project) string { return "digest_seen/" + p.Code() }
 
 func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 	marker := "digest/" + p.Code() + "/" + day.String()
@@ -112,7 +118,12 @@ func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 	} else if _, err := tx.Meta(marker); err == nil {
 		return nil
 	}
-	d, err := s.digestOf(tx, p, day)
+	now := s.cfg.Clock.Now()
+	since, err := s.digestSince(tx, p)
+	if err != nil {
+		return err
+	}
+	d, err := s.digestOf(tx, p, day, since, now)
 	if err != nil || d.Asked == 0 {
 		return err
 	}
@@ -121,35 +132,96 @@ func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
 			return err
 		}
 	}
-	return tx.PutMeta(marker, []byte(day.String()))
+	if err := tx.PutMeta(marker, []byte(day.String())); err != nil {
+		return err
+	}
+	raw, _ := now.MarshalText()
+	return tx.PutMeta(digestSeenKey(p), raw)
 }
 
-// digestOf counts who was asked and who answered among the project's
-// members, and lists today's progress changes, new blockers and risks.
-func (s *Service) digestOf(tx bot.Tx, p bot.Project, day bot.Date) (cards.Digest, error) {
-	d := cards.Digest{Project: p, Day: day}
-	prompts, err := tx.Prompts(day)
-	if err != nil {
-		return d, err
+// digestSince returns when the project's last digest was made: from its
+// digest_seen key, else from the newest day marker of a store written
+// before that key existed (that day at digest_at), else when the project
+// was created.
+func (s *Service) digestSince(tx bot.Tx, p bot.Project) (time.Time, error) {
+	raw, err := tx.Meta(digestSeenKey(p))
+	if err == nil {
+		var t time.Time
+		if err := t.UnmarshalText(raw); err != nil {
+			return t, fmt.Errorf("flows: %s holds %q: %w", digestSeenKey(p), raw, err)
+		}
+		return t, nil
+	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+		return time.Time{}, err
 	}
-	for _, pr := range prompts {
-		if !p.IsMember(pr.Person) {
-			continue
+	markers, err := tx.MetaPrefix("digest/" + p.Code() + "/")
+	if err != nil {
+		return time.Time{}, err
+	}
+	since := p.CreatedAt
+	for key := range markers {
+		if day, err := bot.ParseISODate(key[strings.LastIndexByte(key, '/')+1:]); err == nil {
+			at := s.cfg.Schedule.DigestAt
+			if t := day.At(at/60, at%60, s.cfg.Location); t.After(since) {
+				since = t
+			}
 		}
-		d.Asked++
-		if !pr.Answered.IsZero() {
-			d.Answered++
-		} else {
-			d.Missing = append(d.Missing, s.person(tx, pr.Person).DisplayName())
-		}
-		if err := s.risks(tx, p, pr.Person, day, &d); err != nil {
+	}
+	return since, nil
+}
+
+// digestOf reports what happened in a project from since to now (since
+// included, now not): a digest reports each answer, progress change and
+// blocker once, whatever the zone of the person and the day they answered
+// for. The members counted are those asked in that time, and those who
+// answered in it a check-in asked before (a late answer); who did not
+// answer is who was asked and has not yet. It also lists the project's
+// overdue tasks and the tasks called at risk in the answers counted.
+func (s *Service) digestOf(tx bot.Tx, p bot.Project, day bot.Date, since, now time.Time) (cards.Digest, error) {
+	d := cards.Digest{Project: p, Day: day}
+	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(since) && t.Before(now) }
+	// Prompts are kept by the day of the person's own zone, which may be
+	// a day either side of the calendar's.
+	from, to := bot.DateOf(since.In(s.cfg.Location)).AddDays(-1), bot.DateOf(now.In(s.cfg.Location)).AddDays(1)
+	if from.Before(to.AddDays(-40)) {
+		from = to.AddDays(-40)
+	}
+	for day := from; !day.After(to); day = day.AddDays(1) {
+		prompts, err := tx.Prompts(day)
+		if err != nil {
 			return d, err
 		}
+		for _, pr := range prompts {
+			if !p.IsMember(pr.Person) {
+				continue
+			}
+			sent := pr.SentAt
+			if sent.IsZero() {
+				sent = pr.Answered
+			}
+			answered := in(pr.Answered) || !pr.Answered.IsZero() && pr.Answered.Before(since) && in(sent)
+			if !in(sent) && !answered {
+				continue
+			}
+			d.Asked++
+			if !answered {
+				d.Missing = append(d.Missing, s.person(tx, pr.Person).DisplayName())
+				continue
+			}
+			d.Answered++
+			if err := s.risks(tx, p, pr.Person, pr.Day, &d); err != nil {
+				return d, err
+			}
+		}
 	}
-	return d, s.dayChanges(tx, p, day, &d)
+	if err := s.overdue(tx, p, now, &d); err != nil {
+		return d, err
+	}
+	return d, s.changes(tx, p, since, now, &d)
 }
 
-// risks lists the tasks of the project a person called at risk today.
+// risks lists the tasks of the project a person called at risk in their
+// check-in of a day.
 func (s *Service) risks(tx bot.Tx, p bot.Project, person bot.PersonID, day bot.Date, d *cards.Digest) error {
 	ci, err := tx.CheckIn(person, day)
 	if bot.ErrorCode(err) == bot.ENOTFOUND {
@@ -168,11 +240,33 @@ func (s *Service) risks(tx bot.Tx, p bot.Project, person bot.PersonID, day bot.D
 	return nil
 }
 
-// dayChanges reads the day's audit log for the project's progress changes
-// and new blockers.
-func (s *Service) dayChanges(tx bot.Tx, p bot.Project, day bot.Date, d *cards.Digest) error {
-	loc := s.cfg.Location
-	events, err := tx.Audit(day.In(loc), day.AddDays(1).In(loc))
+// overdue lists the project's open tasks whose due day has ended, with
+// their assignee and how many working days late they are.
+func (s *Service) overdue(tx bot.Tx, p bot.Project, now time.Time, d *cards.Digest) error {
+	tasks, err := tx.Tasks(bot.TaskFilter{Project: p.ID, OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	l := s.cfg.Lang
+	for _, t := range tasks {
+		if !s.fires(tx, t, bot.RuleOverdue, now) {
+			continue
+		}
+		who := s.person(tx, t.Assignee)
+		late := max(0, s.cfg.Calendar.WorkdaysBetween(t.Due, bot.DateOf(now.In(s.loc(who)))))
+		line := l.F("%s %s (%s, due %s, %d working days late)", "%s %s（%s，截止 %s，逾期 %d 个工作日）", t.Code(), t.Title, who.DisplayName(), l.Date(t.Due), late)
+		if l == cards.EN && late == 1 {
+			line = strings.Replace(line, "working days late", "working day late", 1)
+		}
+		d.Overdue = append(d.Overdue, line)
+	}
+	return nil
+}
+
+// changes reads the audit log from since to now for the project's
+// progress changes and new blockers.
+func (s *Service) changes(tx bot.Tx, p bot.Project, since, now time.Time, d *cards.Digest) error {
+	events, err := tx.Audit(since, now)
 	if err != nil {
 		return err
 	}
