@@ -60,6 +60,9 @@ type Escalation struct {
 	// Extension is a due date the assignee asked for, with its reason.
 	Extension       Date   `json:"extension,omitzero"`
 	ExtensionReason string `json:"extension_reason,omitempty"`
+	// Also are the other rules of the task that its cards list, the worst
+	// first (a task has one open escalation, for its worst rule).
+	Also []string `json:"also,omitempty"`
 }
 
 // Code returns the escalation's short id, such as "E2".

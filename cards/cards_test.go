@@ -70,7 +70,8 @@ func overdueEsc(extension bool) cards.EscInfo {
 		e.Extension = bot.NewDate(2026, time.December, 4)
 		e.ExtensionReason = "设计评审推迟 the design review moved"
 	}
-	return cards.EscInfo{Esc: e, Task: taskInfo(), DaysLate: 2, Downstream: []bot.Task{t5()}, Manager: alice}
+	// No progress applies too: the one warning lists it.
+	return cards.EscInfo{Esc: e, Task: taskInfo(), DaysLate: 2, Downstream: []bot.Task{t5()}, Manager: alice, Also: []string{bot.RuleStale}}
 }
 
 func blockedEsc() cards.EscInfo {

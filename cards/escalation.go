@@ -18,6 +18,9 @@ type EscInfo struct {
 	Downstream []bot.Task
 	// Manager is the person the yellow card goes to.
 	Manager bot.Person
+	// Also are the other rules that apply to the task now, the worst
+	// first: its one warning lists them after its own rule.
+	Also []string
 	// Loc is the time zone of the card's reader; nil keeps each time's own.
 	Loc *time.Location
 }
@@ -51,6 +54,27 @@ func (l Lang) RuleText(in EscInfo) string {
 		return l.T("Several check-ins in a row were not answered.", "连续多次未打卡。")
 	}
 	return in.Esc.Rule
+}
+
+// RuleLines says why an escalation fired, one line a rule: its own rule,
+// then each rule in Also.
+func (l Lang) RuleLines(in EscInfo) []string {
+	lines := []string{l.RuleText(in)}
+	for _, rule := range in.Also {
+		x := in
+		x.Esc.Rule = rule
+		lines = append(lines, l.RuleText(x))
+	}
+	return lines
+}
+
+// Superseded is the state of a warning that a worse rule of its task
+// overtook: "Now overdue".
+func (l Lang) Superseded(rule string) string {
+	if l == EN {
+		return "Now " + strings.ToLower(l.RuleName(rule))
+	}
+	return "已转为" + l.RuleName(rule)
 }
 
 // RuleName names a rule.
@@ -95,7 +119,7 @@ func escTitle(l Lang, prefix string, in EscInfo) string {
 func EscalationBlue(l Lang, in EscInfo) bot.Card {
 	c := bot.Card{
 		Kind: bot.CardEscalation, Title: escTitle(l, l.T("Reminder", "督办提醒"), in), Color: bot.ColorBlue,
-		Text: l.RuleText(in), Refs: escRefs(in), Actions: []bot.Action{},
+		Text: strings.Join(l.RuleLines(in), "\n"), Refs: escRefs(in), Actions: []bot.Action{},
 	}
 	if in.Esc.Task == 0 {
 		c.Text += "\n" + l.T("Send /checkin to answer today's check-in.", "请发送 /打卡 完成今天的打卡。")
@@ -119,7 +143,7 @@ func EscalationBlue(l Lang, in EscInfo) bot.Card {
 // EscalationYellow is the level-1 card to the manager: acknowledge, approve
 // an extension that was asked for, reassign, or snooze.
 func EscalationYellow(l Lang, in EscInfo) bot.Card {
-	text := escLine(in.Task.Assignee.DisplayName()) + l.T(": ", "：") + l.RuleText(in)
+	text := escLine(in.Task.Assignee.DisplayName()) + l.T(": ", "：") + strings.Join(l.RuleLines(in), "\n")
 	if !in.Esc.Extension.IsZero() {
 		text += "\n" + l.M("Asks to move the due date to %s: %s", "申请延期至 %s：%s", l.Date(in.Esc.Extension), OneLine(in.Esc.ExtensionReason))
 	}
@@ -198,9 +222,9 @@ func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot
 func groupLine(l Lang, infos []EscInfo) string {
 	in := infos[0]
 	t := in.Task.Task
-	why := make([]string, len(infos))
-	for i, x := range infos {
-		why[i] = l.RuleText(x)
+	var why []string
+	for _, x := range infos {
+		why = append(why, l.RuleLines(x)...)
 	}
 	sep := l.T(" ", "")
 	line := "- **" + t.Code() + " " + escLine(t.Title) + "** · " + escLine(in.Task.Assignee.DisplayName()) + " · " + strings.Join(why, sep)

@@ -137,10 +137,10 @@ func TestTypedMarkupIsLiteral(t *testing.T) {
 			return cards.Detail(l, evilInfo(), []string{"11-20 09:00 " + evilName + ": " + evilNote, evilBlock})
 		},
 		"checkin": func(l cards.Lang) bot.Card {
-			return cards.Checkin(l, friday, []bot.Task{evilTask(t3()), evilTask(t7())})
+			return cards.Checkin(l, friday, []bot.Task{evilTask(t3()), evilTask(t7())}, nil)
 		},
 		"checkin_done": func(l cards.Lang) bot.Card {
-			c := cards.Checkin(l, friday, []bot.Task{evilTask(t3())})
+			c := cards.Checkin(l, friday, []bot.Task{evilTask(t3())}, nil)
 			ci := checkinAnswer()
 			ci.Answers[0].Note = evilNote
 			return cards.CheckinDone(l, c, ci, map[uint64]string{3: evilTitle, 7: evilTitle}, cards.State(l, "OK", eve, at))

@@ -83,27 +83,118 @@ func (s *Service) checkRules(tx bot.Tx, now time.Time) error {
 	return nil
 }
 
-var taskRules = []string{bot.RuleOverdue, bot.RuleDueSoon, bot.RuleBlocked, bot.RuleStale, bot.RuleUnaccepted}
+// taskRules are the rules of a task, the worst first. A task has one open
+// escalation at a time, for the first of them that fires: its warning
+// lists every other rule that applies (escInfo), and a rule that a worse
+// one overtakes is closed as superseded, its cards greyed with the rule
+// that leads now. So an overdue task with no progress gets one warning and
+// one ladder, not an overdue and a stale card climbing side by side; and
+// SPEC §4.3's "at most one open escalation for each rule" holds a fortiori.
+var taskRules = []string{bot.RuleOverdue, bot.RuleBlocked, bot.RuleUnaccepted, bot.RuleStale, bot.RuleDueSoon}
 
-// checkTask opens or resolves the task rules for one task.
-func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
+// leadRule returns the worst rule that fires for a task now, or "".
+func (s *Service) leadRule(tx bot.Tx, t bot.Task, now time.Time) string {
 	for _, rule := range taskRules {
-		fires := s.fires(tx, t, rule, now)
+		if s.fires(tx, t, rule, now) {
+			return rule
+		}
+	}
+	return ""
+}
+
+// alsoRules returns the rules other than rule that fire for a task now,
+// the worst first.
+func (s *Service) alsoRules(tx bot.Tx, t bot.Task, rule string, now time.Time) []string {
+	var also []string
+	for _, r := range taskRules {
+		if r != rule && s.fires(tx, t, r, now) {
+			also = append(also, r)
+		}
+	}
+	return also
+}
+
+// checkTask opens the escalation of the task's lead rule, and closes the
+// others: resolved when their rule no longer fires, superseded when a worse
+// rule leads.
+func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
+	lead := s.leadRule(tx, t, now)
+	for _, rule := range taskRules {
 		e, err := tx.OpenEscalation(t.Code(), rule)
 		switch {
 		case err != nil && bot.ErrorCode(err) != bot.ENOTFOUND:
 			return err
-		case err == nil && !fires:
-			// A due-soon warning that ends because the task is now overdue
-			// is superseded, not resolved.
-			superseded := rule == bot.RuleDueSoon && s.fires(tx, t, bot.RuleOverdue, now)
-			if err := s.close(tx, e, "", now, superseded); err != nil {
+		case err == nil && rule != lead:
+			if err := s.close(tx, e, "", now, lead); err != nil {
 				return err
 			}
-		case err != nil && fires:
+		case err != nil && rule == lead:
 			if err := s.open(tx, bot.Escalation{Rule: rule, Task: t.ID, Project: t.Project, Person: t.Assignee}, now); err != nil {
 				return err
 			}
+		case err == nil && !e.WarnedAt.IsZero():
+			// The lead's cards list every rule that applies: when that
+			// set changes, they are drawn again.
+			if also := s.alsoRules(tx, t, rule, now); !slices.Equal(also, e.Also) {
+				e.Also = also
+				if err := tx.PutEscalation(e); err != nil {
+					return err
+				}
+				if err := s.redrawEscCards(tx, e, now); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// redrawEscCards draws the cards of an open escalation again, each for its
+// reader: the blue one to the assignee, the yellow one to the manager, the
+// group warnings.
+func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
+	if err != nil {
+		return err
+	}
+	for key := range keys {
+		id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
+		if err != nil {
+			continue
+		}
+		rec, err := tx.Card(id)
+		if err != nil {
+			return err
+		}
+		rd := s.readerOf(tx, rec)
+		var c bot.Card
+		switch rec.Card.Kind {
+		case bot.CardGroupWarning:
+			if c, err = s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang); err != nil {
+				return err
+			}
+		case bot.CardEscalation:
+			in, err := s.escInfo(tx, e, now)
+			if err != nil {
+				return err
+			}
+			if rec.Card.Finished() {
+				continue
+			}
+			in.Loc = rd.loc
+			switch {
+			case rec.Card.Color != bot.ColorYellow:
+				c = cards.EscalationBlue(rd.Lang, in)
+			case e.AcknowledgedAt.IsZero():
+				c = cards.EscalationYellow(rd.Lang, in)
+			default:
+				c = ackedCard(rd.Lang, cards.EscalationYellow(rd.Lang, in), s.person(tx, e.AcknowledgedBy), e.AcknowledgedAt.In(rd.loc))
+			}
+		default:
+			continue
+		}
+		if _, err := s.updateCard(tx, rec, c); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -232,12 +323,15 @@ func (s *Service) open(tx bot.Tx, e bot.Escalation, now time.Time) error {
 
 // resolve closes an escalation and turns its cards into "resolved".
 func (s *Service) resolve(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time) error {
-	return s.close(tx, e, by, now, false)
+	return s.close(tx, e, by, now, "")
 }
 
-// close ends an escalation: resolved, or superseded by a worse rule (its
-// cards then say so in grey).
-func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time, superseded bool) error {
+// close ends an escalation: resolved, or superseded when lead, a worse
+// rule of its task, fires now (its cards then say so in grey).
+func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.Time, lead string) error {
+	if lead != "" && slices.Index(taskRules, lead) > slices.Index(taskRules, e.Rule) {
+		lead = ""
+	}
 	e.ResolvedAt, e.ResolvedBy = now, by
 	if err := tx.PutEscalation(e); err != nil {
 		return err
@@ -251,11 +345,11 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 	if err := tx.AppendAudit(bot.AuditEvent{Time: now, Actor: by, Kind: "escalation_resolved", Project: e.Project, Task: e.Task, Note: e.Code() + " " + e.Rule}); err != nil {
 		return err
 	}
-	return s.refreshEscCards(tx, e, now, superseded)
+	return s.refreshEscCards(tx, e, now, lead)
 }
 
 // refreshEscCards updates every card that shows an escalation.
-func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, superseded bool) error {
+func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, lead string) error {
 	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
 		return err
@@ -269,14 +363,14 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, su
 		if err != nil {
 			return err
 		}
-		if err := s.refreshEscCard(tx, rec, e, now, superseded); err != nil {
+		if err := s.refreshEscCard(tx, rec, e, now, lead); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, superseded bool) error {
+func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string) error {
 	rd := s.readerOf(tx, rec)
 	if rec.Card.Kind == bot.CardGroupWarning {
 		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang)
@@ -290,8 +384,8 @@ func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 	// once, even a card that never had buttons.
 	state, color := rd.T("Resolved", "已解决")+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGreen
 	switch {
-	case superseded:
-		state, color = rd.T("Now overdue", "已转为逾期")+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGrey
+	case lead != "":
+		state, color = rd.Superseded(lead)+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGrey
 	case e.ResolvedBy != "":
 		state = rd.State(rd.T("Resolved", "已解决"), s.person(tx, e.ResolvedBy), now)
 	}
@@ -377,7 +471,7 @@ func (s *Service) warn(tx bot.Tx, e bot.Escalation, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	e.WarnedAt = now
+	e.WarnedAt, e.Also = now, in.Also
 	if err := tx.PutEscalation(e); err != nil {
 		return err
 	}
@@ -408,7 +502,7 @@ func (s *Service) toManager(tx bot.Tx, e bot.Escalation, now time.Time) error {
 			return err
 		}
 	}
-	e.Level, e.EscalatedAt = bot.LevelManager, now
+	e.Level, e.EscalatedAt, e.Also = bot.LevelManager, now, in.Also
 	return tx.PutEscalation(e)
 }
 
@@ -430,6 +524,9 @@ func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.Esc
 	}
 	if in.Task, err = s.taskInfo(tx, t); err != nil {
 		return in, err
+	}
+	if e.Open() {
+		in.Also = s.alsoRules(tx, t, e.Rule, now)
 	}
 	in.Loc = s.loc(in.Task.Assignee)
 	if !t.Due.IsZero() {

@@ -186,6 +186,14 @@ func (s *Service) actEscHelp(a *act) (bot.Response, error) {
 }
 
 // actEscAck holds the ladder at its level until the task next changes.
+// ackedCard is a yellow card once acknowledged: no Acknowledge button, and
+// who acknowledged it when (at in the reader's zone) above its text.
+func ackedCard(l cards.Lang, c bot.Card, by bot.Person, at time.Time) bot.Card {
+	c.Actions = slices.DeleteFunc(slices.Clone(c.Actions), func(x bot.Action) bool { return x.Name == "ack" })
+	c.Text = "**" + cards.State(l, l.T("Acknowledged", "已知悉"), by, at) + "**\n\n" + c.Text
+	return c
+}
+
 func (s *Service) actEscAck(a *act) (bot.Response, error) {
 	e, _, resp, err := s.escAct(a)
 	if resp != nil || err != nil {
@@ -195,10 +203,7 @@ func (s *Service) actEscAck(a *act) (bot.Response, error) {
 	if err := a.tx.PutEscalation(e); err != nil {
 		return bot.Response{}, err
 	}
-	c := a.card.Card
-	c.Actions = slices.DeleteFunc(slices.Clone(c.Actions), func(x bot.Action) bool { return x.Name == "ack" })
-	c.Text = "**" + cards.State(a.l, a.l.T("Acknowledged", "已知悉"), a.me, e.AcknowledgedAt.In(s.loc(a.me))) + "**\n\n" + c.Text
-	rec, err := s.updateCard(a.tx, a.card, c)
+	rec, err := s.updateCard(a.tx, a.card, ackedCard(a.l, a.card.Card, a.me, e.AcknowledgedAt.In(s.loc(a.me))))
 	if err != nil {
 		return bot.Response{}, err
 	}
