@@ -101,10 +101,10 @@ func dateError(input string, reason error) error {
 	return formsError("Cannot read the date "+q+".", "无法识别日期 "+q+"。")
 }
 
-// formsError returns an EINVALID error with an English line, a Chinese line
-// and the accepted forms.
+// formsError returns a bilingual EINVALID error: the line in the reader's
+// language and the accepted forms.
 func formsError(en, zh string) error {
-	return bot.Errorf(bot.EINVALID, "%s\n%s\nAccepted forms 可用格式: %s", en, zh, DateForms)
+	return bot.Bilingual(bot.EINVALID, en+"\nAccepted forms: "+DateForms, zh+"\n可用格式: "+DateForms)
 }
 
 // rangeSeps separate the two dates of a range.

@@ -73,7 +73,8 @@ func ParseSpan(s string) (Span, error) {
 
 func spanError(s string) error {
 	q := quote(s)
-	return bot.Errorf(bot.EINVALID, "%s is not a duration; write a number and a unit.\n%s 不是有效的时长，请写数字加单位。\nAccepted forms 可用格式: %s", q, q, SpanForms)
+	return bot.Bilingual(bot.EINVALID, q+" is not a duration; write a number and a unit.\nAccepted forms: "+SpanForms,
+		q+" 不是有效的时长，请写数字加单位。\n可用格式: "+SpanForms)
 }
 
 // String writes s as ParseSpan reads it: 5m, 1wd, or 1wd/2 when divided. The

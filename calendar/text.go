@@ -55,7 +55,7 @@ func ParseClock(s string) (hour, min int, err error) {
 			return hour, min, nil
 		}
 	}
-	return 0, 0, bot.Errorf(bot.EINVALID, "%s is not a time of day like 09:30.\n%s 不是有效的时间，请写成 09:30 这样的格式。", quote(s), quote(s))
+	return 0, 0, bot.Bilingual(bot.EINVALID, quote(s)+" is not a time of day like 09:30.", quote(s)+" 不是有效的时间，请写成 09:30 这样的格式。")
 }
 
 // clockString writes minutes after midnight as 15:04.
@@ -94,7 +94,7 @@ func ParseWeekday(s string) (time.Weekday, error) {
 	if w, ok := cnWeekday(strings.ReplaceAll(n, " ", "")); ok {
 		return w, nil
 	}
-	return 0, bot.Errorf(bot.EINVALID, "%s is not a weekday; use mon…sun or 周一…周日.\n%s 不是星期几，请写 mon…sun 或 周一…周日。", quote(s), quote(s))
+	return 0, bot.Bilingual(bot.EINVALID, quote(s)+" is not a weekday; use mon…sun or 周一…周日.", quote(s)+" 不是星期几，请写 mon…sun 或 周一…周日。")
 }
 
 // cnWeekday reads 周一, 星期一 or 礼拜一 (and 日/天 for Sunday).

@@ -19,16 +19,17 @@ const (
 	EN Lang = "en"
 )
 
-// ParseLang reads "zh" or "en" (also 中文, English). It returns EINVALID
-// otherwise.
+// ParseLang reads "zh" or "en" in any case (also cn, zh-CN, Chinese, 中文,
+// English, en-US, en-GB, 英文). It returns a bilingual EINVALID error that
+// names s otherwise.
 func ParseLang(s string) (Lang, error) {
-	switch s {
-	case "zh", "cn", "中文", "zh-CN":
+	switch strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-") {
+	case "zh", "cn", "zh-cn", "zh-hans", "chinese", "中文", "汉语", "简体中文":
 		return ZH, nil
-	case "en", "english", "English", "英文":
+	case "en", "english", "en-us", "en-gb", "英文", "英语":
 		return EN, nil
 	}
-	return "", bot.Errorf(bot.EINVALID, "%q is not a language; use zh or en", s)
+	return "", bot.Bilingual(bot.EINVALID, fmt.Sprintf("%q is not a language; use zh or en.", s), fmt.Sprintf("“%s”不是可用的语言，请用 zh 或 en。", s))
 }
 
 // Of returns the language of a person, or def when they have not chosen.

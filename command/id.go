@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -39,17 +40,17 @@ func ParseIDList(s string) ([]uint64, error) {
 		return r == ',' || r == '，' || r == '、'
 	})
 	if len(items) == 0 {
-		return nil, bot.Errorf(bot.EINVALID,
-			"No task ids given; write them like T1,T2. 没有任务编号，请写成 T1,T2。")
+		return nil, bot.Bilingual(bot.EINVALID,
+			"No task ids given; write them like T1,T2.", "没有任务编号，请写成 T1,T2。")
 	}
 	var ids []uint64
 	seen := make(map[uint64]bool)
 	for _, item := range items {
 		id, ok := ParseTaskID(item)
 		if !ok {
-			return nil, bot.Errorf(bot.EINVALID,
-				"%q is not a task id; write them like T1,T2. “%s”不是任务编号，请写成 T1,T2。",
-				clip(item), clip(item))
+			return nil, bot.Bilingual(bot.EINVALID,
+				fmt.Sprintf("%q is not a task id; write them like T1,T2.", clip(item)),
+				fmt.Sprintf("“%s”不是任务编号，请写成 T1,T2。", clip(item)))
 		}
 		if !seen[id] {
 			seen[id] = true

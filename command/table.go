@@ -27,8 +27,8 @@ func planningSpecs() []Spec {
 			Name: "tasks", Zh: "任务列表", Access: AccessAnyone,
 			Usage:     "/tasks [mine|@user|overdue|blocked|<P>]",
 			UsageZh:   "/任务列表 [mine|@用户|overdue|blocked|<P>]",
-			Summary:   "Lists tasks: yours, a person's, overdue, blocked or a project's.",
-			SummaryZh: "列出任务：我的、某人的、逾期的、阻塞的或某个项目的。",
+			Summary:   "Lists tasks: yours (in a project group, the project's open ones), a person's, overdue, blocked or a project's.",
+			SummaryZh: "列出任务：我的（在项目群中为本项目未完成的任务）、某人的、逾期的、阻塞的或某个项目的。",
 		},
 		{
 			Name: "assign", Zh: "指派", Access: AccessManager,

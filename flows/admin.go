@@ -143,7 +143,7 @@ func (s *Service) role(r *req, cmd command.Command) error {
 	}
 	role, err := bot.ParseRole(cmd.Args[0])
 	if err != nil {
-		return badUsage(r, "role", bot.ErrorMessage(err))
+		return badUsage(r, "role", bot.MessageIn(err, string(r.l)))
 	}
 	p, err := s.mention(r, cmd.Mentions[0])
 	if err != nil {

@@ -166,7 +166,7 @@ func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err erro
 		return bot.Response{}, perr
 	}
 	l := s.lang(p)
-	msg := bot.ErrorMessage(err)
+	msg := bot.MessageIn(err, string(l))
 	if bot.ErrorCode(err) == bot.EINTERNAL {
 		msg = l.T("Something went wrong on our side; nothing was changed. Please try again.", "系统出错，未做任何更改，请稍后再试。")
 	}

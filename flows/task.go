@@ -39,27 +39,61 @@ func (s *Service) taskShow(r *req, cmd command.Command) error {
 	return err
 }
 
-// describe writes one audit event as a history line.
+// describe writes one audit event as a history line, in words: every kind
+// of event a task's history holds has its own, and a kind without one is
+// shown with its underscores as spaces rather than as an internal name.
 func (s *Service) describe(r *req, e bot.AuditEvent) string {
 	who := s.person(r.tx, e.Actor).DisplayName()
-	line := r.l.Stamp(e.Time.In(s.loc(r.me))) + " " + who + " "
-	switch e.Field {
-	case "status":
-		line += r.l.Status(bot.TaskStatus(e.Old)) + " → " + r.l.Status(bot.TaskStatus(e.New))
-	case "assignee":
-		line += r.l.T("assigned to ", "指派给 ") + s.person(r.tx, bot.PersonID(e.New)).DisplayName()
-	case "progress":
-		line += r.l.T("progress ", "进度 ") + e.Old + "% → " + e.New + "%"
-	default:
-		line += e.Kind
+	if e.Actor == "" {
+		who = r.l.T("loopbot", "系统")
 	}
-	if e.Note != "" && e.Kind != "task_created" {
-		line += " · " + e.Note
+	line := r.l.Stamp(e.Time.In(s.loc(r.me))) + " " + who + " "
+	note := e.Note
+	switch {
+	case e.Kind == "task_created":
+		line += r.l.T("created the task", "创建了任务")
+		note = ""
+	case e.Field == "status":
+		line += r.l.Status(bot.TaskStatus(e.Old)) + " → " + r.l.Status(bot.TaskStatus(e.New))
+	case e.Field == "assignee":
+		line += r.l.T("assigned to ", "指派给 ") + s.person(r.tx, bot.PersonID(e.New)).DisplayName()
+	case e.Field == "progress":
+		line += r.l.T("progress ", "进度 ") + e.Old + "% → " + e.New + "%"
+	case e.Kind == "extension_requested":
+		line += r.l.F("asked to move the due date to %s", "申请延期至 %s", s.dateWords(r, e.New))
+	case e.Field == "due":
+		line += r.l.T("due date ", "截止日期 ") + s.dateWords(r, e.Old) + " → " + s.dateWords(r, e.New)
+	case e.Kind == "question":
+		line += r.l.T("asked a question", "提出问题")
+	case e.Kind == "escalation_opened", e.Kind == "escalation_resolved":
+		code, rule, _ := strings.Cut(e.Note, " ")
+		if e.Kind == "escalation_opened" {
+			line += r.l.F("warning %s: %s", "督办 %s：%s", code, r.l.RuleName(rule))
+		} else {
+			line += r.l.F("warning %s resolved (%s)", "督办 %s 已解决（%s）", code, r.l.RuleName(rule))
+		}
+		note = ""
+	default:
+		line += strings.ReplaceAll(e.Kind, "_", " ")
+	}
+	if note != "" {
+		line += " · " + note
 	}
 	return line
 }
 
-// taskList runs /tasks [mine|@user|overdue|blocked|<P>].
+// dateWords writes a stored date (yyyy-mm-dd) as the reader reads dates;
+// other text is kept as it is.
+func (s *Service) dateWords(r *req, v string) string {
+	if d, err := bot.ParseISODate(v); err == nil {
+		return r.l.Date(d)
+	}
+	return v
+}
+
+// taskList runs /tasks [mine|@user|overdue|blocked|<P>]. Without an
+// argument it lists the caller's open tasks, or in a project's group the
+// project's open tasks.
 func (s *Service) taskList(r *req, cmd command.Command) error {
 	title, tasks, err := s.selectTasks(r, cmd)
 	if err != nil {
@@ -77,7 +111,20 @@ func (s *Service) selectTasks(r *req, cmd command.Command) (string, []bot.Task, 
 		arg = strings.ToLower(cmd.Args[0])
 	}
 	switch arg {
-	case "", "mine", "我的":
+	case "":
+		// In a project's group, the project's open tasks, for everyone in
+		// the group: its digests and warnings show them there already.
+		if !r.ev.Chat.DM {
+			p, err := r.tx.ProjectByGroup(r.ev.Chat)
+			if err == nil {
+				tasks, err := r.tx.Tasks(bot.TaskFilter{Project: p.ID, OpenOnly: true})
+				return r.l.F("Open tasks of %s %s", "%s %s 的未完成任务", p.Code(), p.Name), tasks, err
+			} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+				return "", nil, err
+			}
+		}
+		fallthrough
+	case "mine", "我的":
 		tasks, err := r.tx.Tasks(bot.TaskFilter{Assignee: r.me.ID, OpenOnly: true})
 		return r.l.T("Your open tasks", "你的未完成任务"), tasks, err
 	case "overdue", "逾期":
