@@ -115,7 +115,7 @@ func (s *Service) actEscExtend(a *act) (bot.Response, error) {
 	}
 	due, err := calendar.ParseDueDate(a.form["due"], a.now, s.cfg.Calendar)
 	if err != nil {
-		return bot.Response{}, invalid(a.req, "due: %s", "due：%s", bot.ErrorMessage(err))
+		return bot.Response{}, invalid(a.req, "due: %s", "due：%s", bot.MessageIn(err, string(a.l)))
 	}
 	reason, err := a.formText("reason", true, "reason: say why the task needs more time.", "reason：请填写延期理由。")
 	if err != nil {
