@@ -195,16 +195,17 @@ func (s *Service) digestOf(tx bot.Tx, p bot.Project, day bot.Date, since, now ti
 			if !p.IsMember(pr.Person) {
 				continue
 			}
+			// A card sent by /checkin on a day without a prompt has no
+			// sending time: it was asked when it was answered.
 			sent := pr.SentAt
 			if sent.IsZero() {
 				sent = pr.Answered
 			}
-			answered := in(pr.Answered) || !pr.Answered.IsZero() && pr.Answered.Before(since) && in(sent)
-			if !in(sent) && !answered {
+			if !in(sent) && !in(pr.Answered) {
 				continue
 			}
 			d.Asked++
-			if !answered {
+			if pr.Answered.IsZero() || !pr.Answered.Before(now) {
 				d.Missing = append(d.Missing, s.person(tx, pr.Person).DisplayName())
 				continue
 			}

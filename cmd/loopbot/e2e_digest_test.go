@@ -57,7 +57,12 @@ func TestDigestCountsEveryAnswerOnce(t *testing.T) {
 		t.Errorf("Tuesday digest lists Dave as not answered: %q", v)
 	}
 
-	// Wednesday: nothing moved, but T3 is overdue since Monday.
+	// Bob answers Tuesday's card late, after Tuesday's digest: his answer
+	// and its progress are in Wednesday's digest, and only there.
+	ta.at("2026-11-24 19:00")
+	ta.checkin("bob", "submit", map[string]string{"progress.T1": "50"})
+
+	// Wednesday: T3 is overdue since Monday.
 	ta.at("2026-11-25 17:30")
 	wed := ta.lastCard("alpha", "daily_digest")
 	if wed.ID == tue.ID {
@@ -68,12 +73,27 @@ func TestDigestCountsEveryAnswerOnce(t *testing.T) {
 			t.Errorf("Wednesday digest says %q:\n%s", gone, wed.Card.Text)
 		}
 	}
+	if !strings.Contains(wed.Card.Text, "T1 接口文档: 20% → 50%") {
+		t.Errorf("Wednesday digest lacks Bob's late answer:\n%s", wed.Card.Text)
+	}
 	if !strings.Contains(wed.Card.Text, "已逾期") || !strings.Contains(wed.Card.Text, "T3 测试计划（Carol，截止") || !strings.Contains(wed.Card.Text, "逾期 2 个工作日") {
 		t.Errorf("Wednesday digest does not list T3 as overdue:\n%s", wed.Card.Text)
 	}
-	// Dave's Tuesday card (22:30 Tuesday in Shanghai), Bob's and Carol's
-	// Wednesday cards: none answered.
-	if v, missing := field(wed.Card, "已打卡"), field(wed.Card, "未打卡"); v != "0/3" || !strings.Contains(missing, "Dave") {
+	// Bob's late Tuesday answer; Dave's Tuesday card (22:30 Tuesday in
+	// Shanghai), Bob's and Carol's Wednesday cards, none answered.
+	if v, missing := field(wed.Card, "已打卡"), field(wed.Card, "未打卡"); v != "1/4" || !strings.Contains(missing, "Dave") {
 		t.Errorf("Wednesday digest answered = %q, not answered %q", v, missing)
+	}
+
+	// Thursday: nothing of Tuesday's or Wednesday's again.
+	ta.at("2026-11-26 17:30")
+	thu := ta.lastCard("alpha", "daily_digest")
+	if thu.ID == wed.ID {
+		t.Fatal("no digest on Thursday")
+	}
+	for _, gone := range []string{"0% → 40%", "waiting for API key", "20% → 50%", "没有进度变化"} {
+		if strings.Contains(thu.Card.Text, gone) {
+			t.Errorf("Thursday digest says %q:\n%s", gone, thu.Card.Text)
+		}
 	}
 }
