@@ -146,6 +146,8 @@ const (
 //     (flows), JSON {"work": bool, "name": string}.
 //   - digest/<project code>/<yyyy-mm-dd>: marks that the project's daily
 //     digest for that day went out (flows); the value is the day.
+//   - digest_seen/<project code>: when the project's last daily digest was
+//     made, RFC 3339 (flows); the next one reports from there.
 //   - review_summary/<project code>/<ISO week>: marks that the project's
 //     weekly review summary for that week went out (flows); empty value.
 //   - esc_card/<escalation id>/<card id>: a card that shows the escalation
