@@ -417,12 +417,15 @@ func sleep(ctx context.Context, d time.Duration, kick <-chan struct{}) {
 }
 
 // AdvanceTo moves a fake clock forward to `to`, one slot at a time: it sets
-// the clock to each due slot in time order, ticks, and calls settle (such as
-// the dispatcher's Drain) so that the slot's messages are out before the
-// next one; finally it sets the clock to `to`, ticks and settles. It
-// returns ECONFLICT if `to` is before the clock's time, and stops at the
-// first failing tick or settle, with the clock at that slot.
-func (s *Scheduler) AdvanceTo(ctx context.Context, clock *FakeClock, to time.Time, settle func(context.Context) error) error {
+// the clock to each due slot in time order, right after calling moved with
+// that time (such as saving the clock first, so that nothing is ever stored
+// with a time ahead of the saved clock), ticks,
+// and calls settle (such as the dispatcher's Drain) so that the slot's
+// messages are out before the next one; finally it does the same at `to`.
+// moved and settle may be nil. It returns ECONFLICT if `to` is before the
+// clock's time, and stops at the first failing step, with the clock at that
+// slot.
+func (s *Scheduler) AdvanceTo(ctx context.Context, clock *FakeClock, to time.Time, moved func(context.Context, time.Time) error, settle func(context.Context) error) error {
 	s.advanceMu.Lock()
 	defer s.advanceMu.Unlock()
 	if to.Before(clock.Now()) {
@@ -439,17 +442,22 @@ func (s *Scheduler) AdvanceTo(ctx context.Context, clock *FakeClock, to time.Tim
 		if next.IsZero() || !next.Before(to) {
 			break
 		}
-		if err := s.step(ctx, clock, next, settle); err != nil {
+		if err := s.step(ctx, clock, next, moved, settle); err != nil {
 			return err
 		}
 	}
-	return s.step(ctx, clock, to, settle)
+	return s.step(ctx, clock, to, moved, settle)
 }
 
-// step sets the clock to at (unless it is already past it), ticks and
-// settles.
-func (s *Scheduler) step(ctx context.Context, clock *FakeClock, at time.Time, settle func(context.Context) error) error {
+// step calls moved and sets the clock to at (unless it is already past
+// it), ticks and settles.
+func (s *Scheduler) step(ctx context.Context, clock *FakeClock, at time.Time, moved func(context.Context, time.Time) error, settle func(context.Context) error) error {
 	if at.After(clock.Now()) {
+		if moved != nil {
+			if err := moved(ctx, at); err != nil {
+				return err
+			}
+		}
 		if err := clock.Set(at); err != nil {
 			return err
 		}

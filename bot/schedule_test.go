@@ -271,7 +271,7 @@ func TestSchedulerAdvanceTo(t *testing.T) {
 		return nil
 	}
 
-	if err := s.AdvanceTo(context.Background(), clock, at(11, 10), settle); err != nil {
+	if err := s.AdvanceTo(context.Background(), clock, at(11, 10), nil, settle); err != nil {
 		t.Fatalf("advance: %v", err)
 	}
 
@@ -301,7 +301,7 @@ func TestSchedulerAdvanceBackwards(t *testing.T) {
 	st := storetest.Open(t)
 	clock := bot.NewFakeClock(at(8, 0))
 	s := bot.NewScheduler(st, clock, nil, hourly("check", 0, time.Minute, &runLog{clock: clock}))
-	err := s.AdvanceTo(context.Background(), clock, at(7, 0), nil)
+	err := s.AdvanceTo(context.Background(), clock, at(7, 0), nil, nil)
 	if bot.ErrorCode(err) != bot.ECONFLICT || !clock.Now().Equal(at(8, 0)) {
 		t.Errorf("advance backwards = %v with the clock at %s, want ECONFLICT at 08:00", err, clock.Now())
 	}
@@ -318,7 +318,7 @@ func TestSchedulerDaylightSaving(t *testing.T) {
 	clock := bot.NewFakeClock(time.Date(2026, 3, 7, 8, 0, 0, 0, ny))
 	log := &runLog{clock: clock}
 	s := bot.NewScheduler(st, clock, nil, daily("checkin", 9, 30, ny, log))
-	if err := s.AdvanceTo(context.Background(), clock, time.Date(2026, 3, 10, 12, 0, 0, 0, ny), nil); err != nil {
+	if err := s.AdvanceTo(context.Background(), clock, time.Date(2026, 3, 10, 12, 0, 0, 0, ny), nil, nil); err != nil {
 		t.Fatalf("advance: %v", err)
 	}
 	var got []string

@@ -2,6 +2,7 @@ package playground
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -313,54 +314,68 @@ func (a *Adapter) postClock(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	to, err := a.clockTarget(in)
+	move, err := a.clockMove(in)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "%s", err.Error())
 		return
 	}
-	if err := a.cfg.FakeClock.AdvanceTo(r.Context(), to); err != nil {
-		if bot.ErrorCode(err) == bot.ECONFLICT {
+	if err := move(r.Context()); err != nil {
+		switch bot.ErrorCode(err) {
+		case bot.ECONFLICT:
 			writeError(w, http.StatusConflict, bot.ECONFLICT, "%s", bot.ErrorMessage(err))
-			return
+		case bot.EINVALID:
+			writeError(w, http.StatusBadRequest, bot.EINVALID, "%s", bot.ErrorMessage(err))
+		default:
+			a.internal(w, err)
 		}
-		a.internal(w, err)
 		return
 	}
 	a.getClock(w, r)
 }
 
-func (a *Adapter) clockTarget(in clockIn) (time.Time, error) {
+// clockMove reads a clock request into the call that makes it. An advance
+// is resolved against the clock only when its turn comes, so that
+// concurrent advances add up.
+func (a *Adapter) clockMove(in clockIn) (func(context.Context) error, error) {
 	switch {
 	case in.Set != "" && in.Advance != "":
-		return time.Time{}, errors.New("give either set or advance, not both")
+		return nil, errors.New("give either set or advance, not both")
 	case in.Set != "":
 		t, err := time.Parse(time.RFC3339, in.Set)
 		if err != nil {
-			return t, fmt.Errorf("set: %q is not an RFC 3339 time like 2026-11-23T09:29:00+08:00", in.Set)
+			return nil, fmt.Errorf("set: %q is not an RFC 3339 time like 2026-11-23T09:29:00+08:00", in.Set)
 		}
-		return t, nil
+		return func(ctx context.Context) error { return a.cfg.FakeClock.Set(ctx, t) }, nil
 	case in.Advance != "":
 		d, err := parseAdvance(in.Advance)
 		if err != nil {
-			return time.Time{}, err
+			return nil, err
 		}
-		return a.cfg.Clock.Now().Add(d), nil
+		return func(ctx context.Context) error { return a.cfg.FakeClock.Advance(ctx, d) }, nil
 	}
-	return time.Time{}, errors.New("give set (RFC 3339) or advance (like 26h or 2d)")
+	return nil, errors.New("give set (RFC 3339) or advance (like 26h or 2d)")
 }
 
-// parseAdvance reads a positive Go duration, or whole days as "2d".
+// parseAdvance reads a positive Go duration, or whole days as "2d", of at
+// most MaxClockJump.
 func parseAdvance(s string) (time.Duration, error) {
 	var d time.Duration
 	var err error
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, perr := strconv.Atoi(days)
-		d, err = time.Duration(n)*24*time.Hour, perr
+		var n int
+		n, err = strconv.Atoi(days)
+		if err == nil && n > int(MaxClockJump/(24*time.Hour)) {
+			n = int(MaxClockJump/(24*time.Hour)) + 1 // too far, without overflowing
+		}
+		d = time.Duration(n) * 24 * time.Hour
 	} else {
 		d, err = time.ParseDuration(s)
 	}
-	if err != nil || d <= 0 || d > 400*24*time.Hour {
+	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("advance: %q is not a positive duration like 90m, 26h or 2d", s)
+	}
+	if d > MaxClockJump {
+		return 0, fmt.Errorf("advance: %q is more than the %d days that the clock moves at most at a time; move it in steps", s, MaxClockJump/(24*time.Hour))
 	}
 	return d, nil
 }

@@ -152,14 +152,28 @@ type fakeClockControl struct {
 	calls []time.Time
 }
 
-func (c *fakeClockControl) AdvanceTo(ctx context.Context, t time.Time) error {
-	if t.Before(c.clock.Now()) {
-		return bot.Errorf(bot.ECONFLICT, "the clock never moves backwards: it is %s", c.clock.Now().Format(time.RFC3339))
-	}
+func (c *fakeClockControl) Set(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.set(t)
+}
+
+func (c *fakeClockControl) set(t time.Time) error {
+	now := c.clock.Now()
+	if t.Before(now) {
+		return bot.Errorf(bot.ECONFLICT, "the clock never moves backwards: it is %s", now.Format(time.RFC3339))
+	}
+	if t.Sub(now) > playground.MaxClockJump {
+		return bot.Errorf(bot.EINVALID, "too far")
+	}
 	c.calls = append(c.calls, t)
-	c.mu.Unlock()
 	return c.clock.Set(t)
+}
+
+func (c *fakeClockControl) Advance(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.set(c.clock.Now().Add(d))
 }
 
 var clockStart = time.Date(2026, time.November, 23, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -656,6 +670,11 @@ func TestClock(t *testing.T) {
 		{"advance zero", `{"advance":"0d"}`, 400, bot.EINVALID, clockStart},
 		{"advance banana", `{"advance":"banana"}`, 400, bot.EINVALID, clockStart},
 		{"set not a time", `{"set":"next friday"}`, 400, bot.EINVALID, clockStart},
+		{"set beyond the cap", `{"set":"2100-01-01T00:00:00+08:00"}`, 400, bot.EINVALID, clockStart},
+		{"advance to the cap", `{"advance":"400d"}`, 200, "", clockStart.Add(400 * 24 * time.Hour)},
+		{"advance beyond the cap", `{"advance":"401d"}`, 400, bot.EINVALID, clockStart},
+		{"advance far beyond the cap", `{"advance":"9223372036854775807d"}`, 400, bot.EINVALID, clockStart},
+		{"advance hours beyond the cap", `{"advance":"9601h"}`, 400, bot.EINVALID, clockStart},
 		{"set in the past", `{"set":"2026-11-20T09:00:00+08:00"}`, 409, bot.ECONFLICT, clockStart},
 		{"both set and advance", `{"set":"2026-11-27T09:29:00+08:00","advance":"1h"}`, 400, bot.EINVALID, clockStart},
 		{"neither", `{}`, 400, bot.EINVALID, clockStart},

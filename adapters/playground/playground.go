@@ -35,10 +35,23 @@ type Handler interface {
 	Handle(ctx context.Context, ev bot.Event) (bot.Response, error)
 }
 
-// ClockControl moves the fake clock: it returns once the work that fell due
-// up to t has run. It returns ECONFLICT for a time in the past.
+// MaxClockJump is the furthest one clock request may move the fake clock:
+// 400 days, a year and its turn with room to spare. A farther target would
+// replay years of five-minute checks in one request; it is refused with 400
+// (EINVALID), and can be reached in several steps.
+const MaxClockJump = 400 * 24 * time.Hour
+
+// ClockControl moves the fake clock. Each call returns once the work that
+// fell due on the way has run, in time order. Calls made at the same time
+// run one after the other, each from where the clock stands when its turn
+// comes.
 type ClockControl interface {
-	AdvanceTo(ctx context.Context, t time.Time) error
+	// Set moves the clock to t. It returns ECONFLICT for a t before the
+	// clock's time and EINVALID for one more than MaxClockJump after it.
+	Set(ctx context.Context, t time.Time) error
+	// Advance moves the clock forward by d, 0 < d <= MaxClockJump, from
+	// where it stands when this call's turn comes.
+	Advance(ctx context.Context, d time.Duration) error
 }
 
 // Config wires the playground.

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loopbot/loopbot/adapters/playground"
 	"github.com/loopbot/loopbot/bot"
 )
 
@@ -13,8 +14,11 @@ import (
 const fakeClockKey = "playground/fake_clock"
 
 // fakeClock is the playground's clock: it moves only by the clock API, and
-// runs the scheduled work that falls due on the way, in time order.
+// runs the scheduled work that falls due on the way, in time order. It
+// implements playground.ClockControl.
 type fakeClock struct {
+	// mu serialises the moves: a move waits for the one before it to
+	// finish, then starts from where that one left the clock.
 	mu    sync.Mutex
 	clock *bot.FakeClock
 	app   *App
@@ -43,25 +47,42 @@ func (a *App) setupClock(ctx context.Context) error {
 	}
 	a.fake = &fakeClock{clock: bot.NewFakeClock(start), app: a}
 	a.clock = a.fake.clock
-	return a.fake.save(ctx)
+	return a.fake.save(ctx, start)
 }
 
-// AdvanceTo implements playground.ClockControl.
-func (f *fakeClock) AdvanceTo(ctx context.Context, t time.Time) error {
+// Set implements playground.ClockControl.
+func (f *fakeClock) Set(ctx context.Context, t time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if t.Before(f.clock.Now()) {
-		return bot.Errorf(bot.ECONFLICT, "the clock never moves backwards: it is %s", f.clock.Now().Format(time.RFC3339))
-	}
-	err := f.app.scheduler.AdvanceTo(ctx, f.clock, t, f.app.dispatcher.Drain)
-	if serr := f.save(ctx); err == nil {
-		err = serr
-	}
-	return err
+	return f.advanceTo(ctx, t)
 }
 
-func (f *fakeClock) save(ctx context.Context) error {
-	raw, _ := f.clock.Now().MarshalText()
+// Advance implements playground.ClockControl.
+func (f *fakeClock) Advance(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.advanceTo(ctx, f.clock.Now().Add(d))
+}
+
+// advanceTo moves the clock to t through every slot on the way. The clock
+// is saved at each slot before it gets there, so that a crash at any point
+// (kill -9 in the middle of an advance) restarts it no earlier than any
+// message sent or work stored.
+func (f *fakeClock) advanceTo(ctx context.Context, t time.Time) error {
+	now := f.clock.Now()
+	if t.Before(now) {
+		return bot.Errorf(bot.ECONFLICT, "the clock never moves backwards: it is %s", now.Format(time.RFC3339))
+	}
+	if t.Sub(now) > playground.MaxClockJump {
+		return bot.Errorf(bot.EINVALID, "%s is more than %d days after the clock (%s): move it in steps of at most %d days",
+			t.Format(time.RFC3339), playground.MaxClockJump/(24*time.Hour), now.Format(time.RFC3339), playground.MaxClockJump/(24*time.Hour))
+	}
+	return f.app.scheduler.AdvanceTo(ctx, f.clock, t, f.save, f.app.dispatcher.Drain)
+}
+
+// save keeps t as the clock's time in the store.
+func (f *fakeClock) save(ctx context.Context, t time.Time) error {
+	raw, _ := t.MarshalText()
 	return f.app.store.Update(ctx, func(tx bot.Tx) error { return tx.PutMeta(fakeClockKey, raw) })
 }
 
