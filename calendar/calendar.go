@@ -217,3 +217,15 @@ func (c *Calendar) Days(year int) []Day {
 func (c *Calendar) WorkdayLength() time.Duration {
 	return time.Duration(c.end-c.start) * time.Minute
 }
+
+// Workdays returns the configured working weekdays, Monday first: the
+// week of a year without data.
+func (c *Calendar) Workdays() []time.Weekday {
+	var out []time.Weekday
+	for i := range 7 {
+		if w := time.Weekday((i + 1) % 7); c.workdays[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}

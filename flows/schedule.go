@@ -56,9 +56,10 @@ func DefaultSchedule() Schedule {
 }
 
 // Jobs returns the scheduled jobs of the loop: check-ins, reminders, the
-// digest, the escalation rules, the review prompt and the weekly summary.
+// digest, the escalation rules, the review prompt, the weekly summary and
+// the warning about a year without holiday data.
 func (s *Service) Jobs() []bot.Job {
-	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob()}
+	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob(), s.holidayDataJob()}
 }
 
 // nextAt returns the first instant after `after` at which a clock time

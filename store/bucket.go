@@ -155,6 +155,8 @@ const (
 //   - missed_seen/<person id>: when the person's last missed_checkins
 //     escalation was resolved, RFC 3339 (flows); check-ins sent before it
 //     no longer open one.
+//   - calendar/no_data_warned/<year>: marks that admins were told the year
+//     has no holiday data (flows); the value is when, RFC 3339.
 //   - playground/fake_clock: where the playground's fake clock stands, as
 //     RFC 3339 text, so that a restart resumes there (cmd/loopbot).
 //   - server/secret: the secret the server signs with when the config has

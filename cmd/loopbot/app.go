@@ -300,6 +300,9 @@ func (a *App) Start(ctx context.Context) (string, error) {
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 	a.goRun(func() { _ = a.dispatcher.Run(ctx) })
+	if err := a.flows.WarnMissingHolidayData(ctx); err != nil {
+		a.logger.Error("checking the holiday data failed", slog.Any("error", err))
+	}
 	if a.wecom != nil {
 		a.goRun(func() { _ = a.wecom.Run(ctx) })
 	}
