@@ -189,9 +189,23 @@ func (a *Adapter) chat(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
+	// Times are in the zone of the viewer (?as=, else the person of a
+	// direct chat, else the calendar's), as the page shows them.
+	viewer := r.URL.Query().Get("as")
+	if rest, ok := strings.CutPrefix(chat, "dm:"); ok && viewer == "" {
+		viewer = rest
+	}
+	loc, ok := a.zoneOf(w, r, viewer)
+	if !ok {
+		return
+	}
 	out := make([]messageOut, len(msgs))
 	for i, m := range msgs {
-		out[i] = messageOut{ID: strconv.FormatUint(m.ID, 10), From: m.From, Time: m.Time, Text: m.Text, Card: publicCard(m.Card)}
+		at := m.Time
+		if loc != nil {
+			at = at.In(loc)
+		}
+		out[i] = messageOut{ID: strconv.FormatUint(m.ID, 10), From: m.From, Time: at, Text: m.Text, Card: publicCard(m.Card)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }
@@ -292,17 +306,49 @@ func formStrings(in map[string]any) (map[string]string, error) {
 	return out, nil
 }
 
+// getClock answers the fake clock's time in the zone of the person given
+// as ?as= (the calendar's without), with the zone's name.
 func (a *Adapter) getClock(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.FakeClock == nil {
 		writeError(w, http.StatusForbidden, bot.EFORBIDDEN, "the fake clock is off; set playground.fake_clock = true")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"now": a.cfg.Clock.Now().Format(time.RFC3339)})
+	loc, ok := a.zoneOf(w, r, r.URL.Query().Get("as"))
+	if !ok {
+		return
+	}
+	a.writeClock(w, loc)
+}
+
+func (a *Adapter) writeClock(w http.ResponseWriter, loc *time.Location) {
+	now := a.cfg.Clock.Now()
+	if loc != nil {
+		now = now.In(loc)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"now": now.Format(time.RFC3339), "zone": now.Location().String()})
+}
+
+// zoneOf returns the zone of a person of the page ("" for the calendar's),
+// or answers 400 for an unknown one.
+func (a *Adapter) zoneOf(w http.ResponseWriter, r *http.Request, person string) (*time.Location, bool) {
+	if person != "" {
+		if _, ok := a.person(person); !ok {
+			writeError(w, http.StatusBadRequest, bot.EINVALID, "as: there is no person %q", person)
+			return nil, false
+		}
+	}
+	if a.cfg.Zone == nil {
+		return nil, true
+	}
+	return a.cfg.Zone(r.Context(), person), true
 }
 
 type clockIn struct {
 	Set     string `json:"set"`
 	Advance string `json:"advance"`
+	// As names the person whose zone the answer is in, and the zone of a
+	// set time written without an offset.
+	As string `json:"as"`
 }
 
 func (a *Adapter) postClock(w http.ResponseWriter, r *http.Request) {
@@ -314,7 +360,11 @@ func (a *Adapter) postClock(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	move, err := a.clockMove(in)
+	loc, ok := a.zoneOf(w, r, in.As)
+	if !ok {
+		return
+	}
+	move, err := a.clockMove(in, loc)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "%s", err.Error())
 		return
@@ -330,20 +380,20 @@ func (a *Adapter) postClock(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	a.getClock(w, r)
+	a.writeClock(w, loc)
 }
 
 // clockMove reads a clock request into the call that makes it. An advance
 // is resolved against the clock only when its turn comes, so that
 // concurrent advances add up.
-func (a *Adapter) clockMove(in clockIn) (func(context.Context) error, error) {
+func (a *Adapter) clockMove(in clockIn, loc *time.Location) (func(context.Context) error, error) {
 	switch {
 	case in.Set != "" && in.Advance != "":
 		return nil, errors.New("give either set or advance, not both")
 	case in.Set != "":
-		t, err := time.Parse(time.RFC3339, in.Set)
+		t, err := parseSet(in.Set, loc)
 		if err != nil {
-			return nil, fmt.Errorf("set: %q is not an RFC 3339 time like 2026-11-23T09:29:00+08:00", in.Set)
+			return nil, err
 		}
 		return func(ctx context.Context) error { return a.cfg.FakeClock.Set(ctx, t) }, nil
 	case in.Advance != "":
@@ -354,6 +404,22 @@ func (a *Adapter) clockMove(in clockIn) (func(context.Context) error, error) {
 		return func(ctx context.Context) error { return a.cfg.FakeClock.Advance(ctx, d) }, nil
 	}
 	return nil, errors.New("give set (RFC 3339) or advance (like 26h or 2d)")
+}
+
+// parseSet reads a set time: RFC 3339, or a wall time without an offset
+// (2026-11-24T09:30 or 2026-11-24T09:30:00) in loc, the zone of the person
+// the page shows (bot.Date.At: a time that daylight saving skips moves
+// forward by the gap).
+func parseSet(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if w, err := time.Parse(layout, s); err == nil && loc != nil {
+			return bot.DateOf(w).At(w.Hour(), w.Minute(), loc).Add(time.Duration(w.Second()) * time.Second), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("set: %q is not an RFC 3339 time like 2026-11-23T09:29:00+08:00, or a wall time like 2026-11-23T09:29 in the zone of the person given as \"as\"", s)
 }
 
 // parseAdvance reads a positive Go duration, or whole days as "2d", of at

@@ -67,7 +67,11 @@ type Config struct {
 	Settle func(ctx context.Context) error
 	// FakeClock is nil unless playground.fake_clock is on.
 	FakeClock ClockControl
-	Logger    *slog.Logger
+	// Zone returns the zone the page shows and sets times in for a person
+	// id (the bot's zone of that person), or the calendar's for "". Nil
+	// shows times in the clock's own zone.
+	Zone   func(ctx context.Context, person string) *time.Location
+	Logger *slog.Logger
 	// PublicURL is server.public_url: a Host and an Origin it names are
 	// the playground's own too (behind a reverse proxy). Optional.
 	PublicURL string

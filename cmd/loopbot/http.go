@@ -126,6 +126,12 @@ func (a *App) newPlayground() *playground.Adapter {
 	if a.fake != nil {
 		cfg.FakeClock = a.fake
 	}
+	cfg.Zone = func(ctx context.Context, person string) *time.Location {
+		if person == "" {
+			return a.flows.Zone(ctx, "")
+		}
+		return a.flows.Zone(ctx, bot.PersonID(bot.Playground+":"+person))
+	}
 	return playground.New(cfg)
 }
 

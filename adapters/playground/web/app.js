@@ -200,12 +200,12 @@
     };
   }
 
-  // displayTime reads an RFC 3339 time in the fake clock's offset when there is one.
+  // displayTime reads an RFC 3339 time on its own wall clock: the chat API writes times in the zone of the person
+  // one is (?as=), with the offset in force at that instant, the zone the clock shows too.
   function displayTime(str) {
     const t = parseTime(str);
     if (!t) return null;
-    const off = state.clock ? state.clock.off.min : t.off.min;
-    return wall(t.ms, off);
+    return wall(t.ms, t.off.min);
   }
 
   const dayText = (w) => `${w.y}-${pad(w.mo)}-${pad(w.d)} ${WEEK_ZH[w.wd]} ${WEEK_EN[w.wd]}`;
@@ -337,7 +337,9 @@
   }
 
   function setPerson(id, fromUrl) {
+    const other = state.me !== id;
     state.me = id;
+    if (other && state.clock) loadClock(true); // the clock shows the new person's zone
     state.gen++;
     store('as', id);
     $('#as').value = id;
@@ -472,7 +474,7 @@
     const gen = state.gen;
     const chat = state.chat;
     const ids = all ? state.chats.map((c) => c.id) : [chat];
-    const results = await Promise.all(ids.map((id) => api('GET', 'chats/' + encodeURIComponent(id).replace(/%3A/gi, ':'))
+    const results = await Promise.all(ids.map((id) => api('GET', 'chats/' + encodeURIComponent(id).replace(/%3A/gi, ':') + '?as=' + encodeURIComponent(state.me))
       .then((d) => [id, d, null], (e) => [id, null, e])));
     if (gen !== state.gen) return;
     for (const [id, d, e] of results) {
@@ -954,8 +956,10 @@
 
   async function loadClock(quiet) {
     try {
-      const d = await api('GET', 'clock');
-      setClock(d.now);
+      // The clock is shown in the zone of the person one is (their own, else the calendar's),
+      // the zone in which the bot reads their "today" and "tomorrow".
+      const d = await api('GET', 'clock' + (state.me ? '?as=' + encodeURIComponent(state.me) : ''));
+      setClock(d.now, d.zone);
     } catch (e) {
       if (e.status === 403 || e.status === 404 || e.status === 405 || !quiet) {
         state.clock = null;
@@ -964,18 +968,18 @@
     }
   }
 
-  function setClock(now) {
+  function setClock(now, zone) {
     const t = parseTime(now);
     if (!t) return;
     const changed = !state.clock || state.clock.now !== now;
-    state.clock = { now, ms: t.ms, off: t.off };
+    state.clock = { now, ms: t.ms, off: t.off, zone: zone || '' };
     $('#clock').hidden = false;
     const w = wall(t.ms, t.off.min);
     const el = $('#clock-now');
     // The year and the English weekday are hidden on narrow screens; textContent keeps the whole time.
     el.replaceChildren(h('span', { class: 'cy' }, `${w.y}-`), `${pad(w.mo)}-${pad(w.d)} ${WEEK_ZH[w.wd]} `,
       h('span', { class: 'cen' }, `${WEEK_EN[w.wd]} `), hm(w));
-    el.title = now;
+    el.title = zone ? `${now} (${zone})` : now;
     const input = $('#clock-input');
     if (changed && document.activeElement !== input) input.value = `${w.y}-${pad(w.mo)}-${pad(w.d)}T${hm(w)}`;
   }
@@ -987,8 +991,8 @@
     $('#clock-busy').hidden = false;
     ctl.querySelectorAll('button, input').forEach((b) => { b.disabled = true; });
     try {
-      const d = await api('POST', 'clock', body);
-      if (d.now) setClock(d.now);
+      const d = await api('POST', 'clock', Object.assign({ as: state.me }, body));
+      if (d.now) setClock(d.now, d.zone);
       else await loadClock();
       toast('时钟已更新 Clock → ' + $('#clock-now').textContent);
     } catch (e) {
@@ -1002,13 +1006,15 @@
     }
   }
 
+  // nextNineThirty is the next 09:30 on the wall clock shown, written without an offset: the server reads it in
+  // the zone of the person one is, so that a daylight-saving change between now and then is accounted for.
   function nextNineThirty() {
     const c = state.clock;
     const w = wall(c.ms, c.off.min);
     let day = Date.UTC(w.y, w.mo - 1, w.d);
     if (w.h > 9 || (w.h === 9 && w.mi >= 30)) day += 86400000; // 09:30 itself is "now", not "next"
     const d = new Date(day);
-    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T09:30:00${c.off.text}`;
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T09:30:00`;
   }
 
   function bindClock() {
@@ -1019,7 +1025,7 @@
       const v = $('#clock-input').value;
       if (!v || !state.clock) { toast('请选择时间 Pick a date and time', 'error'); return; }
       const full = v.length === 16 ? v + ':00' : v;
-      postClock({ set: full + state.clock.off.text });
+      postClock({ set: full }); // a wall time in the zone of the person one is
     };
     $('#clock-set').addEventListener('click', set);
     $('#clock-input').addEventListener('keydown', (e) => { if (e.key === 'Enter') set(); });
@@ -1203,6 +1209,7 @@
       return;
     }
     setPerson(first, true);
+    if (state.clock) loadClock(true); // now in the zone of the person one is
     setTimeout(loop, POLL_MS);
   }
 
