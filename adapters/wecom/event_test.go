@@ -109,7 +109,7 @@ func TestDeclineAsksForReason(t *testing.T) {
 	}
 	var prompts []bot.OutboxItem
 	_ = e.db.View(ctx, func(tx bot.Tx) (err error) { prompts, err = tx.PendingOutbox(10); return err })
-	if len(prompts) != 1 || !strings.Contains(prompts[0].Text, "拒绝理由") || prompts[0].Target != bot.DM("wecom:bob") {
+	if len(prompts) != 1 || !strings.Contains(prompts[0].Text, "拒绝理由") || !strings.Contains(prompts[0].Text, "New task T3") || prompts[0].Target != bot.DM("wecom:bob") {
 		t.Fatalf("prompt %+v", prompts)
 	}
 	// A command in between is a command.

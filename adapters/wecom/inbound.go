@@ -193,8 +193,8 @@ func (a *Adapter) handleCardEvent(ctx context.Context, ev bot.Event, m Message) 
 		return a.checkinSubmit(ctx, ev, l, m.TaskID, rest, form)
 	}
 	act := bot.ActionEvent{Name: name, Token: rest, Form: form, MessageRef: m.TaskID}
-	if asks := a.textInputs(ctx, m.TaskID, name, form); len(asks) > 0 {
-		return a.ask(ctx, ev, l, pending{Action: &act, Inputs: asks})
+	if asks, title := a.textInputs(ctx, m.TaskID, name, form); len(asks) > 0 {
+		return a.ask(ctx, ev, l, pending{Action: &act, Inputs: asks, Title: title})
 	}
 	ev.Kind, ev.Action = bot.EventAction, &act
 	return a.act(ctx, ev)
@@ -384,15 +384,20 @@ type pending struct {
 	Action  *bot.ActionEvent `json:"action,omitempty"`
 	Checkin *checkinAsk      `json:"checkin,omitempty"`
 	Inputs  []askInput       `json:"inputs"`
-	At      time.Time        `json:"at"`
+	// Title is the card's, so that the question names what it is for (and
+	// two questions are never the same text, which WeCom's duplicate check
+	// would drop).
+	Title string    `json:"title,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // textInputs returns the inputs of a card's action that only a text reply
 // can fill: not selects, and not already answered by a selection.
-func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[string]string) []askInput {
+// It also returns the card's title, which the question names.
+func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[string]string) ([]askInput, string) {
 	id, ok := cardIDOf(tid)
 	if !ok {
-		return nil
+		return nil, ""
 	}
 	var rec bot.CardRecord
 	err := a.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
@@ -401,7 +406,7 @@ func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[s
 	})
 	if err != nil || rec.Card.Finished() {
 		// A finished card asks for nothing: the click gets its toast.
-		return nil
+		return nil, ""
 	}
 	var out []askInput
 	for _, in := range rec.Card.Inputs {
@@ -413,7 +418,7 @@ func (a *Adapter) textInputs(ctx context.Context, tid, action string, form map[s
 		}
 		out = append(out, askInput{Name: in.Name, Label: in.Label})
 	}
-	return out
+	return out, rec.Card.Title
 }
 
 // ask keeps what a reply completes and asks the member for it.
@@ -432,7 +437,8 @@ func (a *Adapter) ask(ctx context.Context, ev bot.Event, l lang, p pending) erro
 	})
 }
 
-// askText is the question for a pending reply.
+// askText is the question for a pending reply. It names the card (or the
+// check-in task) it belongs to.
 func askText(l lang, p pending) string {
 	labels := make([]string, len(p.Inputs))
 	for i, in := range p.Inputs {
@@ -441,10 +447,14 @@ func askText(l lang, p pending) string {
 	if p.Checkin != nil {
 		return l.f("✍️ Please reply with the %s; reply - for none.", "✍️ 请回复%s；没有请回复 -。", labels[0])
 	}
-	if len(labels) == 1 {
-		return l.f("✍️ Please reply with the %s.", "✍️ 请回复%s。", labels[0])
+	about := ""
+	if p.Title != "" {
+		about = l.f(" (for «%s»)", "（「%s」）", bot.EscapeMarkdown(p.Title))
 	}
-	return l.f("✍️ Please reply with, one per line: %s.", "✍️ 请回复以下内容，每行一项：%s。", strings.Join(labels, l.t("; ", "；")))
+	if len(labels) == 1 {
+		return l.f("✍️ Please reply with the %s%s.", "✍️ 请回复%s%s。", labels[0], about)
+	}
+	return l.f("✍️ Please reply with, one per line%s: %s.", "✍️ 请回复以下内容%s，每行一项：%s。", about, strings.Join(labels, l.t("; ", "；")))
 }
 
 // pending returns a member's pending reply, if one is waiting and fresh.
