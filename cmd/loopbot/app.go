@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loopbot/loopbot/adapters/dingtalk"
 	"github.com/loopbot/loopbot/adapters/feishu"
 	"github.com/loopbot/loopbot/adapters/playground"
 	"github.com/loopbot/loopbot/adapters/wecom"
@@ -43,6 +44,7 @@ type App struct {
 	playground *playground.Adapter
 	feishu     *feishu.Adapter
 	wecom      *wecom.Adapter
+	dingtalk   *dingtalk.Adapter
 	metrics    *metrics
 	limits     *limitsClock
 	ready      atomic.Bool
@@ -177,6 +179,11 @@ func (a *App) wire(ctx context.Context) error {
 		a.feishu = feishu.New(a.feishuConfig())
 		messengers[bot.Feishu] = a.feishu
 	}
+	if a.cfg.DingTalk.Enabled {
+		a.dingtalk = newDingTalk(a.cfg.DingTalk, a.engine, a.logger)
+		a.dingtalk.SetClock(a.now)
+		messengers[bot.DingTalk] = a.dingtalk
+	}
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
 	}
@@ -197,6 +204,14 @@ func (a *App) wire(ctx context.Context) error {
 func (a *App) limitsNow() func() time.Time {
 	a.limits = &limitsClock{now: a.now}
 	return a.limits.Now
+}
+
+// newDingTalk builds the DingTalk adapter from [dingtalk].
+func newDingTalk(c DingTalkConfig, h dingtalk.Handler, logger *slog.Logger) *dingtalk.Adapter {
+	return dingtalk.New(dingtalk.Config{
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret, RobotCode: c.RobotCode,
+		OpenAPIHost: c.OpenAPIHost, Templates: c.Templates, Logger: logger,
+	}, h)
 }
 
 // jobs returns the scheduled jobs.
@@ -305,6 +320,9 @@ func (a *App) Start(ctx context.Context) (string, error) {
 	}
 	if a.wecom != nil {
 		a.goRun(func() { _ = a.wecom.Run(ctx) })
+	}
+	if a.dingtalk != nil {
+		a.goRun(func() { _ = a.dingtalk.Run(ctx) })
 	}
 	if a.fake == nil {
 		a.goRun(func() { _ = a.scheduler.Run(ctx) })

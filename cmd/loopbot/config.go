@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/loopbot/loopbot/adapters/dingtalk"
 	"github.com/loopbot/loopbot/adapters/wecom"
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
@@ -112,11 +113,12 @@ type FeishuConfig struct {
 
 // DingTalkConfig is the [dingtalk] section.
 type DingTalkConfig struct {
-	Enabled       bool              `toml:"enabled"`
-	ClientID      string            `toml:"client_id"`
-	ClientSecret  string            `toml:"client_secret"`
-	OpenAPIHost   string            `toml:"openapi_host"`
-	CardTemplates map[string]string `toml:"card_templates"` // card kind → template id; without one, markdown is sent
+	Enabled      bool              `toml:"enabled"`
+	ClientID     string            `toml:"client_id"`
+	ClientSecret string            `toml:"client_secret"`
+	RobotCode    string            `toml:"robot_code"`   // the robot that sends; the client id when empty
+	OpenAPIHost  string            `toml:"openapi_host"` // OpenAPI and stream connections
+	Templates    map[string]string `toml:"templates"`    // template name (task, checkin, escalation, review, report) → interactive-card template id; without one, markdown is sent
 }
 
 // WeComConfig is the [wecom] section.
@@ -593,13 +595,15 @@ func (f FeishuConfig) check(k *checker) {
 // check validates [dingtalk].
 func (d DingTalkConfig) check(k *checker) {
 	k.url("dingtalk.openapi_host", d.OpenAPIHost)
-	for name, id := range d.CardTemplates {
-		if id == "" {
-			k.addf("dingtalk.card_templates."+name, "is empty; remove the key to send markdown instead")
+	for name, id := range d.Templates {
+		switch {
+		case !slices.Contains(dingtalk.TemplateNames, name):
+			k.addf("dingtalk.templates."+name, "unknown template; use %s", strings.Join(dingtalk.TemplateNames, ", "))
+		case id == "":
+			k.addf("dingtalk.templates."+name, "is empty; remove the key to send markdown instead")
 		}
 	}
 	if d.Enabled {
-		k.notBuilt("dingtalk")
 		k.secret("dingtalk.client_id", d.ClientID, "dingtalk")
 		k.secret("dingtalk.client_secret", d.ClientSecret, "dingtalk")
 	}

@@ -191,7 +191,7 @@ func TestLoadConfigFull(t *testing.T) {
 		{"escalation.check_every (the shortest allowed)", c.Escalation.CheckEvery, "1m"},
 		{"escalation.critical_path_factor", c.Escalation.CriticalPathFactor, 1.5},
 		{"wecom.agent_id", c.WeCom.AgentID, 1000002},
-		{"dingtalk.card_templates", len(c.DingTalk.CardTemplates), 2},
+		{"dingtalk.templates", len(c.DingTalk.Templates), 2},
 		{"feishu.mode", c.Feishu.Mode, "webhook"},
 		{"playground.people[0].roles", c.Playground.People[0].Roles, []string{"admin", "manager"}},
 	}
@@ -284,8 +284,8 @@ func TestLoadConfigProblems(t *testing.T) {
 			[]problem{{2, "feishu.mode", `"poll" is not a mode; use websocket or webhook`}}},
 		{"bad base url", "[feishu]\nbase_url = \"open.feishu.cn\"\n",
 			[]problem{{2, "feishu.base_url", "not an http(s) URL"}}},
-		{"empty card template", "[dingtalk]\ncard_templates = { checkin = \"\" }\n",
-			[]problem{{2, "dingtalk.card_templates.checkin", "is empty"}}},
+		{"empty card template", "[dingtalk]\ntemplates = { checkin = \"\" }\n",
+			[]problem{{2, "dingtalk.templates.checkin", "is empty"}}},
 		{"bad fake clock start", "[playground]\nfake_clock_start = \"2026-09-21 08:00\"\n",
 			[]problem{{2, "playground.fake_clock_start", "not an RFC 3339 time"}}},
 		{"string for a number", "[escalation]\ndue_soon_below = \"80\"\n",
@@ -302,8 +302,8 @@ func TestLoadConfigProblems(t *testing.T) {
 			[]problem{{3, "server.port", "unknown key"}}},
 		{"unknown section", "[slack]\ntoken = \"x\"\n",
 			[]problem{{1, "slack", "unknown key"}}},
-		{"unknown key in a sub-table", "[dingtalk.card_templates.checkin]\nid = \"x\"\n",
-			[]problem{{1, "dingtalk.card_templates.checkin", "must be a string, not a table"}}},
+		{"unknown key in a sub-table", "[dingtalk.templates.checkin]\nid = \"x\"\n",
+			[]problem{{1, "dingtalk.templates.checkin", "must be a string, not a table"}}},
 		{"unknown key in an array of tables", `[[playground.people]]
 id = "alice"
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"time"
@@ -41,6 +42,7 @@ func runDoctor(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 		checks = append(checks, doctorCheck{name: "store", run: func(ctx context.Context) (string, error) { return checkStore(ctx, cfg) }})
 		checks = append(checks, feishuChecks(cfg)...)
 		checks = append(checks, wecomChecks(cfg)...)
+		checks = append(checks, dingtalkChecks(cfg)...)
 	}
 	failed := 0
 	for _, c := range checks {
@@ -148,4 +150,19 @@ func checkWeComCallback(cfg Config) (string, error) {
 		return "", fmt.Errorf("the callback URL %s is not https; WeCom posts to https URLs only", cb)
 	}
 	return "set the app's 接收消息 URL to " + cb + " with the same Token and EncodingAESKey as in [wecom]", nil
+}
+
+// dingtalkChecks is the check of [dingtalk]: an access token with the
+// client id and secret, then a stream connection opened and closed.
+func dingtalkChecks(cfg Config) []doctorCheck {
+	if !cfg.DingTalk.Enabled {
+		return nil
+	}
+	return []doctorCheck{{name: "dingtalk", run: func(ctx context.Context) (string, error) {
+		a := newDingTalk(cfg.DingTalk, nil, slog.New(slog.DiscardHandler))
+		if err := a.Check(ctx); err != nil {
+			return "", err
+		}
+		return "access token and stream connection ok at " + cfg.DingTalk.OpenAPIHost, nil
+	}}}
 }

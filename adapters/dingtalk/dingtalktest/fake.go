@@ -1,0 +1,334 @@
+// Package dingtalktest is a local fake of the DingTalk OpenAPI and Stream
+// gateway for tests: connections/open, the websocket gateway, the access
+// token, robot batchSend and groupMessages/send, card createAndDeliver and
+// update, and chatbot session webhooks. It speaks the documented wire
+// formats (see ../testdata/fixtures) and records what loopbot
+// sent.
+package dingtalktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Fake is the fake DingTalk. Its URL is the openapi_host.
+type Fake struct {
+	*httptest.Server
+	ClientID, ClientSecret string
+
+	mu      sync.Mutex
+	conn    *websocket.Conn
+	wmu     sync.Mutex // one writer on conn
+	conns   int
+	acks    []Ack
+	calls   []Call
+	tokens  int
+	changed chan struct{}
+}
+
+// Ack is an answer loopbot sent to a frame.
+type Ack struct {
+	Code      int               `json:"code"`
+	Headers   map[string]string `json:"headers"`
+	Message   string            `json:"message"`
+	Data      string            `json:"data"`
+	MessageID string            `json:"-"`
+}
+
+// Call is one OpenAPI or session-webhook call loopbot made.
+type Call struct {
+	Method, Path string
+	Body         map[string]any
+}
+
+// New starts a fake for an app's credentials.
+func New(clientID, clientSecret string) *Fake {
+	f := &Fake{ClientID: clientID, ClientSecret: clientSecret, changed: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1.0/gateway/connections/open", f.open)
+	mux.HandleFunc("GET /connect", f.connect)
+	mux.HandleFunc("POST /v1.0/oauth2/accessToken", f.token)
+	mux.HandleFunc("POST /v1.0/robot/oToMessages/batchSend", f.api(`{"processQueryKey":"pqk-%d","invalidStaffIdList":[],"flowControlledStaffIdList":[]}`))
+	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", f.api(`{"processQueryKey":"pqk-%d"}`))
+	mux.HandleFunc("POST /v1.0/card/instances/createAndDeliver", f.api(`{"success":true,"result":{"outTrackId":"x","deliverResults":[{"spaceType":"IM","spaceId":"s","success":true,"carrierId":"c-%d"}]}}`))
+	mux.HandleFunc("PUT /v1.0/card/instances", f.api(`{"success":true,"result":true,"n":%d}`))
+	mux.HandleFunc("POST /robot/sendBySession", f.sessionHook)
+	f.Server = httptest.NewServer(mux)
+	return f
+}
+
+// notify wakes the waiters of Wait.
+func (f *Fake) notify() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// Wait blocks until cond, checked after every change, holds, or fails
+// after a minute (a test's safety net, not a timing assertion). cond reads
+// the fake through its exported methods.
+func (f *Fake) Wait(what string, cond func() bool) error {
+	deadline := time.After(time.Minute)
+	for {
+		f.mu.Lock()
+		ch := f.changed
+		f.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return fmt.Errorf("dingtalk fake: gave up waiting for %s", what)
+		}
+	}
+}
+
+func (f *Fake) open(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ClientID      string `json:"clientId"`
+		ClientSecret  string `json:"clientSecret"`
+		Subscriptions []struct {
+			Type, Topic string
+		} `json:"subscriptions"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ClientID != f.ClientID || req.ClientSecret != f.ClientSecret {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"code":"InvalidAuthentication","message":"clientId or clientSecret is invalid"}`)
+		return
+	}
+	ws := "ws" + strings.TrimPrefix(f.URL, "http") + "/connect"
+	fmt.Fprintf(w, `{"endpoint":%q,"ticket":"7724109a-ea43-4aa2-b803-87d82c5aaee6"}`, ws)
+}
+
+func (f *Fake) connect(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("ticket") != "7724109a-ea43-4aa2-b803-87d82c5aaee6" {
+		http.Error(w, "bad ticket", http.StatusForbidden)
+		return
+	}
+	up := websocket.Upgrader{}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	f.conn = conn
+	f.conns++
+	f.notify()
+	f.mu.Unlock()
+	for {
+		_, raw, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var a Ack
+		if json.Unmarshal(raw, &a) != nil {
+			continue
+		}
+		a.MessageID = a.Headers["messageId"]
+		f.mu.Lock()
+		f.acks = append(f.acks, a)
+		f.notify()
+		f.mu.Unlock()
+	}
+}
+
+// Connections returns how many websocket connections were opened.
+func (f *Fake) Connections() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns
+}
+
+// WaitConnections waits until n connections were opened.
+func (f *Fake) WaitConnections(n int) error {
+	return f.Wait(fmt.Sprintf("%d connections", n), func() bool { return f.Connections() >= n })
+}
+
+// Push sends a frame on the current connection.
+func (f *Fake) Push(frame any) error {
+	raw, ok := frame.([]byte)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(frame); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	conn := f.conn
+	f.mu.Unlock()
+	if conn == nil {
+		return fmt.Errorf("dingtalk fake: no connection")
+	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	return conn.WriteMessage(websocket.TextMessage, raw)
+}
+
+// Drop closes the current connection without a goodbye, as a network
+// failure would.
+func (f *Fake) Drop() {
+	f.mu.Lock()
+	conn := f.conn
+	f.conn = nil
+	f.mu.Unlock()
+	if conn != nil {
+		conn.UnderlyingConn().Close()
+	}
+}
+
+// Acks returns the answers received so far.
+func (f *Fake) Acks() []Ack {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Ack(nil), f.acks...)
+}
+
+// AcksFor returns the answers to one messageId.
+func (f *Fake) AcksFor(id string) []Ack {
+	var out []Ack
+	for _, a := range f.Acks() {
+		if a.MessageID == id {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// WaitAck waits for an answer to a messageId.
+func (f *Fake) WaitAck(id string) (Ack, error) {
+	var got Ack
+	err := f.Wait("the answer to "+id, func() bool {
+		for _, a := range f.Acks() {
+			if a.MessageID == id {
+				got = a
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+func (f *Fake) token(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AppKey    string `json:"appKey"`
+		AppSecret string `json:"appSecret"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.AppKey != f.ClientID || req.AppSecret != f.ClientSecret {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"code":"invalidClientIdOrSecret","message":"无效的clientId或者clientSecret"}`)
+		return
+	}
+	f.mu.Lock()
+	f.tokens++
+	n := f.tokens
+	f.mu.Unlock()
+	fmt.Fprintf(w, `{"accessToken":"token-%d","expireIn":7200}`, n)
+}
+
+// api records a call made with a token and answers with the template, in
+// which %d is the call's number.
+func (f *Fake) api(answer string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("x-acs-dingtalk-access-token"), "token-") {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"code":"InvalidAuthentication","message":"token is invalid"}`)
+			return
+		}
+		n := f.record(r)
+		fmt.Fprintf(w, answer, n)
+	}
+}
+
+func (f *Fake) sessionHook(w http.ResponseWriter, r *http.Request) {
+	f.record(r)
+	io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+}
+
+func (f *Fake) record(r *http.Request) int {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	path := r.URL.Path
+	if r.URL.RawQuery != "" {
+		path += "?" + r.URL.RawQuery
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, Call{Method: r.Method, Path: path, Body: body})
+	f.notify()
+	return len(f.calls)
+}
+
+// Calls returns the calls made to a path (without its query), in order.
+func (f *Fake) Calls(path string) []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Call
+	for _, c := range f.calls {
+		if p, _, _ := strings.Cut(c.Path, "?"); p == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// AllCalls returns every recorded call.
+func (f *Fake) AllCalls() []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Call(nil), f.calls...)
+}
+
+// Frame builds a CALLBACK frame as the gateway pushes it.
+func Frame(topic, messageID string, data any) map[string]any {
+	raw, _ := json.Marshal(data)
+	return map[string]any{
+		"specVersion": "1.0", "type": "CALLBACK",
+		"headers": map[string]string{"appId": "app", "contentType": "application/json", "messageId": messageID,
+			"time": fmt.Sprint(time.Now().UnixMilli()), "topic": topic},
+		"data": string(raw),
+	}
+}
+
+// Message is the data of a chatbot message (topic
+// /v1.0/im/bot/messages/get), as protocol.md shows it.
+func (f *Fake) Message(msgID, staffID, nick, conversation string, group bool, text string, at ...string) map[string]any {
+	ctype := "1"
+	if group {
+		ctype = "2"
+	}
+	users := []map[string]string{}
+	if group {
+		users = append(users, map[string]string{"dingtalkId": "$:LWCP_v1:$bot"})
+	}
+	for _, s := range at {
+		users = append(users, map[string]string{"dingtalkId": "$:LWCP_v1:$" + s, "staffId": s})
+	}
+	return map[string]any{
+		"conversationId": conversation, "atUsers": users, "chatbotCorpId": "dingcorp", "chatbotUserId": "$:LWCP_v1:$bot",
+		"msgId": msgID, "senderNick": nick, "isAdmin": false, "senderStaffId": staffID,
+		"sessionWebhookExpiredTime": time.Now().Add(time.Hour).UnixMilli(), "createAt": time.Now().UnixMilli(),
+		"senderCorpId": "dingcorp", "conversationType": ctype, "senderId": "$:LWCP_v1:$" + staffID,
+		"conversationTitle": "测试群", "isInAtList": true,
+		"sessionWebhook": f.URL + "/robot/sendBySession?session=" + msgID,
+		"text":           map[string]string{"content": text}, "robotCode": f.ClientID, "msgtype": "text",
+	}
+}
+
+// CardCallback is the data of an interactive card's callback (topic
+// /v1.0/card/instances/callback), as the card tutorial shows it.
+func CardCallback(userID, outTrackID string, params map[string]string) map[string]any {
+	content, _ := json.Marshal(map[string]any{"cardPrivateData": map[string]any{"actionIds": []string{"btn"}, "params": params}})
+	return map[string]any{
+		"extension": "{}", "corpId": "dingcorp", "spaceType": "im", "userIdType": 1, "type": "actionCallback",
+		"userId": userID, "content": string(content), "spaceId": "cidspace", "outTrackId": outTrackID, "value": string(content),
+	}
+}

@@ -1,0 +1,51 @@
+package dingtalk
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// FuzzFrame feeds arbitrary frames to the inbound decoder: it never
+// panics, answers every frame it can read with 200, and turns only
+// well-formed chatbot messages and card callbacks into events.
+func FuzzFrame(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(fixtures, "*.json"))
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err == nil {
+			f.Add(raw)
+		}
+	}
+	f.Add([]byte(`{"type":"CALLBACK","headers":{"topic":"/v1.0/card/instances/callback","messageId":"m"},"data":"{\"userId\":\"u\",\"content\":\"{\\\"cardPrivateData\\\":{\\\"params\\\":{\\\"action\\\":\\\"accept\\\",\\\"token\\\":\\\"t\\\",\\\"n\\\":3}}}\"}"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		df, err := payload.DecodeDataFrame(raw)
+		if err != nil || df.Headers == nil {
+			return
+		}
+		var got []bot.Event
+		a := New(Config{ClientID: "id", ClientSecret: "secret", OpenAPIHost: "http://127.0.0.1:0"}, handlerFunc(func(_ context.Context, ev bot.Event) (bot.Response, error) {
+			got = append(got, ev)
+			return bot.Response{}, nil
+		}))
+		resp := a.handleFrame(context.Background(), df)
+		if resp == nil || resp.Code != 200 {
+			t.Fatalf("answer %+v", resp)
+		}
+		for _, ev := range got {
+			if !strings.HasPrefix(string(ev.From), "dingtalk:") || ev.ID == "dingtalk:" || (ev.Kind == bot.EventAction && (ev.Action == nil || ev.Action.Token == "")) {
+				t.Fatalf("bad event %+v", ev)
+			}
+			if utf8.ValidString(df.Data) && !utf8.ValidString(ev.Text) {
+				t.Fatalf("text %q", ev.Text)
+			}
+		}
+	})
+}

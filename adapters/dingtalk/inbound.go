@@ -1,0 +1,200 @@
+package dingtalk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/card"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/chatbot"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// Answers of CALLBACK frames, as protocol.md shows them: a chatbot message
+// is answered {"response": null}; a card callback {"response": {…}} with
+// the card's new data, if any.
+const (
+	chatbotAck = `{"response": null}`
+	eventAck   = `{"status": "SUCCESS", "message": "success"}`
+)
+
+// handleFrame turns a CALLBACK or EVENT frame into an event, hands it to the
+// engine, and answers once the engine returns (the event has committed, or
+// it was a duplicate). A frame that cannot be read is answered OK and
+// logged, since pushing it again would not help; a store failure is
+// answered 500, so that DingTalk pushes the frame again.
+func (a *Adapter) handleFrame(ctx context.Context, df *payload.DataFrame) *payload.DataFrameResponse {
+	resp := payload.NewSuccessDataFrameResponse()
+	var ev bot.Event
+	var err error
+	switch df.GetTopic() {
+	case payload.BotMessageCallbackTopic:
+		resp.SetData(chatbotAck)
+		ev, err = a.chatbotEvent(df)
+	case payload.CardInstanceCallbackTopic:
+		resp.SetData(`{"response": {}}`)
+		ev, err = cardEvent(df)
+	default:
+		resp.SetData(eventAck)
+		return resp
+	}
+	if err != nil {
+		a.log.Warn("dingtalk: frame refused", "topic", df.GetTopic(), "message_id", df.GetMessageId(), slog.Any("error", err))
+		return resp
+	}
+	answer, err := a.handler.Handle(ctx, ev)
+	if err != nil {
+		a.log.Error("dingtalk: event not stored; DingTalk will push it again", "event_id", ev.ID, slog.Any("error", err))
+		return errorAnswer(df, errors.New("not stored"))
+	}
+	if ev.Kind == bot.EventAction && answer.Toast != "" && answer.Card == nil {
+		// A refusal: DingTalk's card callbacks have no toast, so it goes to
+		// the clicker's direct chat, after the answer to the frame.
+		go a.toast(ev, answer.Toast)
+	}
+	return resp
+}
+
+// chatbotEvent decodes a chatbot message (topic /v1.0/im/bot/messages/get,
+// SDK chatbot.BotCallbackDataModel): a direct chat (conversationType "1")
+// or a group where the robot was @-ed ("2"). The sender is
+// dingtalk:<senderStaffId>; @-ed people other than the robot become
+// mentions @dingtalk:<staffId>. The event id is the message's msgId, which
+// stays the same when DingTalk pushes it again.
+func (a *Adapter) chatbotEvent(df *payload.DataFrame) (bot.Event, error) {
+	var m chatbot.BotCallbackDataModel
+	if err := json.Unmarshal([]byte(df.Data), &m); err != nil {
+		return bot.Event{}, fmt.Errorf("chatbot message: %w", err)
+	}
+	if m.SenderStaffId == "" {
+		return bot.Event{}, errors.New("chatbot message: no senderStaffId (a person outside the organisation)")
+	}
+	from := bot.PersonID(bot.DingTalk + ":" + m.SenderStaffId)
+	var chat bot.Target
+	switch m.ConversationType {
+	case "1":
+		chat = bot.DM(from)
+	case "2":
+		if m.ConversationId == "" {
+			return bot.Event{}, errors.New("chatbot message: group message without conversationId")
+		}
+		chat = bot.Group(bot.DingTalk, m.ConversationId)
+	default:
+		return bot.Event{}, fmt.Errorf("chatbot message: conversationType %q", m.ConversationType)
+	}
+	id := m.MsgId
+	if id == "" {
+		id = df.GetMessageId()
+	}
+	if id == "" {
+		return bot.Event{}, errors.New("chatbot message: no msgId")
+	}
+	a.remember(chat, m.SessionWebhook, m.SessionWebhookExpiredTime)
+	at := time.UnixMilli(df.GetTimestamp())
+	if df.GetTimestamp() == 0 {
+		at = time.Now()
+	}
+	return bot.Event{
+		ID: bot.DingTalk + ":" + id, Platform: bot.DingTalk, Kind: bot.EventMessage,
+		From: from, FromName: m.SenderNick, Chat: chat, Time: at, Text: messageText(m),
+	}, nil
+}
+
+// messageText is the text of a chatbot message with its mentions: the
+// robot's own @ is not in the text; each other @-ed person's "@name" is
+// taken out and @dingtalk:<staffId> is added at the end, in the order of
+// atUsers.
+func messageText(m chatbot.BotCallbackDataModel) string {
+	text := strings.TrimSpace(m.Text.Content)
+	var mentions []string
+	for _, u := range m.AtUsers {
+		if u.StaffId == "" || u.DingtalkId == m.ChatbotUserId {
+			continue
+		}
+		mentions = append(mentions, "@"+bot.DingTalk+":"+u.StaffId)
+	}
+	if len(mentions) == 0 {
+		return text
+	}
+	words := strings.FieldsFunc(text, unicode.IsSpace)
+	out := words[:0]
+	removed := 0
+	for _, w := range words {
+		if removed < len(mentions) && (strings.HasPrefix(w, "@") || strings.HasPrefix(w, "＠")) {
+			removed++
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(append(out, mentions...), " ")
+}
+
+// cardEvent decodes an interactive card's callback (topic
+// /v1.0/card/instances/callback, SDK card.CardRequest): the clicker is
+// dingtalk:<userId>; the button's params carry "action" (the action name)
+// and "token" (its signed value), and the card's form values are the other
+// string params.
+func cardEvent(df *payload.DataFrame) (bot.Event, error) {
+	var raw struct {
+		card.CardRequest
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(df.Data), &raw); err != nil {
+		return bot.Event{}, fmt.Errorf("card callback: %w", err)
+	}
+	req := raw.CardRequest
+	content := req.Content
+	if content == "" {
+		content = raw.Value
+	}
+	if err := json.Unmarshal([]byte(content), &req.CardActionData); err != nil {
+		return bot.Event{}, fmt.Errorf("card callback content: %w", err)
+	}
+	params := req.CardActionData.CardPrivateData.Params
+	action, token := req.GetActionString("action"), req.GetActionString("token")
+	if req.UserId == "" || action == "" || token == "" {
+		return bot.Event{}, errors.New("card callback: no userId, action or token (not a loopbot card)")
+	}
+	form := map[string]string{}
+	for k, v := range params {
+		if s, ok := v.(string); ok && k != "action" && k != "token" {
+			form[k] = s
+		} else if n, ok := v.(float64); ok {
+			form[k] = fmt.Sprint(n)
+		}
+	}
+	from := bot.PersonID(bot.DingTalk + ":" + req.UserId)
+	// spaceId names the conversation in both kinds of chat, so the answer
+	// to a click goes to the clicker's direct chat.
+	chat := bot.DM(from)
+	id := df.GetMessageId()
+	if id == "" {
+		return bot.Event{}, errors.New("card callback: no messageId")
+	}
+	at := time.UnixMilli(df.GetTimestamp())
+	if df.GetTimestamp() == 0 {
+		at = time.Now()
+	}
+	return bot.Event{
+		ID: bot.DingTalk + ":" + id, Platform: bot.DingTalk, Kind: bot.EventAction, From: from, Chat: chat, Time: at,
+		Action: &bot.ActionEvent{Name: action, Token: token, Form: form, MessageRef: "card:" + req.OutTrackId},
+	}, nil
+}
+
+// toast shows a refused card action's reason to the person who clicked.
+// It is best effort: nothing changed that the outbox would have to carry.
+func (a *Adapter) toast(ev bot.Event, msg string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	title, text := textMarkdown(bot.EscapeMarkdown(msg))
+	if _, err := a.sendMarkdown(ctx, bot.DM(ev.From), title, text); err != nil {
+		a.log.Warn("dingtalk: toast not sent", "event_id", ev.ID, slog.Any("error", err))
+	}
+}

@@ -1,0 +1,283 @@
+package dingtalk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/adapters/dingtalk/dingtalktest"
+	"github.com/loopbot/loopbot/bot"
+)
+
+func newAdapter(f *dingtalktest.Fake, templates map[string]string) *Adapter {
+	return New(Config{ClientID: f.ClientID, ClientSecret: f.ClientSecret, OpenAPIHost: f.URL, Templates: templates}, &recorder{})
+}
+
+// msgParam decodes the msgParam of a robot message call.
+func msgParam(t *testing.T, c dingtalktest.Call) map[string]string {
+	t.Helper()
+	var p map[string]string
+	if err := json.Unmarshal([]byte(c.Body["msgParam"].(string)), &p); err != nil {
+		t.Fatalf("msgParam of %v: %v", c.Body, err)
+	}
+	return p
+}
+
+var assignCard = bot.Card{
+	Kind: bot.CardTaskAssigned, Title: "新任务 T3 · 接口文档", Color: bot.ColorBlue,
+	Text:   "请 **尽快** 处理 " + bot.EscapeMarkdown("[x](http://evil) <at id=all> **no** _u_ `c`"),
+	Fields: []bot.Field{{Label: "截止", Value: "2026-11-27 周五"}},
+	Refs:   map[string]string{"task": "T3"},
+	Actions: []bot.Action{
+		{Name: "accept", Label: "接受", Value: "tok-accept"}, {Name: "decline", Label: "拒绝", Value: "tok-decline"},
+	},
+}
+
+func TestMarkdownCardInADirectChat(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	ref, err := a.Send(context.Background(), bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &assignCard, CardID: 3, IdemKey: "k1"})
+	if err != nil || !strings.HasPrefix(ref, "md:") {
+		t.Fatalf("send = %q, %v", ref, err)
+	}
+	calls := f.Calls(pathBatchSend)
+	if len(calls) != 1 {
+		t.Fatalf("%d batchSend calls", len(calls))
+	}
+	c := calls[0]
+	if c.Body["robotCode"] != "dingclient" || c.Body["msgKey"] != "sampleMarkdown" || fmt.Sprint(c.Body["userIds"]) != "[staff1]" {
+		t.Errorf("call = %v", c.Body)
+	}
+	p := msgParam(t, c)
+	text := p["text"]
+	for _, want := range []string{
+		"### 🔵 新任务 T3 · 接口文档", "**截止**: 2026-11-27 周五", "请 **尽快** 处理",
+		// What a person typed is shown literally.
+		`\[x\](http://evil) &lt;at id=all&gt; \*\*no\*\* \_u\_ \` + "`c\\`",
+		"- 回复 [/accept T3](dtmd://dingtalkclient/sendMessage?content=%2Faccept+T3) 接受",
+		"- 回复 /decline T3 &lt;理由&gt; 拒绝",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, text)
+		}
+	}
+	if p["title"] != "新任务 T3 · 接口文档" {
+		t.Errorf("title = %q", p["title"])
+	}
+}
+
+func TestMarkdownCardInAGroupHasNoQuickReplies(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: bot.Group("dingtalk", "cidG"), Card: &assignCard}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.Calls(pathGroupSend)[0]
+	if c.Body["openConversationId"] != "cidG" || c.Body["robotCode"] != "dingclient" {
+		t.Errorf("call = %v", c.Body)
+	}
+	if text := msgParam(t, c)["text"]; strings.Contains(text, "dtmd://") || !strings.Contains(text, "回复 /accept T3 接受") {
+		t.Errorf("group markdown:\n%s", text)
+	}
+}
+
+func TestTemplateCardAndItsUpdate(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, map[string]string{"task": "tpl-task"})
+	ref, err := a.Send(context.Background(), bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &assignCard, CardID: 3, IdemKey: "loopbot-7"})
+	if err != nil || ref != "card:loopbot-7" {
+		t.Fatalf("send = %q, %v", ref, err)
+	}
+	c := f.Calls(pathCreateAndDeliver)[0]
+	if c.Body["cardTemplateId"] != "tpl-task" || c.Body["outTrackId"] != "loopbot-7" || c.Body["callbackType"] != "STREAM" ||
+		c.Body["openSpaceId"] != "dtv1.card//IM_ROBOT.staff1" {
+		t.Errorf("createAndDeliver = %v", c.Body)
+	}
+	params := c.Body["cardData"].(map[string]any)["cardParamMap"].(map[string]any)
+	if params["accept_token"] != "tok-accept" || params["accept_show"] != "true" || params["verify_show"] != "false" || params["ref_task"] != "T3" {
+		t.Errorf("params = %v", params)
+	}
+	done := assignCard
+	done.Actions, done.Color = nil, bot.ColorGreen
+	if err := a.UpdateCard(context.Background(), ref, bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &done}); err != nil {
+		t.Fatal(err)
+	}
+	u := f.Calls(pathUpdateCard)[0]
+	params = u.Body["cardData"].(map[string]any)["cardParamMap"].(map[string]any)
+	if u.Method != http.MethodPut || u.Body["outTrackId"] != "loopbot-7" || params["accept_show"] != "false" || params["finished"] != "true" ||
+		fmt.Sprint(u.Body["cardUpdateOptions"]) != "map[updateCardDataByKey:true]" {
+		t.Errorf("update = %v", u.Body)
+	}
+	if n := len(f.Calls(pathBatchSend)); n != 0 {
+		t.Errorf("a template card update sent %d messages", n)
+	}
+}
+
+func TestMarkdownCardUpdateIsAFollowUp(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	done := assignCard
+	done.Actions, done.Color, done.Text = nil, bot.ColorGreen, "**已接受 · Bob · 11-23 10:02**"
+	if err := a.UpdateCard(context.Background(), "md:pqk", bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &done}); err != nil {
+		t.Fatal(err)
+	}
+	p := msgParam(t, f.Calls(pathBatchSend)[0])
+	if !strings.HasPrefix(p["title"], "已更新：") || !strings.Contains(p["text"], "已接受 · Bob") || strings.Contains(p["text"], "/accept") {
+		t.Errorf("follow-up = %v", p)
+	}
+}
+
+func TestBatchSendTakesTwentyUsersACall(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	var users []string
+	for i := range 45 {
+		users = append(users, fmt.Sprintf("u%d", i))
+	}
+	if _, err := a.api.sendToUsers(context.Background(), "robot", users, "sampleText", map[string]string{"content": "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, c := range f.Calls(pathBatchSend) {
+		sizes = append(sizes, len(c.Body["userIds"].([]any)))
+	}
+	if fmt.Sprint(sizes) != "[20 20 5]" {
+		t.Errorf("batch sizes = %v", sizes)
+	}
+}
+
+// scripted is an OpenAPI whose answers a test writes.
+type scripted struct {
+	mu     sync.Mutex
+	tokens int
+	answer func(w http.ResponseWriter, r *http.Request)
+}
+
+func newScripted(t *testing.T, answer func(w http.ResponseWriter, r *http.Request)) (*Adapter, *scripted) {
+	s := &scripted{answer: answer}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == pathAccessToken {
+			s.mu.Lock()
+			s.tokens++
+			n := s.tokens
+			s.mu.Unlock()
+			fmt.Fprintf(w, `{"accessToken":"t%d","expireIn":7200}`, n)
+			return
+		}
+		s.answer(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return New(Config{ClientID: "id", ClientSecret: "secret", OpenAPIHost: srv.URL}, &recorder{}), s
+}
+
+func TestErrorsForTheOutbox(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		header    string
+		body      string
+		temporary bool
+		hint      time.Duration
+		reason    string
+	}{
+		{"rate limited", 429, "3", `{"code":"Forbidden.AccessDenied.QpsLimitForApi","message":"qps limit"}`, true, 3 * time.Second, "QpsLimitForApi"},
+		{"rate limited in the body", 403, "", `{"code":"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi","message":"limit"}`, true, time.Second, "QpsLimit"},
+		{"server error", 503, "", `{"code":"ServiceUnavailable","message":"busy"}`, true, 0, "ServiceUnavailable"},
+		{"robot not in the group", 400, "", `{"code":"resource.not.found","message":"robot 不存在或不在群中"}`, false, 0, "robot 不存在或不在群中"},
+		{"flow-controlled staff", 200, "", `{"processQueryKey":"k","flowControlledStaffIdList":["staff1"]}`, true, time.Second, "flow-controlled"},
+		{"staff outside the app's scope", 200, "", `{"processQueryKey":"k","invalidStaffIdList":["staff1"]}`, false, 0, "not in the app's visible scope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _ := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			_, err := a.Send(context.Background(), bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Text: "hi"})
+			temporary, hint := bot.IsTemporary(err)
+			var de *bot.DeliveryError
+			if !errors.As(err, &de) || temporary != tt.temporary || hint != tt.hint || !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("err = %v (temporary %v, hint %v)", err, temporary, hint)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error shows the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestTokenIsCachedAndFetchedAgainWhenRefused(t *testing.T) {
+	var mu sync.Mutex
+	refuse := false
+	a, s := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse && r.Header.Get(tokenHeader) == "t1" {
+			w.WriteHeader(401)
+			io.WriteString(w, `{"code":"InvalidAuthentication","message":"token expired"}`)
+			return
+		}
+		io.WriteString(w, `{"processQueryKey":"k"}`)
+	})
+	send := func() {
+		t.Helper()
+		if _, err := a.Send(context.Background(), bot.OutMessage{Target: bot.Group("dingtalk", "cidG"), Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send()
+	send()
+	if s.tokens != 1 {
+		t.Fatalf("%d tokens for two sends", s.tokens)
+	}
+	mu.Lock()
+	refuse = true
+	mu.Unlock()
+	send()
+	if s.tokens != 2 {
+		t.Fatalf("%d tokens after a refused one", s.tokens)
+	}
+	// A token that reaches its expiry is fetched again.
+	a.api.now = func() time.Time { return time.Now().Add(3 * time.Hour) }
+	send()
+	if s.tokens != 3 {
+		t.Fatalf("%d tokens after expiry", s.tokens)
+	}
+}
+
+func TestSessionWebhookAnswersAMessage(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	a.SetClock(func() time.Time { return now })
+	msg := f.Message("m1", "staff1", "A", "cidDM", false, "/help")
+	raw, _ := json.Marshal(dingtalktest.Frame("/v1.0/im/bot/messages/get", "f1", msg))
+	decodeEvent(t, a, raw)
+	to := bot.DM("dingtalk:staff1")
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: to, Text: "**帮助**"}); err != nil {
+		t.Fatal(err)
+	}
+	hook := f.Calls("/robot/sendBySession")
+	if len(hook) != 1 || hook[0].Path != "/robot/sendBySession?session=m1" || hook[0].Body["msgtype"] != "markdown" {
+		t.Fatalf("session calls = %+v", hook)
+	}
+	// Later messages to the chat are not answers: they go through the API.
+	now = now.Add(2 * time.Minute)
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: to, Text: "later"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Calls("/robot/sendBySession")) != 1 || len(f.Calls(pathBatchSend)) != 1 {
+		t.Errorf("later message: session %d, batchSend %d", len(f.Calls("/robot/sendBySession")), len(f.Calls(pathBatchSend)))
+	}
+}

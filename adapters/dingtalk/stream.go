@@ -1,0 +1,340 @@
+package dingtalk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/logger"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/utils"
+)
+
+// The Stream protocol (open-dingtalk/developerpedia docs/learn/stream/
+// protocol.md; SDK v0.9.1 client/client.go): POST
+// /v1.0/gateway/connections/open with the app's credentials and the
+// subscriptions returns an endpoint and a one-time ticket; the websocket at
+// endpoint?ticket=… then pushes frames {specVersion, type, headers, data}
+// of type SYSTEM, EVENT or CALLBACK, and each frame is answered with
+// {code, headers{messageId, contentType}, message, data}.
+//
+// The SDK's own loop writes each answer from the frame's goroutine without
+// a lock, which gorilla/websocket does not allow (concurrent writes panic
+// and answers are lost). So loopbot uses the SDK for the endpoint exchange
+// and the payload types only, and runs the connection itself: one reader,
+// one writer goroutine that owns every write, and the frames handled
+// concurrently, each answered only after its event has committed.
+
+// Frame types and SYSTEM topics.
+const (
+	typeSystem   = utils.SubscriptionTypeKSystem
+	typeEvent    = utils.SubscriptionTypeKEvent
+	typeCallback = utils.SubscriptionTypeKCallback
+	topicPing    = "ping"
+	topicDisconn = "disconnect"
+)
+
+// Defaults of the connection loop.
+const (
+	maxInFlight   = 32
+	minBackoff    = time.Second
+	maxBackoff    = time.Minute
+	writeTimeout  = 10 * time.Second
+	keepAliveIdle = 2 * time.Minute
+)
+
+// FrameHandler handles one CALLBACK or EVENT frame and returns the answer
+// to send. It returns only once what the frame asked for has committed.
+type FrameHandler func(ctx context.Context, df *payload.DataFrame) *payload.DataFrameResponse
+
+// Stream is a Stream-mode connection that is kept open: it reconnects with
+// backoff after a drop, and at once after a SYSTEM disconnect.
+type Stream struct {
+	Host, ClientID, ClientSecret string
+	// Topics are the CALLBACK topics to subscribe to.
+	Topics []string
+	Handle FrameHandler
+	Logger *slog.Logger
+	Dialer *websocket.Dialer
+	// MinBackoff is the first wait before reconnecting after a drop (1 s
+	// when zero); it doubles up to a minute while connecting fails.
+	MinBackoff time.Duration
+	backoff    time.Duration
+}
+
+// sdkLogger initialises the SDK's logger once (see Endpoint).
+var sdkLogger sync.Once
+
+// errDisconnect ends a session after the gateway asked for it.
+var errDisconnect = errors.New("gateway asked to disconnect")
+
+// Run keeps the stream connected until ctx ends.
+func (s *Stream) Run(ctx context.Context) error {
+	if s.MinBackoff <= 0 {
+		s.MinBackoff = minBackoff
+	}
+	s.backoff = s.MinBackoff
+	for ctx.Err() == nil {
+		err := s.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, errDisconnect) {
+			s.Logger.Info("stream: reconnecting as the gateway asked")
+			s.backoff = s.MinBackoff
+			continue
+		}
+		wait := s.backoff/2 + rand.N(s.backoff/2+1)
+		s.Logger.Warn("stream: connection lost; reconnecting", "in", wait.String(), slog.Any("error", err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		s.backoff = min(s.backoff*2, maxBackoff)
+	}
+	return nil
+}
+
+// Endpoint asks the gateway for a connection endpoint and ticket, through
+// the SDK's exchange.
+func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointResponse, error) {
+	opts := []client.ClientOption{
+		client.WithAppCredential(client.NewAppCredentialConfig(s.ClientID, s.ClientSecret)),
+		client.WithOpenApiHost(s.Host),
+		client.WithAutoReconnect(false),
+	}
+	noop := func(context.Context, *payload.DataFrame) (*payload.DataFrameResponse, error) { return nil, nil }
+	for _, t := range s.Topics {
+		opts = append(opts, client.WithSubscription(typeCallback, t, noop))
+	}
+	// The SDK sets its package logger on first use without a lock; do that
+	// once, before any concurrent use.
+	sdkLogger.Do(func() { logger.GetLogger() })
+	ep, err := client.NewStreamClient(opts...).GetConnectionEndpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connections/open: %s", oneLine(err.Error()))
+	}
+	return ep, nil
+}
+
+// Dial opens the websocket of an endpoint.
+func (s *Stream) Dial(ctx context.Context, ep *payload.ConnectionEndpointResponse) (*websocket.Conn, error) {
+	u, err := url.Parse(ep.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("stream endpoint %q: %w", ep.Endpoint, err)
+	}
+	q := u.Query()
+	q.Set("ticket", ep.Ticket)
+	u.RawQuery = q.Encode()
+	d := s.Dialer
+	if d == nil {
+		d = websocket.DefaultDialer
+	}
+	conn, resp, err := d.DialContext(ctx, u.String(), http.Header{})
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("stream: connect: HTTP %d", resp.StatusCode)
+		}
+		return nil, fmt.Errorf("stream: connect: %w", err)
+	}
+	return conn, nil
+}
+
+// session runs one connection until it drops or the gateway asks to
+// disconnect. The frames in hand are finished, and answered while the
+// connection still takes writes, before it returns.
+func (s *Stream) session(ctx context.Context) error {
+	ep, err := s.Endpoint(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := s.Dial(ctx, ep)
+	if err != nil {
+		return err
+	}
+	s.backoff = s.MinBackoff
+	w := newWriter(conn)
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	var inflight sync.WaitGroup
+	err = s.read(ctx, conn, w, &inflight)
+	inflight.Wait()
+	w.close()
+	_ = conn.Close()
+	return err
+}
+
+// read reads frames until the connection fails or a disconnect comes.
+func (s *Stream) read(ctx context.Context, conn *websocket.Conn, w *writer, inflight *sync.WaitGroup) error {
+	sem := make(chan struct{}, maxInFlight)
+	conn.SetReadDeadline(time.Now().Add(keepAliveIdle + time.Minute))
+	for {
+		kind, raw, err := conn.ReadMessage()
+		if err != nil {
+			return err
+		}
+		conn.SetReadDeadline(time.Now().Add(keepAliveIdle + time.Minute))
+		if kind != websocket.TextMessage {
+			continue
+		}
+		df, err := payload.DecodeDataFrame(raw)
+		if err != nil || df.Headers == nil {
+			s.Logger.Warn("stream: undecodable frame dropped", "bytes", len(raw))
+			continue
+		}
+		if df.Type == typeSystem {
+			if df.GetTopic() == topicDisconn {
+				return errDisconnect
+			}
+			w.send(systemAnswer(df))
+			continue
+		}
+		sem <- struct{}{}
+		inflight.Add(1)
+		go func() {
+			defer func() { <-sem; inflight.Done() }()
+			w.send(s.answer(ctx, df))
+		}()
+	}
+}
+
+// answer runs the handler for a frame; a panic in it is an error answer,
+// so that the frame is pushed again, never a crash.
+func (s *Stream) answer(ctx context.Context, df *payload.DataFrame) (resp *payload.DataFrameResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("stream: frame handler panicked", "topic", df.GetTopic(), "message_id", df.GetMessageId(), "panic", fmt.Sprint(r))
+			resp = errorAnswer(df, errors.New("internal error"))
+		}
+	}()
+	resp = s.Handle(ctx, df)
+	if resp == nil {
+		resp = payload.NewSuccessDataFrameResponse()
+	}
+	resp.SetHeader(payload.DataFrameHeaderKMessageId, df.GetMessageId())
+	resp.SetHeader(payload.DataFrameHeaderKContentType, payload.DataFrameContentTypeKJson)
+	if resp.Message == "" {
+		resp.Message = "OK"
+	}
+	return resp
+}
+
+// systemAnswer answers a SYSTEM frame: ping is answered with its own
+// messageId and data (the opaque value), as protocol.md shows.
+func systemAnswer(df *payload.DataFrame) *payload.DataFrameResponse {
+	resp := payload.NewDataFrameAckPong(df.GetMessageId())
+	resp.Message = "OK"
+	resp.Data = df.Data
+	return resp
+}
+
+// errorAnswer is a 500 answer: DingTalk pushes the frame again later.
+func errorAnswer(df *payload.DataFrame, err error) *payload.DataFrameResponse {
+	resp := payload.NewErrorDataFrameResponse(err)
+	resp.SetHeader(payload.DataFrameHeaderKMessageId, df.GetMessageId())
+	resp.SetHeader(payload.DataFrameHeaderKContentType, payload.DataFrameContentTypeKJson)
+	return resp
+}
+
+// writer owns every write to the connection: frames' answers come in on a
+// channel and one goroutine writes them in turn, with websocket pings when
+// the connection is idle.
+type writer struct {
+	conn *websocket.Conn
+	in   chan []byte
+	done chan struct{}
+	quit chan struct{}
+	once sync.Once
+}
+
+func newWriter(conn *websocket.Conn) *writer {
+	w := &writer{conn: conn, in: make(chan []byte, 64), done: make(chan struct{}), quit: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	idle := time.NewTicker(keepAliveIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case msg := <-w.in:
+			_ = w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				w.drain()
+				return
+			}
+		case <-idle.C:
+			_ = w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout))
+		case <-w.quit:
+			w.flush()
+			return
+		}
+	}
+}
+
+// flush writes what is queued, then stops.
+func (w *writer) flush() {
+	for {
+		select {
+		case msg := <-w.in:
+			_ = w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if w.conn.WriteMessage(websocket.TextMessage, msg) != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// drain discards answers after the connection failed until close, so that
+// no sender blocks; DingTalk pushes those frames again.
+func (w *writer) drain() {
+	for {
+		select {
+		case <-w.in:
+		case <-w.quit:
+			return
+		}
+	}
+}
+
+// send queues an answer; it never blocks once the writer has stopped.
+func (w *writer) send(resp *payload.DataFrameResponse) {
+	raw, err := json.Marshal(resp)
+	if err != nil {
+		return
+	}
+	select {
+	case w.in <- raw:
+	case <-w.done:
+	}
+}
+
+// close flushes the queued answers and stops the writer.
+func (w *writer) close() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.done
+}
+
+// oneLine shortens an error text from the gateway to one line.
+func oneLine(s string) string {
+	for i, r := range s {
+		if r == '\n' || i > 300 {
+			return s[:i]
+		}
+	}
+	return s
+}
