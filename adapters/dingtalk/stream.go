@@ -177,13 +177,17 @@ func (s *Stream) session(ctx context.Context) error {
 // read reads frames until the connection fails or a disconnect comes.
 func (s *Stream) read(ctx context.Context, conn *websocket.Conn, w *writer, inflight *sync.WaitGroup) error {
 	sem := make(chan struct{}, maxInFlight)
-	conn.SetReadDeadline(time.Now().Add(keepAliveIdle + time.Minute))
+	// The connection is alive while frames or the pongs of the writer's
+	// pings come in; three silent minutes mean it is gone.
+	alive := func() { _ = conn.SetReadDeadline(time.Now().Add(keepAliveIdle + time.Minute)) }
+	conn.SetPongHandler(func(string) error { alive(); return nil })
+	alive()
 	for {
 		kind, raw, err := conn.ReadMessage()
 		if err != nil {
 			return err
 		}
-		conn.SetReadDeadline(time.Now().Add(keepAliveIdle + time.Minute))
+		alive()
 		if kind != websocket.TextMessage {
 			continue
 		}
