@@ -294,14 +294,9 @@ func (c Config) check() ConfigErrors {
 	c.WeCom.check(k)
 	c.Playground.check(k, c.Server.Listen)
 	if !c.Playground.Enabled && !c.platformEnabled() {
-		k.addf("playground.enabled", "no messenger is enabled: set playground.enabled = true, or enable feishu or wecom")
+		k.addf("playground.enabled", "no messenger is enabled: set playground.enabled = true, or enable feishu, dingtalk or wecom")
 	}
 	return k.errs
-}
-
-// notBuilt refuses an enabled platform whose adapter this build lacks.
-func (k *checker) notBuilt(platform string) {
-	k.addf(platform+".enabled", "the %s adapter is not built yet in this version of loopbot; set %s.enabled = false and use the playground", platform, platform)
 }
 
 // platformEnabled reports whether a real messaging platform is enabled.

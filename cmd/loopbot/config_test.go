@@ -44,7 +44,7 @@ func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
 	// The defaults enable no messenger, which is their only problem.
 	checkProblems(t, "", configErrors(t, c.Validate()), []problem{
-		{0, "playground.enabled", "no messenger is enabled: set playground.enabled = true, or enable feishu or wecom"},
+		{0, "playground.enabled", "no messenger is enabled: set playground.enabled = true, or enable feishu, dingtalk or wecom"},
 	})
 	on := c
 	on.Playground.Enabled = true
@@ -178,7 +178,7 @@ func TestLoadConfigExample(t *testing.T) {
 
 func TestLoadConfigFull(t *testing.T) {
 	c, err := LoadConfig("testdata/config/full.toml", nil)
-	if err := withoutNotBuilt(err); err != nil {
+	if err != nil {
 		t.Fatalf("full.toml does not load:\n%v", err)
 	}
 	tests := []struct {
@@ -393,33 +393,10 @@ id = "alpha"
 	}
 }
 
-// notBuilt is the problem of an enabled platform whose adapter this build
-// lacks. The tests of other problems leave it out, so that they hold
-// whichever adapters are built; TestCheckConfigAgreesWithStart tests it.
-const notBuilt = "adapter is not built yet"
-
-// withoutNotBuilt returns err without its notBuilt problems, or nil when
-// they were all.
-func withoutNotBuilt(err error) error {
-	var errs ConfigErrors
-	if !errors.As(err, &errs) {
-		return err
-	}
-	var rest ConfigErrors
-	for _, e := range errs {
-		if !strings.Contains(e.Msg, notBuilt) {
-			rest = append(rest, e)
-		}
-	}
-	return rest.err()
-}
-
 // checkProblems checks that errs are want, in any order: each with the file,
-// line, key and message part that it should have. notBuilt problems are left
-// out.
+// line, key and message part that it should have.
 func checkProblems(tb testing.TB, path string, errs ConfigErrors, want []problem) {
 	tb.Helper()
-	errs, _ = withoutNotBuilt(errs).(ConfigErrors)
 	if len(errs) != len(want) {
 		tb.Fatalf("%d problems, want %d:\n%v", len(errs), len(want), errs)
 	}
@@ -448,14 +425,13 @@ func TestLoadConfigManyProblems(t *testing.T) {
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	errs, _ = withoutNotBuilt(errs).(ConfigErrors)
 	if got := errs.Error() + "\n"; got != string(want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
 	}
 }
 
 func TestLoadConfigNoMessenger(t *testing.T) {
-	const msg = "no messenger is enabled: set playground.enabled = true, or enable feishu or wecom"
+	const msg = "no messenger is enabled: set playground.enabled = true, or enable feishu, dingtalk or wecom"
 	tests := []struct {
 		name string
 		text string
@@ -474,7 +450,7 @@ func TestLoadConfigNoMessenger(t *testing.T) {
 			path := writeConfig(t, tt.text)
 			_, err := LoadConfig(path, tt.env)
 			if tt.want == nil {
-				if err := withoutNotBuilt(err); err != nil {
+				if err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -554,7 +530,7 @@ func TestLoadConfigEnv(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := LoadConfig(writeConfig(t, file), tt.env)
 			if tt.want == nil {
-				if err := withoutNotBuilt(err); err != nil {
+				if err != nil {
 					t.Fatal(err)
 				}
 				if !tt.check(c) {
@@ -562,7 +538,7 @@ func TestLoadConfigEnv(t *testing.T) {
 				}
 				return
 			}
-			errs, _ := withoutNotBuilt(configErrors(t, err)).(ConfigErrors)
+			errs := configErrors(t, err)
 			if len(errs) != 1 || errs[0].Key != tt.want[0].key || !strings.Contains(errs[0].Msg, tt.want[0].msg) {
 				t.Fatalf("problems:\n%v\nwant %s: …%s…", errs, tt.want[0].key, tt.want[0].msg)
 			}
