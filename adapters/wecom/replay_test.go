@@ -1,0 +1,119 @@
+package wecom
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// officialRequest reads fixtures/wecom/callback_post.request.http as WeCom's
+// sample gives it: the request line's query (written "wxpush? msg_signature=…",
+// with a space), then headers, then the body with no blank line between.
+func officialRequest(t *testing.T) (url.Values, []byte) {
+	t.Helper()
+	raw := fixture(t, "callback_post.request.http")
+	sc := bufio.NewReader(bytes.NewReader(raw))
+	line, _ := sc.ReadString('\n')
+	fields := strings.Fields(strings.TrimSpace(line))
+	// POST /cgi-bin/wxpush? msg_signature=…&timestamp=…&nonce=… HTTP/1.1
+	query := ""
+	for _, f := range fields[1 : len(fields)-1] {
+		if _, q, ok := strings.Cut(f, "?"); ok {
+			query += q
+		} else {
+			query += f
+		}
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	for {
+		l, err := sc.ReadString('\n')
+		if strings.HasPrefix(l, "<") || body.Len() > 0 {
+			body.WriteString(l)
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	return q, body.Bytes()
+}
+
+// TestOfficialRequestReplayed posts WeCom's sample request, query and body
+// exactly as the sample has them, to the running callback handler.
+func TestOfficialRequestReplayed(t *testing.T) {
+	q, body := officialRequest(t)
+	if q.Get("msg_signature") != "477715d11cdb4164915debcba66cb864d751f3e6" {
+		t.Fatalf("fixture query %v", q)
+	}
+	e := vectorEnv(t, 1409659813)
+	resp, err := http.Post(e.srv.URL+CallbackPath+"?"+q.Encode(), "application/xml", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(got) != 0 {
+		t.Fatalf("POST: %d %q, want 200 and an empty body", resp.StatusCode, got)
+	}
+	_ = e.a.Flush(context.Background())
+	if evs := e.rec.all(); len(evs) != 1 || evs[0].Text != "hello" || evs[0].From != "wecom:mycreate" {
+		t.Fatalf("events %+v", evs)
+	}
+}
+
+// TestCallbackTimestampRealTime: WeCom stamps callbacks with the real time.
+// With a playground fake clock set elsewhere (tests, demos), a callback
+// stamped now is fresh; one stale by both clocks is refused.
+func TestCallbackTimestampRealTime(t *testing.T) {
+	e := newEnv(t, time.Date(2026, 9, 21, 8, 0, 0, 0, time.UTC), vecCorpID, vecToken, vecAESKey, 1)
+	plain := "<xml><ToUserName><![CDATA[" + vecCorpID + "]]></ToUserName><FromUserName><![CDATA[bob]]></FromUserName>" +
+		"<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[/help]]></Content><MsgId>7</MsgId><AgentID>1</AgentID></xml>"
+	enc, err := e.a.crypto.Encrypt([]byte(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "<xml><ToUserName><![CDATA[" + vecCorpID + "]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt><AgentID><![CDATA[1]]></AgentID></xml>"
+	sealed := func(at time.Time) url.Values {
+		ts := strconv.FormatInt(at.Unix(), 10)
+		return url.Values{"msg_signature": {e.a.crypto.Signature(ts, "n", enc)}, "timestamp": {ts}, "nonce": {"n"}}
+	}
+	if code := e.post(t, sealed(time.Now().Add(-6*time.Minute)), body); code != 403 {
+		t.Fatalf("stale by both clocks: %d, want 403", code)
+	}
+	if code := e.post(t, sealed(time.Now()), body); code != 200 {
+		t.Fatalf("stamped with the real time: %d, want 200", code)
+	}
+	if code := e.post(t, sealed(e.clock.Now()), body); code != 200 {
+		t.Fatalf("stamped with the app's clock: %d, want 200", code)
+	}
+	_ = e.a.Flush(context.Background())
+	if n := len(e.rec.all()); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}
+
+// TestOfficialRequestQueryAsWritten: the sample's query, "? msg_signature=…",
+// sent as written (the space escaped), still verifies.
+func TestOfficialRequestQueryAsWritten(t *testing.T) {
+	_, body := officialRequest(t)
+	e := vectorEnv(t, 1409659813)
+	u := e.srv.URL + CallbackPath + "?%20msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149"
+	resp, err := http.Post(u, "application/xml", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST: %d, want 200", resp.StatusCode)
+	}
+}
