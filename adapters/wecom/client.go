@@ -220,22 +220,39 @@ func deliveryError(err error) error {
 	return bot.Temporary(err, 0)
 }
 
-// sendResp is the answer of message/send (发送应用消息, path/90236).
+// sendResp is the answer of message/send (发送应用消息, path/90236):
+// invaliduser and unlicenseduser list, "|"-separated, the recipients it
+// did not deliver to.
 type sendResp struct {
 	commonResp
-	InvalidUser  string `json:"invaliduser"`
-	MsgID        string `json:"msgid"`
-	ResponseCode string `json:"response_code"`
+	InvalidUser    string `json:"invaliduser"`
+	UnlicensedUser string `json:"unlicenseduser"`
+	MsgID          string `json:"msgid"`
+	ResponseCode   string `json:"response_code"`
 }
 
-// send posts one app message.
-func (c *client) send(ctx context.Context, msg any) (sendResp, error) {
+// listed reports whether user is in a "|"-separated id list.
+func listed(list, user string) bool {
+	for _, id := range strings.Split(list, "|") {
+		if strings.TrimSpace(id) == user {
+			return true
+		}
+	}
+	return false
+}
+
+// send posts one app message to touser, one member. An errcode 0 answer
+// that names that member in invaliduser (outside the app's visible range,
+// or left) or unlicenseduser (no licence) is an error no retry will cure.
+func (c *client) send(ctx context.Context, touser string, msg any) (sendResp, error) {
 	var out sendResp
 	err := c.call(ctx, "/cgi-bin/message/send", nil, msg, &out)
-	if err == nil && out.InvalidUser != "" {
-		// The member is outside the app's visible range, or left: no retry
-		// will deliver it.
-		return out, &APIError{Path: "message/send", Code: 0, Message: "the member is not in the app's visible range (invaliduser)"}
+	switch {
+	case err != nil:
+	case listed(out.InvalidUser, touser):
+		err = &APIError{Path: "message/send", Code: 0, Message: "the member is not in the app's visible range (invaliduser)"}
+	case listed(out.UnlicensedUser, touser):
+		err = &APIError{Path: "message/send", Code: 0, Message: "the member has no WeCom licence for the app (unlicenseduser)"}
 	}
 	return out, err
 }

@@ -95,7 +95,7 @@ func (a *Adapter) markdownMessage(user, md string) appMessage {
 // sendMessage sends one message and keeps a template card's response code
 // for its update. It returns the card's task_id, or "md:<msgid>".
 func (a *Adapter) sendMessage(ctx context.Context, m appMessage) (string, error) {
-	out, err := a.api.send(ctx, m)
+	out, err := a.api.send(ctx, m.ToUser, m)
 	if err != nil {
 		return "", deliveryError(err)
 	}

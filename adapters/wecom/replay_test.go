@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopbot/loopbot/bot"
 )
 
 // officialRequest reads fixtures/wecom/callback_post.request.http as WeCom's
@@ -115,5 +117,70 @@ func TestOfficialRequestQueryAsWritten(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("POST: %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestSendOfficialResponse: message/send answers as its documented sample
+// does (errcode 0, with invaliduser and unlicenseduser naming other
+// members): a send to bob succeeds and keeps the response code; a send to a
+// member the answer names as invalid or unlicensed is a permanent failure.
+func TestSendOfficialResponse(t *testing.T) {
+	e, log := apiEnv(t)
+	sample := string(fixture(t, "message_send.response.json"))
+	log.answer = func(p string) string {
+		if p == "/cgi-bin/message/send" {
+			return sample
+		}
+		return ""
+	}
+	ctx := context.Background()
+	ref, err := e.a.Send(ctx, bot.OutMessage{Target: bot.DM("wecom:bob"), Card: ptr(assignedCard()), CardID: 5, IdemKey: "loopbot-9"})
+	if err != nil {
+		t.Fatalf("send to bob with the documented answer: %v", err)
+	}
+	if rc := e.a.takeRC(ctx, ref); rc != "xyzxyz" {
+		t.Errorf("response code %q, want xyzxyz", rc)
+	}
+	for _, who := range []string{"userid2", "userid3"} {
+		_, err := e.a.Send(ctx, bot.OutMessage{Target: bot.DM(bot.PersonID("wecom:" + who)), Text: "hi", IdemKey: "loopbot-10"})
+		if temp, _ := bot.IsTemporary(err); err == nil || temp {
+			t.Errorf("send to %s, named in the answer: %v, want a permanent error", who, err)
+		}
+	}
+}
+
+// TestSendErrcodes: token errors refresh the token once and resend; rate
+// limits are retried later; a member who does not exist is permanent.
+func TestSendErrcodes(t *testing.T) {
+	for _, c := range []struct {
+		first     string
+		ok        bool
+		temporary bool
+	}{
+		{`{"errcode":42001,"errmsg":"access_token expired"}`, true, false},
+		{`{"errcode":40014,"errmsg":"invalid access_token"}`, true, false},
+		{`{"errcode":45009,"errmsg":"api freq out of limit"}`, false, true},
+		{`{"errcode":45033,"errmsg":"api concurrent out of limit"}`, false, true},
+		{`{"errcode":81013,"errmsg":"user & party & tag all invalid"}`, false, false},
+		{`{"errcode":60111,"errmsg":"userid not found"}`, false, false},
+	} {
+		e, log := apiEnv(t)
+		log.answer = func(p string) string {
+			if p == "/cgi-bin/message/send" && len(log.paths("/cgi-bin/message/send")) == 1 {
+				return c.first
+			}
+			return ""
+		}
+		_, err := e.a.Send(context.Background(), bot.OutMessage{Target: bot.DM("wecom:bob"), Text: "hi", IdemKey: "loopbot-1"})
+		sends := len(log.paths("/cgi-bin/message/send"))
+		if c.ok {
+			if err != nil || sends != 2 || len(log.paths("/cgi-bin/gettoken")) != 2 {
+				t.Errorf("%s: %v after %d sends and %d gettoken, want a fresh token and one resend", c.first, err, sends, len(log.paths("/cgi-bin/gettoken")))
+			}
+			continue
+		}
+		if temp, _ := bot.IsTemporary(err); err == nil || temp != c.temporary || sends != 1 {
+			t.Errorf("%s: %v (temporary %v, %d sends), want temporary %v", c.first, err, temp, sends, c.temporary)
+		}
 	}
 }
