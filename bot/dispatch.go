@@ -480,7 +480,11 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 			"outbox_id", it.ID, "card_id", it.CardID, "platform", it.Target.Platform)
 		return d.complete(ctx, dv)
 	}
-	if wait := d.limiter.Take(it.Target); wait > 0 {
+	n := 1
+	if c, ok := m.(MessageCounter); ok && it.Op == OpSend {
+		n = c.Messages(dv.msg)
+	}
+	if wait := d.limiter.TakeN(it.Target, n); wait > 0 {
 		// The item waits its turn without holding a worker, so that a
 		// burst to one member does not stall everyone else's deliveries.
 		d.pace(it, wait)

@@ -950,3 +950,69 @@ func TestDispatcherRefreshResends(t *testing.T) {
 		t.Errorf("updates %+v, want v3 on %s", updated, second)
 	}
 }
+
+// TestLimiterTakeN: a delivery of several platform messages counts each,
+// and waits until the window has room for all of them.
+func TestLimiterTakeN(t *testing.T) {
+	clock := &fakeNow{t: time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)}
+	l := bot.NewLimiter(map[string][]bot.Limit{
+		bot.WeCom: {{Scope: bot.ScopeUser, N: 5, Per: time.Minute}},
+	}, clock.now)
+	bob := bot.DM("wecom:bob")
+	if w := l.TakeN(bob, 4); w != 0 {
+		t.Fatalf("first four: wait %s", w)
+	}
+	clock.add(10 * time.Second)
+	if w := l.TakeN(bob, 4); w != 50*time.Second {
+		t.Fatalf("four more with one place left: wait %s, want 50s", w)
+	}
+	if w := l.Take(bob); w != 0 {
+		t.Fatalf("the fifth: wait %s", w)
+	}
+	clock.add(50 * time.Second)
+	if w := l.TakeN(bob, 9); w != 10*time.Second {
+		t.Fatalf("more than N waits for an empty window: wait %s, want 10s", w)
+	}
+	clock.add(10 * time.Second)
+	if w := l.TakeN(bob, 9); w != 0 {
+		t.Fatalf("an empty window: wait %s", w)
+	}
+}
+
+// countingMessenger posts each text as several platform messages, as many
+// as the text's length, and says so through bot.MessageCounter.
+type countingMessenger struct{ *fakeMessenger }
+
+func (c countingMessenger) Messages(msg bot.OutMessage) int { return len(msg.Text) }
+
+// TestDispatcherCountsMessages: an item that is four platform messages
+// counts four against the per-member limit, so that a minute holds seven
+// such items (28 messages), never eight (32).
+func TestDispatcherCountsMessages(t *testing.T) {
+	st := storetest.Open(t)
+	m := countingMessenger{newMessenger(bot.WeCom)}
+	clock := &fakeNow{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock.now() }
+	d := bot.NewDispatcher(bot.DispatcherConfig{Store: st, Messengers: map[string]bot.Messenger{bot.WeCom: m}, Now: now})
+	var items []bot.OutboxItem
+	for range 20 {
+		items = append(items, text(bot.DM("wecom:bob"), "abcd"))
+	}
+	enqueue(t, st, items...)
+	var counts []int
+	for range 4 {
+		if err := d.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		m.mu.Lock()
+		counts = append(counts, len(m.sent))
+		m.mu.Unlock()
+		mu.Lock()
+		clock.add(time.Minute)
+		mu.Unlock()
+	}
+	if want := []int{7, 14, 20, 20}; !reflect.DeepEqual(counts, want) {
+		t.Fatalf("items delivered after each minute: %v, want %v", counts, want)
+	}
+}

@@ -123,7 +123,15 @@ func NewLimiter(limits map[string][]Limit, now func() time.Time) *Limiter {
 // Take records a delivery to t and returns 0 if every window that applies
 // to t has room now. Otherwise it records nothing and returns how long until
 // they all may have room; the caller waits that long and tries again.
-func (l *Limiter) Take(t Target) time.Duration {
+func (l *Limiter) Take(t Target) time.Duration { return l.TakeN(t, 1) }
+
+// TakeN is Take for one delivery that is n platform messages: it records n
+// deliveries to t if every window that applies has room for all n, and
+// otherwise records nothing and returns how long until they all may have.
+// n is at least 1; an n larger than a window's N counts as N, so that the
+// delivery waits for an empty window rather than forever.
+func (l *Limiter) TakeN(t Target, n int) time.Duration {
+	n = max(n, 1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -131,13 +139,15 @@ func (l *Limiter) Take(t Target) time.Duration {
 	windows := l.windowsFor(t)
 	var wait time.Duration
 	for _, w := range windows {
-		wait = max(wait, w.wait(now))
+		wait = max(wait, w.waitN(now, min(n, w.n)))
 	}
 	if wait > 0 {
 		return wait
 	}
 	for _, w := range windows {
-		w.add(now)
+		for range min(n, w.n) {
+			w.add(now)
+		}
 	}
 	return 0
 }
@@ -240,13 +250,16 @@ func (w *window) prune(now time.Time) {
 	}
 }
 
-// wait returns how long until the window has room for one more delivery.
-func (w *window) wait(now time.Time) time.Duration {
+// waitN returns how long until the window has room for n more deliveries
+// (1 <= n <= w.n): until the oldest ones that must leave it are a whole
+// per old.
+func (w *window) waitN(now time.Time, n int) time.Duration {
 	w.prune(now)
-	if len(w.times) < w.n {
+	over := len(w.times) + n - w.n
+	if over <= 0 {
 		return 0
 	}
-	return w.times[len(w.times)-w.n].Add(w.per).Sub(now)
+	return w.times[over-1].Add(w.per).Sub(now)
 }
 
 // add records a delivery at now.

@@ -33,6 +33,15 @@ type CardRefresher interface {
 	RefreshCard(ctx context.Context, ref string, msg OutMessage) (newRef string, err error)
 }
 
+// MessageCounter is implemented by messengers that may deliver one outbox
+// item as several platform messages (WeCom: a check-in is a list card plus
+// a card per task; a long text is split). Messages returns how many
+// platform messages Send will post for msg, so that the outbox's rate
+// limits count each of them.
+type MessageCounter interface {
+	Messages(msg OutMessage) int
+}
+
 // OutMessage is one message for a messenger: a text (markdown) or a card.
 type OutMessage struct {
 	Target Target `json:"target"`

@@ -291,3 +291,22 @@ func (a *Adapter) sendRobot(ctx context.Context, msg bot.OutMessage) (string, er
 	}
 	return "robot", nil
 }
+
+// Messages implements bot.MessageCounter: how many message/send calls Send
+// makes for msg (a check-in is its list card plus a card for each of up to
+// three tasks; a long text is split into 2048-byte pieces), so that the
+// outbox's 30-a-minute and 1000-an-hour limits per member count each one.
+// A group message is one robot post.
+func (a *Adapter) Messages(msg bot.OutMessage) int {
+	switch {
+	case !msg.Target.DM:
+		return 1
+	case msg.Card == nil:
+		return len(chunks(renderMarkdown(msg.Text), maxMarkdownBytes))
+	}
+	parts, err := renderCard(lang(a.cfg.Lang), *msg.Card, func(int) string { return "" }, func(k string) (string, error) { return k, nil })
+	if err != nil || len(parts) == 0 {
+		return 1
+	}
+	return len(parts)
+}

@@ -184,3 +184,47 @@ func TestSendErrcodes(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesCounted: the outbox counts every message/send a delivery
+// makes against WeCom's per-member limits: a check-in of four tasks is four
+// messages (its list and three task cards), and a burst of check-ins to one
+// member never puts more than 30 messages in a minute.
+func TestMessagesCounted(t *testing.T) {
+	e, log := apiEnv(t)
+	checkin := bot.Card{Kind: bot.CardCheckin, Title: "Check-in", Actions: []bot.Action{{Name: "submit", Label: "Submit", Value: "s"}, {Name: "leave", Label: "Leave", Value: "l"}}}
+	for _, code := range []string{"T1", "T2", "T3", "T4"} {
+		checkin.Inputs = append(checkin.Inputs, bot.Input{Name: "progress." + code, Kind: bot.InputSelect, Value: "10"})
+	}
+	msg := bot.OutMessage{Target: bot.DM("wecom:bob"), Card: &checkin, CardID: 3, IdemKey: "loopbot-3"}
+	if n := e.a.Messages(msg); n != 4 {
+		t.Fatalf("Messages(check-in of 4 tasks) = %d, want 4", n)
+	}
+	if _, err := e.a.Send(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	if sent := len(log.paths("/cgi-bin/message/send")); sent != 4 {
+		t.Fatalf("Send posted %d messages, Messages said 4", sent)
+	}
+	if n := e.a.Messages(bot.OutMessage{Target: bot.DM("wecom:bob"), Text: strings.Repeat("word ", 300) + "\n" + strings.Repeat("more ", 400)}); n != 2 {
+		t.Errorf("Messages(3500-byte text) = %d, want 2", n)
+	}
+	var _ bot.MessageCounter = e.a
+
+	// The outbox with WeCom's limits: ten check-ins to bob at once.
+	now := time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)
+	l := bot.NewLimiter(map[string][]bot.Limit{bot.WeCom: Limits()}, func() time.Time { return now })
+	var at []time.Time
+	for range 10 {
+		for l.TakeN(msg.Target, e.a.Messages(msg)) != 0 {
+			now = now.Add(time.Second)
+		}
+		for range 4 {
+			at = append(at, now)
+		}
+	}
+	for i := 0; i+30 < len(at); i++ {
+		if at[i+30].Sub(at[i]) < time.Minute {
+			t.Fatalf("31 messages within %s", at[i+30].Sub(at[i]))
+		}
+	}
+}
