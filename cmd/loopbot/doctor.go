@@ -136,20 +136,26 @@ func explainWeCom(err error, apiBase string) error {
 
 // checkWeComCallback says whether the callback URL settings look complete:
 // the public URL WeCom posts to, and the Token and EncodingAESKey that the
-// app's 接收消息 settings must hold too.
+// app's 接收消息 settings must hold too. WeCom takes http or https callback
+// URLs (https recommended; 接收消息与事件, path/90238), and the URL is set
+// in WeCom's console, not used by loopbot: a missing server.public_url or
+// an http one is advice, not a failure.
 func checkWeComCallback(cfg Config) (string, error) {
+	const same = " with the same Token and EncodingAESKey as in [wecom]"
 	if cfg.Server.PublicURL == "" {
-		return "", errors.New("server.public_url is not set; WeCom needs a public https URL to post to (<public_url>/callback/wecom)")
+		return "server.public_url is not set, so the callback URL is unknown here: set the app's 接收消息 URL to " +
+			"<this server's public address>" + wecom.CallbackPath + same, nil
 	}
 	u, err := url.Parse(cfg.Server.PublicURL)
 	if err != nil || u.Host == "" {
 		return "", errors.New("server.public_url is not a URL")
 	}
 	cb := u.JoinPath(wecom.CallbackPath).String()
+	msg := "set the app's 接收消息 URL to " + cb + same
 	if u.Scheme != "https" {
-		return "", fmt.Errorf("the callback URL %s is not https; WeCom posts to https URLs only", cb)
+		msg += " (WeCom takes http, but recommends https: messages then cross the internet readable to anyone on the way, apart from their encrypted body)"
 	}
-	return "set the app's 接收消息 URL to " + cb + " with the same Token and EncodingAESKey as in [wecom]", nil
+	return msg, nil
 }
 
 // dingtalkChecks is the check of [dingtalk]: an access token with the

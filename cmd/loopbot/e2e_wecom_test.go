@@ -391,6 +391,21 @@ func TestWeComDoctor(t *testing.T) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}
 	}
+	// Without server.public_url, or with an http one (WeCom takes both),
+	// the callback line advises and doctor still passes.
+	for _, public := range []string{"", "http://bot.example.com"} {
+		dir := t.TempDir()
+		text := strings.ReplaceAll(wecomConfig(f.srv.URL, wecomSecret), "%DB%", filepath.ToSlash(filepath.Join(dir, "loopbot.db")))
+		if public != "" {
+			text = strings.Replace(text, "[server]\n", "[server]\npublic_url = \""+public+"\"\n", 1)
+		}
+		path := filepath.Join(dir, "config.toml")
+		writeFile(t, path, text)
+		var out, errOut strings.Builder
+		if err := Run(context.Background(), []string{"doctor", "-config", path}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "ok   wecom callback: ") {
+			t.Errorf("doctor with public_url %q: %v\n%s", public, err, out.String())
+		}
+	}
 	out, err = run("wrong-secret")
 	if err == nil || !strings.Contains(out, "FAIL wecom token: wecom.secret is wrong") {
 		t.Fatalf("doctor with a wrong secret: %v\n%s", err, out)
