@@ -32,3 +32,10 @@ type ChatLog interface {
 	// ChatMessage returns one message. ENOTFOUND if none.
 	ChatMessage(ctx context.Context, id uint64) (ChatMessage, error)
 }
+
+// ChatTx records a playground chat line inside a transaction, so that the
+// line and the handling of the command it carries commit together.
+type ChatTx interface {
+	// AppendChat is ChatLog.AppendChat in the transaction.
+	AppendChat(m ChatMessage) (ChatMessage, error)
+}

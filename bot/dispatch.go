@@ -573,10 +573,11 @@ func (d *Dispatcher) send(ctx context.Context, m Messenger, dv *delivery) error 
 // card and removes the item, in one transaction. An update whose card
 // changed while it was sent stays queued, so that the latest content goes
 // out too. The transaction runs even when ctx has just ended, because the
-// delivery has happened.
+// delivery has happened. Deliveries that finish together share it
+// (Store.Batch), and so its fsyncs.
 func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
 	var done bool
-	err := d.cfg.Store.Update(context.WithoutCancel(ctx), func(tx Tx) (err error) {
+	err := d.cfg.Store.Batch(context.WithoutCancel(ctx), func(tx Tx) (err error) {
 		done, err = completeTx(tx, dv)
 		return err
 	})

@@ -593,6 +593,10 @@ func (crashingStore) Update(context.Context, func(bot.Tx) error) error {
 	return errors.New("crash before commit")
 }
 
+func (crashingStore) Batch(context.Context, func(bot.Tx) error) error {
+	return errors.New("crash before commit")
+}
+
 // TestDispatcherCrashRedelivers delivers a card, "crashes" before the
 // delivery is recorded, and checks that after the restart the card goes out
 // again with the same idempotency key, and is then recorded.

@@ -39,72 +39,102 @@ func NewEngine(store Store, handler Handler, logger *slog.Logger) *Engine {
 var errDuplicate = errors.New("duplicate event")
 
 // Handle processes one event: it de-duplicates by event id, runs the
-// handler in one transaction, and on failure rolls back and answers with a
-// refusal. Internal errors are logged here, once, without message text. The
-// returned error is only for failures of the store itself.
+// handler in one transaction (shared with the events handled at the same
+// moment, whose commit it joins; see Store.Batch), and on failure rolls
+// back and answers with a refusal. Internal errors are logged here, once,
+// without message text. The returned error is only for failures of the
+// store itself.
 func (e *Engine) Handle(ctx context.Context, ev Event) (Response, error) {
+	_, resp, err := e.HandleWith(ctx, ev, nil)
+	return resp, err
+}
+
+// HandleWith is Handle for a messenger that records the inbound message
+// itself (the playground's chat line): prepare, when not nil, runs first in
+// the event's transaction, and again in the refusal's, so that the record
+// and the handling commit together; it may complete ev (its ID, its Time)
+// from what it wrote. Like any Batch callback it may run more than once. It
+// returns the event as handled.
+func (e *Engine) HandleWith(ctx context.Context, ev Event, prepare func(tx Tx, ev *Event) error) (Event, Response, error) {
 	hooks := &commitHooks{}
-	ctx = context.WithValue(ctx, hooksKey{}, hooks)
-	resp, err := e.run(ctx, ev, func(tx Tx) (Response, error) {
+	hctx := context.WithValue(ctx, hooksKey{}, hooks)
+	done, resp, err := e.run(hctx, ev, prepare, func(tx Tx, ev Event) (Response, error) {
 		if ev.Kind == EventAction {
-			return e.handler.HandleAction(ctx, tx, ev)
+			return e.handler.HandleAction(hctx, tx, ev)
 		}
-		return Response{}, e.handler.HandleMessage(ctx, tx, ev)
+		return Response{}, e.handler.HandleMessage(hctx, tx, ev)
 	})
 	switch {
 	case errors.Is(err, errDuplicate):
-		e.observe(ev, "duplicate")
-		return Response{}, nil
+		e.observe(done, "duplicate")
+		return done, Response{}, nil
 	case err == nil:
 		hooks.run()
-		e.observe(ev, "")
+		e.observe(done, "")
 		e.committed()
-		return resp, nil
+		return done, resp, nil
 	}
-	e.observe(ev, ErrorCode(err))
+	e.observe(done, ErrorCode(err))
 	refused := &commitHooks{}
-	ctx = context.WithValue(ctx, hooksKey{}, refused)
-	resp, rerr := e.run(ctx, ev, func(tx Tx) (Response, error) {
-		return e.handler.Refused(ctx, tx, ev, err)
+	rctx := context.WithValue(ctx, hooksKey{}, refused)
+	done, resp, rerr := e.run(rctx, ev, prepare, func(tx Tx, ev Event) (Response, error) {
+		return e.handler.Refused(rctx, tx, ev, err)
 	})
 	if errors.Is(rerr, errDuplicate) {
-		e.logRefusal(ev, err)
-		return Response{}, nil
+		e.logRefusal(done, err)
+		return done, Response{}, nil
 	} else if rerr != nil {
 		// The caller gets an internal error and logs it, so it is logged
 		// once, by the edge that answers it: the event's own when it was
 		// one (a damaged store), else the refusal's.
 		if ErrorCode(err) == EINTERNAL {
-			return Response{Toast: ErrorMessage(err)}, err
+			return done, Response{Toast: ErrorMessage(err)}, err
 		}
-		e.logRefusal(ev, err)
-		return Response{Toast: ErrorMessage(rerr)}, rerr
+		e.logRefusal(done, err)
+		return done, Response{Toast: ErrorMessage(rerr)}, rerr
 	}
-	e.logRefusal(ev, err)
+	e.logRefusal(done, err)
 	refused.run()
 	e.committed()
-	return resp, nil
+	return done, resp, nil
 }
 
-func (e *Engine) run(ctx context.Context, ev Event, fn func(Tx) (Response, error)) (Response, error) {
-	var resp Response
-	err := e.store.Update(ctx, func(tx Tx) error {
-		if ev.ID != "" {
-			seen, err := tx.SeenEvent(ev.ID)
+// run runs prepare and fn in the event's transaction, which it may share
+// with other events handled at the same moment (Store.Batch). Each run
+// starts afresh from ev, with no commit hooks and no response, since a
+// shared transaction that rolls back runs it again.
+func (e *Engine) run(ctx context.Context, ev Event, prepare func(Tx, *Event) error, fn func(Tx, Event) (Response, error)) (Event, Response, error) {
+	var (
+		resp Response
+		done Event
+	)
+	hooks, _ := ctx.Value(hooksKey{}).(*commitHooks)
+	err := e.store.Batch(ctx, func(tx Tx) error {
+		resp, done = Response{}, ev
+		if hooks != nil {
+			hooks.reset()
+		}
+		if prepare != nil {
+			if err := prepare(tx, &done); err != nil {
+				return err
+			}
+		}
+		if done.ID != "" {
+			seen, err := tx.SeenEvent(done.ID)
 			if err != nil {
 				return err
 			} else if seen {
 				return errDuplicate
 			}
-			if err := tx.MarkEvent(ev.ID, ev.Time); err != nil {
+			if err := tx.MarkEvent(done.ID, done.Time); err != nil {
 				return err
 			}
 		}
 		var err error
-		resp, err = fn(tx)
+		resp, err = fn(tx, done)
 		return err
 	})
-	return resp, err
+	return done, resp, err
 }
 
 func (e *Engine) logRefusal(ev Event, err error) {
@@ -139,6 +169,12 @@ type hooksKey struct{}
 type commitHooks struct {
 	mu  sync.Mutex
 	fns []func()
+}
+
+func (h *commitHooks) reset() {
+	h.mu.Lock()
+	h.fns = nil
+	h.mu.Unlock()
 }
 
 func (h *commitHooks) run() {

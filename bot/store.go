@@ -13,6 +13,13 @@ import (
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error
+	// Batch is Update for writes that arrive together (inbound events,
+	// delivery records): concurrent calls share one transaction and its
+	// fsyncs. When fn fails, the others commit without it and fn runs again
+	// alone, whose error is returned. So fn may run more than once, and
+	// must change nothing outside the transaction: collect results in
+	// variables it sets afresh on each run, and use AfterCommit for the rest.
+	Batch(ctx context.Context, fn func(Tx) error) error
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	// Check verifies the store's integrity.
@@ -34,6 +41,7 @@ type Tx interface {
 	CheckinTx
 	EscalationTx
 	ReviewTx
+	ChatTx
 }
 
 // PersonTx reads and writes people.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,6 +103,68 @@ func BenchmarkCommandHandling(b *testing.B) {
 		}
 	}
 	benchratio.Report(b, b.N, "commands")
+}
+
+// BenchmarkConcurrentEvents drives the engine with storetest.BatchWriters
+// (64) goroutines at once, each typing `/progress T<k> N` on its own task,
+// so that events arrive together and share commits (group commit). It
+// reports "events/s" and "x_batch_writes", the events per second over the
+// writes per second of bbolt's own DB.Batch measured in the same run
+// (storetest.BatchWriteBaseline); the issue's target is at least 0.3.
+func BenchmarkConcurrentEvents(b *testing.B) {
+	batchWrites := benchratio.BatchWrites(b)
+	loc := benchZone(b)
+	clock := bot.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, loc))
+	st := storetest.OpenWith(b, store.Options{Now: clock.Now})
+	ctx := context.Background()
+	alice := bot.PersonID("playground:alice")
+	engine := bot.NewEngine(st, benchFlows(st, clock, loc, alice), slog.New(slog.DiscardHandler))
+	var refused atomic.Int64
+	engine.Observe = func(ev bot.Event, outcome string) {
+		if outcome != "" && refused.Add(1) == 1 {
+			b.Errorf("event %s (%q): outcome %q", ev.ID, ev.Text, outcome)
+		}
+	}
+	var seq atomic.Int64
+	handle := func(text string) {
+		ev := bot.Event{
+			ID: fmt.Sprintf("bench-%d", seq.Add(1)), Platform: bot.Playground, Kind: bot.EventMessage,
+			From: alice, FromName: "Alice", Chat: bot.DM(alice), Time: clock.Now(), Text: text,
+		}
+		if _, err := engine.Handle(ctx, ev); err != nil {
+			b.Errorf("handle %q: %v", text, err)
+		}
+	}
+	handle("/project new 基准项目")
+	for k := range storetest.BatchWriters {
+		handle(fmt.Sprintf("/task new 任务%d @alice due:fri project:P1", k))
+	}
+	if refused.Load() > 0 {
+		b.FailNow()
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for k := range storetest.BatchWriters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+				handle(fmt.Sprintf("/progress T%d %d", k+1, i%101))
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if refused.Load() > 0 {
+		b.FailNow()
+	}
+	perSec := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(perSec, "events/s")
+	b.ReportMetric(batchWrites, "batch_writes/s")
+	b.ReportMetric(perSec/batchWrites, "x_batch_writes")
+	b.Logf("%d concurrent events: %.0f events/s, DB.Batch %.0f writes/s, ratio %.2f (target >= 0.3)",
+		storetest.BatchWriters, perSec, batchWrites, perSec/batchWrites)
 }
 
 // fanoutPeople and fanoutTasks size the morning fan-out as the issue does:

@@ -22,6 +22,14 @@ func (d *DB) AppendChat(ctx context.Context, m bot.ChatMessage) (bot.ChatMessage
 	return m, nil
 }
 
+// AppendChat implements bot.ChatTx: DB.AppendChat inside t.
+func (t *tx) AppendChat(m bot.ChatMessage) (bot.ChatMessage, error) {
+	if err := t.writable("append chat"); err != nil {
+		return bot.ChatMessage{}, err
+	}
+	return t.appendChat(m)
+}
+
 func (t *tx) appendChat(m bot.ChatMessage) (bot.ChatMessage, error) {
 	if m.IdemKey != "" {
 		if v := t.bucket(bucketChatIdem).Get([]byte(m.IdemKey)); v != nil {

@@ -51,6 +51,7 @@ type DB struct {
 	now     func() time.Time
 	closing chan struct{} // closed when Close begins: backups stop
 	once    sync.Once
+	batch   batcher
 }
 
 var (

@@ -119,18 +119,29 @@ func (a *Adapter) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "text: the message is empty")
 		return
 	}
-	saved, err := a.cfg.Log.AppendChat(r.Context(), bot.ChatMessage{Chat: chat, From: p.ID, Time: a.cfg.Clock.Now(), Text: in.Text})
+	// The chat line and the command's handling commit together: a crash
+	// between them cannot leave a line that is never answered.
+	line := bot.ChatMessage{Chat: chat, From: p.ID, Time: a.cfg.Clock.Now(), Text: in.Text}
+	ev := bot.Event{Platform: bot.Playground, Kind: bot.EventMessage,
+		From: bot.PersonID(bot.Playground + ":" + p.ID), FromName: p.Name, Chat: target, Text: in.Text}
+	var id uint64 // the line's id, from the run that committed
+	_, _, err := a.cfg.Handler.HandleWith(r.Context(), ev, func(tx bot.Tx, ev *bot.Event) error {
+		saved, err := tx.AppendChat(line)
+		if err != nil {
+			return err
+		}
+		id = saved.ID
+		ev.ID, ev.Time = "playground:msg:"+strconv.FormatUint(id, 10), saved.Time
+		return nil
+	})
+	if err == nil {
+		err = a.cfg.Settle(r.Context())
+	}
 	if err != nil {
 		a.internal(w, err)
 		return
 	}
-	ev := bot.Event{ID: "playground:msg:" + strconv.FormatUint(saved.ID, 10), Platform: bot.Playground, Kind: bot.EventMessage,
-		From: bot.PersonID(bot.Playground + ":" + p.ID), FromName: p.Name, Chat: target, Time: saved.Time, Text: in.Text}
-	if _, err := a.handle(r, ev); err != nil {
-		a.internal(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"message_id": strconv.FormatUint(saved.ID, 10)})
+	writeJSON(w, http.StatusOK, map[string]string{"message_id": strconv.FormatUint(id, 10)})
 }
 
 // resolveChat resolves the chat of a posted message: "dm" or a group the

@@ -125,6 +125,29 @@ func (h *fakeHandler) Handle(ctx context.Context, ev bot.Event) (bot.Response, e
 	return h.resp, nil
 }
 
+// HandleWith runs prepare with a transaction whose AppendChat writes to the
+// fake log, then Handle.
+func (h *fakeHandler) HandleWith(ctx context.Context, ev bot.Event, prepare func(bot.Tx, *bot.Event) error) (bot.Event, bot.Response, error) {
+	if prepare != nil {
+		if err := prepare(chatTx{ctx: ctx, log: h.log}, &ev); err != nil {
+			return ev, bot.Response{}, err
+		}
+	}
+	resp, err := h.Handle(ctx, ev)
+	return ev, resp, err
+}
+
+// chatTx is a transaction that can only append chat lines, to the fake log.
+type chatTx struct {
+	bot.Tx
+	ctx context.Context
+	log *memLog
+}
+
+func (t chatTx) AppendChat(m bot.ChatMessage) (bot.ChatMessage, error) {
+	return t.log.AppendChat(t.ctx, m)
+}
+
 func (h *fakeHandler) settle(ctx context.Context) error {
 	h.mu.Lock()
 	queue := h.queue

@@ -33,6 +33,9 @@ type Group struct {
 // Handler handles inbound events; the engine implements it.
 type Handler interface {
 	Handle(ctx context.Context, ev bot.Event) (bot.Response, error)
+	// HandleWith is bot.Engine.HandleWith: prepare runs in the event's
+	// transaction before it is handled, and may run more than once.
+	HandleWith(ctx context.Context, ev bot.Event, prepare func(tx bot.Tx, ev *bot.Event) error) (bot.Event, bot.Response, error)
 }
 
 // MaxClockJump is the furthest one clock request may move the fake clock:

@@ -1,6 +1,6 @@
 // Package benchratio is the small harness behind loopbot's benchmarks: it
-// measures the raw bbolt commit (storetest.RawCommitBaseline) once per test
-// binary, in the same run as the benchmarks, and reports what a benchmark
+// measures the raw bbolt commit (storetest.RawCommitBaseline) and bbolt's
+// DB.Batch writes (storetest.BatchWriteBaseline) once per test binary, in the same run as the benchmarks, and reports what a benchmark
 // costs as a multiple of that commit, beside ns/op. Absolute figures depend
 // on the disk; the ratio to a commit on the same disk, measured seconds
 // apart, is what compares across machines and runs.
@@ -33,6 +33,7 @@ const minBaselineTime = time.Second
 var (
 	once     sync.Once
 	raw      testing.BenchmarkResult
+	batch    testing.BenchmarkResult
 	measured atomic.Bool
 )
 
@@ -51,7 +52,8 @@ func Main(m *testing.M) int {
 // It must not be called from a benchmark (see the package comment).
 func Measure() {
 	once.Do(func() {
-		raw = measureRaw()
+		raw = measure(storetest.RawCommitBaseline)
+		batch = measure(storetest.BatchWriteBaseline)
 		measured.Store(true)
 	})
 }
@@ -69,11 +71,23 @@ func RawCommit(tb testing.TB) time.Duration {
 	return time.Duration(raw.NsPerOp())
 }
 
-// measureRaw runs the baseline for at least minBaselineTime, whatever
+// BatchWrites returns the writes per second of bbolt's DB.Batch from
+// storetest.BatchWriters goroutines, as measured by Measure. It fails tb
+// like RawCommit.
+func BatchWrites(tb testing.TB) float64 {
+	tb.Helper()
+	RawCommit(tb)
+	if batch.N == 0 || batch.T <= 0 {
+		tb.Fatal("benchratio: the DB.Batch baseline failed")
+	}
+	return float64(batch.N) / batch.T.Seconds()
+}
+
+// measure runs a baseline for at least minBaselineTime, whatever
 // -benchtime says: testing.Benchmark copies the flag's value when it starts,
 // so the flag is raised for the call and put back at once, before any
 // benchmark has started.
-func measureRaw() testing.BenchmarkResult {
+func measure(fn func(*testing.B)) testing.BenchmarkResult {
 	if f := flag.Lookup("test.benchtime"); f != nil {
 		old := f.Value.String()
 		if d, err := time.ParseDuration(old); err != nil || d < minBaselineTime {
@@ -82,7 +96,7 @@ func measureRaw() testing.BenchmarkResult {
 			}
 		}
 	}
-	return testing.Benchmark(storetest.RawCommitBaseline)
+	return testing.Benchmark(fn)
 }
 
 // Report reports, after the benchmark loop, the throughput and the ratios

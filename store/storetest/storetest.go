@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,5 +71,59 @@ func RawCommitBaseline(b *testing.B) {
 		if err != nil {
 			b.Fatalf("raw commit: %v", err)
 		}
+	}
+}
+
+// BatchWriters is how many goroutines BatchWriteBaseline writes from, and
+// the concurrency the group-commit benchmarks drive the engine with.
+const BatchWriters = 64
+
+// BatchWriteBaseline runs b.N writes through bbolt's own DB.Batch (default
+// MaxBatchSize and MaxBatchDelay) from BatchWriters goroutines, each write
+// putting one 200-byte value under a new key, into a fresh file opened with
+// the store's bbolt options. It is what group commit can reach on this disk:
+// compare an engine driven with as many concurrent events against it.
+func BatchWriteBaseline(b *testing.B) {
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, store.BoltOptions(time.Second))
+	if err != nil {
+		b.Fatalf("open bbolt: %v", err)
+	}
+	defer db.Close()
+	name := []byte("raw")
+	err = db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucket(name)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("create bucket: %v", err)
+	}
+	value := bytes.Repeat([]byte{'x'}, 200)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	b.ResetTimer()
+	for range BatchWriters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				err := db.Batch(func(tx *bbolt.Tx) error {
+					bk := tx.Bucket(name)
+					id, err := bk.NextSequence()
+					if err != nil {
+						return err
+					}
+					return bk.Put(binary.BigEndian.AppendUint64(nil, id), value)
+				})
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatalf("batch write: %v", err)
 	}
 }

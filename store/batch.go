@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// maxBatch bounds how many calls share one transaction, so that a burst of
+// events does not make one long transaction that everyone waits on.
+const maxBatch = 256
+
+// errSolo tells a batched call that it failed in company and runs again
+// alone.
+var errSolo = errors.New("store: batch call failed, run it alone")
+
+// batchCall is one fn waiting for a shared transaction.
+type batchCall struct {
+	fn   func(*tx) error
+	done chan error
+}
+
+// batcher is the group-commit queue of a DB: calls that arrive while a
+// transaction commits wait together and share the next one, so that they
+// share its fsyncs. A call that arrives when the writer is idle commits at
+// once, with no delay, unlike bbolt's DB.Batch, which waits up to
+// MaxBatchDelay for company.
+type batcher struct {
+	mu      sync.Mutex
+	pending []*batchCall
+	running bool
+	// taken counts the calls of the transaction being committed.
+	taken int
+}
+
+// Batch runs fn in a read-write transaction that it may share with other
+// Batch calls made at the same moment; all of them commit together, with
+// one set of fsyncs. When fn returns an error, the shared transaction rolls
+// back and the others run again without it; then fn runs once more, alone,
+// and its error comes back as Update's would. So fn may run more than once
+// and must have no effect outside the transaction (see bot.Store.Batch).
+// The calls of one transaction run one after the other, in arrival order,
+// and each sees the writes of those before it.
+func (d *DB) Batch(ctx context.Context, fn func(bot.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := &batchCall{fn: func(t *tx) error { return fn(t) }, done: make(chan error, 1)}
+	b := &d.batch
+	b.mu.Lock()
+	b.pending = append(b.pending, c)
+	if !b.running {
+		b.running = true
+		go d.drainBatches()
+	}
+	b.mu.Unlock()
+	err := <-c.done
+	if errors.Is(err, errSolo) {
+		return d.Update(context.WithoutCancel(ctx), fn)
+	}
+	return err
+}
+
+// drainBatches commits the pending calls, up to maxBatch per transaction,
+// until none are left.
+func (d *DB) drainBatches() {
+	b := &d.batch
+	for {
+		b.mu.Lock()
+		n := min(len(b.pending), maxBatch)
+		b.taken = n
+		if n == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		calls := b.pending[:n:n]
+		b.pending = b.pending[n:]
+		b.mu.Unlock()
+		d.commitBatch(calls)
+	}
+}
+
+// commitBatch runs calls in one transaction. A call that fails (or panics)
+// is taken out and told to run alone, and the rest run again, as bbolt's
+// DB.Batch does.
+func (d *DB) commitBatch(calls []*batchCall) {
+	for len(calls) > 0 {
+		failed := -1
+		err := d.bolt.Update(func(btx *bbolt.Tx) error {
+			t := &tx{btx: btx, now: d.now}
+			for i, c := range calls {
+				if err := safeCall(c.fn, t); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed >= 0 {
+			calls[failed].done <- errSolo
+			calls = append(calls[:failed:failed], calls[failed+1:]...)
+			continue
+		}
+		if err != nil {
+			err = fmt.Errorf("store: transaction: %w", err)
+		}
+		for _, c := range calls {
+			c.done <- err
+		}
+		return
+	}
+}
+
+// safeCall runs fn, turning a panic into an error, so that one call's panic
+// does not take the others' transaction down with it; the call then runs
+// alone, where its panic reaches its own caller.
+func safeCall(fn func(*tx) error, t *tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: batch call panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}

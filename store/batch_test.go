@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// TestBatchSharesCommitsAndIsolatesFailures holds the writer while 20 calls
+// queue, one of which fails. The 19 others commit in far fewer
+// transactions than calls, the failing call's error comes back to it alone,
+// and none of its writes stay.
+func TestBatchSharesCommitsAndIsolatesFailures(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	const n = 20
+	const bad = 7
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	go func() {
+		_ = db.Update(ctx, func(bot.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+
+	var (
+		mu    sync.Mutex
+		txids = map[int]bool{} // the transactions the good calls committed in
+		wg    sync.WaitGroup
+		errs  = make([]error, n)
+	)
+	queued := make(chan struct{}, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			queued <- struct{}{}
+			errs[i] = db.Batch(ctx, func(btx bot.Tx) error {
+				if err := btx.PutMeta(fmt.Sprintf("k%02d", i), []byte("v")); err != nil {
+					return err
+				}
+				if i == bad {
+					return bot.Errorf(bot.EINVALID, "call %d is bad", i)
+				}
+				mu.Lock()
+				txids[int(btx.(*tx).btx.ID())] = true
+				mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	for range n {
+		<-queued
+	}
+	// Wait until every call is queued or taken into the transaction that
+	// waits for the writer.
+	for {
+		db.batch.mu.Lock()
+		in := len(db.batch.pending) + db.batch.taken
+		db.batch.mu.Unlock()
+		if in == n {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+
+	for i, err := range errs {
+		if i == bad {
+			if bot.ErrorCode(err) != bot.EINVALID {
+				t.Errorf("bad call: err = %v, want its own EINVALID", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("call %d failed with the bad one: %v", i, err)
+		}
+	}
+	view(t, db, func(btx bot.Tx) error {
+		for i := range n {
+			_, err := btx.Meta(fmt.Sprintf("k%02d", i))
+			if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+				return err
+			}
+			if (err == nil) == (i == bad) {
+				t.Errorf("k%02d present = %v after the batch; want only the bad call's write missing", i, err == nil)
+			}
+		}
+		return nil
+	})
+	// Each good call reports the transaction of its last run; a call run
+	// again after the bad one left reports the retry's.
+	if len(txids) >= n-1 {
+		t.Errorf("%d good calls committed in %d transactions; want them to share", n-1, len(txids))
+	}
+}
+
+// TestBatchPanicRunsAlone checks that a call that panics does not fail the
+// calls it shares a transaction with, and that its panic reaches its own
+// caller.
+func TestBatchPanicRunsAlone(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	var calls []*batchCall
+	results := make([]chan error, 3)
+	for i := range 3 {
+		results[i] = make(chan error, 1)
+		c := &batchCall{done: results[i], fn: func(t *tx) error {
+			if i == 1 {
+				panic("boom")
+			}
+			return t.PutMeta(fmt.Sprintf("p%d", i), []byte("v"))
+		}}
+		calls = append(calls, c)
+	}
+	db.commitBatch(calls)
+	for i, ch := range results {
+		err := <-ch
+		if i == 1 && !errors.Is(err, errSolo) || i != 1 && err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("the panicking call, run alone, did not panic")
+		}
+	}()
+	_ = db.Batch(ctx, func(bot.Tx) error { panic("boom") })
+}
+
+// TestBatchAfterClose: a Batch after Close fails instead of hanging.
+func TestBatchAfterClose(t *testing.T) {
+	db, err := Open(t.TempDir()+"/x.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	err = db.Batch(context.Background(), func(bot.Tx) error { return nil })
+	if !errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+		t.Errorf("Batch after Close: %v, want ErrDatabaseNotOpen", err)
+	}
+}
