@@ -42,6 +42,7 @@ type Tx interface {
 	EscalationTx
 	ReviewTx
 	ChatTx
+	RetentionTx
 }
 
 // PersonTx reads and writes people.
@@ -127,4 +128,19 @@ type MetaTx interface {
 	MetaPrefix(prefix string) (map[string][]byte, error)
 	// DeleteMeta removes a key; a missing key is no error.
 	DeleteMeta(key string) error
+}
+
+// RetentionTx removes what is kept only for a while (see Retention). Each
+// method removes at most limit records, oldest first, so that a caller can
+// commit in short transactions, and reports how many it removed and whether
+// more are due.
+type RetentionTx interface {
+	// PruneCards removes the card records that can no longer change: those
+	// with no buttons left that have not changed since finishedBefore, and
+	// any not changed since openBefore (their buttons have expired).
+	PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error)
+	// PruneChat removes the playground chat lines sent before the time.
+	PruneChat(before time.Time, limit int) (int, bool, error)
+	// PruneDeadLetters removes the dead letters that died before the time.
+	PruneDeadLetters(before time.Time, limit int) (int, bool, error)
 }

@@ -96,7 +96,10 @@ func (s *Service) checkAction(r *req) (*act, error) {
 		return nil, bot.Errorf(bot.EFORBIDDEN, "%s", r.l.F("This card was sent to %s; only they can answer it.", "此卡片是发给 %s 的，只有 TA 可以操作。", to.DisplayName()))
 	}
 	rec, err := r.tx.Card(claims.Card)
-	if err != nil {
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		// Removed past its retention (bot.Retention.OpenCards).
+		return nil, bot.Errorf(bot.ENOTFOUND, "%s", r.l.T("This card has expired; use the commands instead (/help).", "此卡片已过期，请改用命令（/help）。"))
+	} else if err != nil {
 		return nil, err
 	}
 	form := map[string]string{}

@@ -360,7 +360,9 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, le
 			continue
 		}
 		rec, err := tx.Card(id)
-		if err != nil {
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			continue // past its retention (bot.Retention.OpenCards)
+		} else if err != nil {
 			return err
 		}
 		if err := s.refreshEscCard(tx, rec, e, now, lead); err != nil {

@@ -216,21 +216,24 @@ func newDingTalk(c DingTalkConfig, h dingtalk.Handler, logger *slog.Logger) *din
 
 // jobs returns the scheduled jobs.
 func (a *App) jobs() []bot.Job {
-	return append(a.flows.Jobs(), a.pruneEventsJob())
+	return append(a.flows.Jobs(), a.retentionJob())
 }
 
-// pruneEventsJob forgets inbound event ids after two days (de-duplication
-// needs at least 24 hours).
-func (a *App) pruneEventsJob() bot.Job {
+// retentionJob removes, every hour, what [retention] keeps only for a while
+// (bot.Prune), in short transactions.
+func (a *App) retentionJob() bot.Job {
+	r := a.cfg.Retention.Retention()
 	return bot.Job{
-		Name:  "prune_events",
+		Name:  "retention",
 		Next:  func(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) },
 		Grace: func(slot time.Time) time.Time { return slot.Add(24 * time.Hour) },
 		Run: func(ctx context.Context, slot time.Time) error {
-			return a.store.Update(ctx, func(tx bot.Tx) error {
-				_, err := tx.PruneEvents(slot.Add(-48 * time.Hour))
-				return err
-			})
+			n, err := bot.Prune(ctx, a.store, r, slot, a.flows.PruneMarks)
+			if n != (bot.Pruned{}) {
+				a.logger.Debug("pruned", "cards", n.Cards, "chat", n.Chat, "events", n.Events,
+					"missed_runs", n.Misses, "dead_letters", n.DeadLetters, "marks", n.Other)
+			}
+			return err
 		},
 		Sweep: true,
 	}

@@ -35,6 +35,7 @@ type Config struct {
 	Checkin    CheckinConfig    `toml:"checkin"`
 	Escalation EscalationConfig `toml:"escalation"`
 	Review     ReviewConfig     `toml:"review"`
+	Retention  RetentionConfig  `toml:"retention"`
 	Feishu     FeishuConfig     `toml:"feishu"`
 	DingTalk   DingTalkConfig   `toml:"dingtalk"`
 	WeCom      WeComConfig      `toml:"wecom"`
@@ -98,6 +99,20 @@ type EscalationConfig struct {
 type ReviewConfig struct {
 	PromptAt  string `toml:"prompt_at"`  // when members get the review card
 	SummaryAt string `toml:"summary_at"` // when the weekly summary goes out
+}
+
+// RetentionConfig is the [retention] section: how long the store keeps what is
+// only needed for a while (bot.Retention). Each is a plain duration with
+// calendar days allowed (48h, 7d), or "0" to keep forever. Audit events,
+// check-ins, prompts, reviews, escalations, tasks and people are history and
+// always kept.
+type RetentionConfig struct {
+	FinishedCards string `toml:"finished_cards"` // a card with no buttons left, after its last change
+	OpenCards     string `toml:"open_cards"`     // any card, after its last change: its buttons expire
+	Chat          string `toml:"chat"`           // the playground's chat lines
+	Events        string `toml:"events"`         // inbound event ids kept for de-duplication, at least 24h
+	Scheduler     string `toml:"scheduler"`      // records of missed scheduled runs and marks of sent digests
+	DeadLetters   string `toml:"dead_letters"`   // dead-lettered outbox items
 }
 
 // FeishuConfig is the [feishu] section.
@@ -186,7 +201,10 @@ func DefaultConfig() Config {
 			BlockedAfter: "4wh", StaleAfter: "3wd", MissedCheckins: 2,
 			ToManagerAfter: "1wd", ToGroupAfter: "2wd", CriticalPathFactor: 2,
 		},
-		Review:   ReviewConfig{PromptAt: "fri 16:00", SummaryAt: "mon 09:00"},
+		Review: ReviewConfig{PromptAt: "fri 16:00", SummaryAt: "mon 09:00"},
+		Retention: RetentionConfig{
+			FinishedCards: "7d", OpenCards: "31d", Chat: "14d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
+		},
 		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn"},
 		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com"},
 		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com"},
@@ -289,6 +307,7 @@ func (c Config) check() ConfigErrors {
 	c.Checkin.check(k)
 	c.Escalation.check(k)
 	c.Review.check(k)
+	c.Retention.check(k)
 	c.Feishu.check(k)
 	c.DingTalk.check(k)
 	c.WeCom.check(k)
@@ -569,6 +588,61 @@ func (e EscalationConfig) check(k *checker) {
 func (r ReviewConfig) check(k *checker) {
 	k.weekly("review.prompt_at", r.PromptAt)
 	k.weekly("review.summary_at", r.SummaryAt)
+}
+
+// check validates [retention].
+func (r RetentionConfig) check(k *checker) {
+	k.keep("retention.finished_cards", r.FinishedCards, 0)
+	k.keep("retention.open_cards", r.OpenCards, 0)
+	k.keep("retention.chat", r.Chat, 0)
+	k.keep("retention.events", r.Events, 24*time.Hour)
+	k.keep("retention.scheduler", r.Scheduler, 0)
+	k.keep("retention.dead_letters", r.DeadLetters, 0)
+}
+
+// Retention returns the windows of [retention], which check validated.
+func (r RetentionConfig) Retention() bot.Retention {
+	return bot.Retention{
+		FinishedCards: keepFor(r.FinishedCards), OpenCards: keepFor(r.OpenCards), Chat: keepFor(r.Chat),
+		Events: keepFor(r.Events), Scheduler: keepFor(r.Scheduler), DeadLetters: keepFor(r.DeadLetters),
+	}
+}
+
+// keepFor reads a retention window: 0 (keep forever) or a plain duration.
+func keepFor(v string) time.Duration {
+	if v == "0" {
+		return 0
+	}
+	sp, _ := calendar.ParseSpan(v)
+	d, _ := sp.Duration()
+	return d
+}
+
+// keep checks a retention window: "0", or a plain duration (s, m, h, d) of
+// at least min.
+func (k *checker) keep(key, v string, min time.Duration) {
+	if v == "0" {
+		if min > 0 {
+			k.addf(key, "0 would keep them forever, which this key does not allow; use at least %s, such as 2d", shortDuration(min))
+		}
+		return
+	}
+	sp, err := calendar.ParseSpan(v)
+	d, plain := sp.Duration()
+	switch {
+	case err != nil || !plain:
+		k.addf(key, "%q is not a plain duration; use hours or days such as 48h or 7d, or 0 to keep forever", v)
+	case d < min:
+		k.addf(key, "%q is too short; use at least %s, such as 2d", v, shortDuration(min))
+	}
+}
+
+// shortDuration writes whole hours as "24h" rather than "24h0m0s".
+func shortDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	}
+	return d.String()
 }
 
 // check validates [feishu]. The webhook mode also needs the keys that verify

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loopbot/loopbot/bot"
 	_ "time/tzdata" // The test machine may have no zone database.
 )
 
@@ -80,6 +81,7 @@ func TestDefaultConfig(t *testing.T) {
 		{"escalation.critical_path_factor", c.Escalation.CriticalPathFactor, 2.0},
 		{"review.prompt_at", c.Review.PromptAt, "fri 16:00"},
 		{"review.summary_at", c.Review.SummaryAt, "mon 09:00"},
+		{"retention", c.Retention.Retention(), bot.DefaultRetention()},
 		{"feishu.enabled", c.Feishu.Enabled, false},
 		{"feishu.mode", c.Feishu.Mode, "websocket"},
 		{"feishu.base_url", c.Feishu.BaseURL, "https://open.feishu.cn"},
@@ -278,6 +280,12 @@ func TestLoadConfigProblems(t *testing.T) {
 			[]problem{{2, "escalation.due_soon_below", "120 is not a percentage; use 0 to 100"}}},
 		{"factor below one", "[escalation]\ncritical_path_factor = 0.5\n",
 			[]problem{{2, "escalation.critical_path_factor", "0.5 is below 1"}}},
+		{"retention in working days", "[retention]\nchat = \"3wd\"\n",
+			[]problem{{2, "retention.chat", `"3wd" is not a plain duration; use hours or days such as 48h or 7d, or 0 to keep forever`}}},
+		{"events kept too briefly", "[retention]\nevents = \"12h\"\n",
+			[]problem{{2, "retention.events", `"12h" is too short; use at least 24h`}}},
+		{"events kept forever", "[retention]\nevents = \"0\"\n",
+			[]problem{{2, "retention.events", "0 would keep them forever"}}},
 		{"no missed check-ins", "[escalation]\nmissed_checkins = 0\n",
 			[]problem{{2, "escalation.missed_checkins", "0 is too few"}}},
 		{"bad feishu mode", "[feishu]\nmode = \"poll\"\n",

@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+
+	"github.com/loopbot/loopbot/store"
 	_ "time/tzdata" // people's time zones must load on machines without tzdata
 )
 
@@ -29,6 +32,8 @@ Usage:
                                      print every problem
   loopbot doctor [-config FILE]      check the database, the config, and each enabled
                                      platform's credentials and reachability
+  loopbot compact -db FILE           rewrite the database file without its free space,
+                                     with the service stopped (it refuses a file in use)
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
@@ -78,6 +83,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runCheckConfig(args, environ, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, args, environ, stdout, stderr)
+	case "compact":
+		return runCompact(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
@@ -159,4 +166,38 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 		return err
 	}
 	return app.Serve(ctx)
+}
+
+// runCompact rewrites a stopped service's database file without its free
+// space (store.Compact).
+func runCompact(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	db := fs.String("db", "", "the database file to compact (store.path), with the service stopped")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loopbot compact: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if *db == "" {
+		fmt.Fprintln(stderr, "loopbot compact: -db FILE is required: the database file (store.path in the config)")
+		return errUsage
+	}
+	before, after, err := store.Compact(*db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s -> %s\n", *db, mib(before), mib(after))
+	return nil
+}
+
+// mib writes a byte count in MiB with one decimal.
+func mib(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -42,6 +43,9 @@ func newMetrics(store bot.Store, today func() bot.Date) *metrics {
 		func() float64 { return float64(outboxDepth(store)) })
 	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, depth, &loopCollector{store: store, today: today},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s, ok := store.(sizer); ok {
+		m.registry.MustRegister(storeSizeCollector{s})
+	}
 	return m
 }
 
@@ -133,4 +137,35 @@ func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(askedDesc, prometheus.GaugeValue, float64(asked))
 	ch <- prometheus.MustNewConstMetric(answerDesc, prometheus.GaugeValue, float64(answered))
+}
+
+// sizer is a store that knows its file's size (store.DB).
+type sizer interface {
+	Size() (store.Size, error)
+}
+
+// storeSizeCollector reports the store file's size and its live part, so
+// that an admin sees when `loopbot compact` would give space back.
+type storeSizeCollector struct{ s sizer }
+
+var (
+	fileBytesDesc = prometheus.NewDesc("loopbot_store_file_bytes", "Size of the store file in bytes.", nil, nil)
+	liveBytesDesc = prometheus.NewDesc("loopbot_store_live_bytes",
+		"Bytes of the store file's pages in use; the rest is free space that bbolt reuses and `loopbot compact` gives back.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c storeSizeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- fileBytesDesc
+	ch <- liveBytesDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c storeSizeCollector) Collect(ch chan<- prometheus.Metric) {
+	size, err := c.s.Size()
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(fileBytesDesc, prometheus.GaugeValue, float64(size.File))
+	ch <- prometheus.MustNewConstMetric(liveBytesDesc, prometheus.GaugeValue, float64(size.Live))
 }

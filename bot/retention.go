@@ -1,0 +1,166 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Retention says how long the store keeps what is only needed for a while.
+// Audit events, check-ins, prompts, reviews, escalations, tasks and people
+// are the history and are kept. A zero duration keeps that kind forever.
+type Retention struct {
+	// FinishedCards: a card with no buttons left (accepted, answered,
+	// resolved, superseded) is removed this long after its last change;
+	// its story stays in the audit log.
+	FinishedCards time.Duration
+	// OpenCards: any card is removed this long after its last change, when
+	// its buttons expire: a click on it then answers that the card is gone.
+	OpenCards time.Duration
+	// Chat: the playground's chat lines are removed this long after they
+	// were sent.
+	Chat time.Duration
+	// Events: inbound event ids are forgotten this long after they
+	// arrived, after which a redelivery would be handled again. Platforms
+	// redeliver within minutes to hours; it must be at least 24 hours.
+	Events time.Duration
+	// Scheduler: the scheduler's records of missed runs, and the flows'
+	// marks of sent digests, are removed this long after their slot.
+	Scheduler time.Duration
+	// DeadLetters: dead-lettered outbox items are removed this long after
+	// they died. (Delivered items are removed on delivery.)
+	DeadLetters time.Duration
+}
+
+// DefaultRetention returns the defaults of config.example.toml's
+// [retention] section.
+func DefaultRetention() Retention {
+	const day = 24 * time.Hour
+	return Retention{
+		FinishedCards: 7 * day,
+		OpenCards:     31 * day,
+		Chat:          14 * day,
+		Events:        2 * day,
+		Scheduler:     31 * day,
+		DeadLetters:   31 * day,
+	}
+}
+
+// PruneBatch is how many records one pruning transaction removes at most,
+// so that pruning never holds the writer for long.
+const PruneBatch = 500
+
+// Pruned counts what one Prune removed.
+type Pruned struct {
+	Cards, Chat, Events, Misses, DeadLetters, Other int
+}
+
+// before returns now-d, or the zero time (before everything) for d <= 0.
+func before(now time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return now.Add(-d)
+}
+
+// Prune removes what r says is past its window at now, in transactions of
+// at most PruneBatch records. other, when not nil, prunes further records
+// (the flows' marks) in the same way: it gets the Scheduler window's
+// cut-off and reports how many it removed and whether more are due.
+func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func(tx Tx, before time.Time, limit int) (int, bool, error)) (Pruned, error) {
+	var out Pruned
+	loop := func(name string, n *int, fn func(tx Tx) (int, bool, error)) error {
+		for {
+			var k int
+			var more bool
+			err := st.Update(ctx, func(tx Tx) (err error) {
+				k, more, err = fn(tx)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("prune %s: %w", name, err)
+			}
+			*n += k
+			if !more {
+				return nil
+			}
+		}
+	}
+	finished, open := before(now, r.FinishedCards), before(now, r.OpenCards)
+	if r.FinishedCards <= 0 {
+		finished = open
+	}
+	steps := []struct {
+		name string
+		n    *int
+		on   bool
+		fn   func(tx Tx) (int, bool, error)
+	}{
+		{"cards", &out.Cards, r.FinishedCards > 0 || r.OpenCards > 0, func(tx Tx) (int, bool, error) {
+			return tx.PruneCards(finished, open, PruneBatch)
+		}},
+		{"chat", &out.Chat, r.Chat > 0, func(tx Tx) (int, bool, error) {
+			return tx.PruneChat(before(now, r.Chat), PruneBatch)
+		}},
+		{"events", &out.Events, r.Events > 0, func(tx Tx) (int, bool, error) {
+			n, err := tx.PruneEvents(before(now, r.Events))
+			return n, false, err
+		}},
+		{"missed runs", &out.Misses, r.Scheduler > 0, func(tx Tx) (int, bool, error) {
+			return PruneMisses(tx, before(now, r.Scheduler), PruneBatch)
+		}},
+		{"dead letters", &out.DeadLetters, r.DeadLetters > 0, func(tx Tx) (int, bool, error) {
+			return tx.PruneDeadLetters(before(now, r.DeadLetters), PruneBatch)
+		}},
+		{"marks", &out.Other, other != nil && r.Scheduler > 0, func(tx Tx) (int, bool, error) {
+			return other(tx, before(now, r.Scheduler), PruneBatch)
+		}},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := loop(s.name, s.n, s.fn); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// PruneMisses removes up to limit records of missed scheduler runs whose
+// slot is before the given time.
+func PruneMisses(tx Tx, before time.Time, limit int) (int, bool, error) {
+	raw, err := tx.MetaPrefix(MetaSchedMissPrefix)
+	if err != nil {
+		return 0, false, err
+	}
+	n := 0
+	for key, b := range raw {
+		var m Miss
+		if err := json.Unmarshal(b, &m); err != nil || !m.Slot.Before(before) {
+			// A record that does not decode is left for an admin to see.
+			continue
+		}
+		if n == limit {
+			return n, true, nil
+		}
+		if err := tx.DeleteMeta(key); err != nil {
+			return n, false, err
+		}
+		n++
+	}
+	return n, false, nil
+}
+
+// MetaDay returns the day that ends a meta key such as
+// "digest/P1/2026-11-30", and whether it has one.
+func MetaDay(key string) (Date, bool) {
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 {
+		return Date{}, false
+	}
+	d, err := ParseISODate(key[i+1:])
+	return d, err == nil
+}

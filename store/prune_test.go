@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+)
+
+// TestPruneCards: a finished card goes once it has not changed for the
+// finished window; a card with buttons stays until the open window, so that
+// it can still be clicked and updated; the key index follows; the limit
+// bounds one call and "more" says there is more.
+func TestPruneCards(t *testing.T) {
+	db := MustOpen(t)
+	day := 24 * time.Hour
+	buttons := []bot.Action{{Name: "accept", Label: "Accept"}}
+	type c struct {
+		key     string
+		age     time.Duration // since its last change
+		actions []bot.Action
+	}
+	// In creation order, as ids are handed out.
+	cards := []c{
+		{"done/updated", 1 * day, nil},      // created 50 days ago, changed recently: kept
+		{"open/ancient", 40 * day, buttons}, // open, past 31d: gone
+		{"done/ancient", 40 * day, nil},     // gone
+		{"done/old", 10 * day, nil},         // finished, past 7d: gone
+		{"open/old", 10 * day, buttons},     // open, within 31d: kept
+		{"done/new", 2 * day, nil},          // finished, within 7d: kept
+		{"open/new", time.Hour, buttons},    // kept
+	}
+	update(t, db, func(tx bot.Tx) error {
+		for _, x := range cards {
+			id, err := tx.NextCardID()
+			if err != nil {
+				return err
+			}
+			created := t0.Add(-x.age)
+			if x.key == "done/updated" {
+				created = t0.Add(-50 * day)
+			}
+			if err := tx.PutCard(bot.CardRecord{ID: id, Key: x.key, Target: bot.DM(alice),
+				Card:      bot.Card{Kind: bot.CardTaskAssigned, Title: x.key, Actions: x.actions},
+				CreatedAt: created, UpdatedAt: t0.Add(-x.age)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	finished, open := t0.Add(-7*day), t0.Add(-31*day)
+	var total int
+	for {
+		var n int
+		var more bool
+		update(t, db, func(tx bot.Tx) (err error) {
+			n, more, err = tx.PruneCards(finished, open, 1)
+			return err
+		})
+		if n > 1 {
+			t.Fatalf("one call removed %d cards past its limit of 1", n)
+		}
+		total += n
+		if !more {
+			break
+		}
+	}
+	if total != 3 {
+		t.Errorf("removed %d cards, want 3", total)
+	}
+	view(t, db, func(tx bot.Tx) error {
+		for _, x := range cards {
+			recs, err := tx.CardsByKey(x.key)
+			if err != nil {
+				return err
+			}
+			gone := x.key == "done/old" || x.key == "open/ancient" || x.key == "done/ancient"
+			if (len(recs) == 0) != gone {
+				t.Errorf("%s: %d records; want gone = %v", x.key, len(recs), gone)
+			}
+		}
+		return nil
+	})
+	// A kept open card can still be updated.
+	update(t, db, func(tx bot.Tx) error {
+		recs, err := tx.CardsByKey("open/old")
+		if err != nil {
+			return err
+		}
+		recs[0].Card.Actions = nil
+		return tx.PutCard(recs[0])
+	})
+}
+
+// TestPruneChat: chat lines older than the window leave the chat, with
+// their idempotency keys; newer ones stay.
+func TestPruneChat(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	for i, age := range []time.Duration{20 * 24 * time.Hour, 15 * 24 * time.Hour, time.Hour} {
+		_, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:bob", From: "bot", Time: t0.Add(-age),
+			Text: "line", IdemKey: "k" + string(rune('a'+i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	update(t, db, func(tx bot.Tx) (err error) {
+		n, _, err = tx.PruneChat(t0.Add(-14*24*time.Hour), 100)
+		return err
+	})
+	msgs, err := db.ChatMessages(ctx, "dm:bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || len(msgs) != 1 || !msgs[0].Time.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("pruned %d, left %+v; want the newest line alone", n, msgs)
+	}
+	if keys := indexKeys(t, db, bucketChatIdem); len(keys) != 1 {
+		t.Errorf("idempotency keys left: %q, want one", keys)
+	}
+}
+
+// TestPruneDeadLetters: dead letters older than the window go.
+func TestPruneDeadLetters(t *testing.T) {
+	db := MustOpen(t)
+	for _, age := range []time.Duration{40 * 24 * time.Hour, time.Hour} {
+		update(t, db, func(tx bot.Tx) error {
+			id, err := tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(alice), Text: "x"})
+			if err != nil {
+				return err
+			}
+			it, err := tx.OutboxItem(id)
+			if err != nil {
+				return err
+			}
+			it.DeadAt = t0.Add(-age)
+			return tx.DeadLetter(it)
+		})
+	}
+	var n int
+	update(t, db, func(tx bot.Tx) (err error) {
+		n, _, err = tx.PruneDeadLetters(t0.Add(-31*24*time.Hour), 10)
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		dead, err := tx.DeadLetters()
+		if n != 1 || len(dead) != 1 || err != nil {
+			t.Errorf("pruned %d, left %d (%v); want the old one gone", n, len(dead), err)
+		}
+		return nil
+	})
+}
