@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	"go.etcd.io/bbolt"
@@ -46,10 +47,15 @@ type batcher struct {
 // The calls of one transaction run one after the other, in arrival order,
 // and each sees the writes of those before it.
 func (d *DB) Batch(ctx context.Context, fn func(bot.Tx) error) error {
+	return d.runBatch(ctx, func(t *tx) error { return fn(t) })
+}
+
+// runBatch is Batch over the store's own transaction type.
+func (d *DB) runBatch(ctx context.Context, fn func(*tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &batchCall{fn: func(t *tx) error { return fn(t) }, done: make(chan error, 1)}
+	c := &batchCall{fn: fn, done: make(chan error, 1)}
 	b := &d.batch
 	b.mu.Lock()
 	b.pending = append(b.pending, c)
@@ -60,7 +66,7 @@ func (d *DB) Batch(ctx context.Context, fn func(bot.Tx) error) error {
 	b.mu.Unlock()
 	err := <-c.done
 	if errors.Is(err, errSolo) {
-		return d.Update(context.WithoutCancel(ctx), fn)
+		return d.run(context.WithoutCancel(ctx), true, fn)
 	}
 	return err
 }
@@ -91,7 +97,11 @@ func (d *DB) drainBatches() {
 func (d *DB) commitBatch(calls []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
-		err := d.bolt.Update(func(btx *bbolt.Tx) error {
+		var began time.Time
+		err := d.guardedUpdate(func(btx *bbolt.Tx) error {
+			if d.observe != nil {
+				began = time.Now()
+			}
 			t := &tx{btx: btx, now: d.now}
 			for i, c := range calls {
 				if err := safeCall(c.fn, t); err != nil {
@@ -101,12 +111,13 @@ func (d *DB) commitBatch(calls []*batchCall) {
 			}
 			return nil
 		})
+		d.observeSince(began)
 		if failed >= 0 {
 			calls[failed].done <- errSolo
 			calls = append(calls[:failed:failed], calls[failed+1:]...)
 			continue
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrDamaged) {
 			err = fmt.Errorf("store: transaction: %w", err)
 		}
 		for _, c := range calls {
@@ -114,6 +125,14 @@ func (d *DB) commitBatch(calls []*batchCall) {
 		}
 		return
 	}
+}
+
+// guardedUpdate is bbolt's Update, where a fault on a damaged file becomes
+// an error (see guard) instead of crashing the goroutine that commits for
+// everyone.
+func (d *DB) guardedUpdate(fn func(*bbolt.Tx) error) (err error) {
+	defer guard(d.path, &err)()
+	return d.bolt.Update(fn)
 }
 
 // safeCall runs fn, turning a panic into an error, so that one call's panic

@@ -11,15 +11,17 @@ import (
 // whose IdemKey was stored before is not stored again: the earlier message is
 // returned, so that an outbox item delivered twice shows once.
 func (d *DB) AppendChat(ctx context.Context, m bot.ChatMessage) (bot.ChatMessage, error) {
-	err := d.run(ctx, true, func(t *tx) error {
+	// Deliveries that finish together share a commit.
+	var out bot.ChatMessage
+	err := d.runBatch(ctx, func(t *tx) error {
 		var err error
-		m, err = t.appendChat(m)
+		out, err = t.appendChat(m)
 		return err
 	})
 	if err != nil {
 		return bot.ChatMessage{}, err
 	}
-	return m, nil
+	return out, nil
 }
 
 // AppendChat implements bot.ChatTx: DB.AppendChat inside t.
@@ -65,7 +67,7 @@ func chatKey(chat string, id uint64) []byte {
 // UpdateChatCard replaces the card of message id. It returns ENOTFOUND when
 // there is no such message.
 func (d *DB) UpdateChatCard(ctx context.Context, id uint64, c bot.Card) error {
-	return d.run(ctx, true, func(t *tx) error {
+	return d.runBatch(ctx, func(t *tx) error {
 		m, err := t.chatMessage(id)
 		if err != nil {
 			return err

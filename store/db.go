@@ -41,6 +41,10 @@ type Options struct {
 	Now func() time.Time
 	// Timeout bounds the wait for the file lock. Zero means one second.
 	Timeout time.Duration
+	// ObserveWrite, if set, is told how long each write transaction held
+	// the writer's lock: from its start, once the lock was taken, to the end
+	// of its commit (benchmarks watch the longest).
+	ObserveWrite func(held time.Duration)
 }
 
 // DB is the bbolt store. It implements bot.Store and bot.ChatLog, and is
@@ -52,6 +56,7 @@ type DB struct {
 	closing chan struct{} // closed when Close begins: backups stop
 	once    sync.Once
 	batch   batcher
+	observe func(time.Duration)
 }
 
 var (
@@ -102,7 +107,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{bolt: b, path: path, now: now, closing: make(chan struct{})}, nil
+	return &DB{bolt: b, path: path, now: now, closing: make(chan struct{}), observe: opts.ObserveWrite}, nil
 }
 
 // Path returns the file the store was opened from.
@@ -133,12 +138,17 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 	}
 	defer guard(d.path, &err)()
 	var fnErr error
+	var began time.Time
 	wrapped := func(btx *bbolt.Tx) error {
+		if writable && d.observe != nil {
+			began = time.Now()
+		}
 		fnErr = fn(&tx{btx: btx, now: d.now})
 		return fnErr
 	}
 	if writable {
 		err = d.bolt.Update(wrapped)
+		d.observeSince(began)
 	} else {
 		err = d.bolt.View(wrapped)
 	}
@@ -148,6 +158,14 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 		return fmt.Errorf("store: transaction: %w", err)
 	}
 	return nil
+}
+
+// observeSince reports a write transaction that began at began, when
+// Options.ObserveWrite asks for it.
+func (d *DB) observeSince(began time.Time) {
+	if d.observe != nil && !began.IsZero() {
+		d.observe(time.Since(began))
+	}
 }
 
 // Backup writes a consistent copy of the whole file to w, from one read

@@ -49,6 +49,8 @@ type App struct {
 	limits     *limitsClock
 	ready      atomic.Bool
 
+	observeWrite func(time.Duration) // see newApp
+
 	created    string // the database file that this start created, removed when it fails
 	createdDir string // its folder, when this start created it
 	timeouts   httpTimeouts
@@ -69,10 +71,16 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 // that does not validate is refused before the store is opened, and a start
 // that fails later removes the database file that it created.
 func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	return newApp(ctx, cfg, logger, nil)
+}
+
+// newApp is NewApp whose store reports each write transaction's duration to
+// observeWrite, when not nil (store.Options.ObserveWrite), for benchmarks.
+func newApp(ctx context.Context, cfg Config, logger *slog.Logger, observeWrite func(time.Duration)) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, logger: logger, timeouts: defaultTimeouts}
+	a := &App{cfg: cfg, logger: logger, timeouts: defaultTimeouts, observeWrite: observeWrite}
 	if err := a.openStore(); err != nil {
 		return nil, err
 	}
@@ -96,7 +104,7 @@ func (a *App) openStore() error {
 			return fmt.Errorf("store: create %s: %w", dir, err)
 		}
 	}
-	db, err := store.Open(path, store.Options{Now: func() time.Time { return a.now() }})
+	db, err := store.Open(path, store.Options{Now: func() time.Time { return a.now() }, ObserveWrite: a.observeWrite})
 	if err != nil {
 		a.removeCreated()
 		return err

@@ -1,0 +1,480 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/internal/benchratio"
+)
+
+// TestMain measures the baselines that the benchmarks compare with, when
+// benchmarks run; see benchratio.
+func TestMain(m *testing.M) { os.Exit(benchratio.Main(m)) }
+
+// Month benchmark sizes. LOOPBOT_MONTH_PEOPLE sets the number of people
+// (default 10,000); LOOPBOT_MONTH_DAYS the number of working days (20).
+const (
+	monthTeam    = 50 // people per project, with one manager and one group chat each
+	monthTasks   = 5  // open tasks per person at the start
+	monthAnswers = 85 // percent of the people asked who answer their check-in
+	monthWorkers = 8  // concurrent clients answering check-ins
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkMonth runs a month of the loop on the playground and its fake
+// clock, through the real App: N people in projects of 50 (each with a
+// manager and a group chat), 5 open tasks each, over 20 working days from
+// Monday 2026-11-02 (no holidays). Each working day: the 09:30 check-in
+// fan-out (with a client typing /progress meanwhile), the 09:35 escalation
+// check (with a client typing meanwhile), 85 % of the people answering
+// their check-in through the playground API from 8 concurrent clients, 2 %
+// marking a task done and their managers verifying yesterday's, one new
+// task and one reassignment per manager (each accepted by /accept), then
+// the reminder, digest, cut-off and the Friday review up to 18:05; the
+// nights and weekends run every scheduled job on the way (the escalation
+// check every 5 minutes, retention every hour).
+//
+// It prints, per day: the time of each scheduled job (the sum of its runs
+// that day, and the longest run), the answers' p50 and p99, the p99 of the
+// clicks during the fan-out and during the 09:35 check, the longest write
+// transaction, and the store's live and file size; then the ratios day N ÷
+// day 2, and the baselines of the same run.
+//
+//	go test -run XXX -bench Month -benchtime 1x -timeout 0 ./cmd/loopbot/
+//	LOOPBOT_MONTH_PEOPLE=1000 go test -run XXX -bench Month -benchtime 1x ./cmd/loopbot/
+func BenchmarkMonth(b *testing.B) {
+	people := envInt("LOOPBOT_MONTH_PEOPLE", 10000)
+	days := envInt("LOOPBOT_MONTH_DAYS", 20)
+	raw := benchratio.RawCommit(b)
+	batch := benchratio.BatchWrites(b)
+	for b.Loop() {
+		runMonth(b, people, days)
+	}
+	fmt.Printf("baselines: raw bbolt commit %.0f/s, DB.Batch %.0f writes/s (64 writers)\n",
+		float64(time.Second)/float64(raw), batch)
+}
+
+// monthDay is what one working day measured.
+type monthDay struct {
+	day        bot.Date
+	jobs       map[string]time.Duration // sum of runs
+	jobMax     map[string]time.Duration // longest run
+	answers    []time.Duration
+	commands   []time.Duration
+	fanClicks  []time.Duration
+	escClicks  []time.Duration
+	esc0935    time.Duration
+	longestTx  time.Duration
+	live, file int64
+}
+
+type monthRun struct {
+	b      *testing.B
+	app    *App
+	mux    *http.ServeMux
+	ctx    context.Context
+	people int
+	teams  int
+	rng    *rand.Rand
+
+	mu        sync.Mutex
+	cur       *monthDay
+	longestTx atomic.Int64
+	toVerify  map[int][]uint64 // team → tasks done yesterday
+}
+
+func runMonth(b *testing.B, people, days int) {
+	start := time.Date(2026, 11, 2, 8, 0, 0, 0, shanghai)
+	r := &monthRun{b: b, ctx: context.Background(), people: people, teams: (people + monthTeam - 1) / monthTeam,
+		rng: rand.New(rand.NewPCG(1, 2)), toVerify: map[int][]uint64{}}
+	cfg := DefaultConfig()
+	cfg.Server.Listen = "127.0.0.1:0"
+	cfg.Server.AdminToken = "bench-token"
+	cfg.Store.Path = filepath.Join(b.TempDir(), "loopbot.db")
+	cfg.Playground = PlaygroundConfig{Enabled: true, FakeClock: true, FakeClockStart: start.Format(time.RFC3339)}
+	for k := range r.teams {
+		g := PlaygroundGroup{ID: fmt.Sprintf("g%d", k), Name: fmt.Sprintf("项目群 %d", k)}
+		mgr := fmt.Sprintf("m%d", k)
+		cfg.Playground.People = append(cfg.Playground.People, PlaygroundPerson{ID: mgr, Name: "经理" + strconv.Itoa(k), Roles: []string{"manager"}})
+		g.Members = append(g.Members, mgr)
+		for i := k * monthTeam; i < min((k+1)*monthTeam, people); i++ {
+			id := fmt.Sprintf("u%d", i)
+			cfg.Playground.People = append(cfg.Playground.People, PlaygroundPerson{ID: id, Name: "员工" + strconv.Itoa(i), Manager: mgr})
+			g.Members = append(g.Members, id)
+		}
+		cfg.Playground.Groups = append(cfg.Playground.Groups, g)
+	}
+	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+		for {
+			old := r.longestTx.Load()
+			if int64(held) <= old || r.longestTx.CompareAndSwap(old, int64(held)) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer app.store.Close()
+	r.app = app
+	r.mux = http.NewServeMux()
+	app.playground.Routes(r.mux)
+	app.scheduler = bot.NewScheduler(app.store, app.clock, app.logger, r.timedJobs(app.jobs())...)
+	r.seed(start)
+
+	var results []*monthDay
+	for d := bot.DateOf(start); len(results) < days; d = d.AddDays(1) {
+		if !app.cal.IsWorkday(d) {
+			continue
+		}
+		results = append(results, r.day(d))
+		r.printDay(results[len(results)-1], len(results) == 1)
+	}
+	if len(results) >= 2 {
+		r.printRatios(results[1], results[len(results)-1], len(results))
+	}
+}
+
+// timedJobs wraps each job's Run to add its time to the current day.
+func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
+	for i := range jobs {
+		name, run := jobs[i].Name, jobs[i].Run
+		jobs[i].Run = func(ctx context.Context, slot time.Time) error {
+			t0 := time.Now()
+			err := run(ctx, slot)
+			took := time.Since(t0)
+			r.mu.Lock()
+			if d := r.cur; d != nil {
+				d.jobs[name] += took
+				d.jobMax[name] = max(d.jobMax[name], took)
+				if name == "escalation" && slot.In(shanghai).Format("15:04") == "09:35" {
+					d.esc0935 = took
+				}
+			}
+			r.mu.Unlock()
+			return err
+		}
+	}
+	return jobs
+}
+
+// seed writes the projects and their open, accepted tasks, due over the
+// next six weeks, straight into the store.
+func (r *monthRun) seed(start time.Time) {
+	today := bot.DateOf(start)
+	for k := range r.teams {
+		err := r.app.store.Update(r.ctx, func(tx bot.Tx) error {
+			pid, err := tx.NextProjectID()
+			if err != nil {
+				return err
+			}
+			mgr := bot.PersonID(fmt.Sprintf("playground:m%d", k))
+			proj := bot.Project{ID: pid, Name: fmt.Sprintf("项目 %d", k), Owner: mgr, Acceptance: true, Start: today,
+				Groups: []bot.Target{bot.Group(bot.Playground, fmt.Sprintf("g%d", k))}, CreatedAt: start, UpdatedAt: start}
+			for i := k * monthTeam; i < min((k+1)*monthTeam, r.people); i++ {
+				p := bot.PersonID(fmt.Sprintf("playground:u%d", i))
+				proj.Members = append(proj.Members, p)
+				for j := range monthTasks {
+					id, err := tx.NextTaskID()
+					if err != nil {
+						return err
+					}
+					due := today.AddDays(3 + (i*7+j*9)%42)
+					t := bot.Task{ID: id, Project: pid, Title: fmt.Sprintf("模块 %d 的第 %d 项工作", i, j+1), Assignee: p, Assigner: mgr,
+						PlannedStart: today, Due: due, BaselineDue: due, EstimateDays: 3, Priority: bot.PrioNormal,
+						Status: bot.StatusAccepted, Progress: (i * 3 % 5) * 10, ProgressAt: start, StatusAt: start,
+						CreatedAt: start, UpdatedAt: start}
+					if err := tx.PutTask(t); err != nil {
+						return err
+					}
+				}
+			}
+			return tx.PutProject(proj)
+		})
+		if err != nil {
+			r.b.Fatal(err)
+		}
+	}
+}
+
+func (r *monthRun) at(d bot.Date, hh, mm int) {
+	if err := r.app.fake.AdvanceTo(r.ctx, d.At(hh, mm, shanghai)); err != nil {
+		r.b.Fatalf("advance to %s %02d:%02d: %v", d, hh, mm, err)
+	}
+}
+
+// day runs one working day and returns what it measured.
+func (r *monthRun) day(d bot.Date) *monthDay {
+	md := &monthDay{day: d, jobs: map[string]time.Duration{}, jobMax: map[string]time.Duration{}}
+	r.mu.Lock()
+	r.cur = md
+	r.mu.Unlock()
+	r.longestTx.Store(0)
+
+	r.at(d, 9, 29) // the night before: escalation checks, retention, Monday's summary
+	md.fanClicks = r.whileClicking(func() { r.at(d, 9, 30) })
+	md.escClicks = r.whileClicking(func() { r.at(d, 9, 35) })
+	r.at(d, 10, 0)
+	md.answers = r.answers(d)
+	r.at(d, 10, 30)
+	md.commands = r.work(d)
+	r.at(d, 18, 5)
+
+	md.longestTx = time.Duration(r.longestTx.Load())
+	size, err := r.app.store.Size()
+	if err != nil {
+		r.b.Fatal(err)
+	}
+	md.live, md.file = size.Live, size.File
+	return md
+}
+
+// post sends a playground API call and returns how long it took.
+func (r *monthRun) post(path string, body any) (time.Duration, []byte) {
+	raw, _ := json.Marshal(body)
+	req := httptest.NewRequest("POST", path, bytes.NewReader(raw))
+	rec := httptest.NewRecorder()
+	t0 := time.Now()
+	r.mux.ServeHTTP(rec, req)
+	took := time.Since(t0)
+	out, _ := io.ReadAll(rec.Result().Body)
+	if rec.Code != http.StatusOK {
+		r.b.Errorf("%s %s: %d %s", path, raw, rec.Code, out)
+	}
+	return took, out
+}
+
+func (r *monthRun) say(from, chat, text string) time.Duration {
+	took, _ := r.post("/playground/api/messages", map[string]string{"from": from, "chat": chat, "text": text})
+	return took
+}
+
+// openTasks returns a person's open tasks.
+func (r *monthRun) openTasks(person string) []bot.Task {
+	var tasks []bot.Task
+	err := r.app.store.View(r.ctx, func(tx bot.Tx) (err error) {
+		tasks, err = tx.Tasks(bot.TaskFilter{Assignee: bot.PersonID("playground:" + person), OpenOnly: true})
+		return err
+	})
+	if err != nil {
+		r.b.Fatal(err)
+	}
+	return tasks
+}
+
+// whileClicking runs fn while one client types /progress on random tasks,
+// and returns the latencies of the clicks.
+func (r *monthRun) whileClicking(fn func()) []time.Duration {
+	stop := make(chan struct{})
+	done := make(chan []time.Duration)
+	go func() {
+		var lat []time.Duration
+		rng := rand.New(rand.NewPCG(uint64(len(lat)), 7))
+		for {
+			select {
+			case <-stop:
+				done <- lat
+				return
+			default:
+			}
+			who := fmt.Sprintf("u%d", rng.IntN(r.people))
+			tasks := r.openTasks(who)
+			if len(tasks) == 0 {
+				continue
+			}
+			t := tasks[rng.IntN(len(tasks))]
+			lat = append(lat, r.say(who, "dm", fmt.Sprintf("/progress %s %d", t.Code(), min(t.Progress+5, 95))))
+		}
+	}()
+	fn()
+	close(stop)
+	return <-done
+}
+
+// answers has 85 % of the people asked today submit their check-in card
+// from monthWorkers concurrent clients, and returns the latencies.
+func (r *monthRun) answers(d bot.Date) []time.Duration {
+	type job struct {
+		person string
+		msg    string
+		form   map[string]any
+	}
+	var jobs []job
+	err := r.app.store.View(r.ctx, func(tx bot.Tx) error {
+		for i := range r.people {
+			if r.rng.IntN(100) >= monthAnswers {
+				continue
+			}
+			p := fmt.Sprintf("u%d", i)
+			recs, err := tx.CardsByKey("checkin/playground:" + p + "/" + d.String())
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 || recs[0].MessageRef == "" {
+				continue
+			}
+			form := map[string]any{}
+			for _, in := range recs[0].Card.Inputs {
+				if strings.HasPrefix(in.Name, "progress.") && len(form) < 2 {
+					v, _ := strconv.Atoi(in.Value)
+					form[in.Name] = strconv.Itoa(min(v+10, 95))
+					form["hours."+strings.TrimPrefix(in.Name, "progress.")] = "3"
+				}
+			}
+			jobs = append(jobs, job{p, recs[0].MessageRef, form})
+		}
+		return nil
+	})
+	if err != nil {
+		r.b.Fatal(err)
+	}
+	lat := make([]time.Duration, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range monthWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
+				j := jobs[i]
+				lat[i], _ = r.post("/playground/api/actions", map[string]any{"as": j.person, "message_id": j.msg, "action": "submit", "form": j.form})
+			}
+		}()
+	}
+	wg.Wait()
+	return lat
+}
+
+// work is the day's other events: 2 % of the people mark a task done, each
+// manager verifies yesterday's done tasks, assigns one new task and
+// reassigns one, and the assignees accept. It returns the commands'
+// latencies.
+func (r *monthRun) work(d bot.Date) []time.Duration {
+	var lat []time.Duration
+	verify := r.toVerify
+	r.toVerify = map[int][]uint64{}
+	for i := range r.people {
+		if r.rng.IntN(100) >= 2 {
+			continue
+		}
+		p := fmt.Sprintf("u%d", i)
+		if tasks := r.openTasks(p); len(tasks) > 0 {
+			t := tasks[0]
+			lat = append(lat, r.say(p, "dm", "/done "+t.Code()))
+			r.toVerify[i/monthTeam] = append(r.toVerify[i/monthTeam], t.ID)
+		}
+	}
+	for k := range r.teams {
+		mgr, group := fmt.Sprintf("m%d", k), fmt.Sprintf("g%d", k)
+		for _, id := range verify[k] {
+			lat = append(lat, r.say(mgr, "dm", fmt.Sprintf("/verify T%d", id)))
+		}
+		size := min(monthTeam, r.people-k*monthTeam)
+		who := k*monthTeam + r.rng.IntN(size)
+		lat = append(lat, r.say(mgr, group, fmt.Sprintf("/task new 新任务%s-%d @员工%d due:%s project:P%d", d, k, who, d.AddDays(10), k+1)))
+		lat = append(lat, r.say(fmt.Sprintf("u%d", who), "dm", fmt.Sprintf("/accept T%d", r.lastTaskID())))
+		from := fmt.Sprintf("u%d", k*monthTeam+r.rng.IntN(size))
+		to := k*monthTeam + r.rng.IntN(size)
+		if tasks := r.openTasks(from); len(tasks) > 1 && from != fmt.Sprintf("u%d", to) {
+			t := tasks[len(tasks)-1]
+			lat = append(lat, r.say(mgr, group, fmt.Sprintf("/reassign %s @员工%d", t.Code(), to)))
+			lat = append(lat, r.say(fmt.Sprintf("u%d", to), "dm", "/accept "+t.Code()))
+		}
+	}
+	return lat
+}
+
+// lastTaskID returns the id of the newest task.
+func (r *monthRun) lastTaskID() uint64 {
+	var id uint64
+	err := r.app.store.View(r.ctx, func(tx bot.Tx) error {
+		tasks, err := tx.Tasks(bot.TaskFilter{})
+		if len(tasks) > 0 {
+			id = tasks[len(tasks)-1].ID
+		}
+		return err
+	})
+	if err != nil {
+		r.b.Fatal(err)
+	}
+	return id
+}
+
+func pct(lat []time.Duration, p int) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+var monthJobs = []string{"checkin", "reminder", "digest", "escalation", "review", "summary", "retention"}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
+
+func (r *monthRun) printDay(md *monthDay, header bool) {
+	if header {
+		fmt.Printf("month: %d people, %d projects, %d tasks at the start; times in ms, sizes in MiB\n", r.people, r.teams, r.people*monthTasks)
+		fmt.Printf("%-10s", "day")
+		for _, j := range monthJobs {
+			fmt.Printf(" %12s", j)
+		}
+		fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %7s %7s\n", "esc_max", "esc0935", "ans_p50", "ans_p99", "cmd_p99", "fan_p99", "esc_p99", "long_tx", "live", "file")
+	}
+	fmt.Printf("%-10s", md.day)
+	for _, j := range monthJobs {
+		fmt.Printf(" %12s", ms(md.jobs[j]))
+	}
+	fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %7.1f %7.1f\n", ms(md.jobMax["escalation"]), ms(md.esc0935),
+		ms(pct(md.answers, 50)), ms(pct(md.answers, 99)), ms(pct(md.commands, 99)),
+		ms(pct(md.fanClicks, 99)), ms(pct(md.escClicks, 99)), ms(md.longestTx),
+		float64(md.live)/(1<<20), float64(md.file)/(1<<20))
+}
+
+func (r *monthRun) printRatios(d2, dn *monthDay, n int) {
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(a/b, 'f', 2, 64)
+	}
+	dur := func(a, b time.Duration) string { return ratio(float64(a), float64(b)) }
+	fmt.Printf("day %d ÷ day 2:", n)
+	for _, j := range monthJobs {
+		fmt.Printf(" %s %s,", j, dur(dn.jobs[j], d2.jobs[j]))
+	}
+	fmt.Printf(" esc_0935 %s, ans_p50 %s, ans_p99 %s, cmd_p99 %s, fan_p99 %s, esc_p99 %s, long_tx %s, live %s, file %s\n",
+		dur(dn.esc0935, d2.esc0935), dur(pct(dn.answers, 50), pct(d2.answers, 50)), dur(pct(dn.answers, 99), pct(d2.answers, 99)),
+		dur(pct(dn.commands, 99), pct(d2.commands, 99)), dur(pct(dn.fanClicks, 99), pct(d2.fanClicks, 99)),
+		dur(pct(dn.escClicks, 99), pct(d2.escClicks, 99)), dur(dn.longestTx, d2.longestTx),
+		ratio(float64(dn.live), float64(d2.live)), ratio(float64(dn.file), float64(d2.file)))
+	perPersonDay := float64(dn.live) / float64(r.people) / float64(n)
+	fmt.Printf("live data per person per working day: %.0f bytes (target < 8 KiB); file ÷ live: %.2f (target <= 2)\n",
+		perPersonDay, float64(dn.file)/float64(dn.live))
+}
