@@ -43,6 +43,7 @@ type Tx interface {
 	ReviewTx
 	ChatTx
 	RetentionTx
+	DueTx
 }
 
 // PersonTx reads and writes people.
@@ -143,4 +144,33 @@ type RetentionTx interface {
 	PruneChat(before time.Time, limit int) (int, bool, error)
 	// PruneDeadLetters removes the dead letters that died before the time.
 	PruneDeadLetters(before time.Time, limit int) (int, bool, error)
+}
+
+// Due index subjects, each followed by an id: a task's rules; a person's
+// (their zone or leave changed: their tasks' rules and their missed
+// check-ins); a person's missed check-ins alone (a prompt, a check-in or
+// one of their tasks changed); a project's (its tasks' rules).
+const (
+	DueTaskPrefix     = "task/"
+	DuePersonPrefix   = "person/"
+	DueCheckinsPrefix = "checkins/"
+	DueProjectPrefix  = "project/"
+)
+
+// DueNever is the time that removes a subject from the due index.
+var DueNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// DueTx is the escalation check's work list, so that a check looks only at
+// what changed and at what a rule may fire for by now, not at everything.
+// The store files a subject as changed whenever it writes a task (the task,
+// and its assignees' check-ins), a person, a project, a prompt or a
+// check-in (the person's check-ins); the check files each subject it looked at for the next time one
+// of its rules may change.
+type DueTx interface {
+	// SetDue files subject for the given time, replacing its entry; the
+	// zero time means at once, DueNever removes it.
+	SetDue(subject string, at time.Time) error
+	// TakeDue removes and returns up to limit subjects due at or before
+	// the time, changed ones first, and reports whether more are due.
+	TakeDue(at time.Time, limit int) ([]string, bool, error)
 }

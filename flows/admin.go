@@ -231,6 +231,9 @@ func (s *Service) addDays(r *req, cmd command.Command, name string, work bool) e
 		for _, d := range dates {
 			applyDay(s.cfg.Calendar, d, day)
 		}
+		// Working time moved: the next escalation check looks at
+		// everything and files it anew.
+		s.due.invalidate()
 	})
 	what := r.l.T("days off", "休息日")
 	if work {

@@ -33,9 +33,10 @@ func (s *Service) escalationJob() bot.Job {
 // the ladder.
 func (s *Service) RunEscalations(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
-	return s.update(ctx, func(tx bot.Tx) error {
+	gen, full := s.due.fullCheck()
+	err := s.update(ctx, func(tx bot.Tx) error {
 		tx = withProjectCache(tx)
-		if err := s.checkRules(tx, now); err != nil {
+		if err := s.checkRules(tx, now, full); err != nil {
 			return err
 		}
 		open, err := tx.OpenEscalations()
@@ -57,30 +58,10 @@ func (s *Service) RunEscalations(ctx context.Context) error {
 		}
 		return s.sendGroupWarnings(tx, groups, warned, now)
 	})
-}
-
-// checkRules opens an escalation for every rule that fires and resolves
-// those that no longer do.
-func (s *Service) checkRules(tx bot.Tx, now time.Time) error {
-	tasks, err := tx.Tasks(bot.TaskFilter{OpenOnly: true})
-	if err != nil {
-		return err
+	if err == nil && full {
+		s.due.built.Store(gen)
 	}
-	for _, t := range tasks {
-		if err := s.checkTask(tx, t, now); err != nil {
-			return err
-		}
-	}
-	people, err := tx.People()
-	if err != nil {
-		return err
-	}
-	for _, p := range people {
-		if err := s.checkMissed(tx, p, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // taskRules are the rules of a task, the worst first. A task has one open

@@ -165,21 +165,33 @@ func (s *Service) update(ctx context.Context, fn func(tx bot.Tx) error) error {
 	return err
 }
 
-// eachOpenProject runs fn for every open project, in one transaction.
+// eachOpenProject runs fn for every open project, each in its own short
+// transaction, so that a job over many projects never holds the writer for
+// long. fn must be idempotent per project (a marker, a review record): after
+// a failure, the scheduler's next run does the projects that are left.
 func (s *Service) eachOpenProject(ctx context.Context, fn func(tx bot.Tx, p bot.Project) error) error {
-	return s.update(ctx, func(tx bot.Tx) error {
-		projects, err := tx.Projects()
+	var projects []bot.Project
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		projects, err = tx.Projects()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		if p.Closed {
+			continue
+		}
+		err := s.update(ctx, func(tx bot.Tx) error {
+			p, err := tx.Project(p.ID)
+			if err != nil || p.Closed {
+				return err
+			}
+			return fn(tx, p)
+		})
 		if err != nil {
 			return err
 		}
-		for _, p := range projects {
-			if p.Closed {
-				continue
-			}
-			if err := fn(tx, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }

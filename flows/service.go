@@ -48,6 +48,8 @@ type Service struct {
 	logger   *slog.Logger
 	commands map[string]commandFunc
 	zones    sync.Map // zone name → *time.Location
+	// due says whether the escalation check's due index is complete.
+	due dueIndex
 	// times keeps the distinct check-in times (see checkinTimes).
 	times struct {
 		sync.Mutex
@@ -66,7 +68,9 @@ func New(cfg Config) *Service {
 	if cfg.Schedule.CheckEvery == 0 {
 		cfg.Schedule = DefaultSchedule()
 	}
-	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows"), commands: commandTable()}
+	s := &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows"), commands: commandTable()}
+	s.due.invalidate() // the first escalation check looks at everything
+	return s
 }
 
 // req is the context of one event being handled.

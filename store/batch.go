@@ -137,7 +137,7 @@ func (d *DB) guardedUpdate(fn func(*bbolt.Tx) error) (err error) {
 
 // safeCall runs fn, turning a panic into an error, so that one call's panic
 // does not take the others' transaction down with it; the call then runs
-// alone, where its panic reaches its own caller.
+// alone, and fails there as Update would.
 func safeCall(fn func(*tx) error, t *tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {

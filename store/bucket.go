@@ -103,6 +103,16 @@ const (
 	bucketReviews = "reviews"
 )
 
+// Buckets added by schema version 3.
+const (
+	// bucketDue holds the keys <time><subject> (the time as timeKey's
+	// first eight bytes), with empty values: the escalation check's work
+	// list (bot.DueTx). A changed subject is filed at the zero time.
+	bucketDue = "due"
+	// bucketDueBySubject maps a subject to its time in bucketDue.
+	bucketDueBySubject = "due_by_subject"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -115,7 +125,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, bucketsV2()...)
+	}, append(bucketsV2(), bucketsV3()...)...)
+}
+
+// bucketsV3 lists the buckets that schema version 3 added.
+func bucketsV3() []string {
+	return []string{bucketDue, bucketDueBySubject}
 }
 
 // bucketsV2 lists the buckets that schema version 2 added.

@@ -34,6 +34,9 @@ func (t *tx) PutPrompt(p bot.Prompt) error {
 	if err := t.putRaw(bucketPromptsByDay, dayPersonKey(p.Day, p.Person), nil); err != nil {
 		return err
 	}
+	if err := t.markChanged(checkinsSubject(p.Person)); err != nil {
+		return err
+	}
 	return t.put(bucketPrompts, personDayKey(p.Person, p.Day), p)
 }
 
@@ -73,6 +76,9 @@ func (t *tx) PutCheckIn(c bot.CheckIn) error {
 		return err
 	}
 	if err := t.putRaw(bucketCheckInsByDay, dayPersonKey(c.Day, c.Person), nil); err != nil {
+		return err
+	}
+	if err := t.markChanged(checkinsSubject(c.Person)); err != nil {
 		return err
 	}
 	return t.put(bucketCheckIns, personDayKey(c.Person, c.Day), c)

@@ -15,6 +15,7 @@ func migrations() []func(*bbolt.Tx) error {
 	return []func(*bbolt.Tx) error{
 		createBuckets,
 		createBucketsV2,
+		createBucketsV3,
 	}
 }
 
@@ -33,6 +34,18 @@ func createBuckets(btx *bbolt.Tx) error {
 // them from version 1, which makes this step a no-op there.
 func createBucketsV2(btx *bbolt.Tx) error {
 	for _, name := range bucketsV2() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// createBucketsV3 is version 3: the escalation check's due index. A file
+// made by an earlier version has no entries: the first check after the
+// upgrade looks at everything once and fills it.
+func createBucketsV3(btx *bbolt.Tx) error {
+	for _, name := range bucketsV3() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

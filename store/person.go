@@ -23,6 +23,10 @@ func (t *tx) PutPerson(p bot.Person) error {
 	if p.ID == "" {
 		return bot.Errorf(bot.EINVALID, "a person needs an id")
 	}
+	// A new zone or leave changes when their rules fire.
+	if err := t.markChanged(personSubject(p.ID)); err != nil {
+		return err
+	}
 	return t.put(bucketPeople, []byte(p.ID), p)
 }
 

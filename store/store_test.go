@@ -108,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "2" || len(migrations()) != 2 {
+		if string(v) != "3" || len(migrations()) != 3 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -134,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 3, newer than this loopbot (2); upgrade loopbot"
+	want := "store: " + path + " has schema version 4, newer than this loopbot (3); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}
@@ -201,8 +201,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 
 	db = mustOpenAt(t, path)
 	version, buckets := migratedState(t, db.bolt)
-	if version != 2 {
-		t.Errorf("schema version %d after the upgrade, want 2", version)
+	if version != 3 {
+		t.Errorf("schema version %d after the upgrade, want 3", version)
 	}
 	for _, name := range allBuckets() {
 		if !slices.Contains(buckets, name) {
@@ -233,7 +233,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 }
 
 // downgradeToVersion1 makes the closed store file at path look as schema
-// version 1 left it: no buckets of version 2, and the version set back.
+// version 1 left it: no buckets of versions 2 and 3, and the version set
+// back.
 func downgradeToVersion1(tb testing.TB, path string) {
 	tb.Helper()
 	raw, err := bbolt.Open(path, 0o600, nil)
@@ -242,7 +243,7 @@ func downgradeToVersion1(tb testing.TB, path string) {
 	}
 	defer raw.Close()
 	err = raw.Update(func(btx *bbolt.Tx) error {
-		for _, name := range bucketsV2() {
+		for _, name := range append(bucketsV2(), bucketsV3()...) {
 			if err := btx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("delete %s: %w", name, err)
 			}

@@ -49,6 +49,17 @@ func (t *tx) PutTask(task bot.Task) error {
 	if err := t.claimID(bucketTasks, task.ID); err != nil {
 		return err
 	}
+	// The task's rules, and its people's missed check-ins (which end when
+	// they have no open task), are looked at again at the next check.
+	changed := []string{taskSubject(task.ID)}
+	for _, p := range []bot.PersonID{old.Assignee, task.Assignee} {
+		if p != "" {
+			changed = append(changed, checkinsSubject(p))
+		}
+	}
+	if err := t.markChanged(changed...); err != nil {
+		return err
+	}
 	return t.put(bucketTasks, itob(task.ID), task)
 }
 
