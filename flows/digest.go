@@ -49,21 +49,41 @@ func (s *Service) nextReminder(after time.Time, zm zoneMinute) time.Time {
 
 // RunReminders sends the one reminder of the day to everyone who was asked
 // to check in, has not answered, and whose reminder time has come before
-// the cut-off. It is idempotent.
+// the cut-off. It is idempotent, and commits fanoutBatch people at a time,
+// so that it never holds the writer for long.
 func (s *Service) RunReminders(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
-	return s.update(ctx, func(tx bot.Tx) error {
+	var ids []bot.PersonID
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
 		people, err := tx.People()
+		for _, p := range people {
+			ids = append(ids, p.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(fanoutBatch, len(ids))]
+		ids = ids[len(batch):]
+		err := s.update(ctx, func(tx bot.Tx) error {
+			for _, id := range batch {
+				p, err := tx.Person(id)
+				if err != nil {
+					return err
+				}
+				if err := s.remind(tx, p, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		for _, p := range people {
-			if err := s.remind(tx, p, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (s *Service) remind(tx bot.Tx, p bot.Person, now time.Time) error {
