@@ -173,4 +173,7 @@ type DueTx interface {
 	// TakeDue removes and returns up to limit subjects due at or before
 	// the time, changed ones first, and reports whether more are due.
 	TakeDue(at time.Time, limit int) ([]string, bool, error)
+	// DueSubjects returns the subjects due at or before the time, changed
+	// ones first, and leaves them filed.
+	DueSubjects(at time.Time) ([]string, error)
 }

@@ -28,42 +28,6 @@ func (s *Service) escalationJob() bot.Job {
 	}
 }
 
-// RunEscalations checks every rule of SPEC §4.3 against the open tasks and
-// the check-ins, opens and resolves escalations, and moves the open ones up
-// the ladder.
-func (s *Service) RunEscalations(ctx context.Context) error {
-	now := s.cfg.Clock.Now()
-	gen, full := s.due.fullCheck()
-	err := s.update(ctx, func(tx bot.Tx) error {
-		tx = withProjectCache(tx)
-		if err := s.checkRules(tx, now, full); err != nil {
-			return err
-		}
-		open, err := tx.OpenEscalations()
-		if err != nil {
-			return err
-		}
-		groups := map[uint64][]bot.Escalation{}
-		warned := map[uint64]bool{}
-		today := bot.DateOf(now.In(s.cfg.Location))
-		for _, e := range open {
-			if e.GroupWarnedOn == today {
-				warned[e.Task] = true
-			}
-		}
-		for _, e := range open {
-			if err := s.climb(tx, e, now, groups); err != nil {
-				return err
-			}
-		}
-		return s.sendGroupWarnings(tx, groups, warned, now)
-	})
-	if err == nil && full {
-		s.due.built.Store(gen)
-	}
-	return err
-}
-
 // taskRules are the rules of a task, the worst first. A task has one open
 // escalation at a time, for the first of them that fires: its warning
 // lists every other rule that applies (escInfo), and a rule that a worse
@@ -144,7 +108,9 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 			continue
 		}
 		rec, err := tx.Card(id)
-		if err != nil {
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			continue // past its retention (bot.Retention.OpenCards)
+		} else if err != nil {
 			return err
 		}
 		rd := s.readerOf(tx, rec)

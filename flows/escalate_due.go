@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strconv"
@@ -38,19 +39,92 @@ func (d *dueIndex) fullCheck() (int64, bool) {
 // invalidate makes the next check look at everything.
 func (d *dueIndex) invalidate() { d.gen.Add(1) }
 
+// escalationChunk is how many tasks, people or escalations one transaction
+// of the escalation check handles, so that a burst (a morning when
+// thousands of tasks go stale together) never holds the writer for long.
+const escalationChunk = 100
+
+// RunEscalations checks every rule of SPEC §4.3 against the tasks and
+// people due (all of them after a start), opens and resolves escalations,
+// and moves the open ones up the ladder, in short transactions.
+func (s *Service) RunEscalations(ctx context.Context) error {
+	now := s.cfg.Clock.Now()
+	gen, full := s.due.fullCheck()
+	if err := s.checkRules(ctx, now, full); err != nil {
+		return err
+	}
+	if full {
+		s.due.built.Store(gen)
+	}
+	return s.climbAll(ctx, now)
+}
+
 // checkRules opens an escalation for every rule that fires and resolves
 // those that no longer do: over everything when full, else over the
-// subjects due.
-func (s *Service) checkRules(tx bot.Tx, now time.Time, full bool) error {
-	if full {
-		return s.checkAll(tx, now)
-	}
-	subjects, _, err := tx.TakeDue(now, math.MaxInt)
+// subjects due; tasks by id, then people by id, as a check of everything
+// takes them, so that escalations get the same ids.
+func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) error {
+	var (
+		ids      []uint64
+		people   []bot.PersonID
+		expanded []string // subjects whose tasks and people are looked at
+	)
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		ids, people, expanded, err = s.dueWork(tx, now, full)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	n := len(ids) + len(people)
+	if n == 0 && len(expanded) == 0 && !full {
+		return nil
+	}
+	for start := 0; start < n || start == 0; start += escalationChunk {
+		end := min(start+escalationChunk, n)
+		err := s.update(ctx, func(tx bot.Tx) error {
+			tx = withProjectCache(tx)
+			if start == 0 && full {
+				// Forget what was filed: everything is filed anew.
+				if _, _, err := tx.TakeDue(bot.DueNever, math.MaxInt); err != nil {
+					return err
+				}
+			}
+			for i := start; i < end; i++ {
+				var err error
+				if i < len(ids) {
+					err = s.checkTaskDue(tx, ids[i], now)
+				} else {
+					err = s.checkPersonDue(tx, people[i-len(ids)], now)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if end < n {
+				return nil
+			}
+			for _, subj := range expanded {
+				if err := tx.SetDue(subj, bot.DueNever); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueWork returns the tasks and people to check: every open task and
+// everyone when full, else those the due subjects name, with the subjects
+// that named others (a person's tasks, a project's).
+func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.PersonID, []string, error) {
 	taskIDs := map[uint64]bool{}
 	people := map[bot.PersonID]bool{}
+	var expanded []string
 	addTasks := func(f bot.TaskFilter) error {
 		f.OpenOnly = true
 		tasks, err := tx.Tasks(f)
@@ -59,111 +133,187 @@ func (s *Service) checkRules(tx bot.Tx, now time.Time, full bool) error {
 		}
 		return err
 	}
-	for _, subj := range subjects {
-		switch {
-		case strings.HasPrefix(subj, bot.DueTaskPrefix):
-			if id, err := strconv.ParseUint(strings.TrimPrefix(subj, bot.DueTaskPrefix), 10, 64); err == nil {
-				taskIDs[id] = true
-			}
-		case strings.HasPrefix(subj, bot.DueCheckinsPrefix):
-			people[bot.PersonID(strings.TrimPrefix(subj, bot.DueCheckinsPrefix))] = true
-		case strings.HasPrefix(subj, bot.DuePersonPrefix):
-			p := bot.PersonID(strings.TrimPrefix(subj, bot.DuePersonPrefix))
-			people[p] = true
-			if err := addTasks(bot.TaskFilter{Assignee: p}); err != nil {
-				return err
-			}
-		case strings.HasPrefix(subj, bot.DueProjectPrefix):
-			if id, err := strconv.ParseUint(strings.TrimPrefix(subj, bot.DueProjectPrefix), 10, 64); err == nil {
-				if err := addTasks(bot.TaskFilter{Project: id}); err != nil {
-					return err
+	if full {
+		if err := addTasks(bot.TaskFilter{}); err != nil {
+			return nil, nil, nil, err
+		}
+		all, err := tx.People()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, p := range all {
+			people[p.ID] = true
+		}
+	} else {
+		subjects, err := tx.DueSubjects(now)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, subj := range subjects {
+			switch {
+			case strings.HasPrefix(subj, bot.DueTaskPrefix):
+				if id, err := strconv.ParseUint(strings.TrimPrefix(subj, bot.DueTaskPrefix), 10, 64); err == nil {
+					taskIDs[id] = true
+				} else {
+					expanded = append(expanded, subj)
+				}
+			case strings.HasPrefix(subj, bot.DueCheckinsPrefix):
+				people[bot.PersonID(strings.TrimPrefix(subj, bot.DueCheckinsPrefix))] = true
+			case strings.HasPrefix(subj, bot.DuePersonPrefix):
+				expanded = append(expanded, subj)
+				p := bot.PersonID(strings.TrimPrefix(subj, bot.DuePersonPrefix))
+				people[p] = true
+				if err := addTasks(bot.TaskFilter{Assignee: p}); err != nil {
+					return nil, nil, nil, err
+				}
+			default:
+				expanded = append(expanded, subj)
+				if id, err := strconv.ParseUint(strings.TrimPrefix(subj, bot.DueProjectPrefix), 10, 64); err == nil {
+					if err := addTasks(bot.TaskFilter{Project: id}); err != nil {
+						return nil, nil, nil, err
+					}
 				}
 			}
 		}
-	}
-	// Whether a person with an open missed_checkins warning still has work
-	// changes with the day: they are looked at every time.
-	open, err := tx.OpenEscalations()
-	if err != nil {
-		return err
-	}
-	for _, e := range open {
-		if e.Rule == bot.RuleMissedCheckins {
-			people[e.Person] = true
+		// Whether a person with an open missed_checkins warning still has
+		// work changes with the day: they are looked at every time.
+		open, err := tx.OpenEscalations()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, e := range open {
+			if e.Rule == bot.RuleMissedCheckins {
+				people[e.Person] = true
+			}
 		}
 	}
-	// In the order a check of everything takes: tasks by id, then people by
-	// id, so that escalations get the same ids.
 	ids := make([]uint64, 0, len(taskIDs))
 	for id := range taskIDs {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		t, err := tx.Task(id)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if !t.Status.Open() {
-			continue // as a check of everything, which reads open tasks only
-		}
-		if err := s.checkTask(tx, t, now); err != nil {
-			return err
-		}
-		if err := tx.SetDue(bot.DueTaskPrefix+strconv.FormatUint(t.ID, 10), s.nextTaskCheck(tx, t, now)); err != nil {
-			return err
-		}
-	}
 	ps := make([]bot.PersonID, 0, len(people))
 	for p := range people {
 		ps = append(ps, p)
 	}
 	slices.Sort(ps)
-	for _, id := range ps {
-		p, err := tx.Person(id)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if err := s.checkPerson(tx, p, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ids, ps, expanded, nil
 }
 
-// checkAll is the check of everything: every open task and every person,
-// each filed again for its next moment.
-func (s *Service) checkAll(tx bot.Tx, now time.Time) error {
-	// Forget what was filed: everything is filed anew below.
-	if _, _, err := tx.TakeDue(bot.DueNever, math.MaxInt); err != nil {
+// checkTaskDue checks an open task's rules and files it for the next
+// moment one may change; a task that is gone or closed leaves the index
+// (a check of everything reads open tasks only).
+func (s *Service) checkTaskDue(tx bot.Tx, id uint64, now time.Time) error {
+	subj := bot.DueTaskPrefix + strconv.FormatUint(id, 10)
+	t, err := tx.Task(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return tx.SetDue(subj, bot.DueNever)
+	} else if err != nil {
 		return err
 	}
-	tasks, err := tx.Tasks(bot.TaskFilter{OpenOnly: true})
+	if !t.Status.Open() {
+		return tx.SetDue(subj, bot.DueNever)
+	}
+	if err := s.checkTask(tx, t, now); err != nil {
+		return err
+	}
+	return tx.SetDue(subj, s.nextTaskCheck(tx, t, now))
+}
+
+// checkPersonDue checks a person's missed check-ins (checkPerson); one who
+// is gone leaves the index.
+func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) error {
+	p, err := tx.Person(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return tx.SetDue(bot.DueCheckinsPrefix+string(id), bot.DueNever)
+	} else if err != nil {
+		return err
+	}
+	return s.checkPerson(tx, p, now)
+}
+
+// climbAll moves the open escalations up the ladder, escalationChunk per
+// transaction, and sends the day's group warnings last, in one.
+func (s *Service) climbAll(ctx context.Context, now time.Time) error {
+	var ids []uint64
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		open, err := tx.OpenEscalations()
+		for _, e := range open {
+			ids = append(ids, e.ID)
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	for _, t := range tasks {
-		if err := s.checkTask(tx, t, now); err != nil {
+	var order []uint64 // projects, in the order their first warning came
+	groups := map[uint64][]uint64{}
+	for start := 0; start < len(ids); start += escalationChunk {
+		chunk := ids[start:min(start+escalationChunk, len(ids))]
+		got := map[uint64][]bot.Escalation{}
+		err := s.update(ctx, func(tx bot.Tx) error {
+			tx = withProjectCache(tx)
+			clear(got)
+			for _, id := range chunk {
+				e, err := tx.Escalation(id)
+				if err != nil {
+					return err
+				}
+				if !e.Open() {
+					continue
+				}
+				if err := s.climb(tx, e, now, got); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if err := tx.SetDue(bot.DueTaskPrefix+strconv.FormatUint(t.ID, 10), s.nextTaskCheck(tx, t, now)); err != nil {
-			return err
+		for _, id := range chunk { // in the order of the open list
+			for pid, escs := range got {
+				for _, e := range escs {
+					if e.ID == id {
+						if _, ok := groups[pid]; !ok {
+							order = append(order, pid)
+						}
+						groups[pid] = append(groups[pid], id)
+					}
+				}
+			}
 		}
 	}
-	people, err := tx.People()
-	if err != nil {
-		return err
+	if len(groups) == 0 {
+		return nil
 	}
-	for _, p := range people {
-		if err := s.checkPerson(tx, p, now); err != nil {
+	return s.update(ctx, func(tx bot.Tx) error {
+		tx = withProjectCache(tx)
+		open, err := tx.OpenEscalations()
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		warned := map[uint64]bool{}
+		today := bot.DateOf(now.In(s.cfg.Location))
+		for _, e := range open {
+			if e.GroupWarnedOn == today {
+				warned[e.Task] = true
+			}
+		}
+		due := map[uint64][]bot.Escalation{}
+		for _, pid := range order {
+			for _, id := range groups[pid] {
+				e, err := tx.Escalation(id)
+				if err != nil {
+					return err
+				}
+				if e.Open() {
+					due[pid] = append(due[pid], e)
+				}
+			}
+		}
+		return s.sendGroupWarnings(tx, due, warned, now)
+	})
 }
 
 // checkPerson checks a person's missed check-ins and files them for the

@@ -21,6 +21,10 @@ func (s *readCounter) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads}) })
 }
 
+func (s *readCounter) View(ctx context.Context, fn func(bot.Tx) error) error {
+	return s.Store.View(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads}) })
+}
+
 type countingTx struct {
 	bot.Tx
 	reads *atomic.Int64

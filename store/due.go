@@ -68,6 +68,18 @@ func (t *tx) TakeDue(at time.Time, limit int) ([]string, bool, error) {
 	return subjects, more, nil
 }
 
+// DueSubjects returns the subjects due at or before the given time, changed
+// ones first, then in time order, leaving them filed.
+func (t *tx) DueSubjects(at time.Time) ([]string, error) {
+	end := timeKey(at, 0)[:8]
+	var subjects []string
+	c := t.bucket(bucketDue).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
+		subjects = append(subjects, string(k[8:]))
+	}
+	return subjects, nil
+}
+
 // markChanged files subjects as changed, due at once.
 func (t *tx) markChanged(subjects ...string) error {
 	for _, s := range subjects {
