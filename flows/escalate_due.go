@@ -42,7 +42,7 @@ func (d *dueIndex) invalidate() { d.gen.Add(1) }
 // escalationChunk is how many tasks, people or escalations one transaction
 // of the escalation check handles, so that a burst (a morning when
 // thousands of tasks go stale together) never holds the writer for long.
-const escalationChunk = 100
+const escalationChunk = 25
 
 // RunEscalations checks every rule of SPEC §4.3 against the tasks and
 // people due (all of them after a start), opens and resolves escalations,
