@@ -216,7 +216,7 @@ func (r *monthRun) seed(start time.Time) {
 }
 
 func (r *monthRun) at(d bot.Date, hh, mm int) {
-	if err := r.app.fake.AdvanceTo(r.ctx, d.At(hh, mm, shanghai)); err != nil {
+	if err := r.app.fake.Set(r.ctx, d.At(hh, mm, shanghai)); err != nil {
 		r.b.Fatalf("advance to %s %02d:%02d: %v", d, hh, mm, err)
 	}
 }
