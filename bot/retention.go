@@ -41,7 +41,7 @@ func DefaultRetention() Retention {
 	return Retention{
 		FinishedCards: 7 * day,
 		OpenCards:     31 * day,
-		Chat:          31 * day,
+		Chat:          62 * day,
 		Events:        2 * day,
 		Scheduler:     31 * day,
 		DeadLetters:   31 * day,

@@ -203,7 +203,7 @@ func DefaultConfig() Config {
 		},
 		Review: ReviewConfig{PromptAt: "fri 16:00", SummaryAt: "mon 09:00"},
 		Retention: RetentionConfig{
-			FinishedCards: "7d", OpenCards: "31d", Chat: "31d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
+			FinishedCards: "7d", OpenCards: "31d", Chat: "62d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
 		},
 		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn"},
 		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com"},
