@@ -106,7 +106,7 @@ func New(cfg Config, h Handler) *Adapter {
 	a.stream = &Stream{
 		Host: cfg.OpenAPIHost, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Topics: []string{payload.BotMessageCallbackTopic, payload.CardInstanceCallbackTopic},
-		Handle: a.handleFrame, Logger: log,
+		Handle: a.handleFrame, Logger: log, HTTPClient: cfg.HTTPClient,
 	}
 	return a
 }

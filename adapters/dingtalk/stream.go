@@ -1,10 +1,12 @@
 package dingtalk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -14,7 +16,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
-	"github.com/open-dingtalk/dingtalk-stream-sdk-go/logger"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/utils"
 )
@@ -29,8 +30,8 @@ import (
 //
 // The SDK's own loop writes each answer from the frame's goroutine without
 // a lock, which gorilla/websocket does not allow (concurrent writes panic
-// and answers are lost). So loopbot uses the SDK for the endpoint exchange
-// and the payload types only, and runs the connection itself: one reader,
+// and answers are lost). So loopbot uses the SDK for its constants
+// and payload types only, and runs the connection itself: one reader,
 // one writer goroutine that owns every write, and the frames handled
 // concurrently, each answered only after its event has committed.
 
@@ -65,14 +66,13 @@ type Stream struct {
 	Handle FrameHandler
 	Logger *slog.Logger
 	Dialer *websocket.Dialer
+	// HTTPClient makes the connections/open call (15 s timeout when nil).
+	HTTPClient *http.Client
 	// MinBackoff is the first wait before reconnecting after a drop (1 s
 	// when zero); it doubles up to a minute while connecting fails.
 	MinBackoff time.Duration
 	backoff    time.Duration
 }
-
-// sdkLogger initialises the SDK's logger once (see Endpoint).
-var sdkLogger sync.Once
 
 // errDisconnect ends a session after the gateway asked for it.
 var errDisconnect = errors.New("gateway asked to disconnect")
@@ -105,24 +105,68 @@ func (s *Stream) Run(ctx context.Context) error {
 	return nil
 }
 
-// Endpoint asks the gateway for a connection endpoint and ticket, through
-// the SDK's exchange.
-func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointResponse, error) {
-	opts := []client.ClientOption{
-		client.WithAppCredential(client.NewAppCredentialConfig(s.ClientID, s.ClientSecret)),
-		client.WithOpenApiHost(s.Host),
-		client.WithAutoReconnect(false),
-	}
-	noop := func(context.Context, *payload.DataFrame) (*payload.DataFrameResponse, error) { return nil, nil }
+// Subscriptions are what loopbot subscribes to, in the order of
+// protocol.md's example: every EVENT ("*", answered SUCCESS and otherwise
+// ignored), then the CALLBACK topics. SYSTEM frames (ping, disconnect) come
+// without a subscription.
+func (s *Stream) Subscriptions() []*payload.SubscriptionModel {
+	subs := []*payload.SubscriptionModel{{Type: typeEvent, Topic: "*"}}
 	for _, t := range s.Topics {
-		opts = append(opts, client.WithSubscription(typeCallback, t, noop))
+		subs = append(subs, &payload.SubscriptionModel{Type: typeCallback, Topic: t})
 	}
-	// The SDK sets its package logger on first use without a lock; do that
-	// once, before any concurrent use.
-	sdkLogger.Do(func() { logger.GetLogger() })
-	ep, err := client.NewStreamClient(opts...).GetConnectionEndpoint(ctx)
+	return subs
+}
+
+// Endpoint asks the gateway for a connection endpoint and ticket: POST
+// {Host}/v1.0/gateway/connections/open with {clientId, clientSecret,
+// subscriptions, ua, localIp} (payload.ConnectionEndpointRequest), answered
+// {endpoint, ticket}. The request is ours, not the SDK's: the SDK adds
+// SYSTEM subscriptions in map order, the documented request has none.
+func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointResponse, error) {
+	body := struct {
+		ClientID      string                       `json:"clientId"`
+		ClientSecret  string                       `json:"clientSecret"`
+		Subscriptions []*payload.SubscriptionModel `json:"subscriptions"`
+		UA            string                       `json:"ua"`
+		LocalIP       string                       `json:"localIp"`
+	}{s.ClientID, s.ClientSecret, s.Subscriptions(), client.NewDingtalkGoSDKUserAgent().UserAgent, ""}
+	if ip, err := utils.GetFirstLanIP(); err == nil {
+		body.LocalIP = ip
+	}
+	raw, err := json.Marshal(body)
 	if err != nil {
-		return nil, fmt.Errorf("connections/open: %s", oneLine(err.Error()))
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Host+utils.GetConnectionEndpointAPIUrl, bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("connections/open: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	hc := s.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 15 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("connections/open: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil {
+		return nil, fmt.Errorf("connections/open: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		ae := &APIError{Status: resp.StatusCode}
+		_ = json.Unmarshal(out, ae)
+		return nil, fmt.Errorf("connections/open: %s", oneLine(ae.Error()))
+	}
+	ep := &payload.ConnectionEndpointResponse{}
+	if err := json.Unmarshal(out, ep); err != nil {
+		return nil, fmt.Errorf("connections/open: answer is not JSON: %w", err)
+	}
+	if err := ep.Valid(); err != nil {
+		return nil, fmt.Errorf("connections/open: answer without endpoint or ticket")
 	}
 	return ep, nil
 }
