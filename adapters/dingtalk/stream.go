@@ -235,8 +235,8 @@ func (s *Stream) read(ctx context.Context, conn *websocket.Conn, w *writer, infl
 		if kind != websocket.TextMessage {
 			continue
 		}
-		df, err := payload.DecodeDataFrame(raw)
-		if err != nil || df.Headers == nil {
+		df, err := decodeFrame(raw)
+		if err != nil {
 			s.Logger.Warn("stream: undecodable frame dropped", "bytes", len(raw))
 			continue
 		}
@@ -254,6 +254,64 @@ func (s *Stream) read(ctx context.Context, conn *websocket.Conn, w *writer, infl
 			w.send(s.answer(ctx, df))
 		}()
 	}
+}
+
+// decodeFrame reads a frame (payload.DataFrame). It also takes the two
+// variants protocol.md itself shows: a frame with trailing commas (its
+// ping example) and one whose headers are named "header" (its second EVENT
+// example). A frame without headers is an error.
+func decodeFrame(raw []byte) (*payload.DataFrame, error) {
+	df, err := payload.DecodeDataFrame(raw)
+	if err != nil {
+		raw = dropTrailingCommas(raw)
+		if df, err = payload.DecodeDataFrame(raw); err != nil {
+			return nil, err
+		}
+	}
+	if df.Headers == nil {
+		var alt struct {
+			Header payload.DataFrameHeader `json:"header"`
+		}
+		if json.Unmarshal(raw, &alt) == nil {
+			df.Headers = alt.Header
+		}
+	}
+	if df.Headers == nil {
+		return nil, errors.New("frame without headers")
+	}
+	return df, nil
+}
+
+// dropTrailingCommas removes each comma, outside strings, that is followed
+// only by white space before a closing brace or bracket.
+func dropTrailingCommas(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	inString, escaped := false, false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString:
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ',':
+			j := i + 1
+			for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r') {
+				j++
+			}
+			if j < len(raw) && (raw[j] == '}' || raw[j] == ']') {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // answer runs the handler for a frame; a panic in it is an error answer,

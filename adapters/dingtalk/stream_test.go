@@ -282,6 +282,32 @@ func TestEventFrameIsAcked(t *testing.T) {
 
 var trailingComma = regexp.MustCompile(`,(\s*})`)
 
+// TestDocumentedFrameVariants: the doc's ping, verbatim with its trailing
+// commas, and its second EVENT example, whose headers are named "header",
+// are both answered as the doc shows.
+func TestDocumentedFrameVariants(t *testing.T) {
+	f := newFake(t)
+	connect(t, f, &recorder{})
+	if err := f.Push(fixture(t, "stream_system_ping.frame.json")); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := f.WaitAck("213d841d_972_1898bb26334_70a7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack, "stream_system_ping.ack.json", "213d841d_972_1898bb26334_70a7")
+	f2 := newFake(t)
+	connect(t, f2, &recorder{})
+	if err := f2.Push(fixture(t, "stream_event.frame.example2.json")); err != nil {
+		t.Fatal(err)
+	}
+	ack, err = f2.WaitAck("213d841d_972_1898bb26334_70a7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack, "stream_event.ack.json", "213d841d_972_1898bb26334_70a7")
+}
+
 func TestPing(t *testing.T) {
 	f := newFake(t)
 	connect(t, f, &recorder{})
