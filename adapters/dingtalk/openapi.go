@@ -56,8 +56,14 @@ func (e *APIError) throttled() bool {
 }
 
 // authFailed reports whether the token was refused (expired or revoked).
+// A code with "denied", such as Forbidden.AccessDenied.
+// AccessTokenPermissionDenied (the app lacks the API's permission), is no
+// refused token: fetching a new one does not help.
 func (e *APIError) authFailed() bool {
 	c := strings.ToLower(e.Code)
+	if strings.Contains(c, "denied") {
+		return false
+	}
 	return e.Status == http.StatusUnauthorized || strings.Contains(c, "invalidauthentication") || strings.Contains(c, "token")
 }
 

@@ -191,6 +191,7 @@ func TestErrorsForTheOutbox(t *testing.T) {
 		{"rate limited", 429, "3", `{"code":"Forbidden.AccessDenied.QpsLimitForApi","message":"qps limit"}`, true, 3 * time.Second, "QpsLimitForApi"},
 		{"rate limited in the body", 403, "", `{"code":"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi","message":"limit"}`, true, time.Second, "QpsLimit"},
 		{"server error", 503, "", `{"code":"ServiceUnavailable","message":"busy"}`, true, 0, "ServiceUnavailable"},
+		{"no permission for the API", 403, "", `{"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","message":"没有调用该接口的权限","requestid":"r1"}`, false, 0, "AccessTokenPermissionDenied"},
 		{"robot not in the group", 400, "", `{"code":"resource.not.found","message":"robot 不存在或不在群中"}`, false, 0, "robot 不存在或不在群中"},
 		{"flow-controlled staff", 200, "", `{"processQueryKey":"k","flowControlledStaffIdList":["staff1"]}`, true, time.Second, "flow-controlled"},
 		{"staff outside the app's scope", 200, "", `{"processQueryKey":"k","invalidStaffIdList":["staff1"]}`, false, 0, "not in the app's visible scope"},
