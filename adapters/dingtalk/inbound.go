@@ -42,7 +42,13 @@ func (a *Adapter) handleFrame(ctx context.Context, df *payload.DataFrame) *paylo
 		resp.SetData(`{"response": {}}`)
 		ev, err = cardEvent(df)
 	default:
+		// Anything else is read and let go: an EVENT (subscribed as "*")
+		// is answered SUCCESS, a CALLBACK of another topic with an empty
+		// response, as protocol.md's generic ack shows.
 		resp.SetData(eventAck)
+		if df.Type == typeCallback {
+			resp.SetData(`{"response": {}}`)
+		}
 		return resp
 	}
 	if err != nil {

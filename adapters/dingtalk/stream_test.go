@@ -280,6 +280,19 @@ func TestEventFrameIsAcked(t *testing.T) {
 	checkAck(t, ack, "stream_event.ack.json", "213d841d_972_1898bb26334_70a7")
 }
 
+// TestOtherCallbackGetsTheGenericAck: a CALLBACK of a topic loopbot does
+// not handle is answered with protocol.md's generic ack, {"response": {}}.
+func TestOtherCallbackGetsTheGenericAck(t *testing.T) {
+	a := New(Config{ClientID: "id", ClientSecret: "secret", OpenAPIHost: "http://127.0.0.1:0"}, &recorder{})
+	df, err := decodeFrame([]byte(`{"specVersion":"1.0","type":"CALLBACK","headers":{"topic":"/v1.0/other/callback","messageId":"213d841d_972_1898bb26334_70a7","contentType":"application/json"},"data":"{}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := a.stream.answer(context.Background(), df)
+	got := dingtalktest.Ack{Code: resp.Code, Headers: resp.Headers, Message: resp.Message, Data: resp.Data}
+	checkAck(t, got, "stream_generic.ack.json", "213d841d_972_1898bb26334_70a7")
+}
+
 var trailingComma = regexp.MustCompile(`,(\s*})`)
 
 // TestDocumentedFrameVariants: the doc's ping, verbatim with its trailing
