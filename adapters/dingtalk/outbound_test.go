@@ -62,7 +62,7 @@ func TestMarkdownCardInADirectChat(t *testing.T) {
 		"### 🔵 新任务 T3 · 接口文档", "**截止**: 2026-11-27 周五", "请 **尽快** 处理",
 		// What a person typed is shown literally.
 		`\[x\](http://evil) &lt;at id=all&gt; \*\*no\*\* \_u\_ \` + "`c\\`",
-		"- 回复 [/accept T3](dtmd://dingtalkclient/sendMessage?content=%2Faccept+T3) 接受",
+		"- 回复 [/accept T3](dtmd://dingtalkclient/sendMessage?content=%2Faccept%20T3) 接受",
 		"- 回复 /decline T3 &lt;理由&gt; 拒绝",
 	} {
 		if !strings.Contains(text, want) {

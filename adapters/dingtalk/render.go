@@ -162,9 +162,11 @@ func commandsOf(c bot.Card) []textCommand {
 }
 
 // quickReply is DingTalk's link that sends content as the reader's own
-// message in a direct chat with the robot.
+// message in a direct chat with the robot. content is percent-encoded as
+// encodeURIComponent does (a space is %20, never "+", which the client
+// would send as a literal plus).
 func quickReply(content string) string {
-	return "dtmd://dingtalkclient/sendMessage?content=" + url.QueryEscape(content)
+	return "dtmd://dingtalkclient/sendMessage?content=" + strings.ReplaceAll(url.QueryEscape(content), "+", "%20")
 }
 
 // cardMarkdown renders a card as a markdown message: its title, fields and

@@ -236,7 +236,7 @@ func dtAssignAndAccept(s *dtStory) {
 	} else {
 		c := s.wait(pathBatch, `"userIds":["bob"]`, "/accept T1")
 		if !strings.Contains(callText(c), `"userIds":["bob"]`) || !strings.Contains(callText(c), "sampleMarkdown") ||
-			!strings.Contains(callText(c), "dtmd://dingtalkclient/sendMessage?content=%2Faccept+T1") {
+			!strings.Contains(callText(c), "dtmd://dingtalkclient/sendMessage?content=%2Faccept%20T1") {
 			t.Fatalf("assignment message = %s", callText(c))
 		}
 		s.say("bob", false, "/accept T1")
