@@ -145,10 +145,14 @@ func (c *client) tenantToken(ctx context.Context) (string, error) {
 		if resp.ApiResp != nil {
 			e.Status = resp.StatusCode
 		}
-		switch resp.Code {
-		case codeAppSecret:
+		switch {
+		case e.Status == http.StatusNotFound:
+			// No such path: the host is not Feishu's OpenAPI, or the
+			// base URL has a path of its own.
+			e.Reason = "feishu.base_url does not serve Feishu's OpenAPI (HTTP 404); use the host only, such as " + DefaultBaseURL
+		case resp.Code == codeAppSecret:
 			e.Reason = "feishu.app_secret is wrong"
-		case codeAppID:
+		case resp.Code == codeAppID:
 			e.Reason = "feishu.app_id is not a known app"
 		default:
 			e.Reason = "Feishu refused feishu.app_id and feishu.app_secret"

@@ -92,11 +92,23 @@ func markdownElement(content string) element {
 	return element{"tag": "markdown", "content": content}
 }
 
-// renderFields lists label and value, one per line, the label in bold.
+// renderFields lists label and value, one per line, the label in bold. A
+// value of several lines keeps them, each shown as typed.
 func renderFields(fields []bot.Field) string {
 	lines := make([]string, 0, len(fields))
 	for _, f := range fields {
-		lines = append(lines, "**"+escapeLiteral(f.Label)+"**："+escapeLiteral(f.Value))
+		lines = append(lines, "**"+escapeLiteral(f.Label)+"**："+literalLines(f.Value))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// literalLines escapes plain text that follows other text on its first
+// line: every line after the first also gets guardLineStart, since it
+// starts a line of the markdown.
+func literalLines(s string) string {
+	lines := strings.Split(escapeLiteral(s), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = guardLineStart(lines[i])
 	}
 	return strings.Join(lines, "\n")
 }

@@ -120,6 +120,16 @@ type decoder struct {
 	now func() time.Time
 }
 
+// token returns the verification token a callback carries: header.token
+// in a schema 2.0 event or callback, else the top-level token of a schema
+// 1.0 event or of the URL verification (SDK event/dispatcher parse).
+func (e envelope) token() string {
+	if e.Header.Token != "" {
+		return e.Header.Token
+	}
+	return e.Token
+}
+
 // parseEnvelope reads a plaintext callback body.
 func parseEnvelope(body []byte) (envelope, error) {
 	var env envelope

@@ -17,14 +17,21 @@ import (
 // toast and card, or nil). An error means the engine did not commit the
 // event: it must not be acknowledged, so that Feishu delivers it again.
 func (a *Adapter) handleEnvelope(ctx context.Context, env envelope) (any, error) {
+	// A card callback is always answered with its own shape: {} when
+	// nothing changes (card-callback-communication: toast and card are
+	// both optional), never an event's acknowledgement.
+	var none any
+	if env.Header.EventType == typeCardAction {
+		none = &callback.CardActionTriggerResponse{}
+	}
 	ev, err := a.dec.decode(env)
 	if errors.Is(err, errIgnored) {
 		a.log.Debug("event ignored", "event_type", env.Header.EventType, "event_id", env.Header.EventID)
-		return nil, nil
+		return none, nil
 	} else if err != nil {
 		// Malformed: a retry would fail the same way.
 		a.log.Warn("event dropped", "event_type", env.Header.EventType, "event_id", env.Header.EventID, slog.Any("error", err))
-		return nil, nil
+		return none, nil
 	}
 	if ev.Kind != bot.EventAction {
 		ev.FromName = a.nameOf(ctx, ev.From)

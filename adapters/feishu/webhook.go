@@ -61,13 +61,13 @@ func (a *Adapter) verified(h http.Header, body []byte) (envelope, int, string) {
 	switch {
 	case status != 0:
 		return env, status, reason
-	case env.Type == typeURLVerify && !a.tokenOK(env.Token):
+	case env.Type == typeURLVerify && !a.tokenOK(env.token()):
 		return env, http.StatusForbidden, "URL verification with a wrong verification token"
 	case env.Type == typeURLVerify:
 		return env, 0, ""
 	case a.cfg.EncryptKey != "" && !signed:
 		return env, http.StatusUnauthorized, "the request is not signed (no X-Lark-Signature)"
-	case !a.tokenOK(env.Header.Token):
+	case !a.tokenOK(env.token()):
 		return env, http.StatusForbidden, "the event carries a wrong verification token"
 	}
 	return env, 0, ""

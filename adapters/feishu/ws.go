@@ -230,8 +230,11 @@ func (s *wsSession) data(ctx context.Context, f larkws.Frame) {
 	resp := larkws.NewResponseByCode(http.StatusOK)
 	env, err := parseEnvelope(payload)
 	if err == nil {
+		// Feishu waits 3 s for the answer here as over HTTP.
+		hctx, cancel := context.WithTimeout(ctx, answerWithin)
 		var answer any
-		answer, err = s.a.handleEnvelope(ctx, env)
+		answer, err = s.a.handleEnvelope(hctx, env)
+		cancel()
 		if err != nil {
 			s.a.log.Error("event not handled; Feishu will deliver it again", "event_id", env.Header.EventID, slog.Any("error", err))
 			resp = larkws.NewResponseByCode(http.StatusInternalServerError)
