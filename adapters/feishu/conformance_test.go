@@ -187,3 +187,35 @@ func TestFieldValueLinesStayLiteral(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// While the bot's own open_id is unknown (the bot-info API not answered
+// yet), a group message that starts with a mention is taken as addressed
+// to the bot by it: with the scope im:message.group_at_msg Feishu delivers
+// only group messages that @ the bot, and a command reads "@bot /command".
+// The mention may look like anyone's (the official sample's shape).
+func TestUnknownSelfLeadingMention(t *testing.T) {
+	raw := strings.Replace(string(readFixture(t, "im.message.receive_v1.json")), `@_user_1 hello`, `@_user_1 /project new 官网 @_user_2`, 1)
+	raw = strings.Replace(raw, `"mentions": [`, `"mentions": [{"key": "@_user_2", "id": {"open_id": "ou_bob", "union_id": "on_bob", "user_id": "bob"}, "mentioned_type": "user", "name": "李博"},`, 1)
+	env, err := parseEnvelope([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := testDecoder("").decode(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Text != "/project new 官网 @feishu:ou_bob" || ev.Names["feishu:ou_bob"] != "李博" {
+		t.Errorf("text %q names %v", ev.Text, ev.Names)
+	}
+	// Once the bot is known, the same message does not mention it.
+	if _, err := testDecoder("ou_the_bot").decode(env); err != errIgnored {
+		t.Errorf("known bot: %v, want errIgnored", err)
+	}
+	// A group message that mentions someone later on is not taken as the
+	// bot's.
+	later := strings.Replace(raw, `@_user_1 /project new 官网 @_user_2`, `hi @_user_2`, 1)
+	env, _ = parseEnvelope([]byte(later))
+	if _, err := testDecoder("").decode(env); err != errIgnored {
+		t.Errorf("no leading mention: %v, want errIgnored", err)
+	}
+}

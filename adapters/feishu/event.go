@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -242,8 +243,8 @@ func postText(content string) (string, bool) {
 // own mention is removed, @_all becomes plain text, and each person becomes
 // "@feishu:<open_id>", the form the command parser reads as a person. It
 // returns the names Feishu gave for the people, and whether the bot was
-// mentioned (or, while the bot's own open_id is unknown, whether any bot
-// was).
+// mentioned (or, while the bot's own open_id is unknown, whether a mention
+// looks like a bot's, or else the text starts with a mention).
 func (d decoder) rewriteMentions(text string, mentions []mention) (string, map[bot.PersonID]string, bool) {
 	self := d.botOpenID()
 	addressed := false
@@ -251,12 +252,28 @@ func (d decoder) rewriteMentions(text string, mentions []mention) (string, map[b
 	// Replace longer keys first, so that @_user_1 does not eat @_user_10.
 	sorted := append([]mention(nil), mentions...)
 	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i].Key) > len(sorted[j].Key) })
+	botLike := func(mt mention) bool {
+		return mt.MentionedType == "bot" || mt.ID.UserID == "" && mt.ID.UnionID == "" && mt.ID.OpenID != ""
+	}
+	// While the bot is unknown and no mention looks like a bot, the
+	// mention a message starts with ("@bot /command") is the bot's: with
+	// im:message.group_at_msg, Feishu delivers only group messages that @
+	// the bot.
+	leading := ""
+	if self == "" && !slices.ContainsFunc(sorted, botLike) {
+		start := strings.TrimSpace(text)
+		for _, mt := range sorted {
+			if mt.Key != "" && strings.HasPrefix(start, mt.Key) {
+				leading = mt.Key
+				break
+			}
+		}
+	}
 	for _, mt := range sorted {
 		if mt.Key == "" {
 			continue
 		}
-		isBot := mt.ID.OpenID != "" && mt.ID.OpenID == self ||
-			self == "" && (mt.MentionedType == "bot" || mt.ID.UserID == "" && mt.ID.UnionID == "" && mt.ID.OpenID != "")
+		isBot := mt.ID.OpenID != "" && mt.ID.OpenID == self || self == "" && (botLike(mt) || mt.Key == leading)
 		switch {
 		case isBot:
 			addressed = true

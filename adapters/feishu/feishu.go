@@ -150,8 +150,8 @@ func (a *Adapter) Close() {
 func (a *Adapter) Connected() <-chan struct{} { return a.connected }
 
 // learnSelf asks the bot-info API for the bot's open_id, retrying a few
-// times; group messages are taken as addressed to the bot while it is
-// unknown.
+// times; while it is unknown, a group message is taken as addressed to the
+// bot by a mention that looks like a bot's, or by the one it starts with.
 func (a *Adapter) learnSelf(ctx context.Context) {
 	for try := 0; try < 5; try++ {
 		id, _, err := a.api.botInfo(ctx)
