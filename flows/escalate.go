@@ -94,14 +94,14 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 	return nil
 }
 
-// redrawEscCards draws the cards of an open escalation again, each for its
-// reader: the blue one to the assignee, the yellow one to the manager, the
-// group warnings.
-func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
+// escCards returns the cards that show escalation e and are still kept
+// (a card past bot.Retention.OpenCards is gone).
+func (s *Service) escCards(tx bot.Tx, e bot.Escalation) ([]bot.CardRecord, error) {
 	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []bot.CardRecord
 	for key := range keys {
 		id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
 		if err != nil {
@@ -109,10 +109,24 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 		}
 		rec, err := tx.Card(id)
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			continue // past its retention (bot.Retention.OpenCards)
+			continue
 		} else if err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// redrawEscCards draws the cards of an open escalation again, each for its
+// reader: the blue one to the assignee, the yellow one to the manager, the
+// group warnings.
+func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	recs, err := s.escCards(tx, e)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
 		rd := s.readerOf(tx, rec)
 		var c bot.Card
 		switch rec.Card.Kind {
@@ -297,21 +311,11 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 
 // refreshEscCards updates every card that shows an escalation.
 func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, lead string) error {
-	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
+	recs, err := s.escCards(tx, e)
 	if err != nil {
 		return err
 	}
-	for key := range keys {
-		id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
-		if err != nil {
-			continue
-		}
-		rec, err := tx.Card(id)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			continue // past its retention (bot.Retention.OpenCards)
-		} else if err != nil {
-			return err
-		}
+	for _, rec := range recs {
 		if err := s.refreshEscCard(tx, rec, e, now, lead); err != nil {
 			return err
 		}
