@@ -38,25 +38,34 @@ func OpenWith(tb testing.TB, opts store.Options) *store.DB {
 	return db
 }
 
-// RawCommitBaseline runs b.N raw bbolt commits, each putting one 200-byte
-// value under a new key, into a fresh file opened with the store's bbolt
-// options. It is the floor for any store write: run it in the same
-// `go test -bench` as a store benchmark and compare ns/op to see what the
-// store adds to the cost of a commit.
-func RawCommitBaseline(b *testing.B) {
-	db, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, store.BoltOptions(time.Second))
+// rawBucket opens a fresh bbolt file named file with the store's options,
+// with one empty bucket, and returns the database and the bucket's name.
+func rawBucket(b *testing.B, file string) (*bbolt.DB, []byte) {
+	b.Helper()
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), file), 0o600, store.BoltOptions(time.Second))
 	if err != nil {
 		b.Fatalf("open bbolt: %v", err)
 	}
-	defer db.Close()
 	name := []byte("raw")
 	err = db.Update(func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucket(name)
 		return err
 	})
 	if err != nil {
+		db.Close()
 		b.Fatalf("create bucket: %v", err)
 	}
+	return db, name
+}
+
+// RawCommitBaseline runs b.N raw bbolt commits, each putting one 200-byte
+// value under a new key, into a fresh file opened with the store's bbolt
+// options. It is the floor for any store write: run it in the same
+// `go test -bench` as a store benchmark and compare ns/op to see what the
+// store adds to the cost of a commit.
+func RawCommitBaseline(b *testing.B) {
+	db, name := rawBucket(b, "raw.db")
+	defer db.Close()
 	value := bytes.Repeat([]byte{'x'}, 200)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -84,19 +93,8 @@ const BatchWriters = 64
 // the store's bbolt options. It is what group commit can reach on this disk:
 // compare an engine driven with as many concurrent events against it.
 func BatchWriteBaseline(b *testing.B) {
-	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, store.BoltOptions(time.Second))
-	if err != nil {
-		b.Fatalf("open bbolt: %v", err)
-	}
+	db, name := rawBucket(b, "batch.db")
 	defer db.Close()
-	name := []byte("raw")
-	err = db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucket(name)
-		return err
-	})
-	if err != nil {
-		b.Fatalf("create bucket: %v", err)
-	}
 	value := bytes.Repeat([]byte{'x'}, 200)
 	var next atomic.Int64
 	var wg sync.WaitGroup
