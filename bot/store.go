@@ -44,6 +44,7 @@ type Tx interface {
 	ChatTx
 	RetentionTx
 	DueTx
+	RiskTx
 }
 
 // PersonTx reads and writes people.

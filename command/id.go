@@ -80,6 +80,16 @@ func ParseChangeID(s string) (uint64, bool) {
 	return parseSerial(rest)
 }
 
+// ParseRiskID reads a risk's short id: "R2" or "r2". It reports false for
+// anything else, including "R0".
+func ParseRiskID(s string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(fold(strings.TrimSpace(s)), "r")
+	if !ok {
+		return 0, false
+	}
+	return parseSerial(rest)
+}
+
 // TaskCode returns the short id of a task, such as "T12".
 func TaskCode(id uint64) string { return "T" + strconv.FormatUint(id, 10) }
 

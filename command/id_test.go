@@ -89,3 +89,20 @@ func TestCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRiskID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"R2", 2, true}, {"r2", 2, true}, {" Ｒ１２ ", 12, true},
+		{"R0", 0, false}, {"R", 0, false}, {"#2", 0, false}, {"P2", 0, false}, {"2", 0, false}, {"R-2", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRiskID(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseRiskID(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}

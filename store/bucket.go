@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // Buckets. This is the one place that lists every bucket of the file. The
 // first migration creates them all in a new file; a later step that adds
 // buckets creates them in a file made before it, and so finds them already
@@ -113,6 +115,19 @@ const (
 	bucketDueBySubject = "due_by_subject"
 )
 
+// Buckets added by schema version 4. Every new bucket of this release goes
+// here and into bucketsV4, so that one migration step creates them all.
+const (
+	// bucketRisks maps a risk id to a bot.Risk.
+	bucketRisks = "risks"
+	// bucketRisksByProject holds the keys <project id><risk id>, with empty
+	// values.
+	bucketRisksByProject = "risks_by_project"
+	// bucketRisksOpen holds the keys <risk id> of the open risks, with
+	// empty values, so that the check for unreviewed risks skips closed ones.
+	bucketRisksOpen = "risks_open"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -125,7 +140,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, append(bucketsV2(), bucketsV3()...)...)
+	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4())...)
+}
+
+// bucketsV4 lists the buckets that schema version 4 added.
+func bucketsV4() []string {
+	return []string{bucketRisks, bucketRisksByProject, bucketRisksOpen}
 }
 
 // bucketsV3 lists the buckets that schema version 3 added.

@@ -16,6 +16,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBuckets,
 		createBucketsV2,
 		createBucketsV3,
+		createBucketsV4,
 	}
 }
 
@@ -46,6 +47,18 @@ func createBucketsV2(btx *bbolt.Tx) error {
 // upgrade looks at everything once and fills it.
 func createBucketsV3(btx *bbolt.Tx) error {
 	for _, name := range bucketsV3() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// createBucketsV4 is version 4: the buckets of the plans release (risks,
+// and what else bucketsV4 lists). A file made by an earlier version simply
+// has none of these records yet.
+func createBucketsV4(btx *bbolt.Tx) error {
+	for _, name := range bucketsV4() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

@@ -108,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "3" || len(migrations()) != 3 {
+		if string(v) != "4" || len(migrations()) != 4 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -134,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 4, newer than this loopbot (3); upgrade loopbot"
+	want := "store: " + path + " has schema version 5, newer than this loopbot (4); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}
@@ -201,8 +201,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 
 	db = mustOpenAt(t, path)
 	version, buckets := migratedState(t, db.bolt)
-	if version != 3 {
-		t.Errorf("schema version %d after the upgrade, want 3", version)
+	if version != 4 {
+		t.Errorf("schema version %d after the upgrade, want 4", version)
 	}
 	for _, name := range allBuckets() {
 		if !slices.Contains(buckets, name) {
@@ -222,6 +222,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if id, _ := tx.NextEscalationID(); id != 1 {
 			t.Errorf("first escalation after the upgrade is E%d, want E1", id)
 		}
+		if id, _ := tx.NextRiskID(); id != 1 {
+			t.Errorf("first risk after the upgrade is R%d, want R1", id)
+		}
 		return tx.PutCheckIn(bot.CheckIn{Person: "playground:a", Day: bot.DateOf(t0), NoChange: true})
 	})
 	view(t, db, func(tx bot.Tx) error {
@@ -233,7 +236,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 }
 
 // downgradeToVersion1 makes the closed store file at path look as schema
-// version 1 left it: no buckets of versions 2 and 3, and the version set
+// version 1 left it: no buckets of versions 2 to 4, and the version set
 // back.
 func downgradeToVersion1(tb testing.TB, path string) {
 	tb.Helper()
@@ -243,7 +246,7 @@ func downgradeToVersion1(tb testing.TB, path string) {
 	}
 	defer raw.Close()
 	err = raw.Update(func(btx *bbolt.Tx) error {
-		for _, name := range append(bucketsV2(), bucketsV3()...) {
+		for _, name := range slices.Concat(bucketsV2(), bucketsV3(), bucketsV4()) {
 			if err := btx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("delete %s: %w", name, err)
 			}
