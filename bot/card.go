@@ -99,12 +99,29 @@ type Action struct {
 	Value string `json:"value,omitempty"`
 }
 
-// Chart is a small chart on a card, such as a burn-up of planned against done.
+// Chart is a small chart on a card, such as a burn-up of planned against done
+// (Type "burnup" or "line", one value per label in each series), a bar chart
+// ("bar") or a Gantt overview ("gantt", drawn from Bars).
 type Chart struct {
 	Type   string   `json:"type"`
 	Title  string   `json:"title,omitempty"`
 	Labels []string `json:"labels"`
 	Series []Series `json:"series"`
+	Bars   []Bar    `json:"bars,omitempty"`
+}
+
+// Bar is one task of a Gantt chart: its short id ("T3"), label, scheduled
+// start and finish (inclusive), progress 0-100, and whether it is on the
+// critical path, a milestone (drawn as a diamond at Finish) or done.
+type Bar struct {
+	Task      string `json:"task"`
+	Label     string `json:"label"`
+	Start     Date   `json:"start"`
+	Finish    Date   `json:"finish"`
+	Progress  int    `json:"progress,omitempty"`
+	Critical  bool   `json:"critical,omitempty"`
+	Milestone bool   `json:"milestone,omitempty"`
+	Done      bool   `json:"done,omitempty"`
 }
 
 // Series is one line of a chart.

@@ -18,6 +18,7 @@ import (
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
 	"github.com/loopbot/loopbot/command"
+	"github.com/loopbot/loopbot/export/chart"
 )
 
 // Config is the whole configuration of loopbot, read once at start from a TOML
@@ -36,6 +37,7 @@ type Config struct {
 	Escalation EscalationConfig `toml:"escalation"`
 	Review     ReviewConfig     `toml:"review"`
 	Retention  RetentionConfig  `toml:"retention"`
+	Export     ExportConfig     `toml:"export"`
 	Feishu     FeishuConfig     `toml:"feishu"`
 	DingTalk   DingTalkConfig   `toml:"dingtalk"`
 	WeCom      WeComConfig      `toml:"wecom"`
@@ -113,6 +115,37 @@ type RetentionConfig struct {
 	Events        string `toml:"events"`         // inbound event ids kept for de-duplication, at least 24h
 	Scheduler     string `toml:"scheduler"`      // records of missed scheduled runs and marks of sent digests
 	DeadLetters   string `toml:"dead_letters"`   // dead-lettered outbox items
+}
+
+// ExportConfig is the [export] section: reports, chart images and the board.
+type ExportConfig struct {
+	// Font is a .ttf, .otf or .ttc file with Chinese glyphs for chart images;
+	// "" searches the system's usual CJK fonts (chart.SystemCJKFonts) and,
+	// without one, charts get English labels.
+	Font string `toml:"font"`
+	// BoardLinkTTL is how long a /board link works: a plain duration with
+	// calendar days allowed (12h, 7d), from 1m to 366d.
+	BoardLinkTTL string `toml:"board_link_ttl"`
+}
+
+func (e ExportConfig) check(k *checker) {
+	if e.Font != "" {
+		f, err := chart.LoadFonts(e.Font)
+		if err != nil {
+			k.addf("export.font", "%v", strings.TrimPrefix(err.Error(), "chart: "))
+		} else {
+			f.Close()
+		}
+	}
+	sp, err := calendar.ParseSpan(e.BoardLinkTTL)
+	if d, plain := sp.Duration(); err != nil || !plain || d < time.Minute || d > 366*24*time.Hour {
+		k.addf("export.board_link_ttl", "%q is not a duration from 1m to 366d; use e.g. 12h or 7d", e.BoardLinkTTL)
+	}
+}
+
+// BoardTTL returns how long a board link works, which check validated.
+func (e ExportConfig) BoardTTL() time.Duration {
+	return keepFor(e.BoardLinkTTL)
 }
 
 // FeishuConfig is the [feishu] section.
@@ -205,6 +238,7 @@ func DefaultConfig() Config {
 		Retention: RetentionConfig{
 			FinishedCards: "7d", OpenCards: "31d", Chat: "62d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
 		},
+		Export:   ExportConfig{BoardLinkTTL: "7d"},
 		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn"},
 		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com"},
 		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com"},
@@ -308,6 +342,7 @@ func (c Config) check() ConfigErrors {
 	c.Escalation.check(k)
 	c.Review.check(k)
 	c.Retention.check(k)
+	c.Export.check(k)
 	c.Feishu.check(k)
 	c.DingTalk.check(k)
 	c.WeCom.check(k)
