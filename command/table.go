@@ -190,6 +190,12 @@ func rhythmSpecs() []Spec {
 			Summary:   "Sends an export as a file or a download link.",
 			SummaryZh: "以文件或下载链接发送导出结果。",
 		},
+		{
+			Name: "board", Zh: "看板", Access: AccessManager,
+			Usage: "/board [<P>]", UsageZh: "/看板 [<P>]",
+			Summary:   "Sends a signed, expiring link to the project's read-only web board.",
+			SummaryZh: "发送项目只读网页看板的签名链接（会过期）。",
+		},
 	}
 }
 

@@ -55,6 +55,7 @@ func commandTable() map[string]commandFunc {
 		"review":          (*Service).reviewCmd,
 		"report":          (*Service).reportCmd,
 		"escalations":     (*Service).escalationsCmd,
+		"board":           (*Service).boardCmd,
 	}
 }
 

@@ -40,6 +40,11 @@ type Config struct {
 	// Robots binds WeCom group robots (/project webhook); nil when WeCom is
 	// not enabled.
 	Robots RobotBinder
+	// Links signs a link and returns its absolute URL (server.public_url, or
+	// the listen address, + /board/<token> or /files/<token>); nil: no links.
+	Links func(bot.Link) string
+	// BoardTTL is how long a /board link works (0: 7 days).
+	BoardTTL time.Duration
 }
 
 // Service implements bot.Handler.

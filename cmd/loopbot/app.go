@@ -55,6 +55,8 @@ type App struct {
 	createdDir string // its folder, when this start created it
 	timeouts   httpTimeouts
 	listener   net.Listener
+	signer     *bot.Signer
+	baseURL    atomic.Pointer[string] // see linkURL
 	server     *http.Server
 	wg         sync.WaitGroup
 	cancel     context.CancelFunc
@@ -153,10 +155,12 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	loc, _ := time.LoadLocation(a.cfg.Calendar.Timezone)
+	a.signer = bot.NewSigner(secret)
 	fc := flows.Config{
-		Clock: a.clock, Calendar: a.cal, Signer: bot.NewSigner(secret), Logger: a.logger,
+		Clock: a.clock, Calendar: a.cal, Signer: a.signer, Logger: a.logger,
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
+		Links: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(),
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -316,6 +320,7 @@ func (a *App) Start(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("server: listen on %s: %w", a.cfg.Server.Listen, err)
 	}
 	a.listener = ln
+	a.setBaseURL(ln.Addr())
 	ctx, a.cancel = context.WithCancel(ctx)
 	t := a.timeouts
 	a.server = &http.Server{

@@ -31,6 +31,7 @@ func (a *App) routes() http.Handler {
 	if a.playground != nil {
 		a.playground.Routes(mux)
 	}
+	a.boardRoutes(mux)
 	a.feishuRoutes(mux)
 	if a.wecom != nil {
 		a.wecom.Routes(mux)

@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/fogleman/gg"
@@ -149,7 +150,7 @@ func fmtNum(v float64) string {
 	if math.Abs(v-math.Round(v)) < 1e-9 {
 		return fmt.Sprintf("%d", int64(math.Round(v)))
 	}
-	return fmt.Sprintf("%.1f", v)
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
 // finite returns the finite values of ch's series, and whether it has one.
