@@ -79,13 +79,16 @@ func ParseRole(s string) (Role, error) {
 // Person is someone the bot knows. Missing data (name, manager, zone) is
 // never an error: the defaults of the deployment apply.
 type Person struct {
-	ID        PersonID `json:"id"`
-	Name      string   `json:"name,omitempty"`
-	Role      Role     `json:"role,omitempty"`
-	Manager   PersonID `json:"manager,omitempty"`
-	Timezone  string   `json:"timezone,omitempty"`
-	Lang      string   `json:"lang,omitempty"`
-	CheckinAt string   `json:"checkin_at,omitempty"`
+	ID      PersonID `json:"id"`
+	Name    string   `json:"name,omitempty"`
+	Role    Role     `json:"role,omitempty"`
+	Manager PersonID `json:"manager,omitempty"`
+	// Department is the person's department, from the platform's contact
+	// API, an import or the config; "" when unknown.
+	Department string `json:"department,omitempty"`
+	Timezone   string `json:"timezone,omitempty"`
+	Lang       string `json:"lang,omitempty"`
+	CheckinAt  string `json:"checkin_at,omitempty"`
 	// Leave lists the days off the person declared with /leave.
 	Leave []Date `json:"leave,omitempty"`
 	// Chosen lists the fields the person (or an admin, for the role) set
@@ -137,6 +140,7 @@ func (p *Person) Seed(from Person) bool {
 	}
 	set(&p.Name, from.Name, "")
 	set((*string)(&p.Manager), string(from.Manager), "")
+	set(&p.Department, from.Department, "")
 	set(&p.Timezone, from.Timezone, SettingTimezone)
 	set(&p.Lang, from.Lang, SettingLang)
 	set(&p.CheckinAt, from.CheckinAt, SettingCheckin)

@@ -169,8 +169,10 @@ func rhythmSpecs() []Spec {
 		},
 		{
 			Name: "report", Zh: "报告", Access: AccessManager,
-			Usage: "/report [<P>] [week|month]", UsageZh: "/报告 [<P>] [week|month]",
-			Summary: "Sends a summary card with a chart.", SummaryZh: "发送带图表的汇总卡片。",
+			Usage:     "/report [<P>] [week|month]\n/report adoption",
+			UsageZh:   "/报告 [<P>] [week|month]\n/报告 使用情况",
+			Summary:   "Sends a summary card with a chart; adoption (admins): check-ins, unanswered cards and warnings per department and person over 4 weeks.",
+			SummaryZh: "发送带图表的汇总卡片；使用情况（管理员）：近 4 周各部门、各人的打卡、未回复卡片和督办。",
 		},
 		{
 			Name: "plan", Zh: "计划", Access: AccessManager,

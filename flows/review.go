@@ -265,6 +265,9 @@ func (s *Service) sendSummary(tx bot.Tx, p bot.Project, pd period, toGroups bool
 // current period has no data yet (a Monday morning), it is the period that
 // just ended, and the card says so.
 func (s *Service) reportCmd(r *req, cmd command.Command) error {
+	if len(cmd.Args) == 1 && isAdoption(cmd.Args[0]) {
+		return s.adoptionCmd(r)
+	}
 	month, args, err := reportArgs(r, cmd.Args)
 	if err != nil {
 		return err
@@ -295,6 +298,15 @@ func (s *Service) reportCmd(r *req, cmd command.Command) error {
 	return err
 }
 
+// isAdoption reports whether a is the adoption report's name.
+func isAdoption(a string) bool {
+	switch strings.ToLower(a) {
+	case "adoption", "使用情况", "使用":
+		return true
+	}
+	return false
+}
+
 // reportArgs splits the arguments of /report into the project id (left in
 // args) and the period: month is false for week (周, 本周), true for month
 // (月, 本月). Anything else is refused with the accepted forms (EINVALID).
@@ -310,8 +322,8 @@ func reportArgs(r *req, in []string) (month bool, args []string, err error) {
 				args = append(args, a)
 				continue
 			}
-			return false, nil, badUsage(r, "report", r.l.F("%q is not a period: use week (本周) or month (本月).",
-				"“%s”不是可用的期间：请写 week（本周）或 month（本月）。", a))
+			return false, nil, badUsage(r, "report", r.l.F("%q is not a period: use week (本周) or month (本月), or /report adoption alone.",
+				"“%s”不是可用的期间：请写 week（本周）或 month（本月），或单独写 /报告 使用情况。", a))
 		}
 	}
 	return month, args, nil

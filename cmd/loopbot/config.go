@@ -208,6 +208,8 @@ type PlaygroundPerson struct {
 	Roles    []string `toml:"roles"`    // "admin", "manager" or "member"; optional
 	Manager  string   `toml:"manager"`  // the ID of their manager; optional
 	Timezone string   `toml:"timezone"` // optional; empty means calendar.timezone
+	// Department is shown in the adoption report; optional.
+	Department string `toml:"department"`
 }
 
 // PlaygroundGroup is one [[playground.groups]] entry: a group chat.

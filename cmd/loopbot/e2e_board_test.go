@@ -274,3 +274,31 @@ func TestBoardInBrowser(t *testing.T) {
 		t.Logf("wrote %s", out)
 	}
 }
+
+// TestAdoptionReport: /report adoption is for admins and lists each person
+// asked a check-in, by department, with the figures of the four weeks.
+func TestAdoptionReport(t *testing.T) {
+	ta := startApp(t, testConfig, "")
+	ta.reply("bob", "alpha", "/project new Apollo due:2026-12-31")
+	ta.reply("bob", "alpha", "/task new Spec @carol due:11-27")
+	ta.reply("carol", "dm", "/accept T1")
+	ta.at("2026-11-24 10:00")
+	ta.reply("carol", "dm", "/checkin T1 50")
+	if got := ta.reply("carol", "dm", "/report adoption"); !strings.Contains(got, "admin") && !strings.Contains(got, "管理员") {
+		t.Errorf("carol: %q, want a refusal naming admins", got)
+	}
+	var card *bot.Card
+	for _, m := range ta.say("alice", "dm", "/报告 使用情况") {
+		if m.Card != nil {
+			card = m.Card
+		}
+	}
+	if card == nil || card.Kind != bot.CardReport || !strings.Contains(card.Title, "使用情况") {
+		t.Fatalf("alice: /报告 使用情况 gave %+v, want the adoption card", card)
+	}
+	for _, want := range []string{"2026-W45", "2026-W48", "**Carol**：已答 1/2", "中位回复 30 min", "— · "} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("adoption card lacks %q:\n%s", want, card.Text)
+		}
+	}
+}
