@@ -108,7 +108,7 @@ func (s *Service) Board(tx bot.Tx, id uint64, now time.Time) (*Board, error) {
 		return nil, err
 	}
 	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool { return t.Status == bot.StatusCancelled })
-	b := &Board{Today: today, Generated: now, Zone: s.cfg.Location.String(), Critical: []string{}, Milestones: []BoardMilestone{}, Risks: []BoardRisk{}}
+	b := &Board{Today: today, Generated: now, Zone: s.cfg.Location.String(), Critical: []string{}, Milestones: []BoardMilestone{}}
 	b.Project = BoardProject{ID: p.Code(), Name: p.Name, Owner: s.person(tx, p.Owner).DisplayName(), Start: p.Start,
 		Deadline: p.Deadline, Tasks: len(tasks), Closed: p.Closed}
 	for _, t := range tasks {
@@ -137,7 +137,40 @@ func (s *Service) Board(tx bot.Tx, id uint64, now time.Time) (*Board, error) {
 	if b.Checkins, err = s.boardCheckins(tx, p, today); err != nil {
 		return nil, err
 	}
+	if b.Risks, err = s.boardRisks(tx, p); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// boardRisks lists the project's open risks, high impact first.
+func (s *Service) boardRisks(tx bot.Tx, p bot.Project) ([]BoardRisk, error) {
+	risks, err := tx.Risks(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	rank := map[string]int{bot.ImpactHigh: 0, bot.ImpactMedium: 1, bot.ImpactLow: 2}
+	risks = slices.DeleteFunc(risks, func(r bot.Risk) bool { return r.State != bot.RiskOpen })
+	slices.SortStableFunc(risks, func(a, b bot.Risk) int { return cmp.Compare(rankOf(rank, a.Impact), rankOf(rank, b.Impact)) })
+	out := []BoardRisk{}
+	for _, r := range risks {
+		br := BoardRisk{ID: r.Code(), Text: r.Text, Impact: r.Impact}
+		if r.Owner != "" {
+			br.Owner = s.person(tx, r.Owner).DisplayName()
+		}
+		if r.Task != 0 {
+			br.Task = bot.TaskCode(r.Task)
+		}
+		out = append(out, br)
+	}
+	return out, nil
+}
+
+func rankOf(rank map[string]int, impact string) int {
+	if r, ok := rank[impact]; ok {
+		return r
+	}
+	return len(rank)
 }
 
 func isDone(t bot.Task) bool { return t.Status == bot.StatusDone || t.Status == bot.StatusVerified }

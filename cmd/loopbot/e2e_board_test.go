@@ -42,6 +42,19 @@ func boardScenario(t *testing.T) (*testApp, string) {
 	ta.reply("carol", "dm", "/progress T3 20")
 	ta.at("2026-11-26 10:00")
 	ta.reply("carol", "dm", "/checkin T1 80 at_risk")
+	// A risk, as /risk add P1 … owner:@dave impact:high task:T2 stores it.
+	err := ta.app.store.Update(context.Background(), func(tx bot.Tx) error {
+		id, err := tx.NextRiskID()
+		if err != nil {
+			return err
+		}
+		now := time.Date(2026, 11, 26, 10, 0, 0, 0, shanghai)
+		return tx.PutRisk(bot.Risk{ID: id, Project: 1, Text: "供应商接口延期 Vendor API late", Owner: "playground:dave",
+			Impact: bot.ImpactHigh, Task: 2, State: bot.RiskOpen, CreatedBy: "playground:bob", CreatedAt: now, ReviewedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	text := ta.reply("bob", "alpha", "/board P1")
 	url := boardURL.FindString(text)
 	if url == "" {
@@ -101,6 +114,7 @@ func TestBoardLink(t *testing.T) {
 		}
 		Burnup      bot.Chart
 		Escalations []struct{ ID, Color, Rule, Task string }
+		Risks       []struct{ ID, Text, Impact, Owner, Task string }
 		Checkins    struct {
 			Week            string
 			Asked, Answered int
@@ -138,6 +152,9 @@ func TestBoardLink(t *testing.T) {
 	}
 	if !overdue {
 		t.Errorf("escalations = %+v, want T1 overdue", b.Escalations)
+	}
+	if len(b.Risks) != 1 || b.Risks[0].ID != "R1" || b.Risks[0].Owner != "Dave" || b.Risks[0].Task != "T2" || b.Risks[0].Impact != "high" {
+		t.Errorf("risks = %+v, want R1 of Dave on T2, high", b.Risks)
 	}
 	if b.Checkins.Week != "2026-W48" || b.Checkins.Asked == 0 || b.Checkins.Answered < 2 {
 		t.Errorf("check-ins = %+v, want this week's, carol's two answers counted", b.Checkins)
@@ -260,6 +277,7 @@ func TestBoardInBrowser(t *testing.T) {
 		[...document.querySelectorAll('#burnup svg path.series')].every((p) => p.getAttribute('d').startsWith('M'))`)
 	check("the overdue warning", `[...document.querySelectorAll('#escalations tr.esc')].some((r) => r.textContent.includes('T1'))`)
 	check("check-ins per member", `document.querySelectorAll('#checkins tr.person').length >= 2`)
+	check("the risk", `[...document.querySelectorAll('#risks tr.risk')].some((r) => r.textContent.includes('Vendor API late'))`)
 	check("title", `document.getElementById('title').textContent === 'P1 Apollo 登月'`)
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
