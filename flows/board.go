@@ -287,7 +287,7 @@ func (s *Service) boardCmd(r *req, cmd command.Command) error {
 	if !r.manages(p) {
 		return forbidden(r, "Only the managers of %s share its board.", "只有 %s 的经理可以分享其看板。", p.Code())
 	}
-	if s.cfg.Links == nil {
+	if s.cfg.LinkURL == nil || s.cfg.Signer == nil {
 		return bot.Errorf(bot.EUNAVAILABLE, "%s", r.l.T("The board is not available: the server has no secret to sign its links.",
 			"看板不可用：服务器未配置签名链接所需的密钥。"))
 	}
@@ -296,7 +296,7 @@ func (s *Service) boardCmd(r *req, cmd command.Command) error {
 		ttl = 7 * 24 * time.Hour
 	}
 	expires := r.now.Add(ttl)
-	url := s.cfg.Links(bot.Link{Kind: bot.LinkBoard, Project: p.ID, By: r.me.ID, Expires: expires.Unix()})
+	url := s.cfg.LinkURL("/board/" + s.cfg.Signer.SignLink(bot.Link{Kind: bot.LinkBoard, Project: p.ID, By: r.me.ID, Expires: expires.Unix()}))
 	return s.reply(r, r.l.F("📊 Board of %s %s (read-only, no login; anyone with the link can open it until %s):\n%s",
 		"📊 %s %s 的进度看板（只读，无需登录；持有链接者均可查看，有效期至 %s）：\n%s",
 		p.Code(), bot.EscapeMarkdown(p.Name), r.l.Stamp(expires.In(s.loc(r.me))), url))

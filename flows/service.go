@@ -40,9 +40,10 @@ type Config struct {
 	// Robots binds WeCom group robots (/project webhook); nil when WeCom is
 	// not enabled.
 	Robots RobotBinder
-	// Links signs a link and returns its absolute URL (server.public_url, or
-	// the listen address, + /board/<token> or /files/<token>); nil: no links.
-	Links func(bot.Link) string
+	// LinkURL returns the full URL of a path of this server, such as
+	// "/files/<token>" (server.public_url, or the listener's address); nil
+	// turns /export and /board off.
+	LinkURL func(path string) string
 	// BoardTTL is how long a /board link works (0: 7 days).
 	BoardTTL time.Duration
 }

@@ -56,7 +56,6 @@ type App struct {
 	timeouts   httpTimeouts
 	listener   net.Listener
 	signer     *bot.Signer
-	baseURL    atomic.Pointer[string] // see linkURL
 	server     *http.Server
 	wg         sync.WaitGroup
 	cancel     context.CancelFunc
@@ -160,7 +159,7 @@ func (a *App) wire(ctx context.Context) error {
 		Clock: a.clock, Calendar: a.cal, Signer: a.signer, Logger: a.logger,
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
-		Links: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(),
+		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(),
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -320,7 +319,6 @@ func (a *App) Start(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("server: listen on %s: %w", a.cfg.Server.Listen, err)
 	}
 	a.listener = ln
-	a.setBaseURL(ln.Addr())
 	ctx, a.cancel = context.WithCancel(ctx)
 	t := a.timeouts
 	a.server = &http.Server{

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -10,28 +9,17 @@ import (
 	"github.com/loopbot/loopbot/export/board"
 )
 
-// setBaseURL records the URL that links (/board, /files) start with:
-// server.public_url, else http:// and the address the service listens on.
-func (a *App) setBaseURL(addr net.Addr) {
-	base := strings.TrimRight(a.cfg.Server.PublicURL, "/")
-	if base == "" {
-		base = "http://" + addr.String()
+// linkURL returns the URL of a path of this service: server.public_url,
+// else the address the listener is on.
+func (a *App) linkURL(path string) string {
+	if u := strings.TrimRight(a.cfg.Server.PublicURL, "/"); u != "" {
+		return u + path
 	}
-	a.baseURL.Store(&base)
-}
-
-// linkURL signs l and returns its absolute URL: the base URL, then
-// /board/<token> for a board and /files/<token> for a file.
-func (a *App) linkURL(l bot.Link) string {
-	base := ""
-	if p := a.baseURL.Load(); p != nil {
-		base = *p
+	host := a.cfg.Server.Listen
+	if a.listener != nil {
+		host = a.listener.Addr().String()
 	}
-	path := "/files/"
-	if l.Kind == bot.LinkBoard {
-		path = board.Prefix
-	}
-	return base + path + a.signer.SignLink(l)
+	return "http://" + host + path
 }
 
 // boardRoutes serves the read-only project boards at /board/<token>.
