@@ -45,6 +45,7 @@ type Tx interface {
 	RetentionTx
 	DueTx
 	RiskTx
+	ChangeTx
 }
 
 // PersonTx reads and writes people.

@@ -126,6 +126,15 @@ const (
 	// bucketRisksOpen holds the keys <risk id> of the open risks, with
 	// empty values, so that the check for unreviewed risks skips closed ones.
 	bucketRisksOpen = "risks_open"
+
+	// bucketChanges maps a change request id to a bot.ChangeRequest.
+	bucketChanges = "changes"
+	// bucketChangesByProject holds the keys <project id><change id>, with
+	// empty values, for requests of tasks in a project.
+	bucketChangesByProject = "changes_by_project"
+	// bucketChangesPending maps a task id to the id of its pending change
+	// request. Decided requests have no entries.
+	bucketChangesPending = "changes_pending"
 )
 
 // allBuckets lists every bucket, in the order above.
@@ -145,7 +154,10 @@ func allBuckets() []string {
 
 // bucketsV4 lists the buckets that schema version 4 added.
 func bucketsV4() []string {
-	return []string{bucketRisks, bucketRisksByProject, bucketRisksOpen}
+	return []string{
+		bucketRisks, bucketRisksByProject, bucketRisksOpen,
+		bucketChanges, bucketChangesByProject, bucketChangesPending,
+	}
 }
 
 // bucketsV3 lists the buckets that schema version 3 added.

@@ -55,8 +55,8 @@ func createBucketsV3(btx *bbolt.Tx) error {
 }
 
 // createBucketsV4 is version 4: the buckets of the plans release (risks,
-// and what else bucketsV4 lists). A file made by an earlier version simply
-// has none of these records yet.
+// change requests, and what else bucketsV4 lists). A file made by an
+// earlier version simply has none of these records yet.
 func createBucketsV4(btx *bbolt.Tx) error {
 	for _, name := range bucketsV4() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {

@@ -225,6 +225,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if id, _ := tx.NextRiskID(); id != 1 {
 			t.Errorf("first risk after the upgrade is R%d, want R1", id)
 		}
+		if id, _ := tx.NextChangeID(); id != 1 {
+			t.Errorf("first change request after the upgrade is C%d, want C1", id)
+		}
 		return tx.PutCheckIn(bot.CheckIn{Person: "playground:a", Day: bot.DateOf(t0), NoChange: true})
 	})
 	view(t, db, func(tx bot.Tx) error {
