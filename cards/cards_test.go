@@ -74,6 +74,29 @@ func overdueEsc(extension bool) cards.EscInfo {
 	return cards.EscInfo{Esc: e, Task: taskInfo(), DaysLate: 2, Downstream: []bot.Task{t5()}, Manager: alice, Also: []string{bot.RuleStale}}
 }
 
+// changeInfo is Bob's request to move T3 from Friday 11-27 to Wednesday
+// 12-02 (3 working days): T5, after it, moves 3 working days, and so do the
+// milestone T8 and the project finish, past the deadline; the critical
+// path changes.
+func changeInfo() cards.ChangeInfo {
+	p := project
+	c := bot.ChangeRequest{ID: 4, Task: 3, Project: 1, Field: bot.ChangeFieldDue, Old: friday, New: bot.NewDate(2026, time.December, 2),
+		Reason: "设计评审推迟 the design review moved", Requester: bob.ID, AskedOf: alice.ID, State: bot.ChangePending,
+		Impact: bot.ChangeImpact{
+			Moves: []bot.DateMove{
+				{Task: 5, From: bot.NewDate(2026, time.December, 11), To: bot.NewDate(2026, time.December, 16), Days: 3},
+				{Task: 8, From: bot.NewDate(2026, time.December, 18), To: bot.NewDate(2026, time.December, 23), Days: 3},
+			},
+			Milestones: []bot.DateMove{{Task: 8, From: bot.NewDate(2026, time.December, 18), To: bot.NewDate(2026, time.December, 23), Days: 3}},
+			FinishFrom: bot.NewDate(2026, time.December, 18), FinishTo: bot.NewDate(2026, time.December, 23), FinishDays: 3,
+			Deadline: project.Deadline, DeadlineMissed: true,
+			CriticalBefore: []uint64{2, 7, 8}, CriticalAfter: []uint64{2, 3, 5, 8}, CriticalChanged: true,
+		}}
+	ms := bot.Task{ID: 8, Project: 1, Title: "上线 Launch", Milestone: true}
+	return cards.ChangeInfo{Change: c, Task: cards.TaskInfo{Task: t3(), Project: &p, Assignee: bob, Assigner: alice}, Requester: bob,
+		Slip: 3, Tasks: map[uint64]bot.Task{5: t5(), 8: ms}}
+}
+
 func blockedEsc() cards.EscInfo {
 	p := project
 	return cards.EscInfo{
@@ -202,6 +225,18 @@ func goldenCases() []goldenCase {
 			s.Month, s.Period, s.From, s.Through, s.SoFar = true, "2026-11", bot.NewDate(2026, time.November, 1), friday, true
 			return cards.WeeklySummary(l, s)
 		}, bot.CardReviewSummary, bot.ColorYellow, []string{}},
+		{"change_request", func(l cards.Lang) bot.Card { return cards.ChangeRequestCard(l, changeInfo()) },
+			bot.CardChangeRequest, bot.ColorRed, []string{"approve", "reject"}},
+		{"change_request_slack", func(l cards.Lang) bot.Card {
+			in := changeInfo()
+			in.Change.Impact = bot.ChangeImpact{FinishFrom: project.Deadline, FinishTo: project.Deadline, Deadline: project.Deadline,
+				CriticalBefore: []uint64{2, 5}, CriticalAfter: []uint64{2, 5}}
+			return cards.ChangeRequestCard(l, in)
+		}, bot.CardChangeRequest, bot.ColorYellow, []string{"approve", "reject"}},
+		{"change_request_rejected", func(l cards.Lang) bot.Card {
+			state := cards.State(l, l.T("Rejected", "已驳回"), alice, time.Date(2026, time.November, 27, 11, 5, 0, 0, cst))
+			return cards.Finish(cards.ChangeRequestCard(l, changeInfo()), bot.ColorGrey, l.WithReason(state, "发布日期已对外公布 the launch date is public"))
+		}, bot.CardChangeRequest, bot.ColorGrey, []string{}},
 		{"report_last_week", func(l cards.Lang) bot.Card {
 			s := summary(l)
 			s.Note = l.T("This week has no data yet, so this is last week, 2026-W48.", "本周尚无数据，以下为上周（2026-W48）。")

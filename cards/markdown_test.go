@@ -162,6 +162,14 @@ func TestTypedMarkupIsLiteral(t *testing.T) {
 		"review_prompt": func(l cards.Lang) bot.Card {
 			return cards.ReviewPrompt(l, cards.Week{Project: bot.Project{ID: 1, Name: evilProject}, Week: "2026-W48", Done: []bot.Task{evilTask(t2())}})
 		},
+		"change_request": func(l cards.Lang) bot.Card {
+			in := changeInfo()
+			in.Change.Reason, in.Requester.Name = evilNote, evilName
+			t5 := in.Tasks[5]
+			t5.Title = evilTitle
+			in.Tasks[5] = t5
+			return cards.ChangeRequestCard(l, in)
+		},
 		"weekly_summary": func(l cards.Lang) bot.Card {
 			s := summary(l)
 			s.Project.Name = evilProject
@@ -177,6 +185,7 @@ func TestTypedMarkupIsLiteral(t *testing.T) {
 		"checkin_done": {evilName}, "daily_digest": {evilTitle, evilBlock, evilName}, "escalation_blue": {},
 		"escalation_blue_blocked": {evilBlock}, "escalation_yellow": {evilName, evilNote, evilTitle},
 		"group_warning": {evilTitle, evilName, evilBlock}, "review_prompt": {}, "weekly_summary": {evilTitle},
+		"change_request": {evilName, evilTitle},
 	}
 	for name, build := range builds {
 		for _, l := range []cards.Lang{cards.ZH, cards.EN} {

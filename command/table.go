@@ -133,6 +133,12 @@ func updateSpecs() []Spec {
 			SummaryZh: "申请新的截止日期，并给出影响分析。",
 		},
 		{
+			Name: "changes", Zh: "变更", Access: AccessAnyone,
+			Usage: "/changes <P>", UsageZh: "/变更 <P>",
+			Summary:   "Lists a project's change requests and their impact.",
+			SummaryZh: "列出项目的变更申请及其影响。",
+		},
+		{
 			Name: "reassign", Zh: "转派", Access: AccessManager,
 			Usage: "/reassign <T> @user", UsageZh: "/转派 <T> @用户",
 			Summary: "Gives a task to someone else.", SummaryZh: "把任务转给其他人。",

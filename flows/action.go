@@ -45,6 +45,8 @@ var actions = map[string]actionFunc{
 	bot.CardEscalation + "/reassign":   (*Service).actEscReassign,
 	bot.CardEscalation + "/snooze":     (*Service).actEscSnooze,
 	bot.CardReviewPrompt + "/submit":   (*Service).actReviewSubmit,
+	bot.CardChangeRequest + "/approve": (*Service).actChangeApprove,
+	bot.CardChangeRequest + "/reject":  (*Service).actChangeReject,
 }
 
 // HandleAction implements bot.Handler: it verifies the signed value of a

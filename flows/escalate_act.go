@@ -106,8 +106,11 @@ func (s *Service) actEscProgress(a *act) (bot.Response, error) {
 	return s.cardNow(a, a.l.F("%s progress: %d%%.", "%s 进度已更新为 %d%%。", t.Code(), pct))
 }
 
-// actEscExtend asks the manager for a later due date: the escalation moves
-// to the manager at once, with Approve extension on their card.
+// actEscExtend asks for a later due date from the blue card: a change
+// request with its impact (SPEC §4.5), through the same path as /due. The
+// escalation moves to the manager at once, with Approve extension on
+// their card; the change request card with the impact goes to them too.
+// One who decides on the task gets the new date at once.
 func (s *Service) actEscExtend(a *act) (bot.Response, error) {
 	e, t, resp, err := s.escAct(a)
 	if resp != nil || err != nil {
@@ -124,14 +127,23 @@ func (s *Service) actEscExtend(a *act) (bot.Response, error) {
 	if !due.After(t.Due) {
 		return bot.Response{}, invalid(a.req, "due: %s is not later than the current due date %s.", "due：%s 不晚于当前截止日期 %s。", due, t.Due)
 	}
+	res, err := s.changeDue(a.req, t, due, reason, e.ID)
+	if err != nil || res.applied {
+		return s.cardNowOr(a, res.toast, err)
+	}
 	e.Extension, e.ExtensionReason = due, reason
 	if err := a.tx.PutEscalation(e); err != nil {
 		return bot.Response{}, err
 	}
-	if err := s.audit(a.tx, bot.AuditEvent{Actor: a.me.ID, Kind: "extension_requested", Project: t.Project, Task: t.ID, Field: "due", Old: t.Due.String(), New: due.String(), Note: reason}); err != nil {
+	toast, err := s.askManager(a, e)
+	if err != nil {
 		return bot.Response{}, err
 	}
-	toast, err := s.askManager(a, e)
+	return s.cardNow(a, toast+" "+a.l.F("Change request %s.", "变更申请 %s。", res.change.Code()))
+}
+
+// cardNowOr answers with the clicked card as it is now, unless err.
+func (s *Service) cardNowOr(a *act, toast string, err error) (bot.Response, error) {
 	if err != nil {
 		return bot.Response{}, err
 	}
@@ -210,8 +222,10 @@ func (s *Service) actEscAck(a *act) (bot.Response, error) {
 	return bot.Response{Toast: a.l.T("Acknowledged: the warning stays at this level until the task changes.", "已知悉：任务有变化前不再升级。"), Card: &rec.Card}, nil
 }
 
-// actEscApprove moves the current due date to the extension asked for; the
-// baseline stays.
+// actEscApprove approves the change request that the extension asked for
+// on the warning made, as Approve on its change request card does: the
+// current due date moves (the baseline stays) and the dependants are
+// re-planned.
 func (s *Service) actEscApprove(a *act) (bot.Response, error) {
 	e, t, resp, err := s.escAct(a)
 	if resp != nil || err != nil {
@@ -223,16 +237,19 @@ func (s *Service) actEscApprove(a *act) (bot.Response, error) {
 	if err := s.mustManage(a.req, t); err != nil {
 		return bot.Response{}, err
 	}
-	old := t.Due
-	t.Due = e.Extension
-	if err := s.saveTask(a.req, t, "due_changed", "due", old.String(), t.Due.String(), e.ExtensionReason); err != nil {
+	c, err := a.tx.PendingChange(t.ID)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		// Asked for before change requests were kept: the request is
+		// made now, as the assignee asked it.
+		asker := *a.req
+		asker.me = s.person(a.tx, e.Person)
+		c, err = s.newChange(&asker, t, e.Extension, e.ExtensionReason, a.me.ID, e.ID)
+	}
+	if err != nil {
 		return bot.Response{}, err
 	}
-	msg := s.lang(s.person(a.tx, t.Assignee)).M("📅 %s approved: %s is now due %s.", "📅 %s 已批准：%s 的截止日期改为 %s。", a.me.DisplayName(), t.Code(), t.Due)
-	if err := s.notify(a.tx, t.Assignee, msg); err != nil {
-		return bot.Response{}, err
-	}
-	return s.cardNow(a, a.l.F("%s is now due %s.", "%s 截止日期已改为 %s。", t.Code(), t.Due))
+	toast, _, err := s.decideChange(a.req, c, true, "")
+	return s.cardNowOr(a, toast, err)
 }
 
 // actEscReassign gives the task to someone else; its escalations resolve,

@@ -59,8 +59,10 @@ func (s *Service) describe(r *req, e bot.AuditEvent) string {
 		line += r.l.T("assigned to ", "指派给 ") + s.person(r.tx, bot.PersonID(e.New)).DisplayName()
 	case e.Field == "progress":
 		line += r.l.T("progress ", "进度 ") + e.Old + "% → " + e.New + "%"
-	case e.Kind == "extension_requested":
+	case e.Kind == "extension_requested", e.Kind == "change_requested":
 		line += r.l.F("asked to move the due date to %s", "申请延期至 %s", s.dateWords(r, e.New))
+	case e.Kind == "change_rejected":
+		line += r.l.F("rejected moving the due date to %s", "驳回了延期至 %s 的申请", s.dateWords(r, e.New))
 	case e.Field == "due":
 		line += r.l.T("due date ", "截止日期 ") + s.dateWords(r, e.Old) + " → " + s.dateWords(r, e.New)
 	case e.Kind == "question":

@@ -39,6 +39,7 @@ var textActions = map[string]textAction{
 	"snooze":  {action: "snooze", cards: escCards, form: snoozeForm},
 	"extend":  {action: "extend", cards: taskEscCards, form: extendForm},
 	"approve": {action: "approve", cards: approveCards},
+	"reject":  {action: "reject", cards: changeCards, form: restAs("reject", "reason")},
 	"checkin": {action: "submit", cards: checkinCards, form: checkinRowForm},
 }
 
@@ -164,16 +165,48 @@ func taskEscCards(s *Service, r *req, cmd command.Command) ([]bot.CardRecord, er
 	return out, nil
 }
 
-// approveCards returns the cards of the subject of /approve: an escalation
-// whose extension request waits (E2). Change requests (C1) come with the
-// plans of a later release.
+// approveCards returns the cards of the subject of /approve: a change
+// request (C1), or a warning whose extension request waits (E2).
 func approveCards(s *Service, r *req, cmd command.Command) ([]bot.CardRecord, error) {
 	if _, ok := command.ParseChangeID(cmd.Args[0]); ok {
-		return nil, bot.Errorf(bot.EUNAVAILABLE, "%s", r.l.T(
-			"Change requests are not available yet in this version of loopbot; an extension asked for on a warning is approved with /approve E2.",
-			"变更申请在当前版本中尚未开放；督办中的延期申请请用 /批准 E2 批准。"))
+		return changeCards(s, r, cmd)
+	}
+	if _, ok := command.ParseEscalationID(cmd.Args[0]); !ok {
+		return nil, invalid(r, "%q is not a change request or a warning id; write it like C1 or E2.", "“%s”不是变更申请或督办编号，请写成 C1 或 E2 这样。", cmd.Args[0])
 	}
 	return escCards(s, r, cmd)
+}
+
+// changeCards returns the cards of the change request named by the first
+// argument.
+func changeCards(s *Service, r *req, cmd command.Command) ([]bot.CardRecord, error) {
+	id, ok := command.ParseChangeID(cmd.Args[0])
+	if !ok {
+		return nil, invalid(r, "%q is not a change request id; write it like C1.", "“%s”不是变更申请编号，请写成 C1 这样。", cmd.Args[0])
+	}
+	c, err := r.tx.Change(id)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("There is no change request C%d.", "没有变更申请 C%d。", id))
+	} else if err != nil {
+		return nil, err
+	}
+	return r.tx.CardsByKey(changeKey(c))
+}
+
+// extendCmd runs /extend <T> <date> <reason>: the Request extension button
+// of the task's open warning card, or, with no such card, the same change
+// request as /due.
+func (s *Service) extendCmd(r *req, cmd command.Command) error {
+	if len(cmd.Args) > 0 {
+		recs, err := taskEscCards(s, r, cmd)
+		if err != nil {
+			return err
+		}
+		if _, open := pickCard(recs, "extend", r.me.ID); !open {
+			return s.dueFrom(r, cmd, "extend")
+		}
+	}
+	return s.textActionCmd(r, cmd)
 }
 
 // restAs puts the text after the id into one required form field.

@@ -282,3 +282,29 @@ func TestSessionWebhookAnswersAMessage(t *testing.T) {
 		t.Errorf("later message: session %d, batchSend %d", len(f.Calls("/robot/sendBySession")), len(f.Calls(pathBatchSend)))
 	}
 }
+
+// TestMarkdownChangeRequestCard: with no template, a change request card
+// shows /approve C1 as a quick reply and /reject C1 <reason> to type.
+func TestMarkdownChangeRequestCard(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	card := bot.Card{
+		Kind: bot.CardChangeRequest, Title: "变更申请 C1 · T3 接口文档", Color: bot.ColorYellow, Text: "**影响分析**\n- 没有其他任务受影响。",
+		Refs: map[string]string{"task": "T3", "project": "P1", "change": "C1"},
+		Actions: []bot.Action{
+			{Name: "approve", Label: "批准", Value: "tok-approve"}, {Name: "reject", Label: "驳回", Value: "tok-reject"},
+		},
+	}
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &card, CardID: 4, IdemKey: "k4"}); err != nil {
+		t.Fatal(err)
+	}
+	text := msgParam(t, f.Calls(pathBatchSend)[0])["text"]
+	for _, want := range []string{
+		"- 回复 [/approve C1](dtmd://dingtalkclient/sendMessage?content=%2Fapprove%20C1) 批准",
+		"- 回复 /reject C1 &lt;理由&gt; 驳回",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, text)
+		}
+	}
+}

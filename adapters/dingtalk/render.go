@@ -108,7 +108,7 @@ type textCommand struct {
 // commandsOf lists the text command of each of a card's actions.
 func commandsOf(c bot.Card) []textCommand {
 	zh := chinese(c)
-	t, e := c.Refs["task"], c.Refs["escalation"]
+	t, e, ch := c.Refs["task"], c.Refs["escalation"], c.Refs["change"]
 	ph := func(en, cn string) string {
 		if zh {
 			return "<" + cn + ">"
@@ -153,6 +153,10 @@ func commandsOf(c bot.Card) []textCommand {
 			add(a.Label, "/ack "+e, true)
 		case bot.CardEscalation + "/approve":
 			add(a.Label, "/approve "+e, true)
+		case bot.CardChangeRequest + "/approve":
+			add(a.Label, "/approve "+ch, true)
+		case bot.CardChangeRequest + "/reject":
+			add(a.Label, "/reject "+ch+" "+ph("reason", "理由"), false)
 		case bot.CardEscalation + "/snooze":
 			add(a.Label, "/snooze "+e+" 1d", true)
 			add(a.Label, "/snooze "+e+" 3d", true)
@@ -260,7 +264,7 @@ func templateParams(c bot.Card) map[string]string {
 // allActions are the action names of every card, so that an updated card
 // hides the buttons it no longer has.
 var allActions = []string{"accept", "decline", "ask", "reassign", "cancel", "verify", "rework", "submit",
-	"leave", "nochange", "done", "progress", "extend", "help", "ack", "approve", "snooze"}
+	"leave", "nochange", "done", "progress", "extend", "help", "ack", "approve", "reject", "snooze"}
 
 func boolString(b bool) string {
 	if b {

@@ -206,6 +206,7 @@ func TestDingTalkStory(t *testing.T) {
 			dtReconnect(s)
 			dtCheckin(s)
 			dtWarnings(s)
+			dtChange(s)
 		})
 	}
 }
@@ -310,6 +311,22 @@ func dtWarnings(s *dtStory) {
 		if !strings.Contains(callText(c), `"robotCode":"dingclient"`) {
 			s.t.Errorf("group warning = %s", callText(c))
 		}
+	}
+}
+
+// dtChange: bob asks for a new due date; alice's change request card is a
+// markdown message with /approve C1 as a quick reply (there is no template
+// for it), and she approves by typing it.
+func dtChange(s *dtStory) {
+	s.say("bob", false, "/due T1 12-04 接口晚到")
+	c := s.waitTo("alice", "C1", "接口晚到")
+	if !strings.Contains(callText(c), "dtmd://dingtalkclient/sendMessage?content=%2Fapprove%20C1") || !strings.Contains(callText(c), "/reject C1") {
+		s.t.Fatalf("change request message = %s", callText(c))
+	}
+	s.say("alice", false, "/approve C1")
+	s.waitTo("bob", "C1", "2026-12-04")
+	if tk := s.ta.task("T1"); tk.Due != "2026-12-04" || tk.BaselineDue != "2026-11-27" {
+		s.t.Fatalf("T1 after /approve C1 = %+v", tk)
 	}
 }
 

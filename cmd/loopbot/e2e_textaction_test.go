@@ -111,6 +111,24 @@ func textActionCases() []textActionCase {
 			}
 		}},
 
+		{name: "approve a change request", setup: changeC1, as: "alice", action: "approve", text: "/approve C1", check: func(t *testing.T, ta *testApp) {
+			if t1, t2 := ta.task("T1"), ta.task("T2"); t1.Due != "2026-12-01" || t1.BaselineDue != "2026-11-27" || t2.Due != "2026-12-03" {
+				t.Errorf("T1 = %+v, T2 = %+v", t1, t2)
+			}
+			if c := ta.lastCard("dm:alice", "change_request"); len(c.Card.Actions) != 0 || c.Card.Color != "green" {
+				t.Errorf("the change card = %+v", c.Card)
+			}
+		}},
+		{name: "reject a change request", setup: changeC1, as: "alice", action: "reject", form: map[string]string{"reason": "发布 不能 推迟"},
+			text: "/驳回 C1 发布 不能 推迟", check: func(t *testing.T, ta *testApp) {
+				if t1 := ta.task("T1"); t1.Due != "2026-11-27" {
+					t.Errorf("T1 = %+v", t1)
+				}
+				if got := ta.chat("dm:bob"); !strings.Contains(got[len(got)-1].Text, "发布 不能 推迟") {
+					t.Errorf("Bob's last message %+v", got[len(got)-1])
+				}
+			}},
+
 		// The same refusals.
 		{name: "wrong person", setup: assignT1, as: "carol", action: "accept", text: "/accept T1", refused: true,
 			reply: "此卡片是发给 Bob 的，只有 TA 可以操作。"},
@@ -124,6 +142,10 @@ func textActionCases() []textActionCase {
 			text: "/snooze E1 2d", refused: true},
 		{name: "extension to an earlier date", setup: blockedT1, as: "bob", action: "extend",
 			form: map[string]string{"due": "2026-11-24", "reason": "x"}, text: "/extend T1 2026-11-24 x", refused: true},
+		{name: "change request approved by its requester", setup: changeC1, as: "bob", action: "approve", text: "/approve C1", refused: true,
+			reply: "此卡片是发给 Alice 的，只有 TA 可以操作。"},
+		{name: "change request rejected without a reason", setup: changeC1, as: "alice", action: "reject", text: "/reject C1", refused: true,
+			reply: "用法： /驳回 <C> <理由>"},
 		{name: "approve by the assignee", setup: yellowE1, as: "bob", action: "approve", text: "/approve E1", refused: true,
 			reply: "此卡片是发给 Alice 的，只有 TA 可以操作。"},
 	}
@@ -182,8 +204,8 @@ func TestTextActionOnAFinishedCard(t *testing.T) {
 	if got := ta.reply("bob", "dm", "/verify T1"); !strings.Contains(got, "T1") {
 		t.Fatalf("verify with no acceptance card: %q", got)
 	}
-	if got := ta.reply("alice", "dm", "/approve C1"); !strings.Contains(got, "/approve E2") && !strings.Contains(got, "/批准 E2") {
-		t.Fatalf("approve C1: %q", got)
+	if got := ta.reply("alice", "dm", "/approve C1"); !strings.Contains(got, "没有变更申请 C1") {
+		t.Fatalf("approve C1 with no change request C1: %q", got)
 	}
 	// A check-in row for a task that is not on the card names the tasks.
 	ta.reply("alice", "alpha", "/task new 测试 @bob due:fri")
