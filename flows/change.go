@@ -44,6 +44,9 @@ func (s *Service) dueFrom(r *req, cmd command.Command, name string) error {
 	if err != nil {
 		return err
 	}
+	if !s.cfg.Calendar.IsWorkday(due) {
+		res.text += "\n" + r.l.F("Note: %s is not a working day.", "注意：%s 不是工作日。", r.l.Date(due))
+	}
 	return s.reply(r, res.text)
 }
 

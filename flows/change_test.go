@@ -23,6 +23,7 @@ type world struct {
 	db    *store.DB
 	clock *bot.FakeClock
 	eng   *bot.Engine
+	svc   *flows.Service
 	n     int
 	// seen is every message taken from the outbox, oldest first.
 	seen []sent
@@ -59,7 +60,7 @@ func newWorld(t *testing.T) *world {
 		Clock: clock, Calendar: calendar.New(calendar.Config{}), Signer: bot.NewSigner("test-secret"),
 		Logger: slog.New(slog.DiscardHandler), Location: loc, Store: db,
 	})
-	w := &world{t: t, db: db, clock: clock, eng: bot.NewEngine(db, svc, slog.New(slog.DiscardHandler)), tokens: map[uint64]map[string]string{}}
+	w := &world{t: t, db: db, clock: clock, svc: svc, eng: bot.NewEngine(db, svc, slog.New(slog.DiscardHandler)), tokens: map[uint64]map[string]string{}}
 	now := clock.Now()
 	d := func(m time.Month, day int) bot.Date { return bot.NewDate(2026, m, day) }
 	w.update(func(tx bot.Tx) error {
@@ -458,6 +459,81 @@ func TestChangePermissions(t *testing.T) {
 	}
 	wantAll(t, "Boss's /approve C2 again", w.say(boss, "/批准 C2"), "已处理")
 	wantAll(t, "/changes P1", w.say(ann, "/changes P1"), "C2", "C1", "已驳回", "已批准", "顺延 T3, T4")
+}
+
+// TestExtensionOnAWarningIsAChangeRequest: T2 is overdue after the
+// holiday; Ben asks for an extension on the blue warning. That is change
+// request C1, whose impact card goes to Boss beside the yellow warning with
+// Approve extension. Approving on the warning approves C1: the dates move,
+// the warning resolves, and the change card turns read-only too.
+func TestExtensionOnAWarningIsAChangeRequest(t *testing.T) {
+	w := newWorld(t)
+	if err := w.clock.Set(time.Date(2026, 10, 8, 10, 0, 0, 0, benchZone(t))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.RunEscalations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	blue := w.cardsOf(w.take(), ben, bot.CardEscalation)
+	if len(blue) != 1 || blue[0].Card.Refs["task"] != "T2" {
+		t.Fatalf("Ben's warnings: %+v", blue)
+	}
+	resp := w.click(ben, blue[0].ID, "extend", map[string]string{"due": "2026-10-12", "reason": "接口晚到"})
+	wantAll(t, "the extend toast", resp.Toast, "C1", "Boss")
+	sent := w.take()
+	change := w.cardsOf(sent, boss, bot.CardChangeRequest)
+	yellow := w.cardsOf(sent, boss, bot.CardEscalation)
+	if len(change) != 1 || len(yellow) != 1 || !slices.Contains(actionNames(yellow[0].Card), "approve") {
+		t.Fatalf("Boss got change cards %+v and warnings %+v", change, yellow)
+	}
+	wantAll(t, "the change card", cardText(change[0].Card), "T3 测试：2026-10-09 周五 → 2026-10-14 周三（+4 个工作日）")
+	if c := w.change(1); !c.Pending() || (bot.Escalation{ID: c.Escalation}).Code() != blue[0].Card.Refs["escalation"] || c.Requester != ben || c.AskedOf != boss {
+		t.Errorf("C1 = %+v", c)
+	}
+
+	w.click(boss, yellow[0].ID, "approve", nil)
+	if got := w.dues(); got[1] != "2026-10-12" || got[2] != "2026-10-14" {
+		t.Errorf("due dates after approval: %v", got)
+	}
+	if c := w.change(1); c.State != bot.ChangeApproved || c.Decider != boss {
+		t.Errorf("C1 = %+v", c)
+	}
+	if c := w.card(change[0].ID).Card; !c.Finished() || c.Color != bot.ColorGreen {
+		t.Errorf("the change card after approval on the warning: %+v", c)
+	}
+	if c := w.card(yellow[0].ID).Card; !c.Finished() {
+		t.Errorf("the warning after the approved extension: %+v", c)
+	}
+	if resp := w.click(boss, change[0].ID, "approve", nil); !strings.Contains(resp.Toast, "已处理") {
+		t.Errorf("approving the change card too: %+v", resp)
+	}
+}
+
+// TestRejectedExtensionLeavesTheWarning: rejecting the request takes
+// Approve extension off the warning, which stays open, and Ben may ask
+// again.
+func TestRejectedExtensionLeavesTheWarning(t *testing.T) {
+	w := newWorld(t)
+	if err := w.clock.Set(time.Date(2026, 10, 8, 10, 0, 0, 0, benchZone(t))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.RunEscalations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	blue := w.cardsOf(w.take(), ben, bot.CardEscalation)
+	w.click(ben, blue[0].ID, "extend", map[string]string{"due": "2026-10-12", "reason": "接口晚到"})
+	sent := w.take()
+	change, yellow := w.cardsOf(sent, boss, bot.CardChangeRequest), w.cardsOf(sent, boss, bot.CardEscalation)
+	w.click(boss, change[0].ID, "reject", map[string]string{"reason": "不能再延"})
+	if c := w.card(yellow[0].ID).Card; c.Finished() || slices.Contains(actionNames(c), "approve") {
+		t.Errorf("the warning after the rejection: %+v", c)
+	}
+	if got := w.dues(); !slices.Equal(got, before) {
+		t.Errorf("a rejection moved due dates: %v", got)
+	}
+	wantAll(t, "Ben's notice", texts(w.take(), ben), "不能再延")
+	resp := w.click(ben, blue[0].ID, "extend", map[string]string{"due": "2026-10-09", "reason": "只要一天"})
+	wantAll(t, "asking again", resp.Toast, "C2")
 }
 
 func actionNames(c bot.Card) []string {
