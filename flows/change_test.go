@@ -50,7 +50,7 @@ const (
 //	T2 开发 (ben)  3d after T1, due Wed 09-30   critical
 //	T3 测试 (cat)  2d after T2, due Fri 10-09   critical
 //	T4 发布 ◆ (cat) after T3, due Fri 10-09     critical milestone
-//	T5 文档 (dan)  2d after T1, due Wed 09-30   slack: 2 working days
+//	T5 文档 (dan)  1d after T1, due Mon 09-28   slack: 4 working days
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	loc := benchZone(t)
@@ -85,7 +85,7 @@ func newWorld(t *testing.T) *world {
 			{ID: 2, Title: "开发", Assignee: ben, Due: d(9, 30), EstimateDays: 3, DependsOn: []uint64{1}},
 			{ID: 3, Title: "测试", Assignee: cat, Due: d(10, 9), EstimateDays: 2, DependsOn: []uint64{2}},
 			{ID: 4, Title: "发布", Assignee: cat, Due: d(10, 9), Milestone: true, DependsOn: []uint64{3}},
-			{ID: 5, Title: "文档", Assignee: dan, Due: d(9, 30), EstimateDays: 2, DependsOn: []uint64{1}},
+			{ID: 5, Title: "文档", Assignee: dan, Due: d(9, 28), EstimateDays: 1, DependsOn: []uint64{1}},
 		} {
 			t.Project, t.Assigner, t.BaselineDue, t.Priority, t.Status = 1, boss, t.Due, bot.PrioNormal, bot.StatusAccepted
 			t.CreatedAt, t.UpdatedAt, t.StatusAt, t.ProgressAt = now, now, now, now
@@ -266,7 +266,7 @@ func wantNone(t *testing.T, what, text string, unwanted ...string) {
 	}
 }
 
-var before = []string{"2026-09-24", "2026-09-30", "2026-10-09", "2026-10-09", "2026-09-30"}
+var before = []string{"2026-09-24", "2026-09-30", "2026-10-09", "2026-10-09", "2026-09-28"}
 
 // TestCriticalSlipMovesTheDependants: Ben asks to move T2, on the critical
 // path, from Wed 09-30 to Mon 10-12. Over the National Day holiday that is
@@ -307,7 +307,7 @@ func TestCriticalSlipMovesTheDependants(t *testing.T) {
 	if resp.Card == nil || !resp.Card.Finished() || resp.Card.Color != bot.ColorGreen || !strings.Contains(resp.Card.Text, "已批准") {
 		t.Errorf("the card after approval: %+v", resp.Card)
 	}
-	want := []string{"2026-09-24", "2026-10-12", "2026-10-14", "2026-10-14", "2026-09-30"}
+	want := []string{"2026-09-24", "2026-10-12", "2026-10-14", "2026-10-14", "2026-09-28"}
 	if got := w.dues(); !slices.Equal(got, want) {
 		t.Errorf("due dates after approval %v, want %v", got, want)
 	}
@@ -351,10 +351,10 @@ func TestCriticalSlipMovesTheDependants(t *testing.T) {
 	}
 }
 
-// TestSlipWithinSlackMovesNothing: the same four-day slip of T5, which has
-// two working days of slack, but only to its slack's end (Fri 10-09): no
-// other task moves, and the card says that the finish and the deadline do
-// not move.
+// TestSlipWithinSlackMovesNothing: the same four-working-day slip, over
+// the same holiday, of T5, which has four working days of slack: no other
+// task moves, and the card says that the finish and the deadline do not
+// move.
 func TestSlipWithinSlackMovesNothing(t *testing.T) {
 	w := newWorld(t)
 	w.say(dan, "/due T5 10-09 评审排期")
@@ -363,7 +363,7 @@ func TestSlipWithinSlackMovesNothing(t *testing.T) {
 		t.Fatalf("Boss got %d change request cards", len(cr))
 	}
 	c := cr[0].Card
-	wantAll(t, "the card", cardText(c), "2026-09-30 周三 → 2026-10-09 周五（+2 个工作日）",
+	wantAll(t, "the card", cardText(c), "2026-09-28 周一 → 2026-10-09 周五（+4 个工作日）",
 		"没有其他任务受影响", "项目完成日期不变（2026-10-09 周五），不影响截止日期 2026-10-12 周一")
 	wantNone(t, "the card", cardText(c), "错过截止日期", "项目完成日期：")
 	if c.Color != bot.ColorYellow {
@@ -390,7 +390,7 @@ func TestManagersOwnChangeIsAppliedAtOnce(t *testing.T) {
 	wantAll(t, "Boss's reply", reply, "T2", "2026-10-08", "+1 个工作日", "C1",
 		"- T3 测试：2026-10-09 周五 → 2026-10-10 周六（+1 个工作日）",
 		"项目完成日期：2026-10-09 周五 → 2026-10-10 周六（+1 个工作日）", "仍能赶上截止日期 2026-10-12 周一", "Ben", "Cat")
-	want := []string{"2026-09-24", "2026-10-08", "2026-10-10", "2026-10-10", "2026-09-30"}
+	want := []string{"2026-09-24", "2026-10-08", "2026-10-10", "2026-10-10", "2026-09-28"}
 	if got := w.dues(); !slices.Equal(got, want) {
 		t.Errorf("due dates %v, want %v", got, want)
 	}
