@@ -331,8 +331,8 @@ func actionSpecs() []Spec {
 		{
 			Name: "extend", Zh: "申请延期", Access: AccessAnyone,
 			Usage: "/extend <T> <date> <reason>", UsageZh: "/申请延期 <T> <日期> <理由>",
-			Summary:   "Asks for a later due date from a warning about your task.",
-			SummaryZh: "在任务的督办中申请延期。",
+			Summary:   "Asks for a later due date: Request extension on the task's warning, or, with none, a change request as /due makes.",
+			SummaryZh: "申请延期：等同于任务督办卡片上的“申请延期”；没有督办时，与 /延期 一样提交变更申请。",
 		},
 		{
 			Name: "approve", Zh: "批准", Access: AccessManager,
