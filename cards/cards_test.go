@@ -624,3 +624,23 @@ func TestGroupWarningResolved(t *testing.T) {
 		t.Errorf("with every task resolved, colour = %s, want green", c.Color)
 	}
 }
+
+// TestGroupWarningFromPlan: a task that holds up work names the milestone it
+// feeds, says it is critical, and the card ends with the projected finish
+// (after the deadline here); without the plan's figures nothing is added.
+func TestGroupWarningFromPlan(t *testing.T) {
+	in := overdueEsc(false)
+	m := bot.Task{ID: 9, Title: "Launch *now*", Milestone: true}
+	in.Feeds, in.FeedsOn, in.Critical, in.Projected = &m, bot.NewDate(2026, 12, 16), true, bot.NewDate(2026, 12, 21)
+	c := cards.GroupWarning(cards.EN, project, []cards.GroupItem{{Infos: []cards.EscInfo{in}}}, cards.EN.Date(project.Deadline))
+	for _, want := range []string{"Holds up: T5", `Milestone T9 Launch \*now\* (planned Wed 2026-12-16) waits for it.`, "It is on the critical path.",
+		"\n\nProject deadline: Fri 2026-12-18\nProjected finish: Mon 2026-12-21, after the deadline"} {
+		if !strings.Contains(c.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, c.Text)
+		}
+	}
+	plain := cards.GroupWarning(cards.EN, project, []cards.GroupItem{{Infos: []cards.EscInfo{overdueEsc(false)}}}, "")
+	if strings.Contains(plain.Text, "Projected") || strings.Contains(plain.Text, "critical") {
+		t.Errorf("without a plan: %q", plain.Text)
+	}
+}

@@ -14,8 +14,19 @@ type EscInfo struct {
 	Esc      bot.Escalation
 	Task     TaskInfo
 	DaysLate int
-	// Downstream are the tasks that wait for this one.
+	// Downstream are the open tasks that wait for this one: after it, or
+	// after a summary task it is part of.
 	Downstream []bot.Task
+	// Feeds is the nearest open milestone down the network that waits for
+	// the task (nil: none), planned for FeedsOn.
+	Feeds   *bot.Task
+	FeedsOn bot.Date
+	// Critical: the task is on its project's critical path (only in a
+	// project whose tasks have dependencies).
+	Critical bool
+	// Projected is the project's projected finish (zero: the project has
+	// no dependencies, so it is not planned).
+	Projected bot.Date
 	// Manager is the person the yellow card goes to.
 	Manager bot.Person
 	// Also are the other rules that apply to the task now, the worst
@@ -204,8 +215,15 @@ func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot
 		lines = append(lines, line)
 	}
 	text := strings.Join(lines, "\n")
+	var foot []string
 	if deadline != "" {
-		text += "\n\n" + l.T("Project deadline: ", "项目截止：") + deadline
+		foot = append(foot, l.T("Project deadline: ", "项目截止：")+deadline)
+	}
+	if pl := projectedLine(l, p, items); pl != "" {
+		foot = append(foot, pl)
+	}
+	if len(foot) > 0 {
+		text += "\n\n" + strings.Join(foot, "\n")
 	}
 	color := bot.ColorRed
 	if open == 0 {
@@ -231,10 +249,37 @@ func groupLine(l Lang, infos []EscInfo) string {
 	if len(in.Downstream) > 0 {
 		line += sep + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
 	}
+	if m := in.Feeds; m != nil {
+		line += sep + l.T("Milestone ", "里程碑 ") + m.Code() + " " + escLine(m.Title) + l.F(" (planned %s) waits for it.", "（计划 %s）受其影响。", l.Date(in.FeedsOn))
+	}
+	if in.Critical && holdsUp(in) {
+		line += sep + l.T("It is on the critical path.", "位于关键路径上。")
+	}
 	if t.Milestone {
 		line += sep + l.T("It is a milestone.", "这是里程碑。")
 	}
 	return line
+}
+
+// holdsUp reports whether other work waits for the task of in.
+func holdsUp(in EscInfo) bool { return len(in.Downstream) > 0 || in.Feeds != nil }
+
+// projectedLine says when the project is projected to finish, for a group
+// warning in which an open task holds up other work; "" when none does or
+// the project is not planned.
+func projectedLine(l Lang, p bot.Project, items []GroupItem) string {
+	for _, it := range items {
+		if it.Resolved || !holdsUp(it.Infos[0]) || it.Infos[0].Projected.IsZero() {
+			continue
+		}
+		d := it.Infos[0].Projected
+		line := l.T("Projected finish: ", "项目预计完工：") + l.Date(d)
+		if !p.Deadline.IsZero() && d.After(p.Deadline) {
+			line += l.T(", after the deadline", "，晚于截止日期")
+		}
+		return line
+	}
+	return ""
 }
 
 // plural picks the English singular or plural.

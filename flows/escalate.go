@@ -379,10 +379,10 @@ func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[u
 	}
 	loc := s.loc(assignee)
 	switch {
-	case e.Level == bot.LevelAssignee && (!e.Extension.IsZero() || !now.Before(s.ladderStep(tx, e, s.cfg.Schedule.ToManagerAfter, loc))):
+	case e.Level == bot.LevelAssignee && (!e.Extension.IsZero() || s.stepDue(tx, e, s.cfg.Schedule.ToManagerAfter, loc, now)):
 		// An extension request goes to the manager without waiting.
 		return s.toManager(tx, e, now)
-	case e.Level == bot.LevelManager && !now.Before(s.ladderStep(tx, e, s.cfg.Schedule.ToGroupAfter, loc)),
+	case e.Level == bot.LevelManager && s.stepDue(tx, e, s.cfg.Schedule.ToGroupAfter, loc, now),
 		e.Level == bot.LevelGroup:
 		if e.Project != 0 && s.cfg.Calendar.IsWorkingTime(now, s.cfg.Location) && e.GroupWarnedOn != bot.DateOf(now.In(s.cfg.Location)) {
 			groups[e.Project] = append(groups[e.Project], e)
@@ -391,26 +391,20 @@ func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[u
 	return nil
 }
 
-// ladderStep returns when a ladder step of the given span after the first
-// warning falls due, in working time; critical_path_factor times sooner for
-// tasks on the critical path.
-func (s *Service) ladderStep(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location) time.Time {
+// stepDue reports whether a ladder step of the given span after the first
+// warning is due at now, in working time; critical_path_factor times sooner
+// for a task on its project's critical path. The plan is only looked at in
+// between, when the step is due for a critical task but not for another.
+func (s *Service) stepDue(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location, now time.Time) bool {
 	cal := s.cfg.Calendar
 	due := span.After(cal, e.WarnedAt, loc)
-	if f := s.cfg.Schedule.CriticalPathFactor; f > 1 && s.onCriticalPath(tx, e.Task) {
-		full := cal.WorkingTime(e.WarnedAt, due, loc)
-		return cal.AddWorkingTime(e.WarnedAt, time.Duration(float64(full)/f), loc)
+	f := s.cfg.Schedule.CriticalPathFactor
+	if !now.Before(due) || f <= 1 {
+		return !now.Before(due)
 	}
-	return due
-}
-
-// onCriticalPath reports whether a task is on its project's critical path.
-// The plan (critical path) is not built yet, so no task is on it.
-func (s *Service) onCriticalPath(tx bot.Tx, task uint64) bool {
-	if s.cfg.CriticalPath == nil || task == 0 {
-		return false
-	}
-	return s.cfg.CriticalPath(tx, task)
+	full := cal.WorkingTime(e.WarnedAt, due, loc)
+	fast := cal.AddWorkingTime(e.WarnedAt, time.Duration(float64(full)/f), loc)
+	return !now.Before(fast) && s.onCriticalPath(tx, e, now)
 }
 
 // warn sends the blue card to the assignee.
@@ -489,8 +483,21 @@ func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.Esc
 	if m := s.managerOf(tx, t); m != "" {
 		in.Manager = s.person(tx, m)
 	}
-	in.Downstream, err = s.downstream(tx, t)
-	return in, err
+	if t.Project == 0 {
+		return in, nil
+	}
+	pp, err := s.projectPlan(tx, t.Project, now)
+	if err != nil {
+		return in, err
+	}
+	in.Downstream = pp.dependants(t.ID)
+	if m, d, ok := pp.feeds(t.ID); ok {
+		in.Feeds, in.FeedsOn = &m, d
+	}
+	if pp.plan != nil {
+		in.Critical, in.Projected = pp.plan.Slots[t.ID].Critical, pp.plan.Projected
+	}
+	return in, nil
 }
 
 // managerOf returns the person escalations of a task go to (SPEC §1).
@@ -505,15 +512,6 @@ func (s *Service) managerOf(tx bot.Tx, t bot.Task) bot.PersonID {
 		return m
 	}
 	return s.person(tx, t.Assignee).Manager
-}
-
-// downstream returns the open tasks of the project that wait for t.
-func (s *Service) downstream(tx bot.Tx, t bot.Task) ([]bot.Task, error) {
-	if t.Project == 0 {
-		return nil, nil
-	}
-	tasks, err := tx.Tasks(bot.TaskFilter{Project: t.Project, OpenOnly: true})
-	return slices.DeleteFunc(tasks, func(x bot.Task) bool { return !slices.Contains(x.DependsOn, t.ID) }), err
 }
 
 // sendGroupWarnings sends each project's group one red card for all its

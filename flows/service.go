@@ -34,9 +34,6 @@ type Config struct {
 	Kick func()
 	// Schedule holds the times and thresholds of the loop.
 	Schedule Schedule
-	// CriticalPath reports whether a task is on its project's critical
-	// path; nil means none is (the plan is not computed yet).
-	CriticalPath func(tx bot.Tx, task uint64) bool
 	// Robots binds WeCom group robots (/project webhook); nil when WeCom is
 	// not enabled.
 	Robots RobotBinder

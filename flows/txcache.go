@@ -12,6 +12,8 @@ import (
 type projectCache struct {
 	bot.Tx
 	projects map[uint64]bot.Project
+	// plans are the projects planned in this run (projectPlan).
+	plans map[uint64]*projectPlan
 }
 
 func withProjectCache(tx bot.Tx) bot.Tx {
@@ -36,4 +38,31 @@ func (c *projectCache) Project(id uint64) (bot.Project, error) {
 func (c *projectCache) PutProject(p bot.Project) error {
 	delete(c.projects, p.ID)
 	return c.Tx.PutProject(p)
+}
+
+// PutTask writes through and forgets the plan of the task's project.
+func (c *projectCache) PutTask(t bot.Task) error {
+	delete(c.plans, t.Project)
+	return c.Tx.PutTask(t)
+}
+
+// plan returns the plan of a project kept in this run; a nil cache keeps
+// none.
+func (c *projectCache) plan(pid uint64) (*projectPlan, bool) {
+	if c == nil {
+		return nil, false
+	}
+	pp, ok := c.plans[pid]
+	return pp, ok
+}
+
+// keepPlan keeps a project's plan for the rest of the run.
+func (c *projectCache) keepPlan(pid uint64, pp *projectPlan) {
+	if c == nil {
+		return
+	}
+	if c.plans == nil {
+		c.plans = map[uint64]*projectPlan{}
+	}
+	c.plans[pid] = pp
 }

@@ -1,0 +1,169 @@
+package flows
+
+import (
+	"cmp"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/plan"
+)
+
+// projectPlan is a project's schedule as the escalation ladder and its cards
+// use it.
+type projectPlan struct {
+	// plan is nil while no task of the project waits for another: without
+	// dependencies the "critical path" is only the task due last, which is
+	// no reason to escalate it sooner.
+	plan  *plan.Plan
+	tasks map[uint64]bot.Task
+	// waiting[x] are the tasks whose After lists x.
+	waiting map[uint64][]uint64
+	kids    map[uint64][]uint64
+}
+
+// planTasks turns a project's tasks into the planner's: all but the
+// cancelled ones; done and verified work is fixed at the day it was marked
+// done, in loc.
+func planTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
+	out := make([]plan.Task, 0, len(tasks))
+	for _, t := range tasks {
+		if t.Status == bot.StatusCancelled {
+			continue
+		}
+		pt := plan.Task{ID: t.ID, Parent: t.Parent, After: t.DependsOn, Start: t.PlannedStart, Due: t.Due,
+			Estimate: t.EstimateDays, Milestone: t.Milestone, Progress: t.Progress, Title: t.Title}
+		if t.Status == bot.StatusDone || t.Status == bot.StatusVerified {
+			pt.Done = true
+			if !t.DoneAt.IsZero() {
+				pt.Finished = bot.DateOf(t.DoneAt.In(loc))
+			}
+		}
+		out = append(out, pt)
+	}
+	return out
+}
+
+// projectPlan plans a project as of now, once per scheduled run (the run's
+// projectCache keeps it). A project whose tasks form a cycle (refused when
+// made, so only from old data) has no plan.
+func (s *Service) projectPlan(tx bot.Tx, pid uint64, now time.Time) (*projectPlan, error) {
+	cache, _ := tx.(*projectCache)
+	if pp, ok := cache.plan(pid); ok {
+		return pp, nil
+	}
+	p, err := tx.Project(pid)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := tx.Tasks(bot.TaskFilter{Project: pid})
+	if err != nil {
+		return nil, err
+	}
+	pp := &projectPlan{tasks: make(map[uint64]bot.Task, len(tasks)), waiting: map[uint64][]uint64{}, kids: map[uint64][]uint64{}}
+	var first bot.Date // the day the first task was made: the start of a project without one
+	for _, t := range tasks {
+		if t.Status == bot.StatusCancelled {
+			continue
+		}
+		pp.tasks[t.ID] = t
+		if d := bot.DateOf(t.CreatedAt.In(s.cfg.Location)); first.IsZero() || d.Before(first) {
+			first = d
+		}
+	}
+	linked := false
+	for _, t := range pp.tasks {
+		for _, a := range t.DependsOn {
+			if _, ok := pp.tasks[a]; ok && a != t.ID {
+				pp.waiting[a] = append(pp.waiting[a], t.ID)
+				linked = true
+			}
+		}
+		if _, ok := pp.tasks[t.Parent]; ok {
+			pp.kids[t.Parent] = append(pp.kids[t.Parent], t.ID)
+		}
+	}
+	if linked {
+		in := plan.Input{Tasks: planTasks(tasks, s.cfg.Location), Start: cmp.Or(p.Start, first), Today: bot.DateOf(now.In(s.cfg.Location)),
+			Deadline: p.Deadline, Cal: s.cfg.Calendar}
+		if pp.plan, err = plan.Compute(in); err != nil {
+			s.logger.Warn("project not planned", "project", p.Code(), slog.Any("error", err))
+			pp.plan = nil
+		}
+	}
+	cache.keepPlan(pid, pp)
+	return pp, nil
+}
+
+// onCriticalPath reports whether a task is on its project's critical path
+// (see projectPlan for a project without dependencies).
+func (s *Service) onCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) bool {
+	if e.Task == 0 || e.Project == 0 {
+		return false
+	}
+	pp, err := s.projectPlan(tx, e.Project, now)
+	if err != nil || pp.plan == nil {
+		return false
+	}
+	return pp.plan.Slots[e.Task].Critical
+}
+
+// dependants returns the open tasks that wait for task id: those that come
+// after it or after a summary task it is part of, in id order.
+func (pp *projectPlan) dependants(id uint64) []bot.Task {
+	var out []bot.Task
+	seen := map[uint64]bool{}
+	for a, n := id, 0; n <= len(pp.tasks); n++ { // n bounds a parent cycle
+		for _, w := range pp.waiting[a] {
+			if t := pp.tasks[w]; !seen[w] && t.Status.Open() {
+				seen[w] = true
+				out = append(out, t)
+			}
+		}
+		p, ok := pp.tasks[pp.tasks[a].Parent]
+		if !ok {
+			break
+		}
+		a = p.ID
+	}
+	slices.SortFunc(out, func(a, b bot.Task) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// feeds returns the open milestone nearest ahead of task id that waits for
+// it, directly or down the network (through dependants, and into the
+// children of a summary task that waits), and its planned date; ok false
+// when there is none.
+func (pp *projectPlan) feeds(id uint64) (m bot.Task, date bot.Date, ok bool) {
+	if pp.plan == nil {
+		return m, date, false
+	}
+	seen := map[uint64]bool{id: true}
+	queue := []uint64{id}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		next := pp.dependants(x)
+		for _, k := range pp.kids[x] {
+			if x != id { // a summary that waits: its children wait too
+				next = append(next, pp.tasks[k])
+			}
+		}
+		for _, t := range next {
+			if seen[t.ID] {
+				continue
+			}
+			seen[t.ID] = true
+			queue = append(queue, t.ID)
+			if !t.Milestone || !t.Status.Open() {
+				continue
+			}
+			d := pp.plan.Slots[t.ID].Finish
+			if !ok || d.Before(date) || d == date && t.ID < m.ID {
+				m, date, ok = t, d, true
+			}
+		}
+	}
+	return m, date, ok
+}
