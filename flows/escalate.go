@@ -486,7 +486,7 @@ func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.Esc
 	if t.Project == 0 {
 		return in, nil
 	}
-	pp, err := s.projectPlan(tx, t.Project, now)
+	pp, err := s.escalationPlan(tx, t.Project, now)
 	if err != nil {
 		return in, err
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/loopbot/loopbot/plan"
 )
 
-// projectPlan is a project's schedule as the escalation ladder and its cards
+// escPlan is a project's schedule as the escalation ladder and its cards
 // use it.
-type projectPlan struct {
+type escPlan struct {
 	// plan is nil while no task of the project waits for another: without
 	// dependencies the "critical path" is only the task due last, which is
 	// no reason to escalate it sooner.
@@ -23,10 +23,10 @@ type projectPlan struct {
 	kids    map[uint64][]uint64
 }
 
-// planTasks turns a project's tasks into the planner's: all but the
+// escPlanTasks turns a project's tasks into the planner's: all but the
 // cancelled ones; done and verified work is fixed at the day it was marked
 // done, in loc.
-func planTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
+func escPlanTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
 	out := make([]plan.Task, 0, len(tasks))
 	for _, t := range tasks {
 		if t.Status == bot.StatusCancelled {
@@ -45,10 +45,10 @@ func planTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
 	return out
 }
 
-// projectPlan plans a project as of now, once per scheduled run (the run's
+// escalationPlan plans a project as of now, once per scheduled run (the run's
 // projectCache keeps it). A project whose tasks form a cycle (refused when
 // made, so only from old data) has no plan.
-func (s *Service) projectPlan(tx bot.Tx, pid uint64, now time.Time) (*projectPlan, error) {
+func (s *Service) escalationPlan(tx bot.Tx, pid uint64, now time.Time) (*escPlan, error) {
 	cache, _ := tx.(*projectCache)
 	if pp, ok := cache.plan(pid); ok {
 		return pp, nil
@@ -61,7 +61,7 @@ func (s *Service) projectPlan(tx bot.Tx, pid uint64, now time.Time) (*projectPla
 	if err != nil {
 		return nil, err
 	}
-	pp := &projectPlan{tasks: make(map[uint64]bot.Task, len(tasks)), waiting: map[uint64][]uint64{}, kids: map[uint64][]uint64{}}
+	pp := &escPlan{tasks: make(map[uint64]bot.Task, len(tasks)), waiting: map[uint64][]uint64{}, kids: map[uint64][]uint64{}}
 	var first bot.Date // the day the first task was made: the start of a project without one
 	for _, t := range tasks {
 		if t.Status == bot.StatusCancelled {
@@ -85,7 +85,7 @@ func (s *Service) projectPlan(tx bot.Tx, pid uint64, now time.Time) (*projectPla
 		}
 	}
 	if linked {
-		in := plan.Input{Tasks: planTasks(tasks, s.cfg.Location), Start: cmp.Or(p.Start, first), Today: bot.DateOf(now.In(s.cfg.Location)),
+		in := plan.Input{Tasks: escPlanTasks(tasks, s.cfg.Location), Start: cmp.Or(p.Start, first), Today: bot.DateOf(now.In(s.cfg.Location)),
 			Deadline: p.Deadline, Cal: s.cfg.Calendar}
 		if pp.plan, err = plan.Compute(in); err != nil {
 			s.logger.Warn("project not planned", "project", p.Code(), slog.Any("error", err))
@@ -97,12 +97,12 @@ func (s *Service) projectPlan(tx bot.Tx, pid uint64, now time.Time) (*projectPla
 }
 
 // onCriticalPath reports whether a task is on its project's critical path
-// (see projectPlan for a project without dependencies).
+// (see escPlan.plan for a project without dependencies).
 func (s *Service) onCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) bool {
 	if e.Task == 0 || e.Project == 0 {
 		return false
 	}
-	pp, err := s.projectPlan(tx, e.Project, now)
+	pp, err := s.escalationPlan(tx, e.Project, now)
 	if err != nil || pp.plan == nil {
 		return false
 	}
@@ -111,7 +111,7 @@ func (s *Service) onCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) boo
 
 // dependants returns the open tasks that wait for task id: those that come
 // after it or after a summary task it is part of, in id order.
-func (pp *projectPlan) dependants(id uint64) []bot.Task {
+func (pp *escPlan) dependants(id uint64) []bot.Task {
 	var out []bot.Task
 	seen := map[uint64]bool{}
 	for a, n := id, 0; n <= len(pp.tasks); n++ { // n bounds a parent cycle
@@ -135,7 +135,7 @@ func (pp *projectPlan) dependants(id uint64) []bot.Task {
 // it, directly or down the network (through dependants, and into the
 // children of a summary task that waits), and its planned date; ok false
 // when there is none.
-func (pp *projectPlan) feeds(id uint64) (m bot.Task, date bot.Date, ok bool) {
+func (pp *escPlan) feeds(id uint64) (m bot.Task, date bot.Date, ok bool) {
 	if pp.plan == nil {
 		return m, date, false
 	}

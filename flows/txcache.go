@@ -12,8 +12,8 @@ import (
 type projectCache struct {
 	bot.Tx
 	projects map[uint64]bot.Project
-	// plans are the projects planned in this run (projectPlan).
-	plans map[uint64]*projectPlan
+	// plans are the projects planned in this run (escalationPlan).
+	plans map[uint64]*escPlan
 }
 
 func withProjectCache(tx bot.Tx) bot.Tx {
@@ -48,7 +48,7 @@ func (c *projectCache) PutTask(t bot.Task) error {
 
 // plan returns the plan of a project kept in this run; a nil cache keeps
 // none.
-func (c *projectCache) plan(pid uint64) (*projectPlan, bool) {
+func (c *projectCache) plan(pid uint64) (*escPlan, bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -57,12 +57,12 @@ func (c *projectCache) plan(pid uint64) (*projectPlan, bool) {
 }
 
 // keepPlan keeps a project's plan for the rest of the run.
-func (c *projectCache) keepPlan(pid uint64, pp *projectPlan) {
+func (c *projectCache) keepPlan(pid uint64, pp *escPlan) {
 	if c == nil {
 		return
 	}
 	if c.plans == nil {
-		c.plans = map[uint64]*projectPlan{}
+		c.plans = map[uint64]*escPlan{}
 	}
 	c.plans[pid] = pp
 }

@@ -105,7 +105,7 @@ type Task struct {
 type Input struct {
 	Tasks []Task
 	// Start is the project start: the start of tasks with no predecessor and
-	// no planned start. Zero: Today.
+	// no planned start. Zero: Today, else the earliest date in the input.
 	Start bot.Date
 	// Today is where projections start. Zero: Start.
 	Today bot.Date
