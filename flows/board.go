@@ -180,6 +180,10 @@ func isDone(t bot.Task) bool { return t.Status == bot.StatusDone || t.Status == 
 // is a bar of its start day.
 func (s *Service) boardGantt(tx bot.Tx, p bot.Project, tasks []bot.Task, today bot.Date) bot.Chart {
 	ch := bot.Chart{Type: "gantt", Title: p.Code() + " " + p.Name, Labels: []string{}, Series: []bot.Series{}, Bars: []bot.Bar{}}
+	pp, err := s.escalationPlan(tx, p.ID, today)
+	if err != nil {
+		pp = nil // the bars still show; none is marked critical
+	}
 	for _, t := range tasks {
 		start := t.PlannedStart
 		if start.IsZero() {
@@ -194,9 +198,7 @@ func (s *Service) boardGantt(tx bot.Tx, p bot.Project, tasks []bot.Task, today b
 		}
 		bar := bot.Bar{Task: t.Code(), Label: t.Title, Start: start, Finish: finish, Progress: t.Progress,
 			Milestone: t.Milestone, Done: isDone(t)}
-		if s.cfg.CriticalPath != nil {
-			bar.Critical = s.cfg.CriticalPath(tx, t.ID)
-		}
+		bar.Critical = pp != nil && pp.critical(t.ID)
 		ch.Bars = append(ch.Bars, bar)
 	}
 	slices.SortStableFunc(ch.Bars, func(a, b bot.Bar) int { return a.Start.Compare(b.Start) })

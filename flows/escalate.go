@@ -486,7 +486,7 @@ func (s *Service) escInfo(tx bot.Tx, e bot.Escalation, now time.Time) (cards.Esc
 	if t.Project == 0 {
 		return in, nil
 	}
-	pp, err := s.escalationPlan(tx, t.Project, now)
+	pp, err := s.escalationPlan(tx, t.Project, bot.DateOf(now.In(s.cfg.Location)))
 	if err != nil {
 		return in, err
 	}

@@ -45,10 +45,10 @@ func escPlanTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
 	return out
 }
 
-// escalationPlan plans a project as of now, once per scheduled run (the run's
+// escalationPlan plans a project as of today (in the default zone), once per scheduled run (the run's
 // projectCache keeps it). A project whose tasks form a cycle (refused when
 // made, so only from old data) has no plan.
-func (s *Service) escalationPlan(tx bot.Tx, pid uint64, now time.Time) (*escPlan, error) {
+func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPlan, error) {
 	cache, _ := tx.(*projectCache)
 	if pp, ok := cache.plan(pid); ok {
 		return pp, nil
@@ -85,7 +85,7 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, now time.Time) (*escPlan
 		}
 	}
 	if linked {
-		in := plan.Input{Tasks: escPlanTasks(tasks, s.cfg.Location), Start: cmp.Or(p.Start, first), Today: bot.DateOf(now.In(s.cfg.Location)),
+		in := plan.Input{Tasks: escPlanTasks(tasks, s.cfg.Location), Start: cmp.Or(p.Start, first), Today: today,
 			Deadline: p.Deadline, Cal: s.cfg.Calendar}
 		if pp.plan, err = plan.Compute(in); err != nil {
 			s.logger.Warn("project not planned", "project", p.Code(), slog.Any("error", err))
@@ -102,12 +102,16 @@ func (s *Service) onCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) boo
 	if e.Task == 0 || e.Project == 0 {
 		return false
 	}
-	pp, err := s.escalationPlan(tx, e.Project, now)
+	pp, err := s.escalationPlan(tx, e.Project, bot.DateOf(now.In(s.cfg.Location)))
 	if err != nil || pp.plan == nil {
 		return false
 	}
 	return pp.plan.Slots[e.Task].Critical
 }
+
+// critical reports whether task id is on the critical path of a project
+// with dependencies.
+func (pp *escPlan) critical(id uint64) bool { return pp.plan != nil && pp.plan.Slots[id].Critical }
 
 // dependants returns the open tasks that wait for task id: those that come
 // after it or after a summary task it is part of, in id order.
