@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,17 @@ func TestCriticalPathEscalatesSooner(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := benchFlows(db, clock, loc)
+	// The board marks the same critical path: T4 alone has slack.
+	err = db.View(ctx, func(tx bot.Tx) error {
+		b, err := svc.Board(tx, 1, monday)
+		if err == nil && strings.Join(slices.Sorted(slices.Values(b.Critical)), " ") != "T1 T2 T3 T5" {
+			t.Errorf("board critical = %v, want T1 T2 T3 T5 (in the board's order)", b.Critical)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// colors returns the colour of each task's newest escalation card in
 	// each chat ("T1 dm:alice" → "yellow"), and the group warnings' texts.
 	colors := func(at time.Time) (map[string]string, []string) {
