@@ -186,14 +186,14 @@ func Compute(in Input) (p *Plan, err error) {
 		return nil, &CycleError{Path: cyc}
 	}
 	defer func() {
-		switch recover().(type) {
+		switch r := recover(); r.(type) {
 		case nil:
 		case noWorkdays:
 			p, err = nil, errNoWorkdays
 		case noSpan:
 			p, err = nil, bot.Bilingual(bot.EINVALID, "plan: the plan runs for more than a century", "计划跨度超过一百年")
 		default:
-			panic("unreachable")
+			panic(r) // a defect: keep its value and stack
 		}
 	}()
 	s, err := newSched(g, in)
