@@ -197,6 +197,8 @@ func TestInvalid(t *testing.T) {
 		"no date":     {Tasks: []plan.Task{{ID: 1}}},
 		"too long":    {Tasks: []plan.Task{{ID: 1, Due: bot.NewDate(2400, 1, 1)}}, Start: start},
 		"no workdays": {Tasks: []plan.Task{{ID: 1}}, Start: start, Cal: never{}},
+		"past a century": {Start: start, Tasks: []plan.Task{{ID: 1, Estimate: 1e4}, {ID: 2, Estimate: 1e4, After: []uint64{1}},
+			{ID: 3, Estimate: 1e4, After: []uint64{2}}, {ID: 4, Estimate: 1e4, After: []uint64{3}}}},
 	} {
 		if _, err := plan.Compute(in); bot.ErrorCode(err) != bot.EINVALID {
 			t.Errorf("%s: err = %v, want EINVALID", name, err)
