@@ -61,4 +61,8 @@ type CheckinTx interface {
 	// CheckIns returns the check-ins with from <= Day <= to, of one person
 	// or of everyone when person is "", by day then person.
 	CheckIns(person PersonID, from, to Date) ([]CheckIn, error)
+	// EachCheckIn calls fn with each check-in with from <= Day <= to, by
+	// day then person, one at a time (exports of millions of rows), and
+	// stops at fn's first error, which it returns.
+	EachCheckIn(from, to Date, fn func(CheckIn) error) error
 }

@@ -333,7 +333,10 @@ func reportArgs(r *req, in []string) (month bool, args []string, err error) {
 // [From, To), counted up to End: To for a past period, the day after today
 // for the current one.
 type period struct {
-	Month    bool
+	Month bool
+	// Span is a span of days given by hand (an export's from..to): its
+	// trend compares with as many days just before it.
+	Span     bool
 	From, To bot.Date
 	End      bot.Date
 }
@@ -366,6 +369,10 @@ func periodOf(month bool, day bot.Date) period {
 // before is the period before pd, counted as many days into it as pd is,
 // so that a trend compares like with like.
 func (pd period) before() period {
+	if pd.Span {
+		n := pd.From.DaysUntil(pd.End)
+		return period{Span: true, From: pd.From.AddDays(-n), To: pd.From, End: pd.From}
+	}
 	prev := weekPeriod(pd.From.AddDays(-7))
 	if pd.Month {
 		prev = monthPeriod(pd.From.AddDays(-1))
@@ -378,6 +385,9 @@ func (pd period) before() period {
 
 // label names the period: "2026-W48" or "2026-11".
 func (pd period) label() string {
+	if pd.Span {
+		return pd.From.String() + "–" + pd.To.AddDays(-1).String()
+	}
 	if pd.Month {
 		return fmt.Sprintf("%04d-%02d", pd.From.Year, int(pd.From.Month))
 	}
@@ -430,6 +440,18 @@ func (s *Service) reportProject(r *req, cmd command.Command) (bot.Project, error
 		return p, forbidden(r, "Only the managers of %s see its reports.", "只有 %s 的经理可以查看报告。", p.Code())
 	}
 	return p, nil
+}
+
+// Summary computes what the weekly summary card of project p shows (SPEC
+// §4.4), for exports: the ISO week that holds through, counted up to the end
+// of through, when from is zero; else the days from..through, with the
+// trend against as many days just before from. It reads through tx only.
+func (s *Service) Summary(tx bot.Tx, p bot.Project, from, through bot.Date) (cards.Summary, error) {
+	pd := periodOf(false, through)
+	if !from.IsZero() {
+		pd = period{Span: true, From: from, To: through.AddDays(1), End: through.AddDays(1)}
+	}
+	return s.summary(tx, p, pd)
 }
 
 // summary computes the KPIs of a period (up to its End) and of the same

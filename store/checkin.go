@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -92,6 +93,35 @@ func (t *tx) CheckIns(person bot.PersonID, from, to bot.Date) ([]bot.CheckIn, er
 		return loadPersonDays[bot.CheckIn](t, bucketCheckIns, person, from, to)
 	}
 	return loadByDay[bot.CheckIn](t, bucketCheckInsByDay, bucketCheckIns, from, to)
+}
+
+// EachCheckIn calls fn with each check-in with from <= Day <= to, by day
+// then person, decoding one at a time, so that an export of millions of
+// rows holds one in memory. It stops at fn's first error and returns it.
+func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
+	end := rangeKey(to)
+	c := t.bucket(bucketCheckInsByDay).Cursor()
+	data := t.bucket(bucketCheckIns)
+	var key []byte // built afresh: k points into the read-only memory map
+	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
+		day, person, ok := bytes.Cut(k, []byte{0})
+		if !ok {
+			return fmt.Errorf("store: %s key %q has no person", bucketCheckInsByDay, k)
+		}
+		key = append(append(append(key[:0], person...), 0), day...)
+		v := data.Get(key)
+		if v == nil {
+			return fmt.Errorf("store: %s names %s %q, which does not exist", bucketCheckInsByDay, bucketCheckIns, k)
+		}
+		var ci bot.CheckIn
+		if err := json.Unmarshal(v, &ci); err != nil {
+			return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, k, err)
+		}
+		if err := fn(ci); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadPersonDays decodes the records of a <person>\x00<yyyymmdd> bucket with

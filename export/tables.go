@@ -1,0 +1,325 @@
+package export
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
+)
+
+// kind is a column's cell type: how XLSX formats it and CSV writes it.
+type kind int
+
+const (
+	kText kind = iota
+	kInt
+	kNum
+	kPct  // a percent value 0–100, written as a number with a % format
+	kDate // a bot.Date
+	kTime // a time.Time, in the exporter's zone
+	kBool // yes / no
+)
+
+// column is one column of a table: its bilingual header, its width in
+// characters in the workbook, and its type.
+type column struct {
+	head  string
+	width float64
+	kind  kind
+}
+
+// percent is a 0–100 value for a kPct cell; a negative one is empty.
+type percent int
+
+// table is one sheet of the workbook and one file of the CSV zip. each
+// emits its rows; each row holds one value per column: string, int,
+// float64, percent, bot.Date, time.Time, bool or nil (an empty cell).
+type table struct {
+	sheet, file string
+	cols        []column
+	// flag is the index of the column that holds a row's flag (done,
+	// overdue, at_risk) for the workbook's conditional colours; -1: none.
+	flag int
+	each func(s *snapshot, emit func(row []any) error) error
+}
+
+// tables returns the tables of an export, in sheet order (SPEC §12). The
+// Gantt is drawn by the workbook itself; its CSV file is the schedule.
+func tables() []table {
+	return []table{summaryTable(), tasksTable(), checkinsTable(), escalationsTable(), reviewsTable(), changesTable(), ganttTable()}
+}
+
+func summaryTable() table {
+	return table{sheet: "概览 Summary", file: "summary.csv", flag: -1,
+		cols: []column{{"项目 Project", 10, kText}, {"名称 Name", 24, kText}, {"指标 Metric", 28, kText},
+			{"本期 This period", 16, kText}, {"上期 Previous", 16, kText}},
+		each: eachSummary}
+}
+
+// summaryRows are the figures of the weekly summary card, in its order.
+func summaryRows(sum cards.Summary) [][3]any {
+	k, p := sum.This, sum.Last
+	pctOf := func(v int) any {
+		if v < 0 {
+			return nil
+		}
+		return percent(v)
+	}
+	rows := [][3]any{
+		{"期间 Period", sum.Period, nil},
+		{"开始 From", sum.From, nil},
+		{"截至 Through", sum.Through, nil},
+		{"计划 Planned", k.Planned, p.Planned},
+		{"计划已完成 Planned done", k.PlannedDone, p.PlannedDone},
+		{"完成 Completed", k.Completed, p.Completed},
+		{"按时完成 On time", k.OnTime, p.OnTime},
+		{"按时完成率 On-time rate", pctOf(k.OnTimeRate()), pctOf(p.OnTimeRate())},
+		{"逾期 Overdue", k.Overdue, p.Overdue},
+		{"逾期工作日 Working days late", k.DaysLate, p.DaysLate},
+		{"打卡应答 Check-ins asked", k.Asked, p.Asked},
+		{"打卡已答 Check-ins answered", k.Answered, p.Answered},
+		{"打卡参与率 Participation", pctOf(k.Participation()), pctOf(p.Participation())},
+		{"工时 Hours", k.Hours, p.Hours},
+		{"督办新增 Warnings opened", k.EscOpened, p.EscOpened},
+		{"督办解决 Warnings resolved", k.EscResolved, p.EscResolved},
+		{"平均解决小时 Mean hours to resolve", meanHours(k), meanHours(p)},
+	}
+	for _, c := range sum.Causes {
+		rows = append(rows, [3]any{"延误原因 Cause: " + cards.EN.CauseName(c.Cause) + " " + cards.ZH.CauseName(c.Cause), c.Count, nil})
+	}
+	rows = append(rows, [3]any{"下周到期 Due next week", len(sum.NextWeek), nil})
+	if !sum.Projected.IsZero() {
+		rows = append(rows, [3]any{"预计完成 Projected finish", sum.Projected, nil})
+	}
+	if !sum.Project.Deadline.IsZero() {
+		rows = append(rows, [3]any{"截止 Deadline", sum.Project.Deadline, nil})
+	}
+	return rows
+}
+
+func meanHours(k cards.KPIs) any {
+	if k.EscResolved == 0 {
+		return nil
+	}
+	return k.MeanResolveHours
+}
+
+func eachSummary(s *snapshot, emit func([]any) error) error {
+	for _, p := range s.sortedProjects() {
+		sum, err := s.summary(p)
+		if err != nil {
+			return err
+		}
+		for _, r := range summaryRows(sum) {
+			if err := emit([]any{p.Code(), p.Name, r[0], r[1], r[2]}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func tasksTable() table {
+	return table{sheet: "任务 Tasks", file: "tasks.csv", flag: 19,
+		cols: []column{{"编号 ID", 8, kText}, {"项目 Project", 9, kText}, {"父任务 Parent", 9, kText}, {"标题 Title", 32, kText},
+			{"负责人 Assignee", 14, kText}, {"分派人 Assigner", 14, kText}, {"状态 Status", 11, kText}, {"进度 Progress", 10, kPct},
+			{"优先级 Priority", 10, kText}, {"计划开始 Planned start", 12, kDate}, {"基线截止 Baseline due", 12, kDate},
+			{"当前截止 Due", 12, kDate}, {"估算工作日 Estimate (wd)", 10, kNum}, {"依赖 Depends on", 14, kText},
+			{"里程碑 Milestone", 9, kBool}, {"工时 Hours", 9, kNum}, {"完成时间 Done at", 17, kTime},
+			{"创建时间 Created", 17, kTime}, {"人员编号 Assignee id", 22, kText}, {"标记 Flag", 10, kText}},
+		each: eachTask}
+}
+
+func eachTask(s *snapshot, emit func([]any) error) error {
+	for _, t := range s.tasks {
+		var done any
+		if !t.DoneAt.IsZero() {
+			done = t.DoneAt
+		}
+		deps := make([]string, len(t.DependsOn))
+		for i, d := range t.DependsOn {
+			deps[i] = bot.TaskCode(d)
+		}
+		var parent string
+		if t.Parent != 0 {
+			parent = bot.TaskCode(t.Parent)
+		}
+		row := []any{t.Code(), s.projectCode(t.Project), parent, t.Title, s.name(t.Assignee), s.name(t.Assigner), string(t.Status),
+			percent(t.Progress), t.Priority, t.PlannedStart, t.BaselineDue, t.Due, t.EstimateDays, strings.Join(deps, ","),
+			t.Milestone, t.Hours, done, t.CreatedAt, string(t.Assignee), s.flag(t)}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkinsTable() table {
+	return table{sheet: "打卡 Check-ins", file: "checkins.csv", flag: -1,
+		cols: []column{{"日期 Day", 11, kDate}, {"人员 Person", 22, kText}, {"姓名 Name", 14, kText}, {"任务 Task", 8, kText},
+			{"进度 Progress", 10, kPct}, {"状态 Status", 10, kText}, {"工时 Hours", 8, kNum}, {"备注 Note", 36, kText},
+			{"提交时间 Submitted", 17, kTime}, {"迟交 Late", 7, kBool}, {"请假 Leave", 7, kBool}, {"无变化 No change", 9, kBool}},
+		each: eachCheckin}
+}
+
+// eachCheckin emits one row per answered task (of the exported projects),
+// and one row without a task for a day on leave or with no change.
+func eachCheckin(s *snapshot, emit func([]any) error) error {
+	row := make([]any, 12)
+	return s.tx.EachCheckIn(s.from, s.to, func(ci bot.CheckIn) error {
+		if s.req.Project != 0 && !s.members[ci.Person] {
+			return nil
+		}
+		head := func(task string) []any {
+			row = append(row[:0], ci.Day, string(ci.Person), s.name(ci.Person), task)
+			return row
+		}
+		tail := func(r []any) []any { return append(r, ci.SubmittedAt, ci.Late, ci.Leave, ci.NoChange) }
+		wrote := false
+		for _, a := range ci.Answers {
+			if s.req.Project != 0 && s.taskByID[a.Task].ID == 0 {
+				continue
+			}
+			r := append(head(bot.TaskCode(a.Task)), percent(a.Progress), a.Status, a.Hours, a.Note)
+			if err := emit(tail(r)); err != nil {
+				return err
+			}
+			wrote = true
+		}
+		if !wrote && (ci.Leave || ci.NoChange || len(ci.Answers) == 0) {
+			return emit(tail(append(head(""), nil, nil, nil, nil)))
+		}
+		return nil
+	})
+}
+
+func escalationsTable() table {
+	return table{sheet: "督办 Escalations", file: "escalations.csv", flag: -1,
+		cols: []column{{"编号 ID", 7, kText}, {"任务 Task", 8, kText}, {"项目 Project", 9, kText}, {"人员 Person", 14, kText},
+			{"规则 Rule", 15, kText}, {"级别 Level", 7, kInt}, {"颜色 Color", 8, kText}, {"开启 Opened", 17, kTime},
+			{"确认 Acknowledged", 17, kTime}, {"暂缓至 Snoozed until", 17, kTime}, {"解决 Resolved", 17, kTime},
+			{"解决人 Resolved by", 14, kText}, {"状态 State", 9, kText}},
+		each: eachEscalation}
+}
+
+// escalations returns the escalations of the span (opened or resolved in
+// it) and every one still open, by id.
+func (s *snapshot) escalations() ([]bot.Escalation, error) {
+	loc := s.loc()
+	escs, err := s.tx.Escalations(s.from.In(loc), s.to.AddDays(1).In(loc))
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.tx.OpenEscalations()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	var out []bot.Escalation
+	for _, e := range append(escs, open...) {
+		if seen[e.ID] || (s.req.Project != 0 && !s.inScope[e.Project]) {
+			continue
+		}
+		seen[e.ID] = true
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b bot.Escalation) int { return int(a.ID) - int(b.ID) })
+	return out, nil
+}
+
+func eachEscalation(s *snapshot, emit func([]any) error) error {
+	escs, err := s.escalations()
+	if err != nil {
+		return err
+	}
+	for _, e := range escs {
+		var task string
+		if e.Task != 0 {
+			task = bot.TaskCode(e.Task)
+		}
+		state, by := "open 未解决", ""
+		if !e.Open() {
+			state, by = "resolved 已解决", s.name(e.ResolvedBy)
+			if e.ResolvedBy == "" {
+				by = ""
+			}
+		}
+		row := []any{e.Code(), task, s.projectCode(e.Project), s.name(e.Person), e.Rule, e.Level, bot.LevelColor(e.Level),
+			e.OpenedAt, optTime(e.AcknowledgedAt), optTime(e.SnoozedUntil), optTime(e.ResolvedAt), by, state}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func optTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func reviewsTable() table {
+	return table{sheet: "复盘 Reviews", file: "reviews.csv", flag: -1,
+		cols: []column{{"周 Week", 10, kText}, {"项目 Project", 9, kText}, {"人员 Person", 22, kText}, {"姓名 Name", 14, kText},
+			{"本周完成 Done", 30, kText}, {"延误 Slipped", 30, kText}, {"原因 Cause", 16, kText}, {"下周计划 Next week", 30, kText},
+			{"改进 Improvement", 30, kText}, {"提交时间 Submitted", 17, kTime}},
+		each: eachReview}
+}
+
+func eachReview(s *snapshot, emit func([]any) error) error {
+	monday := s.from.AddDays(-((int(s.from.Weekday()) + 6) % 7))
+	for _, p := range s.sortedProjects() {
+		for d := monday; !d.After(s.to); d = d.AddDays(7) {
+			rvs, err := s.tx.Reviews(p.ID, bot.ISOWeek(d))
+			if err != nil {
+				return err
+			}
+			for _, rv := range rvs {
+				cause := ""
+				if rv.Cause != "" {
+					cause = cards.ZH.CauseName(rv.Cause) + " " + rv.Cause
+				}
+				row := []any{rv.Week, p.Code(), string(rv.Person), s.name(rv.Person), rv.Done, rv.Slipped, cause, rv.NextWeek,
+					rv.Improvement, optTime(rv.SubmittedAt)}
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func changesTable() table {
+	return table{sheet: "变更 Changes", file: "changes.csv", flag: -1,
+		cols: []column{{"编号 ID", 7, kText}, {"任务 Task", 8, kText}, {"字段 Field", 10, kText}, {"原值 Old", 14, kText},
+			{"新值 New", 14, kText}, {"原因 Reason", 30, kText}, {"申请人 Requester", 14, kText}, {"状态 State", 10, kText},
+			{"决定人 Decider", 14, kText}, {"影响 Impact", 40, kText}, {"申请时间 Requested", 17, kTime}, {"决定时间 Decided", 17, kTime}},
+		each: eachChange}
+}
+
+// eachChange emits the change requests (SPEC §4.5); none are kept yet.
+func eachChange(s *snapshot, emit func([]any) error) error { return nil }
+
+func ganttTable() table {
+	return table{sheet: "甘特 Gantt", file: "gantt.csv", flag: -1,
+		cols: []column{{"编号 ID", 8, kText}, {"标题 Title", 30, kText}, {"负责人 Assignee", 14, kText}, {"开始 Start", 12, kDate},
+			{"完成 Finish", 12, kDate}, {"工作日 Working days", 9, kInt}, {"进度 Progress", 9, kPct}, {"里程碑 Milestone", 9, kBool},
+			{"关键路径 Critical", 9, kBool}, {"状态 Status", 10, kText}},
+		each: eachGantt}
+}
+
+func eachGantt(s *snapshot, emit func([]any) error) error {
+	for _, b := range s.schedule() {
+		t := b.task
+		row := []any{t.Code(), t.Title, s.name(t.Assignee), b.start, b.finish, b.days, percent(t.Progress), t.Milestone, b.critical, string(t.Status)}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
