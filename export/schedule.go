@@ -2,8 +2,8 @@ package export
 
 import (
 	"math"
-	"time"
 	"slices"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/cards"

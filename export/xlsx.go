@@ -15,10 +15,10 @@ const maxGanttDays = 550
 
 // styles are the workbook's cell styles.
 type styles struct {
-	head, date, dateTime, pct, num            int
-	overdue, atRisk, done                     int // conditional (dxf) styles
-	offDay, bar, barDone, barLate, barMilest  int
-	offHead, dayHead                          int
+	head, date, dateTime, pct, num           int
+	overdue, atRisk, done                    int // conditional (dxf) styles
+	offDay, bar, barDone, barLate, barMilest int
+	offHead, dayHead                         int
 }
 
 // writeXLSX writes the workbook: one sheet per table, streamed row by row

@@ -87,11 +87,11 @@ func TestXLSXTaskCells(t *testing.T) {
 		t.Fatalf("A3 = %q, want T2", v)
 	}
 	for _, c := range []struct{ ref, formatted, raw string }{
-		{"H3", "40%", "0.4"},        // progress: a number with a % format
+		{"H3", "40%", "0.4"},          // progress: a number with a % format
 		{"L3", "2026-11-24", "46350"}, // due: a date cell
 		{"K3", "2026-11-23", "46349"}, // baseline
-		{"M3", "3", "3"},            // estimate
-		{"P3", "4", "4"},            // hours
+		{"M3", "3", "3"},              // estimate
+		{"P3", "4", "4"},              // hours
 		{"N3", "T1", "T1"},
 		{"T3", "overdue", "overdue"},
 		{"E3", "Bob 张伟", "Bob 张伟"},
