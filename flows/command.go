@@ -59,6 +59,7 @@ func commandTable() map[string]commandFunc {
 		"report":          (*Service).reportCmd,
 		"escalations":     (*Service).escalationsCmd,
 		"board":           (*Service).boardCmd,
+		"export":          (*Service).exportCmd,
 	}
 }
 
@@ -68,6 +69,7 @@ var options = map[string][]string{
 	"task new":    {"due", "project", "after", "parent", "prio", "est"},
 	"assign":      {"due", "project", "after", "parent", "prio", "est"},
 	"project new": {"due", "acceptance"},
+	"export":      {"from", "to"},
 }
 
 // run executes a parsed command.

@@ -43,6 +43,9 @@ type Config struct {
 	LinkURL func(path string) string
 	// BoardTTL is how long a /board link works (0: 7 days).
 	BoardTTL time.Duration
+	// FileTTL is how long /export's download links work; 0 means
+	// DefaultLinkTTL.
+	FileTTL time.Duration
 }
 
 // Service implements bot.Handler.

@@ -24,6 +24,7 @@ import (
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
 	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/export"
 	"github.com/loopbot/loopbot/flows"
 	"github.com/loopbot/loopbot/store"
 )
@@ -38,6 +39,7 @@ type App struct {
 	fake       *fakeClock
 	cal        *calendar.Calendar
 	flows      *flows.Service
+	exporter   *export.Exporter
 	engine     *bot.Engine
 	dispatcher *bot.Dispatcher
 	scheduler  *bot.Scheduler
@@ -159,7 +161,7 @@ func (a *App) wire(ctx context.Context) error {
 		Clock: a.clock, Calendar: a.cal, Signer: a.signer, Logger: a.logger,
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
-		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(),
+		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(), FileTTL: a.cfg.Export.FileTTL(),
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -168,6 +170,7 @@ func (a *App) wire(ctx context.Context) error {
 		fc.Robots = a.wecom
 	}
 	a.flows = flows.New(fc)
+	a.exporter = a.newExporter(loc)
 	a.metrics = newMetrics(a.store, func() bot.Date { return bot.DateOf(a.now().In(loc)) })
 	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
 	a.engine.Observe = a.metrics.observeEvent
@@ -227,7 +230,11 @@ func newDingTalk(c DingTalkConfig, h dingtalk.Handler, logger *slog.Logger) *din
 
 // jobs returns the scheduled jobs.
 func (a *App) jobs() []bot.Job {
-	return append(a.flows.Jobs(), a.retentionJob())
+	jobs := append(a.flows.Jobs(), a.retentionJob())
+	if b := a.backupJob(a.cal.Location()); b != nil {
+		jobs = append(jobs, *b)
+	}
+	return jobs
 }
 
 // retentionJob removes, every hour, what [retention] keeps only for a while

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,8 +59,10 @@ type ServerConfig struct {
 
 // StoreConfig is the [store] section: where the bbolt file and its backups live.
 type StoreConfig struct {
-	Path      string `toml:"path"`       // the bbolt database file
-	BackupDir string `toml:"backup_dir"` // the folder of backups
+	Path       string `toml:"path"`        // the bbolt database file
+	BackupDir  string `toml:"backup_dir"`  // the folder of the daily backups; empty: "backups" next to Path
+	BackupAt   string `toml:"backup_at"`   // HH:MM (calendar.timezone) of the daily backup into backup_dir
+	BackupKeep int    `toml:"backup_keep"` // how many daily backups to keep; 0 turns the daily backup off
 }
 
 // CalendarConfig is the [calendar] section: the working week and hours, and
@@ -126,6 +129,9 @@ type ExportConfig struct {
 	// BoardLinkTTL is how long a /board link works: a plain duration with
 	// calendar days allowed (12h, 7d), from 1m to 366d.
 	BoardLinkTTL string `toml:"board_link_ttl"`
+	// FileLinkTTL is how long a /export download link (/files/<token>)
+	// works, in the same form.
+	FileLinkTTL string `toml:"file_link_ttl"`
 }
 
 func (e ExportConfig) check(k *checker) {
@@ -141,6 +147,16 @@ func (e ExportConfig) check(k *checker) {
 	if d, plain := sp.Duration(); err != nil || !plain || d < time.Minute || d > 366*24*time.Hour {
 		k.addf("export.board_link_ttl", "%q is not a duration from 1m to 366d; use e.g. 12h or 7d", e.BoardLinkTTL)
 	}
+	sp, err = calendar.ParseSpan(e.FileLinkTTL)
+	if d, plain := sp.Duration(); err != nil || !plain || d < time.Minute || d > 366*24*time.Hour {
+		k.addf("export.file_link_ttl", "%q is not a duration from 1m to 366d; use e.g. 24h or 7d", e.FileLinkTTL)
+	}
+}
+
+// FileTTL returns how long an /export download link works, which check
+// validated.
+func (e ExportConfig) FileTTL() time.Duration {
+	return keepFor(e.FileLinkTTL)
 }
 
 // BoardTTL returns how long a board link works, which check validated.
@@ -225,7 +241,7 @@ type PlaygroundGroup struct {
 func DefaultConfig() Config {
 	return Config{
 		Server: ServerConfig{Listen: "127.0.0.1:8080", Lang: "zh", LogLevel: "info"},
-		Store:  StoreConfig{Path: "data/loopbot.db", BackupDir: "data/backups"},
+		Store:  StoreConfig{Path: "data/loopbot.db", BackupDir: "", BackupAt: "03:00", BackupKeep: 7},
 		Calendar: CalendarConfig{
 			Timezone: "Asia/Shanghai", Workdays: []string{"mon", "tue", "wed", "thu", "fri"},
 			DayStart: "09:00", DayEnd: "18:00",
@@ -240,7 +256,7 @@ func DefaultConfig() Config {
 		Retention: RetentionConfig{
 			FinishedCards: "7d", OpenCards: "31d", Chat: "62d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
 		},
-		Export:   ExportConfig{BoardLinkTTL: "7d"},
+		Export:   ExportConfig{BoardLinkTTL: "7d", FileLinkTTL: "24h"},
 		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn"},
 		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com"},
 		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com"},
@@ -535,10 +551,22 @@ func (k *checker) personID(key, v string) {
 	}
 }
 
+// Backups returns the folder of the daily backups: backup_dir, or
+// "backups" in the folder of the database file.
+func (s StoreConfig) Backups() string {
+	if s.BackupDir != "" {
+		return s.BackupDir
+	}
+	return filepath.Join(filepath.Dir(s.Path), "backups")
+}
+
 // check validates [store].
 func (s StoreConfig) check(k *checker) {
 	k.nonEmpty("store.path", s.Path)
-	k.nonEmpty("store.backup_dir", s.BackupDir)
+	k.clock("store.backup_at", s.BackupAt)
+	if s.BackupKeep < 0 {
+		k.addf("store.backup_keep", "%d is negative; use the number of daily backups to keep, or 0 for none", s.BackupKeep)
+	}
 }
 
 // check validates [calendar].

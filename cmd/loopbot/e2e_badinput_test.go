@@ -58,7 +58,7 @@ var badInputs = []struct {
 	{"bob", "dm", "/settings timezone Mars/Olympus", "Mars/Olympus"},
 	{"bob", "dm", "/settings lang fr", "fr"},
 	{"bob", "dm", "/settings checkin 25:99", "25:99"},
-	{"bob", "dm", "/export", "尚未开放"},
+	{"bob", "dm", "/export", "哪个项目"},
 	{"bob", "dm", "/task new " + strings.Repeat("长", 2001), "2000"},
 }
 

@@ -28,6 +28,7 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
 	a.adminRoutes(mux)
+	a.fileRoutes(mux)
 	if a.playground != nil {
 		a.playground.Routes(mux)
 	}

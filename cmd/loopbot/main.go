@@ -34,6 +34,14 @@ Usage:
                                      platform's credentials and reachability
   loopbot compact -db FILE           rewrite the database file without its free space,
                                      with the service stopped (it refuses a file in use)
+  loopbot export -db FILE [-project P] [-format xlsx|csv|md] [-from DATE] [-to DATE]
+                 [-config FILE] -o OUT
+                                     export a stopped service's file or a backup offline
+                                     (it refuses a file in use: use GET /api/v1/export)
+  loopbot backup -o FILE [-url URL] [-config FILE]
+                                     hot backup through the running service's admin API
+                                     (server.admin_token), verified before it is kept
+  loopbot backup -db FILE -o FILE    offline copy of a stopped service's file, verified
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
@@ -85,6 +93,10 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runDoctor(ctx, args, environ, stdout, stderr)
 	case "compact":
 		return runCompact(args, stdout, stderr)
+	case "export":
+		return runExport(ctx, args, environ, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
