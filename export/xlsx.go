@@ -48,7 +48,8 @@ func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) erro
 	if err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
+	// The first sheet is the active one already; SetActiveSheet would
+	// read every streamed sheet back into memory.
 	if _, err := f.WriteTo(w); err != nil {
 		return fmt.Errorf("export: xlsx: %w", err)
 	}
@@ -94,18 +95,13 @@ func newStyles(f *excelize.File) (*styles, error) {
 	return &st, err
 }
 
-// addSheet streams table t into the workbook as its i-th sheet.
+// addSheet streams table t into the workbook as its i-th sheet. A table
+// longer than a sheet's 1,048,576 rows goes on in sheets named "… (2)",
+// "… (3)", each with its header.
 func (s *snapshot) addSheet(ctx context.Context, f *excelize.File, st *styles, i int, t table) error {
-	if i == 0 {
-		if err := f.SetSheetName("Sheet1", t.sheet); err != nil {
-			return fmt.Errorf("export: xlsx: %w", err)
-		}
-	} else if _, err := f.NewSheet(t.sheet); err != nil {
-		return fmt.Errorf("export: xlsx: %w", err)
-	}
-	sw, err := f.NewStreamWriter(t.sheet)
+	sw, err := newSheet(f, i, t.sheet)
 	if err != nil {
-		return fmt.Errorf("export: xlsx: %w", err)
+		return err
 	}
 	if t.file == "gantt.csv" {
 		return s.addGantt(f, sw, st, t)
@@ -113,22 +109,56 @@ func (s *snapshot) addSheet(ctx context.Context, f *excelize.File, st *styles, i
 	if err := s.sheetHead(sw, st, t.cols, nil); err != nil {
 		return err
 	}
+	name, part := t.sheet, 1
 	row, cells := 1, make([]any, len(t.cols))
 	err = t.each(s, func(vals []any) error {
-		if row++; row%4096 == 0 {
+		if row%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		if row == excelize.TotalRows {
+			if err := s.sheetTail(f, sw, st, t, name, row); err != nil {
+				return err
+			}
+			part++
+			name = fmt.Sprintf("%s (%d)", t.sheet, part)
+			var err error
+			if sw, err = newSheet(f, 1, name); err != nil {
+				return err
+			}
+			if err := s.sheetHead(sw, st, t.cols, nil); err != nil {
+				return err
+			}
+			row = 1
+		}
+		row++
 		for i, v := range vals {
 			cells[i] = s.xlsxCell(st, v)
 		}
 		return sw.SetRow(cellName(1, row), cells)
 	})
 	if err != nil {
-		return fmt.Errorf("export: xlsx: %s: %w", t.sheet, err)
+		return fmt.Errorf("export: xlsx: %s: %w", name, err)
 	}
-	return s.sheetTail(f, sw, st, t, row)
+	return s.sheetTail(f, sw, st, t, name, row)
+}
+
+// newSheet adds a sheet (the first one renames the default Sheet1) and
+// returns its stream writer.
+func newSheet(f *excelize.File, i int, name string) (*excelize.StreamWriter, error) {
+	if i == 0 {
+		if err := f.SetSheetName("Sheet1", name); err != nil {
+			return nil, fmt.Errorf("export: xlsx: %w", err)
+		}
+	} else if _, err := f.NewSheet(name); err != nil {
+		return nil, fmt.Errorf("export: xlsx: %w", err)
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return nil, fmt.Errorf("export: xlsx: %w", err)
+	}
+	return sw, nil
 }
 
 // sheetHead sets the widths, freezes the header row and writes it; extra
@@ -163,9 +193,9 @@ func (s *snapshot) sheetHead(sw *excelize.StreamWriter, st *styles, cols []colum
 // sheetTail adds the autofilter over the header and rows 2..last, the
 // conditional colours of a table with a flag column, and flushes the sheet.
 // The sheet's settings must be set before Flush, which writes them.
-func (s *snapshot) sheetTail(f *excelize.File, sw *excelize.StreamWriter, st *styles, t table, last int) error {
+func (s *snapshot) sheetTail(f *excelize.File, sw *excelize.StreamWriter, st *styles, t table, sheet string, last int) error {
 	lastCol := cellName(len(t.cols), max(last, 2))
-	if err := f.AutoFilter(t.sheet, "A1:"+lastCol, nil); err != nil {
+	if err := f.AutoFilter(sheet, "A1:"+lastCol, nil); err != nil {
 		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	if t.flag >= 0 && last >= 2 {
@@ -178,7 +208,7 @@ func (s *snapshot) sheetTail(f *excelize.File, sw *excelize.StreamWriter, st *st
 			rules = append(rules, excelize.ConditionalFormatOptions{Type: "formula", Format: r.style,
 				Criteria: fmt.Sprintf(`$%s2="%s"`, flagCol, r.flag)})
 		}
-		if err := f.SetConditionalFormat(t.sheet, "A2:"+lastCol, rules); err != nil {
+		if err := f.SetConditionalFormat(sheet, "A2:"+lastCol, rules); err != nil {
 			return fmt.Errorf("export: xlsx: %w", err)
 		}
 	}
@@ -274,7 +304,7 @@ func (s *snapshot) addGantt(f *excelize.File, sw *excelize.StreamWriter, st *sty
 	if err != nil {
 		return fmt.Errorf("export: xlsx: %s: %w", t.sheet, err)
 	}
-	return s.sheetTail(f, sw, st, t, row)
+	return s.sheetTail(f, sw, st, t, t.sheet, row)
 }
 
 // ganttSpan returns the first start and last finish of the bars (today

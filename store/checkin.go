@@ -97,7 +97,7 @@ func (t *tx) CheckIns(person bot.PersonID, from, to bot.Date) ([]bot.CheckIn, er
 
 // EachCheckIn calls fn with each check-in with from <= Day <= to, by day
 // then person, decoding one at a time, so that an export of millions of
-// rows holds one in memory. It stops at fn's first error and returns it.
+// rows holds one in memory (and gives back the pages it read: tx.read). It stops at fn's first error and returns it.
 func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 	end := rangeKey(to)
 	c := t.bucket(bucketCheckInsByDay).Cursor()
@@ -117,6 +117,7 @@ func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 		if err := json.Unmarshal(v, &ci); err != nil {
 			return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, k, err)
 		}
+		t.read(v)
 		if err := fn(ci); err != nil {
 			return err
 		}

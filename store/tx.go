@@ -16,6 +16,30 @@ import (
 type tx struct {
 	btx *bbolt.Tx
 	now func() time.Time
+	// rel gives back the map's pages that a read-only transaction has
+	// read, every releaseEvery records (see read).
+	rel   *releaser
+	reads int
+}
+
+// releaseEvery is how many records a read-only transaction reads between
+// two releases of the pages it read.
+const releaseEvery = 256
+
+// read records that a read-only transaction read b (a key or value in the
+// memory map), and now and then gives those pages back (releaser), so that
+// a long read of a large store (an export) keeps its resident memory flat.
+func (t *tx) read(b []byte) {
+	if t.btx.Writable() {
+		return
+	}
+	if t.rel == nil {
+		t.rel = newReleaser(t)
+	}
+	t.rel.touch(b)
+	if t.reads++; t.reads%releaseEvery == 0 {
+		t.rel.release()
+	}
 }
 
 var _ bot.Tx = (*tx)(nil)
@@ -65,6 +89,7 @@ func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
 	if data == nil {
 		return false, nil
 	}
+	t.read(data)
 	// Unmarshal copies what it keeps, so nothing in v points into the
 	// memory map once the transaction ends.
 	if err := json.Unmarshal(data, v); err != nil {
@@ -135,6 +160,7 @@ func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bo
 	var out []T
 	c := t.bucket(bucket).Cursor()
 	for k, v := c.Seek(start); k != nil && keep(k); k, v = c.Next() {
+		t.read(v)
 		var x T
 		if err := json.Unmarshal(v, &x); err != nil {
 			return nil, fmt.Errorf("store: decode %s %x: %w", bucket, k, err)

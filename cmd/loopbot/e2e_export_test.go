@@ -233,3 +233,17 @@ func zipFile(t *testing.T, raw []byte, name string) string {
 	t.Fatalf("%s not in the zip", name)
 	return ""
 }
+
+// downloadAuth GETs an admin API URL with the test token.
+func downloadAuth(tb testing.TB, link string) (int, string, []byte) {
+	tb.Helper()
+	req, _ := http.NewRequest("GET", link, nil)
+	req.Header.Set("Authorization", "Bearer test-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", link, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), body
+}
