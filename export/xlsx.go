@@ -1,6 +1,7 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -49,8 +50,10 @@ func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) erro
 		return err
 	}
 	// The first sheet is the active one already; SetActiveSheet would
-	// read every streamed sheet back into memory.
-	if _, err := f.WriteTo(w); err != nil {
+	// read every streamed sheet back into memory. The zip goes straight to
+	// w: excelize's WriteTo would first build the whole file in memory.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	if _, err := f.WriteToBuffer(); err != nil {
 		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	return nil
