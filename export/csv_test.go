@@ -89,7 +89,8 @@ func TestCSVZip(t *testing.T) {
 	if ch := files["changes.csv"]; len(ch) != 1 || ch[0][0] != "编号 ID" {
 		t.Errorf("changes.csv = %q, want the header row", ch)
 	}
-	if g := files["gantt.csv"]; len(g) != 6 || g[1][0] != "T1" || g[1][3] != "2026-11-16" || g[1][4] != "2026-11-20" || g[1][5] != "5" {
+	if g := files["gantt.csv"]; len(g) != 6 || g[1][0] != "T1" || g[1][3] != "2026-11-13" || g[1][4] != "2026-11-19" || g[1][5] != "5" ||
+		g[3][0] != "T2" || g[3][4] != "2026-12-04" || g[3][8] != "yes" {
 		t.Errorf("gantt.csv = %q", g)
 	}
 }

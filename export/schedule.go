@@ -7,6 +7,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/plan"
 )
 
 // bar is one task's row of the Gantt: its planned start and finish, its
@@ -19,34 +20,36 @@ type bar struct {
 }
 
 // schedule returns the Gantt bars of the exported tasks that are not
-// cancelled, by start then id. A task starts at its planned start, else as
-// many working days before its due date as its estimate, else on the day it
-// was created; it finishes on its due date, or when it was done if it has
-// none.
+// cancelled, by start then id: each project's plan (plan.Compute over the
+// working-day calendar: earliest start, committed finish, critical path).
+// A project whose plan cannot be computed (a dependency cycle) gets each
+// task on its own dates (planStart).
 func (s *snapshot) schedule() []bar {
-	var out []bar
+	byProject := map[uint64][]bot.Task{}
 	for _, t := range s.tasks {
-		if t.Status == bot.StatusCancelled {
-			continue
+		if t.Status != bot.StatusCancelled {
+			byProject[t.Project] = append(byProject[t.Project], t)
 		}
-		finish := t.Due
-		if finish.IsZero() && !t.DoneAt.IsZero() {
-			finish = bot.DateOf(t.DoneAt.In(s.loc()))
+	}
+	var out []bar
+	for pid, tasks := range byProject {
+		slots := s.planOf(pid, tasks)
+		for _, t := range tasks {
+			b := bar{task: t}
+			if sl, ok := slots[t.ID]; ok {
+				b.start, b.finish, b.critical = sl.ES, sl.Finish, sl.Critical
+				if b.finish.Before(b.start) {
+					b.finish = b.start
+				}
+				if t.Milestone {
+					b.start = b.finish
+				}
+			} else {
+				b.start, b.finish = s.planStart(t)
+			}
+			b.days = s.workdays(b.start, b.finish)
+			out = append(out, b)
 		}
-		start := t.PlannedStart
-		if start.IsZero() && !finish.IsZero() && t.EstimateDays > 0 {
-			start = s.backWorkdays(finish, int(math.Ceil(t.EstimateDays))-1)
-		}
-		if start.IsZero() {
-			start = bot.DateOf(t.CreatedAt.In(s.loc()))
-		}
-		if finish.IsZero() || finish.Before(start) {
-			finish = start
-		}
-		if t.Milestone {
-			start = finish
-		}
-		out = append(out, bar{task: t, start: start, finish: finish, days: s.workdays(start, finish)})
 	}
 	slices.SortStableFunc(out, func(a, b bar) int {
 		if c := a.start.Compare(b.start); c != 0 {
@@ -56,6 +59,61 @@ func (s *snapshot) schedule() []bar {
 	})
 	return out
 }
+
+// planOf computes the plan of one project's tasks; nil when it cannot.
+func (s *snapshot) planOf(pid uint64, tasks []bot.Task) map[uint64]plan.Slot {
+	in := plan.Input{Today: s.today, Cal: s}
+	for _, p := range s.projects {
+		if p.ID == pid {
+			in.Start, in.Deadline = p.Start, p.Deadline
+			if in.Start.IsZero() {
+				in.Start = bot.DateOf(p.CreatedAt.In(s.loc()))
+			}
+		}
+	}
+	for _, t := range tasks {
+		pt := plan.Task{ID: t.ID, Parent: t.Parent, After: t.DependsOn, Start: t.PlannedStart, Due: t.Due, Estimate: t.EstimateDays,
+			Milestone: t.Milestone, Progress: t.Progress, Title: t.Title,
+			Done: t.Status == bot.StatusDone || t.Status == bot.StatusVerified}
+		if pt.Done && !t.DoneAt.IsZero() {
+			pt.Finished = bot.DateOf(t.DoneAt.In(s.loc()))
+		}
+		in.Tasks = append(in.Tasks, pt)
+	}
+	p, err := plan.Compute(in)
+	if err != nil {
+		return nil
+	}
+	return p.Slots
+}
+
+// planStart returns a task's own dates, without the plan: its planned
+// start, else as many working days before its due date as its estimate,
+// else the day it was created; its due date, or when it was done if it has
+// none.
+func (s *snapshot) planStart(t bot.Task) (start, finish bot.Date) {
+	finish = t.Due
+	if finish.IsZero() && !t.DoneAt.IsZero() {
+		finish = bot.DateOf(t.DoneAt.In(s.loc()))
+	}
+	start = t.PlannedStart
+	if start.IsZero() && !finish.IsZero() && t.EstimateDays > 0 {
+		start = s.backWorkdays(finish, int(math.Ceil(t.EstimateDays))-1)
+	}
+	if start.IsZero() {
+		start = bot.DateOf(t.CreatedAt.In(s.loc()))
+	}
+	if finish.IsZero() || finish.Before(start) {
+		finish = start
+	}
+	if t.Milestone {
+		start = finish
+	}
+	return start, finish
+}
+
+// IsWorkday makes the snapshot the plan's calendar.
+func (s *snapshot) IsWorkday(d bot.Date) bool { return s.workday(d) }
 
 // workday reports whether d is a working day (Monday to Friday without a
 // calendar).

@@ -187,9 +187,10 @@ func TestXLSXGantt(t *testing.T) {
 	if len(rows) != 6 || rows[1][0] != "T1" {
 		t.Fatalf("gantt rows = %q", rows)
 	}
-	// Columns K… are days from T1's start, Monday 2026-11-16.
-	if v, _ := f.GetCellValue(sheet, "K1", excelize.Options{RawCellValue: true}); v != "46342" {
-		t.Fatalf("K1 = %q, want the date 2026-11-16 (46342)", v)
+	// Columns K… are days from the plan's first start: T1 is done on
+	// Thursday 11-19 after its 5 working days, so it ran from Friday 11-13.
+	if v, _ := f.GetCellValue(sheet, "K1", excelize.Options{RawCellValue: true}); v != "46339" {
+		t.Fatalf("K1 = %q, want the date 2026-11-13 (46339)", v)
 	}
 	fillOf := func(ref string) string {
 		id, err := f.GetCellStyle(sheet, ref)
@@ -202,24 +203,32 @@ func TestXLSXGantt(t *testing.T) {
 		}
 		return st.Fill.Color[0]
 	}
-	// T1 (done) fills Mon 16 … Fri 20 green; Sat 21 is shaded grey.
-	if c := fillOf("K2"); c != "70AD47" {
-		t.Errorf("T1 on 11-16 fill %q, want green 70AD47", c)
+	// T1 (done) fills Fri 13, Mon 16 … Thu 19 green; the weekend between
+	// is shaded grey.
+	for _, ref := range []string{"K2", "N2", "Q2"} {
+		if c := fillOf(ref); c != "70AD47" {
+			t.Errorf("T1 at %s fill %q, want green 70AD47", ref, c)
+		}
 	}
-	if c := fillOf("P2"); c != "D9D9D9" {
-		t.Errorf("T1 on Saturday 11-21 fill %q, want the grey of a day off", c)
+	if c := fillOf("L2"); c != "D9D9D9" {
+		t.Errorf("T1 on Saturday 11-14 fill %q, want the grey of a day off", c)
 	}
-	if c := fillOf("P1"); c != "BFBFBF" {
-		t.Errorf("header on Saturday 11-21 fill %q, want a darker grey", c)
+	if c := fillOf("L1"); c != "BFBFBF" {
+		t.Errorf("header on Saturday 11-14 fill %q, want a darker grey", c)
 	}
-	if c := fillOf("Q2"); c != "" && c != "D9D9D9" {
-		t.Errorf("T1 after its finish fill %q, want none", c)
+	if c := fillOf("R2"); c != "" {
+		t.Errorf("T1 after its finish (Friday 11-20) fill %q, want none", c)
+	}
+	// T2 is overdue (red) and, as the summary of T4, spans to 12-04 on the
+	// critical path.
+	if rows[3][0] != "T2" || rows[3][8] != "TRUE" || fillOf("R4") != "E06666" {
+		t.Errorf("T2 row %q, fill on 11-20 %q: want critical and red", rows[3], fillOf("R4"))
 	}
 	// T5, the milestone on 2026-12-04, is a diamond.
 	var ms string
 	for i, r := range rows {
 		if r[0] == "T5" {
-			ms = cellRef(t, 11+18, i+1)
+			ms = cellRef(t, 11+21, i+1)
 		}
 	}
 	if v, _ := f.GetCellValue(sheet, ms); v != "◆" {
