@@ -97,12 +97,14 @@ func (t *tx) CheckIns(person bot.PersonID, from, to bot.Date) ([]bot.CheckIn, er
 
 // EachCheckIn calls fn with each check-in with from <= Day <= to, by day
 // then person, decoding one at a time, so that an export of millions of
-// rows holds one in memory (and gives back the pages it read: tx.read). It stops at fn's first error and returns it.
+// rows holds one in memory (and gives back the pages it read: tx.read).
+// It stops at fn's first error and returns it.
 func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 	end := rangeKey(to)
 	c := t.bucket(bucketCheckInsByDay).Cursor()
 	data := t.bucket(bucketCheckIns)
 	var key []byte // built afresh: k points into the read-only memory map
+	t.read()       // the Seek
 	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
 		day, person, ok := bytes.Cut(k, []byte{0})
 		if !ok {
@@ -117,7 +119,7 @@ func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 		if err := json.Unmarshal(v, &ci); err != nil {
 			return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, k, err)
 		}
-		t.read(v)
+		t.read()
 		if err := fn(ci); err != nil {
 			return err
 		}
@@ -141,7 +143,9 @@ func loadByDay[T any](t *tx, index, bucket string, from, to bot.Date) ([]T, erro
 	end := rangeKey(to)
 	var out []T
 	c := t.bucket(index).Cursor()
+	t.read() // the Seek
 	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
+		t.read()
 		day, person, ok := strings.Cut(string(k), "\x00")
 		if !ok {
 			return nil, fmt.Errorf("store: %s key %q has no person", index, k)

@@ -196,7 +196,9 @@ func (t *tx) idsInTime(bucket string, from, to time.Time) []uint64 {
 	start, end := timeKey(from, 0)[:8], timeKey(to, 0)[:8]
 	var ids []uint64
 	c := t.bucket(bucket).Cursor()
+	t.read() // the Seek
 	for k, _ := c.Seek(start); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		t.read()
 		ids = append(ids, btoi(k[8:]))
 	}
 	return ids

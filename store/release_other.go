@@ -8,6 +8,4 @@ type releaser struct{}
 
 func newReleaser(*tx) *releaser { return &releaser{} }
 
-func (*releaser) touch([]byte) {}
-
 func (*releaser) release() {}

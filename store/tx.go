@@ -22,24 +22,26 @@ type tx struct {
 	reads int
 }
 
-// releaseEvery is how many records a read-only transaction reads between
-// two releases of the pages it read.
-const releaseEvery = 256
+// releaseEvery is how many lookups a read-only transaction makes between
+// two releases of the pages it read: with the kernel's 64 KiB fault-around,
+// at most a few MiB of the map are resident at a time.
+const releaseEvery = 32
 
-// read records that a read-only transaction read b (a key or value in the
-// memory map), and now and then gives those pages back (releaser), so that
-// a long read of a large store (an export) keeps its resident memory flat.
-func (t *tx) read(b []byte) {
+// read counts a lookup (a Get, a Seek, a step of a cursor) of a read-only
+// transaction, and every releaseEvery of them gives the pages of the memory
+// map back (releaser), so that a long read of a large store (an export)
+// keeps its resident memory flat.
+func (t *tx) read() {
 	if t.btx.Writable() {
+		return
+	}
+	if t.reads++; t.reads%releaseEvery != 0 {
 		return
 	}
 	if t.rel == nil {
 		t.rel = newReleaser(t)
 	}
-	t.rel.touch(b)
-	if t.reads++; t.reads%releaseEvery == 0 {
-		t.rel.release()
-	}
+	t.rel.release()
 }
 
 var _ bot.Tx = (*tx)(nil)
@@ -85,11 +87,11 @@ func (t *tx) claimID(bucket string, id uint64) error {
 
 // get decodes the value at key into v and reports whether there was one.
 func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
+	t.read()
 	data := t.bucket(bucket).Get(key)
 	if data == nil {
 		return false, nil
 	}
-	t.read(data)
 	// Unmarshal copies what it keeps, so nothing in v points into the
 	// memory map once the transaction ends.
 	if err := json.Unmarshal(data, v); err != nil {
@@ -159,8 +161,9 @@ func loadAll[T any](t *tx, bucket string) ([]T, error) {
 func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bool) ([]T, error) {
 	var out []T
 	c := t.bucket(bucket).Cursor()
+	t.read() // the Seek
 	for k, v := c.Seek(start); k != nil && keep(k); k, v = c.Next() {
-		t.read(v)
+		t.read()
 		var x T
 		if err := json.Unmarshal(v, &x); err != nil {
 			return nil, fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
@@ -193,7 +196,9 @@ func loadIDs[T any](t *tx, bucket string, ids []uint64) ([]T, error) {
 func (t *tx) idsWithPrefix(bucket string, prefix []byte) []uint64 {
 	var ids []uint64
 	c := t.bucket(bucket).Cursor()
+	t.read() // the Seek
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		t.read()
 		if len(k) == len(prefix)+8 {
 			ids = append(ids, btoi(k[len(prefix):]))
 		}
