@@ -179,3 +179,20 @@ type DueTx interface {
 	// ones first, and leaves them filed.
 	DueSubjects(at time.Time) ([]string, error)
 }
+
+// longReadKey marks a context whose read transaction is long (LongRead).
+type longReadKey struct{}
+
+// LongRead marks ctx for a View that reads a large part of the store (an
+// export), so that the store gives back the memory of what it has read as
+// it goes rather than keeping it resident. Short reads should not use it:
+// they would only fault their pages in again.
+func LongRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, longReadKey{}, true)
+}
+
+// IsLongRead reports whether ctx was marked by LongRead.
+func IsLongRead(ctx context.Context) bool {
+	v, _ := ctx.Value(longReadKey{}).(bool)
+	return v
+}

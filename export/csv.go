@@ -21,7 +21,7 @@ const bom = "\ufeff"
 // RFC 4180 (quoted as needed, CRLF line ends), a header row first.
 func (e *Exporter) writeCSV(ctx context.Context, w io.Writer, req Request) error {
 	zw := zip.NewWriter(w)
-	err := e.Store.View(ctx, func(tx bot.Tx) error {
+	err := e.Store.View(bot.LongRead(ctx), func(tx bot.Tx) error {
 		s, err := e.load(tx, req)
 		if err != nil {
 			return err

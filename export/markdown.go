@@ -23,7 +23,7 @@ func (e *Exporter) writeMarkdown(ctx context.Context, w io.Writer, req Request) 
 		l = cards.ZH
 	}
 	bw := bufio.NewWriter(w)
-	err := e.Store.View(ctx, func(tx bot.Tx) error {
+	err := e.Store.View(bot.LongRead(ctx), func(tx bot.Tx) error {
 		s, err := e.load(tx, req)
 		if err != nil {
 			return err

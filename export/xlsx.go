@@ -34,7 +34,7 @@ func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) erro
 	if err != nil {
 		return fmt.Errorf("export: xlsx: %w", err)
 	}
-	err = e.Store.View(ctx, func(tx bot.Tx) error {
+	err = e.Store.View(bot.LongRead(ctx), func(tx bot.Tx) error {
 		s, err := e.load(tx, req)
 		if err != nil {
 			return err

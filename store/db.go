@@ -143,7 +143,7 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 		if writable && d.observe != nil {
 			began = time.Now()
 		}
-		fnErr = fn(&tx{btx: btx, now: d.now})
+		fnErr = fn(&tx{btx: btx, now: d.now, long: !writable && bot.IsLongRead(ctx)})
 		return fnErr
 	}
 	if writable {

@@ -9,9 +9,9 @@ import (
 	"github.com/loopbot/loopbot/bot"
 )
 
-// TestEachCheckInLongRead reads thousands of check-ins in one read
-// transaction, which gives the pages it read back to the kernel every few
-// hundred records, while a writer keeps adding check-ins: the read sees
+// TestEachCheckInLongRead reads thousands of check-ins in one long read
+// transaction (bot.LongRead), which gives the memory map's pages back to
+// the kernel every few dozen lookups, while a writer keeps adding check-ins: the read sees
 // exactly the snapshot it began with, every record intact, and a second
 // read sees the writer's too.
 func TestEachCheckInLongRead(t *testing.T) {
@@ -45,7 +45,7 @@ func TestEachCheckInLongRead(t *testing.T) {
 		}
 	}()
 	n := 0
-	err := db.View(context.Background(), func(tx bot.Tx) error {
+	err := db.View(bot.LongRead(context.Background()), func(tx bot.Tx) error {
 		close(start)
 		return tx.EachCheckIn(mon, mon.AddDays(days), func(c bot.CheckIn) error {
 			d := mon.DaysUntil(c.Day)

@@ -16,23 +16,24 @@ import (
 type tx struct {
 	btx *bbolt.Tx
 	now func() time.Time
-	// rel gives back the map's pages that a read-only transaction has
-	// read, every releaseEvery records (see read).
+	// long is set for a View of bot.LongRead: rel then gives back the
+	// map's pages every releaseEvery lookups (see read).
+	long  bool
 	rel   *releaser
 	reads int
 }
 
 // releaseEvery is how many lookups a read-only transaction makes between
 // two releases of the pages it read: with the kernel's 64 KiB fault-around,
-// at most a few MiB of the map are resident at a time.
-const releaseEvery = 32
+// at most about 8 MiB of the map are resident at a time.
+const releaseEvery = 128
 
-// read counts a lookup (a Get, a Seek, a step of a cursor) of a read-only
-// transaction, and every releaseEvery of them gives the pages of the memory
-// map back (releaser), so that a long read of a large store (an export)
-// keeps its resident memory flat.
+// read counts a lookup (a Get, a Seek, a step of a cursor) of a long
+// read-only transaction (bot.LongRead), and every releaseEvery of them gives
+// the pages of the memory map back (releaser), so that a long read of a
+// large store (an export) keeps its resident memory flat.
 func (t *tx) read() {
-	if t.btx.Writable() {
+	if !t.long {
 		return
 	}
 	if t.reads++; t.reads%releaseEvery != 0 {
