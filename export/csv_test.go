@@ -52,7 +52,7 @@ func TestCSVZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, files := readCSVZip(t, buf.Bytes())
-	want := []string{"summary.csv", "tasks.csv", "checkins.csv", "escalations.csv", "reviews.csv", "changes.csv", "gantt.csv"}
+	want := []string{"summary.csv", "tasks.csv", "checkins.csv", "escalations.csv", "reviews.csv", "changes.csv", "gantt.csv", "adoption.csv"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("files = %q, want %q", names, want)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/flows"
 )
 
 // Format is an export's file format.
@@ -97,6 +98,9 @@ type Exporter struct {
 	// Now tells today; nil means time.Now.
 	Now     func() time.Time
 	Summary SummaryFunc
+	// Adoption computes the adoption report (flows.Service.Adoption) for
+	// the sheet 使用 Adoption; nil leaves the sheet empty.
+	Adoption func(tx bot.Tx, today bot.Date, now time.Time) (*flows.Adoption, error)
 }
 
 // Filename returns a file name for an export of req in format f, such as

@@ -119,7 +119,7 @@ func exporterOver(db bot.Store) *export.Exporter {
 	clock := bot.NewFakeClock(now)
 	svc := flows.New(flows.Config{Clock: clock, Calendar: cal, Location: shanghai, Lang: cards.ZH, Store: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	return &export.Exporter{Store: db, Calendar: cal, Location: shanghai, Now: clock.Now, Summary: svc.Summary}
+	return &export.Exporter{Store: db, Calendar: cal, Location: shanghai, Now: clock.Now, Summary: svc.Summary, Adoption: svc.Adoption}
 }
 
 func must(tb testing.TB, err error) {

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -48,7 +49,56 @@ type table struct {
 // tables returns the tables of an export, in sheet order (SPEC §12). The
 // Gantt is drawn by the workbook itself; its CSV file is the schedule.
 func tables() []table {
-	return []table{summaryTable(), tasksTable(), checkinsTable(), escalationsTable(), reviewsTable(), changesTable(), ganttTable()}
+	return []table{summaryTable(), tasksTable(), checkinsTable(), escalationsTable(), reviewsTable(), changesTable(), ganttTable(),
+		adoptionTable()}
+}
+
+func adoptionTable() table {
+	return table{sheet: "使用 Adoption", file: "adoption.csv", flag: -1,
+		cols: []column{{"部门 Department", 16, kText}, {"人员 Person", 22, kText}, {"姓名 Name", 14, kText}, {"周 Week", 10, kText},
+			{"打卡应答 Check-ins asked", 10, kInt}, {"已答 Answered", 9, kInt}, {"应答率 Answer rate", 10, kPct},
+			{"未答卡片 Cards unanswered", 10, kInt}, {"答复中位数（分钟） Median answer (min)", 12, kNum}, {"督办 Warnings", 9, kInt}},
+		each: eachAdoption}
+}
+
+// eachAdoption emits the adoption report (flows.Service.Adoption: the last
+// four ISO weeks up to today): each department's rows, then each person's,
+// one row a week and one for the total. An export of one project has its
+// members' rows only, and no departments' (they count everyone).
+func eachAdoption(s *snapshot, emit func([]any) error) error {
+	if s.e.Adoption == nil {
+		return nil
+	}
+	a, err := s.e.Adoption(s.tx, s.today, s.e.now())
+	if err != nil || a == nil {
+		return err
+	}
+	rows := a.People
+	if s.req.Project == 0 {
+		rows = append(slices.Clone(a.Departments), a.People...)
+	}
+	for _, r := range rows {
+		if r.Person != "" && s.req.Project != 0 && !s.members[r.Person] {
+			continue
+		}
+		weeks := append(slices.Clone(a.Weeks), "合计 Total")
+		stats := append(slices.Clone(r.Weeks), r.Total)
+		for i, st := range stats {
+			var median any
+			if st.MedianAnswer > 0 {
+				median = math.Round(st.MedianAnswer.Minutes()*10) / 10
+			}
+			rate := any(nil)
+			if st.Asked > 0 {
+				rate = percent(math.Round(st.AnswerRate() * 100))
+			}
+			row := []any{r.Department, string(r.Person), r.Name, weeks[i], st.Asked, st.Answered, rate, st.Unanswered, median, st.Warnings}
+			if err := emit(row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func summaryTable() table {

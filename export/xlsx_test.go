@@ -14,7 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-var wantSheets = []string{"概览 Summary", "任务 Tasks", "打卡 Check-ins", "督办 Escalations", "复盘 Reviews", "变更 Changes", "甘特 Gantt"}
+var wantSheets = []string{"概览 Summary", "任务 Tasks", "打卡 Check-ins", "督办 Escalations", "复盘 Reviews", "变更 Changes", "甘特 Gantt", "使用 Adoption"}
 
 func writeXLSX(t *testing.T, req export.Request) (*excelize.File, []byte) {
 	t.Helper()
@@ -173,6 +173,19 @@ func TestXLSXOtherSheets(t *testing.T) {
 	}
 	if r := found["截止 Deadline"]; len(r) < 4 || r[3] != "2026-12-18" {
 		t.Errorf("summary deadline = %q", r)
+	}
+	ad, _ := f.GetRows("使用 Adoption")
+	var bobTotal []string
+	for _, r := range ad[1:] {
+		if strings.Contains(r[1], "dave") || r[1] == "" {
+			t.Errorf("adoption row %q: an export of P1 has its members' rows only", r)
+		}
+		if r[1] == "playground:bob" && r[3] == "合计 Total" {
+			bobTotal = r
+		}
+	}
+	if len(bobTotal) < 7 || bobTotal[4] != "2" || bobTotal[5] != "1" || bobTotal[6] != "50%" {
+		t.Errorf("bob's adoption total = %q, want 2 asked, 1 answered, 50%%", bobTotal)
 	}
 	ch, _ := f.GetRows("变更 Changes")
 	if len(ch) != 1 {

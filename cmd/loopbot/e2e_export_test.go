@@ -113,7 +113,7 @@ func checkWorkbook(t *testing.T, ta *testApp, link string) {
 		t.Fatalf("the download is not a workbook: %v", err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) != 7 || got[1] != "任务 Tasks" {
+	if got := f.GetSheetList(); len(got) != 8 || got[1] != "任务 Tasks" || got[7] != "使用 Adoption" {
 		t.Fatalf("sheets = %q", got)
 	}
 	rows, _ := f.GetRows("任务 Tasks")

@@ -20,7 +20,7 @@ import (
 // newExporter returns the exports of the app's store, with the weekly
 // summary's figures from the flows.
 func (a *App) newExporter(loc *time.Location) *export.Exporter {
-	return &export.Exporter{Store: a.store, Calendar: a.cal, Location: loc, Now: a.now, Summary: a.flows.Summary}
+	return &export.Exporter{Store: a.store, Calendar: a.cal, Location: loc, Now: a.now, Summary: a.flows.Summary, Adoption: a.flows.Adoption}
 }
 
 // fileRoutes registers the download links of /export: GET /files/<token>.
