@@ -123,7 +123,9 @@ func (s *Service) exportProject(r *req, cmd command.Command, l *bot.Link) error 
 		return forbidden(r, "Only the managers of %s can export it.", "只有 %s 的经理可以导出。", p.Code())
 	case ok:
 		l.Project = p.ID
-	case !r.me.IsAdmin():
+	case !r.me.IsAdmin() || !r.ev.Chat.DM:
+		// Every project's data goes only to an admin's direct chat, never
+		// to a group that is not a project's.
 		return badUsage(r, "export", r.l.T("Which project? Give its id, such as P1, or ask in the project's group.",
 			"哪个项目？请写项目编号，如 P1，或在项目群中发送。"))
 	}

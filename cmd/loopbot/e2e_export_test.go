@@ -130,7 +130,7 @@ func checkWorkbook(t *testing.T, ta *testApp, link string) {
 // every project from a direct chat, the arguments /export refuses, and GET
 // /api/v1/export with its errors.
 func TestExportFormatsAndAPI(t *testing.T) {
-	ta := startApp(t, testConfig, "")
+	ta := startApp(t, testConfig+"\n[[playground.groups]]\nid = \"beta\"\nname = \"Beta 闲聊群\"\nmembers = [\"alice\", \"bob\"]\n", "")
 	ta.reply("alice", "alpha", "/project new Alpha acceptance:off")
 	ta.reply("alice", "alpha", "/task new 接口文档 @bob due:2026-11-25")
 	ta.reply("alice", "dm", "/project new Beta")
@@ -160,6 +160,9 @@ func TestExportFormatsAndAPI(t *testing.T) {
 	}
 	if got := ta.reply("bob", "dm", "/export"); fileLink.MatchString(got) {
 		t.Errorf("/export by bob in a direct chat = %q, want: which project?", got)
+	}
+	if got := ta.reply("alice", "beta", "/export"); fileLink.MatchString(got) {
+		t.Errorf("/export by an admin in a group of no project = %q: every project's data must not go to a group", got)
 	}
 
 	req, _ := http.NewRequest("GET", ta.base+"/api/v1/export?project=P1&format=xlsx", nil)
