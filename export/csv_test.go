@@ -86,8 +86,8 @@ func TestCSVZip(t *testing.T) {
 	if !slices.EqualFunc(ci, wantCI, slices.Equal) {
 		t.Errorf("checkins.csv = %q\nwant %q", ci, wantCI)
 	}
-	if ch := files["changes.csv"]; len(ch) != 1 || ch[0][0] != "编号 ID" {
-		t.Errorf("changes.csv = %q, want the header row", ch)
+	if ch := files["changes.csv"]; len(ch) != 2 || ch[1][0] != "C1" || ch[1][4] != "2026-12-02" || ch[1][10] != "2026-11-25 10:00:00" {
+		t.Errorf("changes.csv = %q, want the header and C1", ch)
 	}
 	if g := files["gantt.csv"]; len(g) != 6 || g[1][0] != "T1" || g[1][3] != "2026-11-13" || g[1][4] != "2026-11-19" || g[1][5] != "5" ||
 		g[3][0] != "T2" || g[3][4] != "2026-12-04" || g[3][8] != "yes" {

@@ -104,6 +104,11 @@ func scenario(tb testing.TB) *export.Exporter {
 		must(tb, tx.PutEscalation(bot.Escalation{ID: 2, Rule: bot.RuleStale, Task: 1, Project: 1, Person: bob, Level: 0,
 			OpenedAt: at(18, 9, 35), ResolvedAt: at(19, 10, 0), ResolvedBy: bob}))
 		must(tb, tx.PutEscalation(bot.Escalation{ID: 3, Rule: bot.RuleOverdue, Task: 6, Project: 2, Person: dave, OpenedAt: at(25, 9, 35)}))
+		must(tb, tx.PutChange(bot.ChangeRequest{ID: 1, Task: 3, Project: 1, Field: bot.ChangeFieldDue, Old: d(11, 27), New: d(12, 2),
+			Reason: "环境延迟", Requester: carol, State: bot.ChangePending, AskedOf: alice, CreatedAt: at(25, 10, 0), UpdatedAt: at(25, 10, 0),
+			Impact: bot.ChangeImpact{FinishFrom: d(12, 4), FinishTo: d(12, 4), Moves: []bot.DateMove{{Task: 3, From: d(11, 27), To: d(12, 2), Days: 3}}}}))
+		must(tb, tx.PutChange(bot.ChangeRequest{ID: 2, Task: 6, Project: 2, Field: bot.ChangeFieldDue, Old: d(11, 30), New: d(12, 9),
+			Reason: "Beta", Requester: dave, State: bot.ChangePending, CreatedAt: at(25, 10, 0), UpdatedAt: at(25, 10, 0)}))
 		must(tb, tx.PutReview(bot.Review{Person: carol, Project: 1, Week: "2026-W47", SentAt: at(20, 16, 0), Done: "需求确认",
 			Slipped: "环境没准备好", Cause: "external", NextWeek: "联调", Improvement: "提前申请环境", SubmittedAt: at(20, 17, 0)}))
 		return nil

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -346,14 +347,64 @@ func eachReview(s *snapshot, emit func([]any) error) error {
 
 func changesTable() table {
 	return table{sheet: "变更 Changes", file: "changes.csv", flag: -1,
-		cols: []column{{"编号 ID", 7, kText}, {"任务 Task", 8, kText}, {"字段 Field", 10, kText}, {"原值 Old", 14, kText},
-			{"新值 New", 14, kText}, {"原因 Reason", 30, kText}, {"申请人 Requester", 14, kText}, {"状态 State", 10, kText},
-			{"决定人 Decider", 14, kText}, {"影响 Impact", 40, kText}, {"申请时间 Requested", 17, kTime}, {"决定时间 Decided", 17, kTime}},
+		cols: []column{{"编号 ID", 7, kText}, {"任务 Task", 8, kText}, {"字段 Field", 10, kText}, {"原值 Old", 12, kDate},
+			{"新值 New", 12, kDate}, {"原因 Reason", 30, kText}, {"申请人 Requester", 14, kText}, {"状态 State", 10, kText},
+			{"决定人 Decider", 14, kText}, {"影响 Impact", 48, kText}, {"申请时间 Requested", 17, kTime}, {"决定时间 Decided", 17, kTime}},
 		each: eachChange}
 }
 
-// eachChange emits the change requests (SPEC §4.5); none are kept yet.
-func eachChange(s *snapshot, emit func([]any) error) error { return nil }
+// eachChange emits the change requests (SPEC §4.5) of the exported
+// projects that were made or decided in the span, and those still pending,
+// by id.
+func eachChange(s *snapshot, emit func([]any) error) error {
+	crs, err := s.tx.Changes(s.req.Project)
+	if err != nil {
+		return err
+	}
+	from, to := s.from.In(s.loc()), s.to.AddDays(1).In(s.loc())
+	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(to) }
+	for _, c := range crs {
+		if !c.Pending() && !in(c.CreatedAt) && !in(c.DecidedAt) {
+			continue
+		}
+		var decider string
+		if c.Decider != "" {
+			decider = s.name(c.Decider)
+		}
+		row := []any{c.Code(), bot.TaskCode(c.Task), c.Field, c.Old, c.New, c.Reason, s.name(c.Requester), string(c.State),
+			decider, impactText(c.Impact), c.CreatedAt, optTime(c.DecidedAt)}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// impactText writes a change's impact on one line: the project finish's
+// move, the tasks that move, the deadline, the critical path.
+func impactText(im bot.ChangeImpact) string {
+	if im.Unplanned != "" {
+		return im.Unplanned
+	}
+	var parts []string
+	if !im.FinishFrom.IsZero() || !im.FinishTo.IsZero() {
+		parts = append(parts, fmt.Sprintf("完成 finish %s → %s (%+d wd)", im.FinishFrom, im.FinishTo, im.FinishDays))
+	}
+	if len(im.Moves) > 0 {
+		moves := make([]string, len(im.Moves))
+		for i, m := range im.Moves {
+			moves[i] = fmt.Sprintf("%s %+d", bot.TaskCode(m.Task), m.Days)
+		}
+		parts = append(parts, "顺延 moves "+strings.Join(moves, ", "))
+	}
+	if im.DeadlineMissed {
+		parts = append(parts, "超过截止 misses the deadline "+im.Deadline.String())
+	}
+	if im.CriticalChanged {
+		parts = append(parts, "关键路径改变 critical path changes")
+	}
+	return strings.Join(parts, "; ")
+}
 
 func ganttTable() table {
 	return table{sheet: "甘特 Gantt", file: "gantt.csv", flag: -1,

@@ -188,8 +188,13 @@ func TestXLSXOtherSheets(t *testing.T) {
 		t.Errorf("bob's adoption total = %q, want 2 asked, 1 answered, 50%%", bobTotal)
 	}
 	ch, _ := f.GetRows("变更 Changes")
-	if len(ch) != 1 {
-		t.Errorf("changes = %q, want the header only", ch)
+	want1 := []string{"C1", "T3", "due", "2026-11-27", "2026-12-02", "环境延迟", "Carol 李娜", "pending", "",
+		"完成 finish 2026-12-04 → 2026-12-04 (+0 wd); 顺延 moves T3 +3", "2026-11-25 10:00"}
+	if len(ch) != 2 || !slices.Equal(ch[1], want1) {
+		t.Errorf("changes = %q, want the header and C1 %q (not P2's C2)", ch, want1)
+	}
+	if typ, _ := f.GetCellType("变更 Changes", "E2"); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("C1's new date is a %v cell, want a date", typ)
 	}
 }
 
