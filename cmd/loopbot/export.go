@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -154,9 +153,4 @@ func plain(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	fmt.Fprint(w, msg)
-}
-
-// exportOffline writes an export from a store file, for `loopbot export`.
-func exportOffline(ctx context.Context, a *App, w io.Writer, req export.Request, f export.Format) error {
-	return a.exporter.Write(ctx, w, req, f)
 }
