@@ -1,6 +1,7 @@
 package command
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -13,6 +14,8 @@ import (
 // promises of Command. Its seed corpus is in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add("/task new \"Fix login\" @bob due:fri", "en")
+	f.Add("/风险 新增 P1 供应商延期 负责人:@bob 影响:高 任务:T3", "zh")
+	f.Add("/workload P1 next", "en")
 	f.Fuzz(func(t *testing.T, text, lang string) {
 		c, err := Parse(text, lang)
 		if err != nil {
@@ -99,6 +102,27 @@ func FuzzCleanText(f *testing.F) {
 		}
 		if !utf8.ValidString(out) || strings.ContainsFunc(out, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
 			t.Fatalf("CleanText(%q) = %q", s, out)
+		}
+	})
+}
+
+func FuzzParseRiskID(f *testing.F) {
+	for _, s := range []string{"R2", "r2", "R0", "R", "Ｒ１", "R-1", "R18446744073709551616", "T2", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := ParseRiskID(s)
+		if !ok {
+			if id != 0 {
+				t.Fatalf("ParseRiskID(%q) = %d with false", s, id)
+			}
+			return
+		}
+		if id == 0 {
+			t.Fatalf("ParseRiskID(%q) accepted 0", s)
+		}
+		if back, ok := ParseRiskID("R" + strconv.FormatUint(id, 10)); !ok || back != id {
+			t.Fatalf("ParseRiskID(%q) = %d does not round-trip", s, id)
 		}
 	})
 }

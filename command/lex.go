@@ -266,13 +266,19 @@ func canonicalKey(typed string) (string, bool) {
 		return "from", true
 	case "to", "到", "结束":
 		return "to", true
+	case "owner", "负责人":
+		return "owner", true
+	case "impact", "影响":
+		return "impact", true
+	case "task", "任务":
+		return "task", true
 	}
 	return "", false
 }
 
 // Keys returns the canonical keys of key:value arguments.
 func Keys() []string {
-	return []string{"due", "project", "after", "parent", "prio", "est", "acceptance", "from", "to"}
+	return []string{"due", "project", "after", "parent", "prio", "est", "acceptance", "from", "to", "owner", "impact", "task"}
 }
 
 // fold maps full-width ASCII to ASCII and lowers the case, for comparing

@@ -49,6 +49,7 @@ func Specs() []Spec {
 	specs = append(specs, updateSpecs()...)
 	specs = append(specs, rhythmSpecs()...)
 	specs = append(specs, adminSpecs()...)
+	specs = append(specs, registerSpecs()...)
 	specs = append(specs, actionSpecs()...)
 	for i := range specs {
 		specs[i].fillFromSubs()

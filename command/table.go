@@ -280,6 +280,60 @@ func settingsSubs() []SubSpec {
 	}
 }
 
+// registerSpecs returns the risk register (/risk, /risks) and /workload.
+func registerSpecs() []Spec {
+	return []Spec{
+		{
+			Name: "risk", Zh: "风险",
+			Summary: "Keeps the project's risk register (风险清单).", SummaryZh: "维护项目的风险清单。",
+			Subs: riskSubs(),
+		},
+		{
+			Name: "risks", Zh: "风险清单", Access: AccessAnyone,
+			Usage: "/risks <P>", UsageZh: "/风险清单 <P>",
+			Summary:   "Lists a project's open risks, and the recently closed ones.",
+			SummaryZh: "列出项目未关闭的风险及最近关闭的风险。",
+		},
+		{
+			Name: "workload", Zh: "负荷", Access: AccessAnyone,
+			Usage: "/workload [<P>] [week|next]", UsageZh: "/负荷 [<P>] [本周|下周]",
+			Summary:   "Shows each person's planned working days against their available ones, this week or next.",
+			SummaryZh: "显示每个人本周或下周计划工作日与可用工作日的对比。",
+		},
+	}
+}
+
+// riskSubs returns the subcommands of /risk.
+func riskSubs() []SubSpec {
+	return []SubSpec{
+		{
+			Name: "add", Zh: "新增", Aliases: []string{"添加", "new"}, Access: AccessAnyone,
+			Usage:     "/risk add <P> <text> [owner:@a] [impact:high|medium|low] [task:<T>]",
+			UsageZh:   "/风险 新增 <P> <描述> [负责人:@a] [影响:高|中|低] [任务:<T>]",
+			Summary:   "Adds a risk to a project you take part in.",
+			SummaryZh: "为你参与的项目新增一条风险。",
+		},
+		{
+			Name: "update", Zh: "更新", Aliases: []string{"review", "复核"}, Access: AccessAnyone,
+			Usage:     "/risk update <R> [text] [owner:@a] [impact:high|medium|low] [task:<T>]",
+			UsageZh:   "/风险 更新 <R> [描述] [负责人:@a] [影响:高|中|低] [任务:<T>]",
+			Summary:   "Changes a risk, or with nothing else confirms that it still stands (its owner or a manager).",
+			SummaryZh: "修改风险；不带其他参数时确认风险仍然存在（风险负责人或经理）。",
+		},
+		{
+			Name: "close", Zh: "关闭", Access: AccessAnyone,
+			Usage: "/risk close <R> <note>", UsageZh: "/风险 关闭 <R> <说明>",
+			Summary:   "Closes a risk with a note (its owner or a manager).",
+			SummaryZh: "关闭风险并写明说明（风险负责人或经理）。",
+		},
+		{
+			Name: "list", Zh: "列表", Aliases: []string{"清单"}, Access: AccessAnyone,
+			Usage: "/risk list <P>", UsageZh: "/风险 列表 <P>",
+			Summary: "Same as /risks <P>.", SummaryZh: "同 /风险清单 <P>。",
+		},
+	}
+}
+
 // actionSpecs returns the card actions as text (SPEC §3 "Card actions as
 // text"): each does what a button of a card does, through the same rules.
 // /checkin <T> … is the text form of a check-in row; it is listed with
