@@ -59,7 +59,7 @@ func DefaultSchedule() Schedule {
 // digest, the escalation rules, the review prompt, the weekly summary and
 // the warning about a year without holiday data.
 func (s *Service) Jobs() []bot.Job {
-	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob(), s.holidayDataJob()}
+	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob(), s.holidayDataJob(), s.riskReviewJob()}
 }
 
 // nextAt returns the first instant after `after` at which a clock time
