@@ -237,6 +237,23 @@ func goldenCases() []goldenCase {
 			state := cards.State(l, l.T("Rejected", "已驳回"), alice, time.Date(2026, time.November, 27, 11, 5, 0, 0, cst))
 			return cards.Finish(cards.ChangeRequestCard(l, changeInfo()), bot.ColorGrey, l.WithReason(state, "发布日期已对外公布 the launch date is public"))
 		}, bot.CardChangeRequest, bot.ColorGrey, []string{}},
+		{"weekly_summary_risks", func(l cards.Lang) bot.Card {
+			s := summary(l)
+			s.Risks = []cards.RiskItem{
+				{Risk: bot.Risk{ID: 4, Project: 1, Text: "性能指标未明确 " + evilTitle, Owner: bob.ID, Impact: bot.ImpactHigh, Task: 5, State: bot.RiskOpen}, Owner: bob.Name},
+				{Risk: bot.Risk{ID: 2, Project: 1, Text: "测试环境资源紧张\nshared lab", Owner: alice.ID, Impact: bot.ImpactLow, State: bot.RiskOpen}, Owner: alice.Name},
+			}
+			monday := bot.NewDate(2026, time.November, 30)
+			s.Workload = &cards.Workload{Week: "2026-W49", Monday: monday, Rows: []cards.Load{
+				{Person: bob, Planned: 4.667, Available: 3, Tasks: []cards.TaskLoad{{Task: t5(), Days: 4.667}}},
+				{Person: alice, Planned: 0.857, Available: 4, Tasks: []cards.TaskLoad{{Task: t7(), Days: 0.857}}},
+			}}
+			return cards.WeeklySummary(l, s)
+		}, bot.CardReviewSummary, bot.ColorYellow, []string{}},
+		{"risk_stale", func(l cards.Lang) bot.Card {
+			r := bot.Risk{ID: 2, Project: 1, Text: "测试环境资源紧张 shared lab", Owner: bob.ID, Impact: bot.ImpactMedium, Task: 3, State: bot.RiskOpen}
+			return cards.RiskStale(l, r, "P1 "+project.Name, time.Date(2026, time.November, 23, 9, 5, 0, 0, cst))
+		}, bot.CardNotice, bot.ColorYellow, []string{}},
 		{"report_last_week", func(l cards.Lang) bot.Card {
 			s := summary(l)
 			s.Note = l.T("This week has no data yet, so this is last week, 2026-W48.", "本周尚无数据，以下为上周（2026-W48）。")

@@ -44,6 +44,8 @@ type Week struct {
 	Open    []bot.Task
 	Overdue []bot.Task
 	Hours   float64
+	// Risks are the project's open risks, worst first.
+	Risks []RiskItem
 }
 
 // ReviewPrompt is the weekly review card, pre-filled with the person's week.
@@ -53,6 +55,9 @@ func ReviewPrompt(l Lang, w Week) bot.Card {
 		{Label: l.T("Still open", "进行中"), Value: taskList(w.Open, l)},
 		{Label: l.T("Overdue", "已逾期"), Value: taskList(w.Overdue, l)},
 		{Label: l.T("Hours", "工时"), Value: Hours(w.Hours)},
+	}
+	if len(w.Risks) > 0 {
+		fields = append(fields, bot.Field{Label: l.F("Open risks of the project (%d)", "项目未关闭的风险（%d）", len(w.Risks)), Value: riskField(l, capRisks(w.Risks))})
 	}
 	codes := make([]string, len(w.Done))
 	for i, t := range w.Done {
@@ -148,6 +153,11 @@ type Summary struct {
 	NextWeek  []bot.Task
 	Projected bot.Date
 	Chart     *bot.Chart
+	// Risks are the project's open risks, worst first.
+	Risks []RiskItem
+	// Workload is the project's workload of the week after the period;
+	// nil for none.
+	Workload *Workload
 }
 
 // CauseCount is one bar of the Pareto list of causes.
@@ -186,6 +196,8 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 		b.WriteString("\n")
 	}
 	b.WriteString("**" + l.T("Due next week", "下周到期") + "**\n" + taskBullets(s.NextWeek, l) + "\n\n")
+	writeRisks(&b, l, s.Risks)
+	writeWorkload(&b, l, s.Workload)
 	if !s.Projected.IsZero() {
 		b.WriteString(l.T("Projected finish: ", "预计完成：") + l.Date(s.Projected))
 		if !s.Project.Deadline.IsZero() {
@@ -196,7 +208,7 @@ func WeeklySummary(l Lang, s Summary) bot.Card {
 		}
 	}
 	color := bot.ColorGreen
-	if k.Overdue > 0 || (!s.Project.Deadline.IsZero() && s.Projected.After(s.Project.Deadline)) {
+	if k.Overdue > 0 || hasHighRisk(s.Risks) || (!s.Project.Deadline.IsZero() && s.Projected.After(s.Project.Deadline)) {
 		color = bot.ColorYellow
 	}
 	title, ref := l.F("Weekly summary · %s · %s", "周报 · %s · %s", s.Project.Name, s.Period), "week"
@@ -259,4 +271,55 @@ func warnings(l Lang, k KPIs) string {
 		mean = strconv.FormatFloat(k.MeanResolveHours, 'f', 1, 64)
 	}
 	return l.F("%d opened, %d resolved, %s h to resolve on average", "新增 %d，解决 %d，平均 %s 小时解决", k.EscOpened, k.EscResolved, mean)
+}
+
+// maxCardRisks is the most risks a card lists; the count says how many
+// there are.
+const maxCardRisks = 10
+
+// capRisks returns the first maxCardRisks risks.
+func capRisks(rs []RiskItem) []RiskItem {
+	return rs[:min(len(rs), maxCardRisks)]
+}
+
+// writeRisks adds the open risks to a summary's text, when there are any.
+func writeRisks(b *strings.Builder, l Lang, rs []RiskItem) {
+	if len(rs) == 0 {
+		return
+	}
+	b.WriteString("**" + l.F("Open risks (%d)", "未关闭的风险（%d）", len(rs)) + "**\n" + riskBullets(l, capRisks(rs)) + "\n")
+	if len(rs) > maxCardRisks {
+		b.WriteString(l.M("… and %d more: /risks %s", "……另有 %d 条：/风险清单 %s", len(rs)-maxCardRisks, bot.ProjectCode(rs[0].Risk.Project)) + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeWorkload adds a week's workload to a summary's text: each person's
+// planned against available working days, the over-allocated first.
+func writeWorkload(b *strings.Builder, l Lang, w *Workload) {
+	if w == nil || len(w.Rows) == 0 {
+		return
+	}
+	b.WriteString("**" + l.F("Workload %s (%s – %s), planned / available days", "%s 工作负荷（%s 至 %s），计划 / 可用工作日",
+		w.Week, w.Monday.String()[5:], w.Monday.AddDays(6).String()[5:]) + "**\n")
+	for i, row := range w.Rows {
+		if i == maxCardRisks {
+			break
+		}
+		b.WriteString("- " + esc(loadLine(l, row)) + "\n")
+	}
+	if n := overCount(w.Rows); n > 0 {
+		b.WriteString(l.F("%d over-allocated.", "%d 人超负荷。", n) + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// hasHighRisk reports whether a high-impact risk is open.
+func hasHighRisk(rs []RiskItem) bool {
+	for _, r := range rs {
+		if r.Risk.Impact == bot.ImpactHigh {
+			return true
+		}
+	}
+	return false
 }

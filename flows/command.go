@@ -60,6 +60,12 @@ func commandTable() map[string]commandFunc {
 		"escalations":     (*Service).escalationsCmd,
 		"board":           (*Service).boardCmd,
 		"export":          (*Service).exportCmd,
+		"risk add":        (*Service).riskAdd,
+		"risk update":     (*Service).riskUpdate,
+		"risk close":      (*Service).riskClose,
+		"risk list":       (*Service).risksList,
+		"risks":           (*Service).risksList,
+		"workload":        (*Service).workloadCmd,
 	}
 }
 
@@ -70,6 +76,8 @@ var options = map[string][]string{
 	"assign":      {"due", "project", "after", "parent", "prio", "est"},
 	"project new": {"due", "acceptance"},
 	"export":      {"from", "to"},
+	"risk add":    {"owner", "impact", "task"},
+	"risk update": {"owner", "impact", "task"},
 }
 
 // run executes a parsed command.

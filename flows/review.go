@@ -130,6 +130,9 @@ func (s *Service) personWeek(tx bot.Tx, p bot.Project, person bot.PersonID, day 
 			w.Open = append(w.Open, t)
 		}
 	}
+	if w.Risks, err = s.openRiskItems(tx, p); err != nil {
+		return w, err
+	}
 	cis, err := tx.CheckIns(person, monday, monday.AddDays(6))
 	for _, ci := range cis {
 		for _, a := range ci.Answers {
@@ -483,6 +486,14 @@ func (s *Service) summary(tx bot.Tx, p bot.Project, pd period) (cards.Summary, e
 		}
 	}
 	sum.Chart = s.burnup(p, tasks, to)
+	if sum.Risks, err = s.openRiskItems(tx, p); err != nil {
+		return sum, err
+	}
+	// The workload of the week after the last day counted: for the Monday
+	// summary of last week, the week it is sent in.
+	w := s.workload(tx, slices.DeleteFunc(slices.Clone(tasks), func(t bot.Task) bool { return !t.Status.Open() }), weekOf(to.AddDays(-1)).AddDays(7))
+	w.Scope = p.Code() + " " + p.Name
+	sum.Workload = &w
 	return sum, nil
 }
 
