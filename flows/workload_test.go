@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopbot/loopbot/bot"
 )
 
 // workloadRig is P1 (owner bob; members carol and dave) on Monday
@@ -126,4 +128,48 @@ func TestReviewAndSummaryShowRisksAndWorkload(t *testing.T) {
 	if sums[0].Color != "yellow" {
 		t.Errorf("a high risk is open, the summary is %s", sums[0].Color)
 	}
+}
+
+// TestWorkloadRules covers the edges of the rule (README "Workload") with
+// tasks written straight to the store, with fields the commands of this
+// version do not set yet (planned start, milestone, parent): in the week of
+// 09-21 carol has T1 3 + T2 4 = 7 from workloadRig, and of these only T8
+// (2) and T9 (1) add to it.
+func TestWorkloadRules(t *testing.T) {
+	r := workloadRig(t)
+	d := func(m time.Month, day int) bot.Date { return bot.NewDate(2026, m, day) }
+	carol := bot.PersonID("playground:carol")
+	add := []bot.Task{
+		// A milestone carries no work.
+		{Title: "M1", Milestone: true, Due: d(9, 23), EstimateDays: 1},
+		// A WBS parent (T7) carries none: its child T8 does, 2 days over
+		// its planned span 09-23..09-24, both in the week.
+		{Title: "Parent", Due: d(9, 24), EstimateDays: 4},
+		{Title: "Child", Parent: 7, PlannedStart: d(9, 23), Due: d(9, 24), EstimateDays: 2},
+		// A span with no working day (Saturday, in the holiday): at least
+		// one day, on the due date, in this week.
+		{Title: "Weekend", PlannedStart: d(9, 26), Due: d(9, 26)},
+		// No due date; overdue (span over); planned after the week.
+		{Title: "Someday", EstimateDays: 5},
+		{Title: "Late", Due: d(9, 18), EstimateDays: 3},
+		{Title: "October", PlannedStart: d(10, 8), Due: d(10, 9), EstimateDays: 1},
+	}
+	err := r.st.Update(context.Background(), func(tx bot.Tx) error {
+		for _, task := range add {
+			id, err := tx.NextTaskID()
+			if err != nil {
+				return err
+			}
+			task.ID, task.Project, task.Assignee, task.Assigner, task.Status = id, 1, carol, "playground:bob", bot.StatusAccepted
+			task.Priority, task.CreatedAt, task.UpdatedAt = bot.PrioNormal, r.clock.Now(), r.clock.Now()
+			if err := tx.PutTask(task); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, "rules", r.say("bob", "/workload P1"), "- ⚠️ Carol：10 / 3 天 (T1 3, T2 4, T8 2, T9 1)")
 }

@@ -58,6 +58,10 @@
     ['/plan', '<P>', '计划与关键路径 Plan'],
     ['/escalations', '[P]', '督办 Escalations'],
     ['/export', '[P] [xlsx|csv|md]', '导出 Export'],
+    ['/risk add', '<P> <text> [owner:@a] [impact:high|medium|low] [task:T]', '新增风险 Add a risk'],
+    ['/risk close', '<R> <note>', '关闭风险 Close a risk'],
+    ['/risks', '<P>', '风险清单 Risk register'],
+    ['/workload', '[P] [week|next]', '工作负荷 Workload'],
     ['/帮助', '', 'Help'],
     ['/项目 新建', '<名称> due:<日期>', 'New project'],
     ['/任务 新建', '<标题> @bob due:周五', 'New task'],
@@ -68,6 +72,9 @@
     ['/打卡', '', 'Check-in'],
     ['/复盘', '', 'Weekly review'],
     ['/报告', '[P]', 'Report'],
+    ['/风险 新增', '<P> <描述> [负责人:@a] [影响:高|中|低]', 'Add a risk'],
+    ['/风险清单', '<P>', 'Risk register'],
+    ['/负荷', '[P] [本周|下周]', 'Workload'],
   ];
 
   const AVATAR_COLORS = ['#3370ff', '#7f3bf5', '#14c0ff', '#ff7d00', '#34c724', '#f54a45', '#0fbf9f', '#d136d1'];
