@@ -32,8 +32,8 @@ type rig struct {
 	seen  uint64 // the last outbox item read
 }
 
-// sent is one message the flows queued: a text or a card, to a chat.
-type sent struct {
+// queued is one message the flows queued: a text or a card, to a chat.
+type queued struct {
 	To   bot.Target
 	Text string
 	Card *bot.Card
@@ -115,7 +115,7 @@ func (r *rig) at(y int, m time.Month, d, hh, mm int) {
 
 // do handles a message from a person in a chat ("" for their direct chat,
 // else a playground group id) and returns what it queued.
-func (r *rig) do(from, chat, text string) []sent {
+func (r *rig) do(from, chat, text string) []queued {
 	r.t.Helper()
 	r.n++
 	id := bot.PersonID("playground:" + from)
@@ -148,9 +148,9 @@ func (r *rig) say(from, text string) string {
 }
 
 // drain returns the messages queued since the last call.
-func (r *rig) drain() []sent {
+func (r *rig) drain() []queued {
 	r.t.Helper()
-	var out []sent
+	var out []queued
 	err := r.st.View(context.Background(), func(tx bot.Tx) error {
 		items, err := tx.PendingOutbox(100000)
 		if err != nil {
@@ -161,7 +161,7 @@ func (r *rig) drain() []sent {
 				continue
 			}
 			r.seen = it.ID
-			m := sent{To: it.Target, Text: it.Text}
+			m := queued{To: it.Target, Text: it.Text}
 			if it.CardID != 0 {
 				rec, err := tx.Card(it.CardID)
 				if err != nil {
@@ -180,7 +180,7 @@ func (r *rig) drain() []sent {
 }
 
 // cardsTo returns the cards among ms sent to a person's direct chat.
-func cardsTo(ms []sent, who string) []bot.Card {
+func cardsTo(ms []queued, who string) []bot.Card {
 	var out []bot.Card
 	for _, m := range ms {
 		if m.Card != nil && m.To == bot.DM(bot.PersonID("playground:"+who)) {
@@ -191,7 +191,7 @@ func cardsTo(ms []sent, who string) []bot.Card {
 }
 
 // textsTo returns the texts among ms sent to a person's direct chat.
-func textsTo(ms []sent, who string) []string {
+func textsTo(ms []queued, who string) []string {
 	var out []string
 	for _, m := range ms {
 		if m.Text != "" && m.To == bot.DM(bot.PersonID("playground:"+who)) {

@@ -211,7 +211,7 @@ func TestRiskRaisedOnceAcrossRestart(t *testing.T) {
 	r.say("bob", "/risk add P1 已处理的风险")
 	r.say("bob", "/risk close R3 已解决")
 	ctx := context.Background()
-	run := func() []sent {
+	run := func() []queued {
 		t.Helper()
 		if err := r.svc.RunRiskReview(ctx, r.clock.Now()); err != nil {
 			t.Fatal(err)
