@@ -46,7 +46,22 @@ type Config struct {
 	// Now is the service's clock (the playground's fake clock in tests);
 	// time.Now when nil. It decides which messages are immediate answers.
 	Now func() time.Time
+	// Version is loopbot's version; the stream's connection-open request
+	// names the client "loopbot/<Version>" in its ua field, and every HTTP
+	// call carries it as its User-Agent.
+	Version string
+	// OAPIHost is the base of DingTalk's older server API
+	// (https://oapi.dingtalk.com), which maps a unionId to a userId. When
+	// empty it is https://oapi.dingtalk.com if OpenAPIHost is DingTalk's own,
+	// else OpenAPIHost (a test's fake, or a proxy that serves both).
+	OAPIHost string
+	// Store keeps the unionId → userId mappings across restarts; without
+	// one they are kept in memory only.
+	Store bot.Store
 }
+
+// DefaultOAPIHost is DingTalk's older server API (topapi).
+const DefaultOAPIHost = "https://oapi.dingtalk.com"
 
 // answerWindow is how long after a chatbot message the bot's messages to
 // that chat count as its immediate answers, which go through the
@@ -70,6 +85,7 @@ type Adapter struct {
 
 	mu       sync.Mutex
 	sessions map[string]session // by chat: a chatbot message's sessionWebhook
+	unions   map[string]string  // unionId → userId, as DingTalk mapped them
 }
 
 // session is a sessionWebhook, when its message came (service clock) and
@@ -92,6 +108,16 @@ func New(cfg Config, h Handler) *Adapter {
 	if cfg.RobotCode == "" {
 		cfg.RobotCode = cfg.ClientID
 	}
+	if cfg.OAPIHost == "" {
+		cfg.OAPIHost = cfg.OpenAPIHost
+		if cfg.OpenAPIHost == DefaultOpenAPIHost {
+			cfg.OAPIHost = DefaultOAPIHost
+		}
+	}
+	cfg.OAPIHost = strings.TrimRight(cfg.OAPIHost, "/")
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -101,14 +127,23 @@ func New(cfg Config, h Handler) *Adapter {
 	log := cfg.Logger.With("component", "dingtalk")
 	a := &Adapter{
 		cfg: cfg, log: log, handler: h, sessions: map[string]session{},
-		api: &apiClient{host: cfg.OpenAPIHost, id: cfg.ClientID, secret: cfg.ClientSecret, http: cfg.HTTPClient, now: time.Now},
+		unions: map[string]string{},
+		api: &apiClient{host: cfg.OpenAPIHost, oapi: cfg.OAPIHost, id: cfg.ClientID, secret: cfg.ClientSecret,
+			http: cfg.HTTPClient, now: time.Now, ua: UserAgent(cfg.Version)},
 	}
 	a.stream = &Stream{
 		Host: cfg.OpenAPIHost, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Topics: []string{payload.BotMessageCallbackTopic, payload.CardInstanceCallbackTopic},
-		Handle: a.handleFrame, Logger: log, HTTPClient: cfg.HTTPClient,
+		Handle: a.handleFrame, Logger: log, HTTPClient: cfg.HTTPClient, UA: UserAgent(cfg.Version),
 	}
 	return a
+}
+
+// UserAgent is loopbot's name in the stream's connection-open request (its
+// ua field, where DingTalk's SDKs put "dingtalk-sdk-java/1.0.2" and the
+// like) and in the User-Agent of its HTTP calls: "loopbot/<version>".
+func UserAgent(version string) string {
+	return "loopbot/" + version
 }
 
 // SetClock sets the service's clock (see Config.Now).

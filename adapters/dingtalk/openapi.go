@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,8 @@ func (e *APIError) authFailed() bool {
 // cached until shortly before it expires, or until DingTalk refuses it.
 type apiClient struct {
 	host, id, secret string
+	oapi             string // the older server API (topapi), for unionIds
+	ua               string // the User-Agent of every call
 	http             *http.Client
 	now              func() time.Time
 
@@ -139,6 +142,7 @@ func (c *apiClient) do(ctx context.Context, method, path, token string, in, out 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.ua)
 	if token != "" {
 		req.Header.Set(tokenHeader, token)
 	}
@@ -306,6 +310,7 @@ func (c *apiClient) sessionSend(ctx context.Context, webhook string, body any) e
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.ua)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -320,4 +325,119 @@ func (c *apiClient) sessionSend(ctx context.Context, webhook string, body any) e
 		return fmt.Errorf("sessionWebhook: HTTP %d errcode %d %s", resp.StatusCode, out.ErrCode, out.ErrMsg)
 	}
 	return nil
+}
+
+// pathGetByUnionID is 根据unionid获取用户userid on the older server API
+// (open.dingtalk.com/document/orgapp/query-a-user-by-the-union-id): POST
+// {oapi}/topapi/user/getbyunionid?access_token=… with {"unionid": "…"},
+// answered HTTP 200 {"errcode":0,"errmsg":"ok","result":{"contact_type":0,
+// "userid":"…"},"request_id":"…"}. It needs the app's 通讯录只读
+// permission (qyapi_get_member). The internal app's access token of
+// /v1.0/oauth2/accessToken is valid on this API too.
+const pathGetByUnionID = "/topapi/user/getbyunionid"
+
+// TopAPIError is an error answer of the older server API: HTTP 200 with a
+// non-zero errcode, such as 60121 (找不到该用户, no such person in the
+// organisation) or 60011 (the app lacks the permission).
+type TopAPIError struct {
+	Code    int    `json:"errcode"`
+	Message string `json:"errmsg"`
+}
+
+func (e *TopAPIError) Error() string { return fmt.Sprintf("errcode %d: %s", e.Code, e.Message) }
+
+// temporary reports whether trying again later may succeed: the system
+// is busy (-1) or the app is rate-limited (90002, 90018 and the other 900xx
+// flow-control codes).
+func (e *TopAPIError) temporary() bool { return e.Code == -1 || e.Code/100 == 900 }
+
+// tokenRefused reports whether the access token was refused: invalid
+// (40001, 40014) or expired (42001).
+func (e *TopAPIError) tokenRefused() bool {
+	return e.Code == 40001 || e.Code == 40014 || e.Code == 42001
+}
+
+// userIDByUnionID asks DingTalk for the userId (staffId) of a unionId. A
+// refused token is fetched again once. Errors are *TopAPIError for
+// DingTalk's refusals, *APIError for an HTTP failure, or transport errors;
+// bot.IsTemporary-style classification is left to the caller through
+// unionTemporary.
+func (c *apiClient) userIDByUnionID(ctx context.Context, unionID string) (string, error) {
+	for try := 0; ; try++ {
+		tok, err := c.accessToken(ctx)
+		if err != nil {
+			return "", err
+		}
+		id, err := c.getByUnionID(ctx, tok, unionID)
+		var te *TopAPIError
+		if try == 0 && errors.As(err, &te) && te.tokenRefused() {
+			c.forget()
+			continue
+		}
+		return id, err
+	}
+}
+
+// getByUnionID makes one getbyunionid call.
+func (c *apiClient) getByUnionID(ctx context.Context, token, unionID string) (string, error) {
+	raw, err := json.Marshal(map[string]string{"unionid": unionID})
+	if err != nil {
+		return "", err
+	}
+	u := c.oapi + pathGetByUnionID + "?access_token=" + url.QueryEscape(token)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// The URL holds the token: report the error without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("getbyunionid: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil {
+		return "", fmt.Errorf("getbyunionid: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", &APIError{Status: resp.StatusCode, Code: "HTTP", Message: oneLine(string(body))}
+	}
+	var out struct {
+		TopAPIError
+		Result struct {
+			UserID string `json:"userid"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return "", fmt.Errorf("getbyunionid: answer is not JSON: %w", err)
+	}
+	if out.Code != 0 {
+		return "", &out.TopAPIError
+	}
+	if out.Result.UserID == "" {
+		return "", &TopAPIError{Code: 60121, Message: "the answer has no userid"}
+	}
+	return out.Result.UserID, nil
+}
+
+// unionTemporary reports whether a failed unionId lookup may succeed if
+// the click is pushed again later: a network failure, a server error, a
+// rate limit or a busy system. DingTalk's refusals (unknown person, missing
+// permission) and a refused client secret are permanent.
+func unionTemporary(err error) bool {
+	var te *TopAPIError
+	if errors.As(err, &te) {
+		return te.temporary()
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500 || ae.throttled()
+	}
+	return true
 }

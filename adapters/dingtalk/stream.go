@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/utils"
 )
@@ -68,6 +67,10 @@ type Stream struct {
 	Dialer *websocket.Dialer
 	// HTTPClient makes the connections/open call (15 s timeout when nil).
 	HTTPClient *http.Client
+	// UA is the client's name in the connection-open request's ua field
+	// (and its User-Agent header), such as "loopbot/1.4.0"; "loopbot" when
+	// empty.
+	UA string
 	// MinBackoff is the first wait before reconnecting after a drop (1 s
 	// when zero); it doubles up to a minute while connecting fails.
 	MinBackoff time.Duration
@@ -121,7 +124,8 @@ func (s *Stream) Subscriptions() []*payload.SubscriptionModel {
 // {Host}/v1.0/gateway/connections/open with {clientId, clientSecret,
 // subscriptions, ua, localIp} (payload.ConnectionEndpointRequest), answered
 // {endpoint, ticket}. The request is ours, not the SDK's: the SDK adds
-// SYSTEM subscriptions in map order, the documented request has none.
+// SYSTEM subscriptions in map order, the documented request has none, and
+// the SDK's ua names the SDK ("dingtalk-sdk-go/…"), ours names loopbot.
 func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointResponse, error) {
 	body := struct {
 		ClientID      string                       `json:"clientId"`
@@ -129,7 +133,7 @@ func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointRespo
 		Subscriptions []*payload.SubscriptionModel `json:"subscriptions"`
 		UA            string                       `json:"ua"`
 		LocalIP       string                       `json:"localIp"`
-	}{s.ClientID, s.ClientSecret, s.Subscriptions(), client.NewDingtalkGoSDKUserAgent().UserAgent, ""}
+	}{s.ClientID, s.ClientSecret, s.Subscriptions(), s.ua(), ""}
 	if ip, err := utils.GetFirstLanIP(); err == nil {
 		body.LocalIP = ip
 	}
@@ -143,6 +147,7 @@ func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointRespo
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", s.ua())
 	hc := s.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 15 * time.Second}
@@ -171,6 +176,14 @@ func (s *Stream) Endpoint(ctx context.Context) (*payload.ConnectionEndpointRespo
 	return ep, nil
 }
 
+// ua is the client's name in the connection-open request.
+func (s *Stream) ua() string {
+	if s.UA == "" {
+		return "loopbot"
+	}
+	return s.UA
+}
+
 // Dial opens the websocket of an endpoint.
 func (s *Stream) Dial(ctx context.Context, ep *payload.ConnectionEndpointResponse) (*websocket.Conn, error) {
 	u, err := url.Parse(ep.Endpoint)
@@ -184,7 +197,7 @@ func (s *Stream) Dial(ctx context.Context, ep *payload.ConnectionEndpointRespons
 	if d == nil {
 		d = websocket.DefaultDialer
 	}
-	conn, resp, err := d.DialContext(ctx, u.String(), http.Header{})
+	conn, resp, err := d.DialContext(ctx, u.String(), http.Header{"User-Agent": {s.ua()}})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("stream: connect: HTTP %d", resp.StatusCode)

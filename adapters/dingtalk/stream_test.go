@@ -75,7 +75,15 @@ func (r *recorder) all() []bot.Event {
 // connect runs an adapter against the fake until the test ends.
 func connect(t *testing.T, f *dingtalktest.Fake, h Handler) *Adapter {
 	t.Helper()
-	a := New(Config{ClientID: f.ClientID, ClientSecret: f.ClientSecret, OpenAPIHost: f.URL}, h)
+	return connectWith(t, f, Config{}, h)
+}
+
+// connectWith is connect with more of the config (templates, store); the
+// fake's credentials and URL are filled in.
+func connectWith(t *testing.T, f *dingtalktest.Fake, cfg Config, h Handler) *Adapter {
+	t.Helper()
+	cfg.ClientID, cfg.ClientSecret, cfg.OpenAPIHost = f.ClientID, f.ClientSecret, f.URL
+	a := New(cfg, h)
 	a.stream.MinBackoff = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -124,18 +132,31 @@ func checkAck(t *testing.T, got dingtalktest.Ack, ackFixture, messageID string) 
 	sameJSON(t, "ack data", got.Data, want.Data)
 }
 
+// checkAckData checks an answer's code, headers and message as the
+// documented acks have them, and its data.
+func checkAckData(t *testing.T, got dingtalktest.Ack, messageID, data string) {
+	t.Helper()
+	if got.Code != 200 || got.Message != "OK" || got.Headers["contentType"] != "application/json" || got.Headers["messageId"] != messageID {
+		t.Errorf("ack = %+v, want code 200, message OK, contentType application/json, messageId %s", got, messageID)
+	}
+	sameJSON(t, "ack data", got.Data, data)
+}
+
 func TestConnectionsOpenExchange(t *testing.T) {
 	var got map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/v1.0/gateway/connections/open" || r.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("request %s %s %s", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
 		}
+		if ua := r.Header.Get("User-Agent"); ua != "loopbot/1.2.3" {
+			t.Errorf("User-Agent = %q", ua)
+		}
 		_ = json.NewDecoder(r.Body).Decode(&got)
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		w.Write(httpBody(t, "stream_connections_open.response.http"))
 	}))
 	defer srv.Close()
-	a := New(Config{ClientID: "dingclient", ClientSecret: "s3cret", OpenAPIHost: srv.URL}, &recorder{})
+	a := New(Config{ClientID: "dingclient", ClientSecret: "s3cret", OpenAPIHost: srv.URL, Version: "1.2.3"}, &recorder{})
 	ep, err := a.stream.Endpoint(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +180,9 @@ func TestConnectionsOpenExchange(t *testing.T) {
 			t.Errorf("request has %q, which the doc has not: %v", k, got)
 		}
 	}
-	if got["clientId"] != "dingclient" || got["clientSecret"] != "s3cret" || got["ua"] == "" {
+	// The ua field names loopbot, as the SDKs' name themselves
+	// ("dingtalk-sdk-java/1.0.2" in the doc).
+	if got["clientId"] != "dingclient" || got["clientSecret"] != "s3cret" || got["ua"] != "loopbot/1.2.3" {
 		t.Errorf("request = %v", got)
 	}
 	var topics []string
@@ -255,7 +278,9 @@ func TestCardCallbackFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAck(t, ack, "stream_generic.ack.json", "cb-1")
+	// The answer is the SDK's {"response": CardResponse}: no card change
+	// (the handler answered nothing), and the clicker's toast cleared.
+	checkAckData(t, ack, "cb-1", `{"response":{"cardData":null,"cardUpdateOptions":{"updateCardDataByKey":false,"updatePrivateDataByKey":true},"userPrivateData":{"cardParamMap":{"toast":""}}}}`)
 	evs := rec.all()
 	if len(evs) != 1 {
 		t.Fatalf("%d events", len(evs))

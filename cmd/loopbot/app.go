@@ -194,7 +194,7 @@ func (a *App) wire(ctx context.Context) error {
 		messengers[bot.Feishu] = a.feishu
 	}
 	if a.cfg.DingTalk.Enabled {
-		a.dingtalk = newDingTalk(a.cfg.DingTalk, a.engine, a.logger)
+		a.dingtalk = newDingTalk(a.cfg.DingTalk, a.engine, a.store, a.logger)
 		a.dingtalk.SetClock(a.now)
 		messengers[bot.DingTalk] = a.dingtalk
 	}
@@ -221,10 +221,13 @@ func (a *App) limitsNow() func() time.Time {
 }
 
 // newDingTalk builds the DingTalk adapter from [dingtalk].
-func newDingTalk(c DingTalkConfig, h dingtalk.Handler, logger *slog.Logger) *dingtalk.Adapter {
+// The store keeps the unionId → userId mappings of card clicks; doctor
+// passes none.
+func newDingTalk(c DingTalkConfig, h dingtalk.Handler, st bot.Store, logger *slog.Logger) *dingtalk.Adapter {
 	return dingtalk.New(dingtalk.Config{
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, RobotCode: c.RobotCode,
-		OpenAPIHost: c.OpenAPIHost, Templates: c.Templates, Logger: logger,
+		OpenAPIHost: c.OpenAPIHost, OAPIHost: c.OAPIHost, Templates: c.Templates, Logger: logger,
+		Version: version, Store: st,
 	}, h)
 }
 

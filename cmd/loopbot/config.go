@@ -182,6 +182,7 @@ type DingTalkConfig struct {
 	ClientSecret string            `toml:"client_secret"`
 	RobotCode    string            `toml:"robot_code"`   // the robot that sends; the client id when empty
 	OpenAPIHost  string            `toml:"openapi_host"` // OpenAPI and stream connections
+	OAPIHost     string            `toml:"oapi_host"`    // older server API (unionId → userId); default https://oapi.dingtalk.com, or openapi_host when that is not DingTalk's
 	Templates    map[string]string `toml:"templates"`    // template name (task, checkin, escalation, review, report) → interactive-card template id; without one, markdown is sent
 }
 
@@ -729,6 +730,9 @@ func (f FeishuConfig) check(k *checker) {
 // check validates [dingtalk].
 func (d DingTalkConfig) check(k *checker) {
 	k.url("dingtalk.openapi_host", d.OpenAPIHost)
+	if d.OAPIHost != "" {
+		k.url("dingtalk.oapi_host", d.OAPIHost)
+	}
 	for name, id := range d.Templates {
 		switch {
 		case !slices.Contains(dingtalk.TemplateNames, name):

@@ -165,7 +165,7 @@ func dingtalkChecks(cfg Config) []doctorCheck {
 		return nil
 	}
 	return []doctorCheck{{name: "dingtalk", run: func(ctx context.Context) (string, error) {
-		a := newDingTalk(cfg.DingTalk, nil, slog.New(slog.DiscardHandler))
+		a := newDingTalk(cfg.DingTalk, nil, nil, slog.New(slog.DiscardHandler))
 		if err := a.Check(ctx); err != nil {
 			return "", err
 		}

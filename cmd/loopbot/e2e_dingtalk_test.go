@@ -201,6 +201,10 @@ func TestDingTalkStory(t *testing.T) {
 			if err := f.WaitConnections(1); err != nil {
 				t.Fatal(err)
 			}
+			// The connection-open request names loopbot in its ua field.
+			if opens := f.OpenRequests(); len(opens) == 0 || opens[0]["ua"] != "loopbot/"+version {
+				t.Errorf("connections/open requests = %v", opens)
+			}
 			s := &dtStory{t: t, ta: ta, f: f, templates: templates, sessions: map[string]string{}}
 			dtAssignAndAccept(s)
 			dtReconnect(s)
@@ -273,9 +277,13 @@ func dtCheckin(s *dtStory) {
 	if s.templates {
 		params, track := s.card("dtv1.card//IM_ROBOT.bob", `"kind":"checkin"`)
 		token, _ := params["submit_token"].(string)
-		s.push(dingtalktest.Frame("/v1.0/card/instances/callback", "cb-checkin", dingtalktest.CardCallback("bob", track,
+		// This callback names bob by his unionId (userIdType 2), which the
+		// service maps to his userId through topapi/user/getbyunionid.
+		s.f.AddUnion("union-bob", "bob")
+		s.push(dingtalktest.Frame("/v1.0/card/instances/callback", "cb-checkin", dingtalktest.CardCallbackAs(2, "union-bob", track,
 			map[string]string{"action": "submit", "token": token, "progress.T1": "40", "hours.T1": "2"})))
 		s.wait(pathUpdate, `"outTrackId":"`+track+`"`, `"finished":"true"`)
+		s.wait("/topapi/user/getbyunionid", `"unionid":"union-bob"`)
 	} else {
 		s.waitTo("bob", "/checkin T1")
 		s.say("bob", false, "/checkin T1 40 on_track 2h 联调中")

@@ -31,6 +31,9 @@ type Fake struct {
 	acks    []Ack
 	calls   []Call
 	tokens  int
+	opens   []map[string]any
+	unions  map[string]string
+	busy    int
 	changed chan struct{}
 }
 
@@ -51,7 +54,7 @@ type Call struct {
 
 // New starts a fake for an app's credentials.
 func New(clientID, clientSecret string) *Fake {
-	f := &Fake{ClientID: clientID, ClientSecret: clientSecret, changed: make(chan struct{})}
+	f := &Fake{ClientID: clientID, ClientSecret: clientSecret, changed: make(chan struct{}), unions: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1.0/gateway/connections/open", f.open)
 	mux.HandleFunc("GET /connect", f.connect)
@@ -61,6 +64,7 @@ func New(clientID, clientSecret string) *Fake {
 	mux.HandleFunc("POST /v1.0/card/instances/createAndDeliver", f.api(`{"success":true,"result":{"outTrackId":"x","deliverResults":[{"spaceType":"IM","spaceId":"s","success":true,"carrierId":"c-%d"}]}}`))
 	mux.HandleFunc("PUT /v1.0/card/instances", f.api(`{"success":true,"result":true,"n":%d}`))
 	mux.HandleFunc("POST /robot/sendBySession", f.sessionHook)
+	mux.HandleFunc("POST /topapi/user/getbyunionid", f.getByUnionID)
 	f.Server = httptest.NewServer(mux)
 	return f
 }
@@ -99,7 +103,15 @@ func (f *Fake) open(w http.ResponseWriter, r *http.Request) {
 			Type, Topic string
 		} `json:"subscriptions"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ClientID != f.ClientID || req.ClientSecret != f.ClientSecret {
+	raw, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	if json.Unmarshal(raw, &body) == nil {
+		delete(body, "clientSecret")
+		f.mu.Lock()
+		f.opens = append(f.opens, body)
+		f.mu.Unlock()
+	}
+	if err := json.Unmarshal(raw, &req); err != nil || req.ClientID != f.ClientID || req.ClientSecret != f.ClientSecret {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"code":"InvalidAuthentication","message":"clientId or clientSecret is invalid"}`)
 		return
@@ -138,6 +150,57 @@ func (f *Fake) connect(w http.ResponseWriter, r *http.Request) {
 		f.notify()
 		f.mu.Unlock()
 	}
+}
+
+// OpenRequests returns the bodies of the connections/open requests, without
+// their clientSecret.
+func (f *Fake) OpenRequests() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.opens...)
+}
+
+// AddUnion makes getbyunionid map a unionId to a userId; an unknown
+// unionId is answered errcode 60121 (找不到该用户).
+func (f *Fake) AddUnion(unionID, userID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unions[unionID] = userID
+}
+
+// Busy makes the next n getbyunionid calls answer errcode -1 (系统繁忙).
+func (f *Fake) Busy(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.busy = n
+}
+
+// getByUnionID is topapi/user/getbyunionid: the access token in the query,
+// {"unionid": …} in the body, errors as HTTP 200 with an errcode.
+func (f *Fake) getByUnionID(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Query().Get("access_token"), "token-") {
+		io.WriteString(w, `{"errcode":40014,"errmsg":"不合法的access_token","request_id":"r1"}`)
+		return
+	}
+	f.record(r)
+	var req struct {
+		UnionID string `json:"unionid"`
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls[len(f.calls)-1]
+	req.UnionID, _ = c.Body["unionid"].(string)
+	if f.busy > 0 {
+		f.busy--
+		io.WriteString(w, `{"errcode":-1,"errmsg":"系统繁忙","request_id":"r2"}`)
+		return
+	}
+	id, ok := f.unions[req.UnionID]
+	if !ok {
+		io.WriteString(w, `{"errcode":60121,"errmsg":"找不到该用户","request_id":"r3"}`)
+		return
+	}
+	fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","result":{"contact_type":0,"userid":%q},"request_id":"r4"}`, id)
 }
 
 // Connections returns how many websocket connections were opened.
@@ -324,11 +387,19 @@ func (f *Fake) Message(msgID, staffID, nick, conversation string, group bool, te
 }
 
 // CardCallback is the data of an interactive card's callback (topic
-// /v1.0/card/instances/callback), as the card tutorial shows it.
+// /v1.0/card/instances/callback), as the card tutorial shows it, from a
+// person named by userId (userIdType 1).
 func CardCallback(userID, outTrackID string, params map[string]string) map[string]any {
+	return CardCallbackAs(1, userID, outTrackID, params)
+}
+
+// CardCallbackAs is CardCallback from a person named by userId
+// (userIdType 1) or by unionId (userIdType 2).
+func CardCallbackAs(userIDType int, user, outTrackID string, params map[string]string) map[string]any {
+	userID := user
 	content, _ := json.Marshal(map[string]any{"cardPrivateData": map[string]any{"actionIds": []string{"btn"}, "params": params}})
 	return map[string]any{
-		"extension": "{}", "corpId": "dingcorp", "spaceType": "im", "userIdType": 1, "type": "actionCallback",
+		"extension": "{}", "corpId": "dingcorp", "spaceType": "im", "userIdType": userIDType, "type": "actionCallback",
 		"userId": userID, "content": string(content), "spaceId": "cidspace", "outTrackId": outTrackID, "value": string(content),
 	}
 }
