@@ -227,7 +227,8 @@ func (e *unionError) Unwrap() error { return e.err }
 // dingtalk:<userId>, mapped from a unionId first when userIdType is 2
 // (a *unionError when that fails); the button's params carry "action"
 // (the action name) and "token" (its signed value), and the card's form
-// values are the other params.
+// values are the other params (the checkin template's numbered inputs
+// named back after their tasks, see slotForm).
 func (a *Adapter) cardEvent(ctx context.Context, df *payload.DataFrame) (bot.Event, error) {
 	var raw struct {
 		card.CardRequest
@@ -272,6 +273,7 @@ func (a *Adapter) cardEvent(ctx context.Context, df *payload.DataFrame) (bot.Eve
 			form[k] = fmt.Sprint(n)
 		}
 	}
+	slotForm(form)
 	from := bot.PersonID(bot.DingTalk + ":" + user)
 	// spaceId names the conversation in both kinds of chat, so the answer
 	// to a click goes to the clicker's direct chat.

@@ -246,14 +246,22 @@ type cardData struct {
 }
 
 // createAndDeliver creates an interactive card from a template and
-// delivers it to a group or to a person's chat with the robot. Its
-// callbacks come back on the stream (callbackType STREAM).
+// delivers it to a group or to a person's chat with the robot (创建并投放卡片,
+// POST /v1.0/card/instances/createAndDeliver): {cardTemplateId, outTrackId,
+// callbackType "STREAM", cardData {cardParamMap: string values},
+// userIdType 1, openSpaceId "dtv1.card//IM_GROUP.<openConversationId>" with
+// imGroupOpenSpaceModel and imGroupOpenDeliverModel {robotCode}, or
+// "dtv1.card//IM_ROBOT.<userId>" with imRobotOpenSpaceModel and
+// imRobotOpenDeliverModel {spaceType "IM_ROBOT", robotCode}}. Its callbacks
+// come back on the stream. A space DingTalk did not deliver to
+// (deliverResults[].success false) is a permanent error.
 func (c *apiClient) createAndDeliver(ctx context.Context, robotCode, template, outTrackID string, t bot.Target, params map[string]string) error {
 	in := map[string]any{
 		"cardTemplateId": template,
 		"outTrackId":     outTrackID,
 		"callbackType":   "STREAM",
 		"cardData":       cardData{CardParamMap: params},
+		"userIdType":     userIDTypeUserID,
 	}
 	if t.DM {
 		in["openSpaceId"] = "dtv1.card//IM_ROBOT." + t.Chat

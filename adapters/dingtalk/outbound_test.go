@@ -98,10 +98,17 @@ func TestTemplateCardAndItsUpdate(t *testing.T) {
 	}
 	c := f.Calls(pathCreateAndDeliver)[0]
 	if c.Body["cardTemplateId"] != "tpl-task" || c.Body["outTrackId"] != "loopbot-7" || c.Body["callbackType"] != "STREAM" ||
-		c.Body["openSpaceId"] != "dtv1.card//IM_ROBOT.staff1" {
+		c.Body["openSpaceId"] != "dtv1.card//IM_ROBOT.staff1" || c.Body["userIdType"] != 1.0 ||
+		fmt.Sprint(c.Body["imRobotOpenSpaceModel"]) != "map[supportForward:false]" ||
+		fmt.Sprint(c.Body["imRobotOpenDeliverModel"]) != "map[robotCode:dingclient spaceType:IM_ROBOT]" {
 		t.Errorf("createAndDeliver = %v", c.Body)
 	}
 	params := c.Body["cardData"].(map[string]any)["cardParamMap"].(map[string]any)
+	for k, v := range params {
+		if _, ok := v.(string); !ok {
+			t.Errorf("cardParamMap[%s] = %v, not a string", k, v)
+		}
+	}
 	if params["accept_token"] != "tok-accept" || params["accept_show"] != "true" || params["verify_show"] != "false" || params["ref_task"] != "T3" {
 		t.Errorf("params = %v", params)
 	}
@@ -118,6 +125,23 @@ func TestTemplateCardAndItsUpdate(t *testing.T) {
 	}
 	if n := len(f.Calls(pathBatchSend)); n != 0 {
 		t.Errorf("a template card update sent %d messages", n)
+	}
+}
+
+// TestTemplateCardToAGroup: a group's card goes to the IM_GROUP space of
+// its openConversationId, delivered by the robot.
+func TestTemplateCardToAGroup(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(f, map[string]string{"escalation": "tpl-esc"})
+	warn := bot.Card{Kind: bot.CardGroupWarning, Title: "🔴 T3", Color: bot.ColorRed}
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: bot.Group(bot.DingTalk, "cidAlpha=="), Card: &warn, IdemKey: "k9"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.Calls(pathCreateAndDeliver)[0]
+	if c.Body["openSpaceId"] != "dtv1.card//IM_GROUP.cidAlpha==" || c.Body["cardTemplateId"] != "tpl-esc" ||
+		fmt.Sprint(c.Body["imGroupOpenSpaceModel"]) != "map[supportForward:true]" ||
+		fmt.Sprint(c.Body["imGroupOpenDeliverModel"]) != "map[robotCode:dingclient]" || c.Body["imRobotOpenSpaceModel"] != nil {
+		t.Errorf("createAndDeliver = %v", c.Body)
 	}
 }
 

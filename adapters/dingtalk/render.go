@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -233,10 +235,20 @@ func updateMarkdown(c bot.Card, dm bool) (title, text string) {
 }
 
 // templateParams are the variables loopbot fills in an interactive card
-// template (docs/dingtalk.md lists them): title, color, text (DingTalk
-// markdown), fields, finished, and for each action <name>_label,
-// <name>_token and <name>_show, plus inputs as JSON for templates that
-// loop over them.
+// template (cardParamMap; docs/dingtalk.md and docs/dingtalk/<template>.json
+// list them). Every value is a string, and every card of a template gets
+// the same keys, so that an update overwrites each of them:
+//   - kind, title, color, text (DingTalk markdown), fields (DingTalk
+//     markdown), finished ("true"/"false"), inputs (the form as JSON);
+//   - ref_task, ref_escalation, ref_project, ref_checkin, ref_week,
+//     ref_month: the ids the card is about, "" when it has none;
+//   - for each button of the template: <action>_label, <action>_token (its
+//     signed value, sent back in the callback's params) and <action>_show;
+//   - for each form input with a plain name: value_<input>, its default;
+//   - in the checkin template, checkinSlots task slots: task_<n>,
+//     task_<n>_show, and the defaults progress_<n>, status_<n>, hours_<n>,
+//     note_<n>, plus checkin_tasks ("T1,T3"), which the submit button sends
+//     back as the param "tasks" (see slotForm).
 func templateParams(c bot.Card) map[string]string {
 	var fields []string
 	for _, f := range c.Fields {
@@ -246,25 +258,122 @@ func templateParams(c bot.Card) map[string]string {
 		"kind": c.Kind, "title": c.Title, "color": c.Color, "text": markdown(c.Text),
 		"fields": strings.Join(fields, "\n\n"), "finished": boolString(c.Finished()),
 	}
-	for _, name := range allActions {
-		p[name+"_show"] = "false"
-		p[name+"_token"] = ""
+	tpl := TemplateOf(c.Kind)
+	for _, name := range templateActions[tpl] {
+		p[name+"_label"], p[name+"_token"], p[name+"_show"] = "", "", "false"
 	}
 	for _, a := range c.Actions {
 		p[a.Name+"_label"], p[a.Name+"_token"], p[a.Name+"_show"] = a.Label, a.Value, "true"
 	}
+	for _, name := range templateInputs[tpl] {
+		p["value_"+name] = ""
+	}
+	for _, in := range c.Inputs {
+		if !strings.Contains(in.Name, ".") {
+			p["value_"+in.Name] = in.Value
+		}
+	}
 	inputs, _ := json.Marshal(c.Inputs)
 	p["inputs"] = string(inputs)
+	for _, k := range refKeys {
+		p["ref_"+k] = ""
+	}
 	for k, v := range c.Refs {
 		p["ref_"+k] = v
+	}
+	if tpl == "checkin" {
+		checkinSlotParams(c, p)
 	}
 	return p
 }
 
-// allActions are the action names of every card, so that an updated card
-// hides the buttons it no longer has.
-var allActions = []string{"accept", "decline", "ask", "reassign", "cancel", "verify", "rework", "submit",
-	"leave", "nochange", "done", "progress", "extend", "help", "ack", "approve", "reject", "snooze"}
+// refKeys are the card references every template gets, "" when a card
+// has none.
+var refKeys = []string{"task", "escalation", "project", "checkin", "week", "month"}
+
+// templateActions are the buttons of each template, in the order of
+// docs/dingtalk/<template>.json.
+var templateActions = map[string][]string{
+	"task":       {"accept", "decline", "ask", "reassign", "cancel", "verify", "rework"},
+	"checkin":    {"submit", "leave", "nochange"},
+	"escalation": {"done", "progress", "extend", "help", "ack", "approve", "reassign", "snooze"},
+	"review":     {"submit"},
+	"report":     {},
+}
+
+// templateInputs are the form inputs of each template that have fixed
+// names; the check-in's per-task inputs are slots (checkinSlotParams).
+var templateInputs = map[string][]string{
+	"task":       {"reason", "question", "assignee"},
+	"checkin":    {},
+	"escalation": {"progress", "due", "reason", "assignee", "duration"},
+	"review":     {"done", "slipped", "cause", "next_week", "improvement"},
+	"report":     {},
+}
+
+// checkinSlots is how many tasks the checkin template's form has room
+// for. A card with more tasks shows them all in its text; the others are
+// answered with /checkin T<n> … (their earlier answers stay).
+const checkinSlots = 5
+
+// slotFields are the per-task inputs of a check-in: progress.T3 on the
+// card is the template's progress_<n>.
+var slotFields = []string{"progress", "status", "hours", "note"}
+
+// checkinSlotParams fills the check-in template's task slots: a template
+// cannot name an input after a task, so the form has numbered inputs
+// (progress_1 …) and the submit button sends checkin_tasks back as
+// "tasks", which slotForm turns into progress.T3 and so on.
+func checkinSlotParams(c bot.Card, p map[string]string) {
+	values := map[string]string{}
+	var codes []string
+	for _, in := range c.Inputs {
+		values[in.Name] = in.Value
+		if code, ok := strings.CutPrefix(in.Name, "progress."); ok {
+			codes = append(codes, code)
+		}
+	}
+	codes = codes[:min(len(codes), checkinSlots)]
+	p["checkin_tasks"] = strings.Join(codes, ",")
+	for n := 1; n <= checkinSlots; n++ {
+		code := ""
+		if n <= len(codes) {
+			code = codes[n-1]
+		}
+		slot := strconv.Itoa(n)
+		p["task_"+slot], p["task_"+slot+"_show"] = code, boolString(code != "")
+		for _, f := range slotFields {
+			p[f+"_"+slot] = ""
+			if code != "" {
+				p[f+"_"+slot] = values[f+"."+code]
+			}
+		}
+	}
+}
+
+// slotForm turns the numbered inputs of the checkin template's form back
+// into the card's own names: with tasks "T1,T3", progress_2 is
+// progress.T3. Slots without a task are dropped; anything else is kept as
+// sent, and the flows refuse a name the card does not have.
+func slotForm(form map[string]string) {
+	list, ok := form["tasks"]
+	if !ok {
+		return
+	}
+	delete(form, "tasks")
+	codes := strings.Split(list, ",")
+	for k, v := range form {
+		field, slot, ok := strings.Cut(k, "_")
+		n, err := strconv.Atoi(slot)
+		if !ok || err != nil || !slices.Contains(slotFields, field) || n < 1 || n > checkinSlots {
+			continue
+		}
+		delete(form, k)
+		if n <= len(codes) && codes[n-1] != "" {
+			form[field+"."+codes[n-1]] = v
+		}
+	}
+}
 
 func boolString(b bool) string {
 	if b {

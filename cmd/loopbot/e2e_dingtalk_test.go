@@ -277,11 +277,16 @@ func dtCheckin(s *dtStory) {
 	if s.templates {
 		params, track := s.card("dtv1.card//IM_ROBOT.bob", `"kind":"checkin"`)
 		token, _ := params["submit_token"].(string)
+		if params["task_1"] != "T1" || params["checkin_tasks"] != "T1" || params["task_2_show"] != "false" {
+			t.Errorf("check-in card slots = %v", params)
+		}
 		// This callback names bob by his unionId (userIdType 2), which the
-		// service maps to his userId through topapi/user/getbyunionid.
+		// service maps to his userId through topapi/user/getbyunionid. The
+		// template's form has numbered inputs, and the submit button sends
+		// checkin_tasks back as "tasks".
 		s.f.AddUnion("union-bob", "bob")
 		s.push(dingtalktest.Frame("/v1.0/card/instances/callback", "cb-checkin", dingtalktest.CardCallbackAs(2, "union-bob", track,
-			map[string]string{"action": "submit", "token": token, "progress.T1": "40", "hours.T1": "2"})))
+			map[string]string{"action": "submit", "token": token, "tasks": "T1", "progress_1": "40", "hours_1": "2", "status_1": "on_track", "note_1": ""})))
 		s.wait(pathUpdate, `"outTrackId":"`+track+`"`, `"finished":"true"`)
 		s.wait("/topapi/user/getbyunionid", `"unionid":"union-bob"`)
 	} else {

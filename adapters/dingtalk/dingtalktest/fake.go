@@ -59,10 +59,10 @@ func New(clientID, clientSecret string) *Fake {
 	mux.HandleFunc("POST /v1.0/gateway/connections/open", f.open)
 	mux.HandleFunc("GET /connect", f.connect)
 	mux.HandleFunc("POST /v1.0/oauth2/accessToken", f.token)
-	mux.HandleFunc("POST /v1.0/robot/oToMessages/batchSend", f.api(`{"processQueryKey":"pqk-%d","invalidStaffIdList":[],"flowControlledStaffIdList":[]}`))
-	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", f.api(`{"processQueryKey":"pqk-%d"}`))
-	mux.HandleFunc("POST /v1.0/card/instances/createAndDeliver", f.api(`{"success":true,"result":{"outTrackId":"x","deliverResults":[{"spaceType":"IM","spaceId":"s","success":true,"carrierId":"c-%d"}]}}`))
-	mux.HandleFunc("PUT /v1.0/card/instances", f.api(`{"success":true,"result":true,"n":%d}`))
+	mux.HandleFunc("POST /v1.0/robot/oToMessages/batchSend", f.api(checkBatchSend, `{"processQueryKey":"pqk-%d","invalidStaffIdList":[],"flowControlledStaffIdList":[]}`))
+	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", f.api(checkGroupSend, `{"processQueryKey":"pqk-%d"}`))
+	mux.HandleFunc("POST /v1.0/card/instances/createAndDeliver", f.api(checkCreateAndDeliver, `{"success":true,"result":{"outTrackId":"x","deliverResults":[{"spaceType":"IM","spaceId":"s","success":true,"carrierId":"c-%d"}]}}`))
+	mux.HandleFunc("PUT /v1.0/card/instances", f.api(checkUpdateCard, `{"success":true,"result":true,"n":%d}`))
 	mux.HandleFunc("POST /robot/sendBySession", f.sessionHook)
 	mux.HandleFunc("POST /topapi/user/getbyunionid", f.getByUnionID)
 	f.Server = httptest.NewServer(mux)
@@ -297,18 +297,130 @@ func (f *Fake) token(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"accessToken":"token-%d","expireIn":7200}`, n)
 }
 
-// api records a call made with a token and answers with the template, in
-// which %d is the call's number.
-func (f *Fake) api(answer string) http.HandlerFunc {
+// api records a call made with a token whose body check accepts, and
+// answers with the template, in which %d is the call's number. A body the
+// check refuses is answered 400 {"code":"param.invalid"}, as DingTalk
+// answers a malformed request, and is not recorded.
+func (f *Fake) api(check func(map[string]any) error, answer string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.Header.Get("x-acs-dingtalk-access-token"), "token-") {
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, `{"code":"InvalidAuthentication","message":"token is invalid"}`)
 			return
 		}
+		raw, _ := io.ReadAll(r.Body)
+		var body map[string]any
+		err := json.Unmarshal(raw, &body)
+		if err == nil {
+			err = check(body)
+		}
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"code":"param.invalid","message":%q}`, err.Error())
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(raw)))
 		n := f.record(r)
 		fmt.Fprintf(w, answer, n)
 	}
+}
+
+// str returns a body's string field, or an error naming it.
+func str(body map[string]any, key string) (string, error) {
+	s, ok := body[key].(string)
+	if !ok || s == "" {
+		return "", fmt.Errorf("%s: a non-empty string is required", key)
+	}
+	return s, nil
+}
+
+// robotMessage checks robotCode, msgKey and msgParam (a JSON object
+// written as a string) of a robot message.
+func robotMessage(body map[string]any) error {
+	for _, k := range []string{"robotCode", "msgKey"} {
+		if _, err := str(body, k); err != nil {
+			return err
+		}
+	}
+	p, err := str(body, "msgParam")
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(p), &m) != nil {
+		return fmt.Errorf("msgParam: not a JSON object in a string")
+	}
+	return nil
+}
+
+// checkBatchSend: robot/oToMessages/batchSend takes 1 to 20 userIds.
+func checkBatchSend(body map[string]any) error {
+	ids, _ := body["userIds"].([]any)
+	if len(ids) == 0 || len(ids) > 20 {
+		return fmt.Errorf("userIds: 1 to 20 ids, not %d", len(ids))
+	}
+	return robotMessage(body)
+}
+
+// checkGroupSend: robot/groupMessages/send names its group by
+// openConversationId.
+func checkGroupSend(body map[string]any) error {
+	if _, err := str(body, "openConversationId"); err != nil {
+		return err
+	}
+	return robotMessage(body)
+}
+
+// cardParams checks cardData.cardParamMap, whose values are strings.
+func cardParams(body map[string]any) error {
+	data, _ := body["cardData"].(map[string]any)
+	params, ok := data["cardParamMap"].(map[string]any)
+	if !ok {
+		return fmt.Errorf("cardData.cardParamMap: required")
+	}
+	for k, v := range params {
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("cardData.cardParamMap.%s: values are strings", k)
+		}
+	}
+	return nil
+}
+
+// checkCreateAndDeliver: card/instances/createAndDeliver with a template,
+// an outTrackId, and an IM_GROUP or IM_ROBOT space with its models.
+func checkCreateAndDeliver(body map[string]any) error {
+	for _, k := range []string{"cardTemplateId", "outTrackId", "openSpaceId"} {
+		if _, err := str(body, k); err != nil {
+			return err
+		}
+	}
+	space := body["openSpaceId"].(string)
+	switch {
+	case strings.HasPrefix(space, "dtv1.card//IM_GROUP.") && len(space) > len("dtv1.card//IM_GROUP."):
+		deliver, _ := body["imGroupOpenDeliverModel"].(map[string]any)
+		if _, ok := body["imGroupOpenSpaceModel"].(map[string]any); !ok || deliver["robotCode"] == nil {
+			return fmt.Errorf("imGroupOpenSpaceModel and imGroupOpenDeliverModel.robotCode are required for IM_GROUP")
+		}
+	case strings.HasPrefix(space, "dtv1.card//IM_ROBOT.") && len(space) > len("dtv1.card//IM_ROBOT."):
+		deliver, _ := body["imRobotOpenDeliverModel"].(map[string]any)
+		if _, ok := body["imRobotOpenSpaceModel"].(map[string]any); !ok || deliver["spaceType"] != "IM_ROBOT" {
+			return fmt.Errorf("imRobotOpenSpaceModel and imRobotOpenDeliverModel.spaceType IM_ROBOT are required for IM_ROBOT")
+		}
+	default:
+		return fmt.Errorf("openSpaceId %q: not dtv1.card//IM_GROUP.<cid> or dtv1.card//IM_ROBOT.<userId>", space)
+	}
+	if cb, ok := body["callbackType"]; ok && cb != "STREAM" && cb != "HTTP" {
+		return fmt.Errorf("callbackType %v: STREAM or HTTP", cb)
+	}
+	return cardParams(body)
+}
+
+// checkUpdateCard: PUT card/instances names the card by outTrackId.
+func checkUpdateCard(body map[string]any) error {
+	if _, err := str(body, "outTrackId"); err != nil {
+		return err
+	}
+	return cardParams(body)
 }
 
 func (f *Fake) sessionHook(w http.ResponseWriter, r *http.Request) {
