@@ -2,6 +2,9 @@ package dingtalk
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,13 +26,24 @@ func FuzzFrame(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"type":"CALLBACK","headers":{"topic":"/v1.0/card/instances/callback","messageId":"m"},"data":"{\"userId\":\"u\",\"content\":\"{\\\"cardPrivateData\\\":{\\\"params\\\":{\\\"action\\\":\\\"accept\\\",\\\"token\\\":\\\"t\\\",\\\"n\\\":3}}}\"}"}`))
+	f.Add([]byte(`{"type":"CALLBACK","headers":{"topic":"/v1.0/card/instances/callback","messageId":"m"},"data":"{\"userIdType\":2,\"userId\":\"union\",\"content\":\"{\\\"cardPrivateData\\\":{\\\"params\\\":{\\\"action\\\":\\\"submit\\\",\\\"token\\\":\\\"t\\\",\\\"tasks\\\":\\\"T1,,T3\\\",\\\"progress_2\\\":\\\"5\\\"}}}\"}"}`))
+	// DingTalk's older API knows no unionId: a click by unionId is refused
+	// with a toast, answered 200.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1.0/oauth2/accessToken" {
+			io.WriteString(w, `{"accessToken":"token-1","expireIn":7200}`)
+			return
+		}
+		io.WriteString(w, `{"errcode":60121,"errmsg":"找不到该用户"}`)
+	}))
+	defer srv.Close()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		df, err := decodeFrame(raw)
 		if err != nil {
 			return
 		}
 		var got []bot.Event
-		a := New(Config{ClientID: "id", ClientSecret: "secret", OpenAPIHost: "http://127.0.0.1:0"}, handlerFunc(func(_ context.Context, ev bot.Event) (bot.Response, error) {
+		a := New(Config{ClientID: "id", ClientSecret: "secret", OpenAPIHost: srv.URL}, handlerFunc(func(_ context.Context, ev bot.Event) (bot.Response, error) {
 			got = append(got, ev)
 			return bot.Response{}, nil
 		}))
