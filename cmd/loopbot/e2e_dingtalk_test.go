@@ -237,6 +237,12 @@ func dtAssignAndAccept(s *dtStory) {
 		token, _ := params["accept_token"].(string)
 		s.push(dingtalktest.Frame("/v1.0/card/instances/callback", "cb-accept",
 			dingtalktest.CardCallback("bob", track, map[string]string{"action": "accept", "token": token})))
+		// The answer to the click carries the card's new variables, so that
+		// bob's card changes at once; the outbox's update follows.
+		if ack := s.f.AcksFor("cb-accept")[0]; !strings.Contains(ack.Data, `"cardData":{"cardParamMap":{`) ||
+			!strings.Contains(ack.Data, `"accept_show":"false"`) || !strings.Contains(ack.Data, `"updateCardDataByKey":true`) {
+			t.Errorf("answer to the accept click = %s", ack.Data)
+		}
 		s.wait(pathUpdate, `"outTrackId":"`+track+`"`, `"finished":"true"`, `"accept_show":"false"`)
 	} else {
 		c := s.wait(pathBatch, `"userIds":["bob"]`, "/accept T1")
