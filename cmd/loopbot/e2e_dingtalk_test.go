@@ -232,11 +232,13 @@ func dtAssignAndAccept(s *dtStory) {
 	if got := s.ta.state(); strings.Contains(got, `"T2"`) {
 		t.Fatalf("a frame pushed twice made a second task: %s", got)
 	}
+	var acceptFrame map[string]any
 	if s.templates {
 		params, track := s.card("dtv1.card//IM_ROBOT.bob", `"ref_task":"T1"`, `"accept_show":"true"`)
 		token, _ := params["accept_token"].(string)
-		s.push(dingtalktest.Frame("/v1.0/card/instances/callback", "cb-accept",
-			dingtalktest.CardCallback("bob", track, map[string]string{"action": "accept", "token": token})))
+		acceptFrame = dingtalktest.Frame("/v1.0/card/instances/callback", "cb-accept",
+			dingtalktest.CardCallback("bob", track, map[string]string{"action": "accept", "token": token}))
+		s.push(acceptFrame)
 		// The answer to the click carries the card's new variables, so that
 		// bob's card changes at once; the outbox's update follows.
 		if ack := s.f.AcksFor("cb-accept")[0]; !strings.Contains(ack.Data, `"cardData":{"cardParamMap":{`) ||
@@ -250,13 +252,39 @@ func dtAssignAndAccept(s *dtStory) {
 			!strings.Contains(callText(c), "dtmd://dingtalkclient/sendMessage?content=%2Faccept%20T1") {
 			t.Fatalf("assignment message = %s", callText(c))
 		}
-		s.say("bob", false, "/accept T1")
+		acceptFrame = s.say("bob", false, "/accept T1")
 		s.waitTo("bob", "已更新", "已接受")
+		s.waitTo("bob", `"text":"已接受"`)
 	}
 	if st := s.ta.task("T1").Status; st != "accepted" {
 		t.Fatalf("T1 status after accept = %s", st)
 	}
 	s.waitTo("alice", "已接受 T1")
+	// The accept (click or text) pushed again after its answer has no
+	// second effect: nothing more is sent (not even an "already handled"
+	// toast) but the answer to alice's next message, which comes after
+	// anything the replay could have queued.
+	before := len(s.f.AllCalls())
+	s.push(acceptFrame)
+	s.say("alice", false, "/task show T1")
+	s.wait(pathSession, "session=msg"+fmt.Sprint(s.n), "T1")
+	if calls := s.f.AllCalls(); len(calls) != before+1 {
+		t.Fatalf("the accept pushed again sent %d messages:\n%s", len(calls)-before-1, s.dump())
+	}
+	if n := s.countAll("已接受 T1"); n != 1 {
+		t.Fatalf("alice was told %d times that T1 was accepted:\n%s", n, s.dump())
+	}
+}
+
+// countAll counts the calls, to any path, whose text has every word.
+func (s *dtStory) countAll(words ...string) int {
+	n := 0
+	for _, c := range s.f.AllCalls() {
+		if containsAll(callText(c), words) {
+			n++
+		}
+	}
+	return n
 }
 
 // dtReconnect drops the connection: the bot connects again, and a frame
