@@ -92,17 +92,13 @@ func (a *Adapter) handleCardCallback(ctx context.Context, df *payload.DataFrame)
 		a.log.Error("dingtalk: event not stored; DingTalk will push it again", "event_id", ev.ID, slog.Any("error", err))
 		return errorAnswer(df, errors.New("not stored"))
 	}
-	refused := answer.Toast != "" && answer.Card == nil
-	if refused {
-		// Not every template shows the private toast, so the reason also
-		// goes to the clicker's direct chat, after the answer to the frame.
+	if answer.Toast != "" && answer.Card == nil {
+		// A refusal. Not every template shows the private toast, so the
+		// reason also goes to the clicker's direct chat, after the answer
+		// to the frame.
 		go a.toast(ev, answer.Toast)
 	}
-	toast := ""
-	if answer.Toast != "" {
-		toast = answer.Toast
-	}
-	resp.SetData(a.cardAnswer(answer.Card, toast))
+	resp.SetData(a.cardAnswer(answer.Card, answer.Toast))
 	return resp
 }
 
