@@ -181,3 +181,19 @@ func TestUnionIDTokenRefusedOnce(t *testing.T) {
 		t.Fatalf("userIDOf = %q, %v", id, err)
 	}
 }
+
+// TestOAPIHost: the older API is oapi.dingtalk.com beside DingTalk's own
+// OpenAPI, the OpenAPI host itself beside a fake or proxy, or as set.
+func TestOAPIHost(t *testing.T) {
+	for _, tc := range []struct{ openapi, oapi, want string }{
+		{"", "", DefaultOAPIHost},
+		{DefaultOpenAPIHost, "", DefaultOAPIHost},
+		{"http://127.0.0.1:8080/", "", "http://127.0.0.1:8080"},
+		{DefaultOpenAPIHost, "https://proxy.example.com/", "https://proxy.example.com"},
+	} {
+		a := New(Config{OpenAPIHost: tc.openapi, OAPIHost: tc.oapi}, &recorder{})
+		if a.api.oapi != tc.want {
+			t.Errorf("openapi_host %q, oapi_host %q: %q, want %q", tc.openapi, tc.oapi, a.api.oapi, tc.want)
+		}
+	}
+}
