@@ -2,7 +2,6 @@ package dingtalk
 
 import (
 	"encoding/json"
-	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -163,30 +162,9 @@ func commandsOf(c bot.Card) []textCommand {
 		case bot.CardEscalation + "/snooze":
 			add(a.Label, "/snooze "+e+" 1d", true)
 			add(a.Label, "/snooze "+e+" 3d", true)
-		case bot.CardChangeRequest + "/approve":
-			add(a.Label, "/approve "+changeRef(c), true)
-		case bot.CardChangeRequest + "/reject":
-			add(a.Label, "/reject "+changeRef(c)+" "+ph("reason", "理由"), false)
 		}
 	}
 	return out
-}
-
-// changeRef is the code of the change request a card is about (C1): its
-// "change" reference, or else the reference that reads C<n>.
-func changeRef(c bot.Card) string {
-	for _, k := range []string{"change", "change_request"} {
-		if v := c.Refs[k]; v != "" {
-			return v
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(c.Refs)) {
-		v := c.Refs[k]
-		if len(v) > 1 && v[0] == 'C' && strings.Trim(v[1:], "0123456789") == "" {
-			return v
-		}
-	}
-	return "C?"
 }
 
 // quickReply is DingTalk's link that sends content as the reader's own

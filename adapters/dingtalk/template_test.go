@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/loopbot/loopbot/bot"
@@ -110,22 +109,5 @@ func TestCheckinSlots(t *testing.T) {
 	slotForm(plain)
 	if !maps.Equal(plain, map[string]string{"progress.T1": "5"}) {
 		t.Errorf("plain form = %v", plain)
-	}
-}
-
-// TestChangeRequestCommands: a change request's markdown card shows
-// /approve C1 (a quick reply in a direct chat) and /reject C1 <理由>.
-func TestChangeRequestCommands(t *testing.T) {
-	c := bot.Card{Kind: bot.CardChangeRequest, Title: "变更申请 C1 · T3 延期到 12月4日", Refs: map[string]string{"change": "C1", "task": "T3"},
-		Actions: []bot.Action{{Name: "approve", Label: "批准"}, {Name: "reject", Label: "驳回"}}}
-	_, text := cardMarkdown(c, true)
-	for _, want := range []string{"[/approve C1](dtmd://dingtalkclient/sendMessage?content=%2Fapprove%20C1) 批准", "回复 /reject C1 &lt;理由&gt; 驳回"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, text)
-		}
-	}
-	c.Refs = map[string]string{"task": "T3", "x": "C12"}
-	if got := changeRef(c); got != "C12" {
-		t.Errorf("changeRef = %q", got)
 	}
 }
