@@ -363,7 +363,8 @@ func dtWarnings(s *dtStory) {
 
 // dtChange: bob asks for a new due date; alice's change request card is a
 // markdown message with /approve C1 as a quick reply (there is no template
-// for it), and she approves by typing it.
+// for it), and she approves by typing it; his next request she rejects by
+// typing /reject C2 with a reason.
 func dtChange(s *dtStory) {
 	s.say("bob", false, "/due T1 12-04 接口晚到")
 	c := s.waitTo("alice", "C1", "接口晚到")
@@ -374,6 +375,16 @@ func dtChange(s *dtStory) {
 	s.waitTo("bob", "C1", "2026-12-04")
 	if tk := s.ta.task("T1"); tk.Due != "2026-12-04" || tk.BaselineDue != "2026-11-27" {
 		s.t.Fatalf("T1 after /approve C1 = %+v", tk)
+	}
+	// A second request, rejected by text with a reason: bob is told why,
+	// and the due date stays.
+	s.say("bob", false, "/due T1 12-08 联调推迟")
+	s.waitTo("alice", "C2", "联调推迟", "/reject C2")
+	s.say("alice", false, "/reject C2 里程碑不能再推")
+	s.waitTo("alice", "已驳回")
+	s.waitTo("bob", "驳回了 C2", "2026-12-04")
+	if tk := s.ta.task("T1"); tk.Due != "2026-12-04" {
+		s.t.Fatalf("T1 after /reject C2 = %+v", tk)
 	}
 }
 
