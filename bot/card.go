@@ -108,6 +108,10 @@ type Chart struct {
 	Labels []string `json:"labels"`
 	Series []Series `json:"series"`
 	Bars   []Bar    `json:"bars,omitempty"`
+	// Image is the URL of the chart as a PNG image (a signed, expiring
+	// /files/<token> link), for platforms that cannot draw a chart; "" when
+	// the service makes no links.
+	Image string `json:"image,omitempty"`
 }
 
 // Bar is one task of a Gantt chart: its short id ("T3"), label, scheduled

@@ -13,6 +13,7 @@ import (
 const (
 	LinkFile  = "file"  // /files/<token>: an export, made when the link is opened
 	LinkBoard = "board" // /board/<token>: a project's read-only board
+	LinkChart = "chart" // /files/<token>: a chart of a project as a PNG image, drawn when opened
 )
 
 // Link is what a signed, expiring download or board link carries: the

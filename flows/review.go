@@ -486,6 +486,7 @@ func (s *Service) summary(tx bot.Tx, p bot.Project, pd period) (cards.Summary, e
 		}
 	}
 	sum.Chart = s.burnup(p, tasks, to)
+	sum.Chart.Image = s.chartImage(p, ChartBurnup, to)
 	if sum.Risks, err = s.openRiskItems(tx, p); err != nil {
 		return sum, err
 	}

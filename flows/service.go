@@ -46,6 +46,10 @@ type Config struct {
 	// FileTTL is how long /export's download links work; 0 means
 	// DefaultLinkTTL.
 	FileTTL time.Duration
+	// ChartImages puts on each card's chart the link to its PNG
+	// (bot.Chart.Image), for platforms that cannot draw charts; set when
+	// server.public_url is, since the platforms fetch the image from there.
+	ChartImages bool
 }
 
 // Service implements bot.Handler.

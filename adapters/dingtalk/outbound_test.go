@@ -332,3 +332,21 @@ func TestMarkdownChangeRequestCard(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownCardShowsItsChartAsAnImage: DingTalk cannot draw a chart; the
+// markdown message shows its PNG, and a template gets it as chart_image.
+func TestMarkdownCardShowsItsChartAsAnImage(t *testing.T) {
+	card := bot.Card{Kind: bot.CardReviewSummary, Title: "周报 P1", Color: bot.ColorBlue, Text: "计划 3，完成 2",
+		Chart: &bot.Chart{Type: "burnup", Image: "https://bot.example.com/files/eyJr.sig"}, Actions: []bot.Action{}}
+	_, text := cardMarkdown(card, false)
+	if !strings.Contains(text, "![图表](https://bot.example.com/files/eyJr.sig)") {
+		t.Errorf("no chart image in:\n%s", text)
+	}
+	if got := templateParams(card)["chart_image"]; got != "![图表](https://bot.example.com/files/eyJr.sig)" {
+		t.Errorf("chart_image = %q", got)
+	}
+	card.Chart.Image = "javascript:alert(1)"
+	if _, text := cardMarkdown(card, false); strings.Contains(text, "javascript") {
+		t.Errorf("an unsafe URL was shown:\n%s", text)
+	}
+}

@@ -192,6 +192,9 @@ func cardMarkdown(c bot.Card, dm bool) (title, text string) {
 	if c.Text != "" {
 		parts = append(parts, markdown(c.Text))
 	}
+	if img := chartImage(c); img != "" {
+		parts = append(parts, img)
+	}
 	if cmds := commandsOf(c); len(cmds) > 0 {
 		reply := "Reply"
 		if chinese(c) {
@@ -208,6 +211,29 @@ func cardMarkdown(c bot.Card, dm bool) (title, text string) {
 		parts = append(parts, strings.Join(lines, "\n"))
 	}
 	return c.Title, strings.Join(parts, "\n\n")
+}
+
+// chartImage shows a card's chart, which DingTalk cannot draw, as its PNG
+// image: markdown "![chart](url)" (DingTalk markdown messages show images),
+// or "" without a chart or its image URL.
+func chartImage(c bot.Card) string {
+	if c.Chart == nil || !safeImageURL(c.Chart.Image) {
+		return ""
+	}
+	alt := "Chart"
+	if chinese(c) {
+		alt = "图表"
+	}
+	return "![" + alt + "](" + c.Chart.Image + ")"
+}
+
+// safeImageURL reports whether u is an http(s) URL that needs no escaping
+// in a markdown link: the signed links loopbot makes are.
+func safeImageURL(u string) bool {
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return false
+	}
+	return !strings.ContainsAny(u, " ()[]<>\"\n\r\t")
 }
 
 // textMarkdown renders a reply text: its first line (plain) is the title
@@ -255,7 +281,7 @@ func templateParams(c bot.Card) map[string]string {
 		fields = append(fields, "**"+mdEscape(f.Label)+"**: "+mdEscape(f.Value))
 	}
 	p := map[string]string{
-		"kind": c.Kind, "title": c.Title, "color": c.Color, "text": markdown(c.Text),
+		"kind": c.Kind, "title": c.Title, "color": c.Color, "text": markdown(c.Text), "chart_image": chartImage(c),
 		"fields": strings.Join(fields, "\n\n"), "finished": boolString(c.Finished()),
 	}
 	tpl := TemplateOf(c.Kind)

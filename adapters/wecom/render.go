@@ -353,6 +353,15 @@ func checkinTaskCard(l lang, c bot.Card, code, id string, key keyFunc) (*Templat
 	return tc, nil
 }
 
+// safeLinkURL reports whether u is an http(s) URL that needs no escaping
+// in a markdown link: the signed links loopbot makes are.
+func safeLinkURL(u string) bool {
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return false
+	}
+	return !strings.ContainsAny(u, " ()[]<>\"\n\r\t")
+}
+
 // cardMarkdown renders a whole card as WeCom markdown, within limit bytes:
 // the title in the card's colour, its text, its fields, and for each action
 // the text command that does the same.
@@ -370,6 +379,11 @@ func cardMarkdown(l lang, c bot.Card, limit int) string {
 		title = `<font color="comment">` + title + `</font>`
 	}
 	b.WriteString("**" + title + "**")
+	if c.Chart != nil && safeLinkURL(c.Chart.Image) {
+		// WeCom cannot draw the chart: a link to its PNG, first, so that a
+		// long text cut to the limit keeps it.
+		b.WriteString("\n[" + l.t("📈 Chart (image)", "📈 图表（图片）") + "](" + c.Chart.Image + ")")
+	}
 	if t := strings.TrimSpace(c.Text); t != "" {
 		b.WriteString("\n" + renderMarkdown(t))
 	}

@@ -228,3 +228,19 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestChartAsImageLink: WeCom cannot draw a chart; a card's chart with a PNG
+// URL becomes a link right under the title (kept when the text is cut), and
+// a URL that could break the markdown is left out.
+func TestChartAsImageLink(t *testing.T) {
+	c := bot.Card{Kind: bot.CardReviewSummary, Title: "周报 P1", Color: bot.ColorBlue, Text: strings.Repeat("很长的正文。", 2000),
+		Chart: &bot.Chart{Type: "burnup", Image: "https://bot.example.com/files/eyJr.sig"}}
+	got := cardMarkdown(lang("zh"), c, maxMarkdownBytes)
+	if !strings.Contains(got, "[📈 图表（图片）](https://bot.example.com/files/eyJr.sig)") {
+		t.Errorf("no chart link in %.200q", got)
+	}
+	c.Chart.Image = "https://e.com/x) [y](https://evil"
+	if got := cardMarkdown(lang("en"), c, maxMarkdownBytes); strings.Contains(got, "evil") {
+		t.Errorf("an unsafe URL was linked: %.200q", got)
+	}
+}

@@ -58,6 +58,7 @@ type App struct {
 	timeouts   httpTimeouts
 	listener   net.Listener
 	signer     *bot.Signer
+	charts     chartFonts
 	server     *http.Server
 	wg         sync.WaitGroup
 	cancel     context.CancelFunc
@@ -162,6 +163,7 @@ func (a *App) wire(ctx context.Context) error {
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
 		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(), FileTTL: a.cfg.Export.FileTTL(),
+		ChartImages: a.cfg.Server.PublicURL != "",
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -432,6 +434,7 @@ func (a *App) Close() error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	a.closeFonts()
 	a.logger.Info("loopbot stopped")
 	return a.store.Close()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -318,5 +319,42 @@ func TestAdoptionReport(t *testing.T) {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("adoption card lacks %q:\n%s", want, card.Text)
 		}
+	}
+}
+
+// TestChartImageLink: with server.public_url set, a summary card's chart
+// carries the link to its PNG (for DingTalk and WeCom, which cannot draw
+// charts); the link gives the burn-up as a PNG, and a tampered one nothing.
+func TestChartImageLink(t *testing.T) {
+	ta := startApp(t, strings.Replace(testConfig, "[server]\n", "[server]\npublic_url = \"https://bot.example.com\"\n", 1), "")
+	ta.reply("bob", "alpha", "/project new Apollo due:2026-12-31")
+	ta.reply("bob", "alpha", "/task new Spec @carol due:11-24")
+	ta.reply("bob", "alpha", "/task new Build @dave due:11-26")
+	ta.at("2026-11-25 10:00")
+	ta.reply("carol", "dm", "/done T1")
+	var card *bot.Card
+	for _, m := range ta.say("bob", "alpha", "/report P1") {
+		if m.Card != nil {
+			card = m.Card
+		}
+	}
+	if card == nil || card.Chart == nil || !strings.HasPrefix(card.Chart.Image, "https://bot.example.com/files/") {
+		t.Fatalf("/report P1 card chart = %+v, want an image link on server.public_url", card)
+	}
+	path := strings.TrimPrefix(card.Chart.Image, "https://bot.example.com")
+	resp, body := get(t, ta.base+path)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("GET chart: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	img, err := png.Decode(strings.NewReader(body))
+	if err != nil || img.Bounds().Dx() < 400 {
+		t.Fatalf("chart PNG: %v, %v", err, img)
+	}
+	if resp, _ := get(t, ta.base+path+"x"); resp.StatusCode != 404 {
+		t.Errorf("tampered chart link: %d, want 404", resp.StatusCode)
+	}
+	board := boardURL.FindString(ta.reply("bob", "alpha", "/board P1"))
+	if resp, _ := get(t, ta.base+"/files/"+strings.TrimPrefix(board, "https://bot.example.com/board/")); resp.StatusCode != 404 {
+		t.Errorf("a board token as a file link: %d, want 404", resp.StatusCode)
 	}
 }

@@ -29,13 +29,17 @@ func (a *App) fileRoutes(mux *http.ServeMux) {
 
 // serveFile answers a signed download link made by /export: 404 for a
 // token that is not valid (tampered, or of another server), 410 for one that
-// has expired, else the export, made now from one consistent snapshot. The
+// has expired, else the export, made now from one consistent snapshot (or,
+// for a card's chart link, bot.LinkChart, the chart as a PNG: serveChart). The
 // answers are plain text: the holder of a bad link learns nothing else.
 func (a *App) serveFile(w http.ResponseWriter, r *http.Request) {
 	l, err := a.signer.VerifyLink(r.PathValue("token"), a.now())
 	switch {
 	case errors.Is(err, bot.ErrLinkExpired):
 		plain(w, http.StatusGone, "This download link has expired. Ask for a new one with /export.\n此下载链接已过期，请用 /导出 重新获取。\n")
+		return
+	case err == nil && l.Kind == bot.LinkChart:
+		a.serveChart(w, r, l)
 		return
 	case err != nil || l.Kind != bot.LinkFile:
 		plain(w, http.StatusNotFound, "This download link is not valid.\n此下载链接无效。\n")
