@@ -72,4 +72,3 @@ func (a *App) serveChart(w http.ResponseWriter, r *http.Request, l bot.Link) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(buf.Bytes())
 }
-
