@@ -16,7 +16,8 @@ import (
 // project: the weekly summary card itself (cards.WeeklySummary over the
 // figures flows computes), so that the report has the card's words and
 // order: its title, its fields as a table, its text (causes of delay, due
-// next week, projected finish), then the chart's figures as a table.
+// next week, projected finish), then the chart: its PNG image when the
+// summary has a link to it (bot.Chart.Image), and its figures as a table.
 func (e *Exporter) writeMarkdown(ctx context.Context, w io.Writer, req Request) error {
 	l := req.Lang
 	if l == "" {
@@ -61,7 +62,13 @@ func writeReport(w *bufio.Writer, l cards.Lang, p bot.Project, c bot.Card) {
 		w.WriteString("\n" + c.Text + "\n")
 	}
 	if ch := c.Chart; ch != nil && len(ch.Labels) > 0 {
-		fmt.Fprintf(w, "\n## %s\n\n| %s |", l.T("Burn-up", "燃尽图（计划与完成）"), l.T("Day", "日期"))
+		fmt.Fprintf(w, "\n## %s\n\n", l.T("Burn-up", "燃尽图（计划与完成）"))
+		if img := ch.Image; strings.HasPrefix(img, "https://") || strings.HasPrefix(img, "http://") {
+			// The chart as a PNG (a signed link that draws it, see
+			// flows.Config.ChartImages), then its figures.
+			fmt.Fprintf(w, "![%s](<%s>)\n\n", l.T("Burn-up", "燃起图"), strings.NewReplacer("<", "%3C", ">", "%3E", "\n", "", "\r", "").Replace(img))
+		}
+		fmt.Fprintf(w, "| %s |", l.T("Day", "日期"))
 		for _, s := range ch.Series {
 			fmt.Fprintf(w, " %s |", mdCell(s.Name))
 		}

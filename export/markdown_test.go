@@ -6,8 +6,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/cards"
 	"github.com/loopbot/loopbot/export"
 )
@@ -40,5 +42,29 @@ func TestMarkdownGolden(t *testing.T) {
 				t.Errorf("markdown differs from %s:\n%s", path, buf.String())
 			}
 		})
+	}
+}
+
+// TestMarkdownChartImage: when the summary's chart has a PNG link (a service
+// with server.public_url), the report shows the image before the figures.
+func TestMarkdownChartImage(t *testing.T) {
+	e := scenario(t)
+	summary := e.Summary
+	e.Summary = func(tx bot.Tx, p bot.Project, from, through bot.Date) (cards.Summary, error) {
+		s, err := summary(tx, p, from, through)
+		if s.Chart != nil {
+			s.Chart.Image = "https://bot.example.com/files/eyJr.sig"
+		}
+		return s, err
+	}
+	var buf bytes.Buffer
+	if err := e.Write(context.Background(), &buf, export.Request{Project: 1, Lang: cards.ZH}, export.Markdown); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	img := strings.Index(md, "![燃起图](<https://bot.example.com/files/eyJr.sig>)")
+	table := strings.Index(md, "| 日期 |")
+	if img < 0 || table < img {
+		t.Errorf("want the chart image before its table:\n%s", md)
 	}
 }
