@@ -3,6 +3,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -180,3 +181,41 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// AbsoluteDateForms lists the forms that ParseAbsoluteDate reads.
+const AbsoluteDateForms = "2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128"
+
+// ParseAbsoluteDate reads a date that names its year, in the full-date forms
+// of ParseDate (AbsoluteDateForms), for text that has no "today" to count
+// from, such as an imported file. A time of day after the date
+// ("2026/11/28 0:00", "2026-11-28T00:00:00Z", as spreadsheets write
+// date-times) is ignored. It returns a bilingual EINVALID error that names s
+// for any other text, for a day that does not exist (2026-02-30) and for
+// years before 1970 or after 2999.
+func ParseAbsoluteDate(s string) (bot.Date, error) {
+	q := quote(s)
+	if len(s) > 4*maxInput {
+		return bot.Date{}, absoluteError(q)
+	}
+	d, _, err := fullDate(stripClock(normalize(s)), bot.Date{}, nil)
+	switch {
+	case err == errNoSuchDay:
+		return bot.Date{}, bot.Bilingual(bot.EINVALID, q+" is not a real date.", q+" 这一天不存在。")
+	case err != nil:
+		return bot.Date{}, absoluteError(q)
+	case d.Year < minYear || d.Year > maxYear:
+		return bot.Date{}, bot.Bilingual(bot.EINVALID, q+" is not a date between 1970 and 2999.", q+" 不在 1970 到 2999 年之间。")
+	}
+	return d, nil
+}
+
+func absoluteError(q string) error {
+	return bot.Bilingual(bot.EINVALID, q+" is not a date; write a full date such as "+AbsoluteDateForms+".",
+		q+" 不是日期，请写完整日期，如 "+AbsoluteDateForms+"。")
+}
+
+// reClockSuffix is a time of day after a date: " 0:00", " 09:30:00",
+// "T00:00:00Z", "T08:00:00+08:00".
+var reClockSuffix = regexp.MustCompile(`(?:[ t])\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?$`)
+
+func stripClock(s string) string { return reClockSuffix.ReplaceAllString(s, "") }

@@ -1,8 +1,12 @@
 package calendar
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopbot/loopbot/bot"
 )
 
 // saturday is the fixed "now" of the date tests: Saturday 2026-11-21 10:00
@@ -285,5 +289,40 @@ func TestParseDateDaylightSaving(t *testing.T) {
 				t.Errorf("DayStart(%s) = %v", got, start)
 			}
 		})
+	}
+}
+
+func TestParseAbsoluteDate(t *testing.T) {
+	good := map[string]bot.Date{
+		"2026-11-28":             bot.NewDate(2026, 11, 28),
+		"2026/1/5":               bot.NewDate(2026, 1, 5),
+		"2026.11.28":             bot.NewDate(2026, 11, 28),
+		"2026年11月28日":            bot.NewDate(2026, 11, 28),
+		"20261128":               bot.NewDate(2026, 11, 28),
+		"２０２６／１１／２８":             bot.NewDate(2026, 11, 28),
+		" 2026/11/28 0:00 ":      bot.NewDate(2026, 11, 28),
+		"2026-11-28 09:30:00":    bot.NewDate(2026, 11, 28),
+		"2026-11-28T00:00:00Z":   bot.NewDate(2026, 11, 28),
+		"2026-11-28T08:00+08:00": bot.NewDate(2026, 11, 28),
+	}
+	for in, want := range good {
+		if got, err := ParseAbsoluteDate(in); err != nil || got != want {
+			t.Errorf("ParseAbsoluteDate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"2026-13-01": "is not a real date",
+		"2026-02-30": "is not a real date",
+		"11-28":      "write a full date",
+		"tomorrow":   "write a full date",
+		"+3d":        "write a full date",
+		"1969-12-31": "between 1970 and 2999",
+		"":           "write a full date",
+	}
+	for in, want := range bad {
+		_, err := ParseAbsoluteDate(in)
+		if bot.ErrorCode(err) != bot.EINVALID || !strings.Contains(bot.ErrorMessage(err), want) || !strings.Contains(bot.ErrorMessage(err), strconv.Quote(in)) {
+			t.Errorf("ParseAbsoluteDate(%q) = %v; want EINVALID naming the value and %q", in, err, want)
+		}
 	}
 }
