@@ -79,8 +79,11 @@ func ParseRole(s string) (Role, error) {
 // Person is someone the bot knows. Missing data (name, manager, zone) is
 // never an error: the defaults of the deployment apply.
 type Person struct {
-	ID      PersonID `json:"id"`
-	Name    string   `json:"name,omitempty"`
+	ID   PersonID `json:"id"`
+	Name string   `json:"name,omitempty"`
+	// Email is the person's work address, from the config or a platform
+	// directory; plan imports match assignees by it.
+	Email   string   `json:"email,omitempty"`
 	Role    Role     `json:"role,omitempty"`
 	Manager PersonID `json:"manager,omitempty"`
 	// Department is the person's department, from the platform's contact
@@ -127,8 +130,8 @@ func (p Person) HasChosen(field string) bool {
 }
 
 // Seed fills p with what the config or a platform directory knows about
-// the person: each non-empty field of from (Name, Manager, Timezone, Lang,
-// CheckinAt, Role) replaces p's, unless the person chose that field with a
+// the person: each non-empty field of from (Name, Email, Manager, Timezone,
+// Lang, CheckinAt, Role) replaces p's, unless the person chose that field with a
 // command (Chosen). Empty fields of from change nothing. It reports whether
 // p changed.
 func (p *Person) Seed(from Person) bool {
@@ -139,6 +142,7 @@ func (p *Person) Seed(from Person) bool {
 		}
 	}
 	set(&p.Name, from.Name, "")
+	set(&p.Email, from.Email, "")
 	set((*string)(&p.Manager), string(from.Manager), "")
 	set(&p.Department, from.Department, "")
 	set(&p.Timezone, from.Timezone, SettingTimezone)

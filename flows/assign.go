@@ -201,35 +201,52 @@ func (s *Service) saveNewTask(r *req, t bot.Task, proj *bot.Project, assignee bo
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Clock.Now()
-	t.ID, t.CreatedAt, t.UpdatedAt, t.StatusAt, t.ProgressAt = id, now, now, now, now
-	self := assignee.ID == r.me.ID
-	if self {
-		t.Status = bot.StatusAccepted
-	}
-	if err := r.tx.PutTask(t); err != nil {
+	t.ID = id
+	if err := s.storeNewTask(r.tx, &t, proj, r.me.ID); err != nil {
 		return err
-	}
-	if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "task_created", Project: t.Project, Task: t.ID, Field: "assignee", New: string(t.Assignee), Note: t.Title}); err != nil {
-		return err
-	}
-	if proj != nil && !proj.IsMember(assignee.ID) {
-		proj.AddMember(assignee.ID)
-		proj.UpdatedAt = now
-		if err := r.tx.PutProject(*proj); err != nil {
-			return err
-		}
 	}
 	info, err := s.taskInfo(r.tx, t)
 	if err != nil {
 		return err
 	}
+	self := assignee.ID == r.me.ID
 	if !self {
-		if _, err := s.sendDM(r.tx, assignee.ID, assignKey(t), cards.Assigned(s.lang(assignee), info)); err != nil {
+		if err := s.sendAssigned(r.tx, t, info); err != nil {
 			return err
 		}
 	}
 	return s.reply(r, s.createdText(r, t, info, self))
+}
+
+// storeNewTask saves a new task whose ID is set, created by actor: its
+// times, accepted at once when actor assigns it to themselves, the audit
+// event, and the assignee added to the project's members (proj, when not
+// nil, is updated and saved).
+func (s *Service) storeNewTask(tx bot.Tx, t *bot.Task, proj *bot.Project, actor bot.PersonID) error {
+	now := s.cfg.Clock.Now()
+	t.CreatedAt, t.UpdatedAt, t.StatusAt, t.ProgressAt = now, now, now, now
+	if t.Assignee == actor {
+		t.Status = bot.StatusAccepted
+	}
+	if err := tx.PutTask(*t); err != nil {
+		return err
+	}
+	if err := s.audit(tx, bot.AuditEvent{Actor: actor, Kind: "task_created", Project: t.Project, Task: t.ID, Field: "assignee", New: string(t.Assignee), Note: t.Title}); err != nil {
+		return err
+	}
+	if proj != nil && !proj.IsMember(t.Assignee) {
+		proj.AddMember(t.Assignee)
+		proj.UpdatedAt = now
+		return tx.PutProject(*proj)
+	}
+	return nil
+}
+
+// sendAssigned sends a task's assignment card (Accept, Decline, Ask) to
+// its assignee.
+func (s *Service) sendAssigned(tx bot.Tx, t bot.Task, info cards.TaskInfo) error {
+	_, err := s.sendDM(tx, t.Assignee, assignKey(t), cards.Assigned(s.lang(info.Assignee), info))
+	return err
 }
 
 func (s *Service) createdText(r *req, t bot.Task, info cards.TaskInfo, self bool) string {
@@ -378,8 +395,7 @@ func (s *Service) reassign(r *req, t bot.Task, to bot.Person) (map[uint64]bot.Ca
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.sendDM(r.tx, to.ID, assignKey(t), cards.Assigned(s.lang(to), info))
-	return finished, err
+	return finished, s.sendAssigned(r.tx, t, info)
 }
 
 func (s *Service) addToProject(r *req, t bot.Task, id bot.PersonID) error {

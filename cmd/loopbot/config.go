@@ -222,6 +222,7 @@ type PlaygroundConfig struct {
 type PlaygroundPerson struct {
 	ID       string   `toml:"id"`
 	Name     string   `toml:"name"`
+	Email    string   `toml:"email"`    // optional; plan imports match assignees by it
 	Roles    []string `toml:"roles"`    // "admin", "manager" or "member"; optional
 	Manager  string   `toml:"manager"`  // the ID of their manager; optional
 	Timezone string   `toml:"timezone"` // optional; empty means calendar.timezone

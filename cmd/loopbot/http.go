@@ -161,7 +161,7 @@ func seedPerson(tx bot.Tx, pp PlaygroundPerson, now time.Time) error {
 	} else if err != nil {
 		return err
 	}
-	seed := bot.Person{Name: pp.Name, Timezone: pp.Timezone, Department: pp.Department}
+	seed := bot.Person{Name: pp.Name, Email: pp.Email, Timezone: pp.Timezone, Department: pp.Department}
 	if pp.Manager != "" {
 		seed.Manager = bot.PersonID(bot.Playground + ":" + pp.Manager)
 	}
