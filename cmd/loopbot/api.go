@@ -25,6 +25,7 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/backup", a.auth(a.apiBackup))
 	mux.HandleFunc("GET /api/v1/export", a.auth(a.apiExport))
 	a.loopRoutes(mux)
+	a.importRoutes(mux)
 }
 
 func (a *App) auth(next http.HandlerFunc) http.HandlerFunc {

@@ -42,6 +42,16 @@ Usage:
                                      hot backup through the running service's admin API
                                      (server.admin_token), verified before it is kept
   loopbot backup -db FILE -o FILE    offline copy of a stopped service's file, verified
+  loopbot import -project P [-apply] [-as PERSON] [-config FILE] [-db FILE] PLAN.csv|PLAN.xlsx
+                                     import a plan into a project, with the service
+                                     stopped (it refuses a file in use; a running
+                                     service takes POST /api/v1/import). Columns, zh or
+                                     en: id/编号, title/任务, assignee/负责人, planned
+                                     start/计划开始, due/截止, estimate/工期, depends
+                                     on/前置任务, parent/父任务, milestone/里程碑. A dry
+                                     run by default: every problem by row and column,
+                                     or what it would create. -apply creates all rows
+                                     or none and queues the assignment cards
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
@@ -97,6 +107,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runExport(ctx, args, environ, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, environ, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
