@@ -307,11 +307,12 @@ func sampleXLSX(tb testing.TB, date1904 bool) []byte {
 // TestDecodeNotAPlan: files that are no plan get a message saying so.
 func TestDecodeNotAPlan(t *testing.T) {
 	cases := map[string][]byte{
-		"is empty":                []byte(" \n "),
-		"is an old .xls workbook": {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0},
-		"cannot be read":          []byte("PK\x03\x04garbage"),
-		"is not text":             []byte("id,title\x00\n"),
-		"is larger than 10 MiB":   bytes.Repeat([]byte("a"), MaxFileSize+1),
+		"is empty":                 []byte(" \n "),
+		"is an old .xls workbook":  {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0},
+		"cannot be read":           []byte("PK\x03\x04garbage"),
+		"is not text":              []byte("id,title\x00\n"),
+		"is larger than 10 MiB":    bytes.Repeat([]byte("a"), MaxFileSize+1),
+		"has more than 10000 rows": []byte("id,title\n" + strings.Repeat("1,a\n", MaxRows)),
 	}
 	for want, data := range cases {
 		_, err := Decode("plan.csv", data)

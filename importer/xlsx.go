@@ -73,24 +73,31 @@ func (x *xlsxReader) visibleSheets() []string {
 	return out
 }
 
+// sheet reads a worksheet row by row, so that a sheet with more than
+// MaxRows rows is refused before it is all in memory.
 func (x *xlsxReader) sheet(name string) (Table, error) {
-	rows, err := x.f.GetRows(name, excelize.Options{RawCellValue: true})
+	rows, err := x.f.Rows(name)
 	if err != nil {
 		return Table{}, fileErrorf("the worksheet %q cannot be read: %v", name, err)
 	}
+	defer rows.Close()
 	t := Table{Format: XLSX, Sheet: name}
-	for i, cells := range rows {
-		if i >= MaxRows && !(Row{Cells: cells}).empty() {
-			return Table{}, fileErrorf("the worksheet %q has more than %d rows; split the plan", name, MaxRows)
+	for num := 1; rows.Next(); num++ {
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return Table{}, fileErrorf("the worksheet %q cannot be read: %v", name, err)
 		}
 		for j, c := range cells {
 			if j < maxColumns {
-				cells[j] = x.cell(name, j+1, i+1, c)
+				cells[j] = x.cell(name, j+1, num, c)
 			}
 		}
-		if err := t.keep(i+1, cells); err != nil {
-			return Table{}, err
+		if err := t.keep(num, cells); err != nil {
+			return Table{}, fileErrorf("the worksheet %q has more than %d rows; split the plan", name, MaxRows)
 		}
+	}
+	if err := rows.Error(); err != nil {
+		return Table{}, fileErrorf("the worksheet %q cannot be read: %v", name, err)
 	}
 	return t, nil
 }
