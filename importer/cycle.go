@@ -1,47 +1,26 @@
 package importer
 
-// findCycle returns the indexes of a cycle among the items' depends-on and
-// parent links, first index repeated at the end, or nil when there is none.
+import "github.com/loopbot/loopbot/plan"
+
+// findCycle returns a cycle among the items' depends-on and parent links
+// (plan.FindCycle) as indexes in items, each a predecessor (or, in a cycle
+// of parent links, a child) of the next, first index repeated at the end;
+// nil when there is none.
 func findCycle(items []Item) []int {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := make([]int, len(items))
-	var stack []int
-	var found []int
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		color[i] = grey
-		stack = append(stack, i)
-		next := append([]int(nil), items[i].After...)
-		if items[i].Parent >= 0 {
-			next = append(next, items[i].Parent)
+	tasks := make([]plan.Task, len(items))
+	for i, it := range items {
+		tasks[i] = plan.Task{ID: uint64(i + 1), Milestone: it.Milestone}
+		for _, j := range it.After {
+			tasks[i].After = append(tasks[i].After, uint64(j+1))
 		}
-		for _, j := range next {
-			switch color[j] {
-			case grey:
-				for k, s := range stack {
-					if s == j {
-						found = append(append([]int(nil), stack[k:]...), j)
-					}
-				}
-				return true
-			case white:
-				if visit(j) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[i] = black
-		return false
-	}
-	for i := range items {
-		if color[i] == white && visit(i) {
-			return found
+		if it.Parent >= 0 {
+			tasks[i].Parent = uint64(it.Parent + 1)
 		}
 	}
-	return nil
+	path := plan.FindCycle(tasks)
+	out := make([]int, len(path))
+	for i, id := range path {
+		out[i] = int(id - 1)
+	}
+	return out
 }

@@ -295,24 +295,32 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
-// cycle reports a dependency or parent cycle, with the file's ids.
+// cycle reports a dependency or parent cycle, with the file's ids, at the
+// row of its first task.
 func (p *Plan) cycle(t Table) {
 	path := findCycle(p.Items)
 	if len(path) == 0 {
 		return
 	}
 	names := make([]string, len(path))
+	parents := true
 	for i, j := range path {
 		names[i] = p.Items[j].Ref
+		if i > 0 && p.Items[path[i-1]].Parent != j {
+			parents = false
+		}
 	}
-	first := p.Items[path[0]]
 	f := FieldDependsOn
-	if _, ok := p.col(f); !ok {
+	msg := "dependency cycle " + strings.Join(names, " → ") + ": each task waits for the one before it, so none can start"
+	if parents {
+		f = FieldParent
+		msg = "parent cycle " + strings.Join(names, " → ") + ": each task's parent is the next one"
+	} else if _, ok := p.col(f); !ok {
 		f = FieldParent
 	}
 	for _, r := range t.Rows {
-		if r.Num == first.Row {
-			p.cell(r, f, "dependency cycle "+strings.Join(names, " → ")+"; a task cannot (even indirectly) wait for itself")
+		if r.Num == p.Items[path[0]].Row {
+			p.cell(r, f, msg)
 		}
 	}
 }

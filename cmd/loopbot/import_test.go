@@ -281,7 +281,7 @@ func TestImportPlanProblems(t *testing.T) {
 		{"bad date", "project=P1", head + "1,a,bob,,2026-10-12\n2,b,bob,,2026-13-01\n",
 			[]string{`row 3, column 截止 (due): "2026-13-01" is not a real date`}},
 		{"cycle", "project=P1", head + "1,a,bob,,,,3\n2,b,bob,,,,1\n3,c,bob,,,,2\n",
-			[]string{`row 2, column 前置任务 (depends on): dependency cycle 1 → 3 → 2 → 1; a task cannot (even indirectly) wait for itself`}},
+			[]string{`row 2, column 前置任务 (depends on): dependency cycle 1 → 2 → 3 → 1: each task waits for the one before it, so none can start`}},
 		{"duplicate id", "project=P1", head + "1,a,bob\n2,b,bob\n2,c,bob\n",
 			[]string{`row 4, column 编号 (id): "2" is also the id of row 3; each row needs its own id`}},
 		{"missing column", "project=P1", "编号,负责人\n1,bob\n",
