@@ -130,9 +130,9 @@ func (p Person) HasChosen(field string) bool {
 }
 
 // Seed fills p with what the config or a platform directory knows about
-// the person: each non-empty field of from (Name, Email, Manager, Timezone,
-// Lang, CheckinAt, Role) replaces p's, unless the person chose that field with a
-// command (Chosen). Empty fields of from change nothing. It reports whether
+// the person: each non-empty field of from (Name, Email, Manager,
+// Department, Timezone, Lang, CheckinAt, Role) replaces p's, unless the
+// person chose that field with a command (Chosen). Empty fields of from change nothing. It reports whether
 // p changed.
 func (p *Person) Seed(from Person) bool {
 	changed := false

@@ -226,9 +226,10 @@ type matcher struct {
 	platforms []string
 }
 
-// match returns the person that s names: a platform id ("feishu:ou_x"), a
-// bare platform id ("bob"), an email address, a full name ("王丽 Alice") or
-// one word of a name ("Alice"), all without case; isNew when s is a
+// match returns the person that s names, trying in turn: a platform id
+// ("feishu:ou_x"), a bare platform id ("bob"), an email address, a full
+// name ("王丽 Alice"), one word of a name ("Alice"), and a one-word name that
+// is one word of s (the person "Bob" for "李博 Bob"), all without case; isNew when s is a
 // platform id on an enabled platform that the bot has not met yet. msg says
 // why s matches nobody, or several people.
 func (m matcher) match(s string) (p bot.Person, isNew bool, msg string) {
@@ -244,6 +245,9 @@ func (m matcher) match(s string) (p bot.Person, isNew bool, msg string) {
 		},
 		func(p bot.Person) bool {
 			return slices.ContainsFunc(strings.Fields(p.Name), func(w string) bool { return strings.EqualFold(w, s) })
+		},
+		func(p bot.Person) bool {
+			return p.Name != "" && slices.ContainsFunc(strings.Fields(s), func(w string) bool { return strings.EqualFold(w, p.Name) })
 		},
 	} {
 		found := m.filter(by)

@@ -17,6 +17,7 @@ func TestImportMatcher(t *testing.T) {
 		{ID: "feishu:ou_1", Name: "Carol Wu"},
 		{ID: "feishu:ou_2", Name: "Dave  Miller"},
 		{ID: "feishu:ou_3", Name: "Eve Miller"},
+		{ID: "feishu:ou_4", Name: "Zoe"},
 	}}
 	cases := []struct {
 		in, want string
@@ -31,6 +32,7 @@ func TestImportMatcher(t *testing.T) {
 		{in: "李博", want: "playground:bob"},
 		{in: "dave miller", want: "feishu:ou_2"},
 		{in: "feishu:ou_new", want: "feishu:ou_new", isNew: true},
+		{in: "周 Zoe", want: "feishu:ou_4"},
 		{in: "Carol", want: "playground:carol"}, // an id before a name
 		{in: "Miller", problem: `"Miller" matches 2 people: feishu:ou_2 (Dave  Miller), feishu:ou_3 (Eve Miller); write the platform id of the one you mean`},
 		{in: "Zed", problem: `"Zed" matches nobody the bot knows`},

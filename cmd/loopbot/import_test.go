@@ -403,3 +403,19 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("database in use: %v", err)
 	}
 }
+
+// TestImportSampleWithTestPeople: the sample plan also imports with the
+// people of the end-to-end tests (testConfig: Alice, Bob, Carol, Dave),
+// whose one-word names are words of the plan's "李博 Bob"; its dates are
+// then in the past, which is a warning, not a problem.
+func TestImportSampleWithTestPeople(t *testing.T) {
+	ta := startApp(t, testConfig, "")
+	ta.reply("alice", "alpha", "/project new Alpha")
+	code, out := ta.postPlan("project=P1&apply=true", "text/csv", readFile(t, samplePlan))
+	if code != 201 || len(out.Warnings) == 0 {
+		t.Fatalf("%d %+v", code, out)
+	}
+	if got := ta.storedTasks(); !reflect.DeepEqual(got, samplePlanTasks) {
+		t.Errorf("tasks:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(samplePlanTasks, "\n"))
+	}
+}
