@@ -366,7 +366,7 @@ func (s *Service) decideChange(r *req, c bot.ChangeRequest, approve bool, reason
 // alreadyDecided is the answer to a decision on a request that is no
 // longer pending.
 func (s *Service) alreadyDecided(r *req, c bot.ChangeRequest) string {
-	return r.l.F("%s was already %s by %s; nothing changed.", "%s 已由 %s %s，未做任何更改。",
+	return r.l.F("%[1]s was already %[2]s by %[3]s; nothing changed.", "%[1]s 已由 %[3]s 处理（%[2]s），未做任何更改。",
 		c.Code(), r.l.ChangeState(c.State), s.person(r.tx, c.Decider).DisplayName())
 }
 

@@ -536,6 +536,28 @@ func TestRejectedExtensionLeavesTheWarning(t *testing.T) {
 	wantAll(t, "asking again", resp.Toast, "C2")
 }
 
+// TestDecideAfterTheCardIsGone: a pending request whose card was removed
+// past its retention is still decided by /approve C1, by the same rules.
+func TestDecideAfterTheCardIsGone(t *testing.T) {
+	w := newWorld(t)
+	w.say(ben, "/due T2 10-08 接口晚到")
+	w.update(func(tx bot.Tx) error {
+		far := w.clock.Now().AddDate(1, 0, 0)
+		_, _, err := tx.PruneCards(far, far, 1000)
+		return err
+	})
+	wantAll(t, "Cat's /approve C1", w.say(cat, "/approve C1"), "T2")
+	if c := w.change(1); !c.Pending() {
+		t.Fatalf("Cat decided C1: %+v", c)
+	}
+	wantAll(t, "Boss's /reject C1 with no reason", w.say(boss, "/reject C1"), "/驳回 <C> <理由>")
+	wantAll(t, "Boss's /approve C1", w.say(boss, "/approve C1"), "已批准", "T2")
+	if got := w.dues(); got[1] != "2026-10-08" || got[2] != "2026-10-10" {
+		t.Errorf("due dates %v", got)
+	}
+	wantAll(t, "Boss's second /approve C1", w.say(boss, "/approve C1"), "C1 已由 Boss 处理（已批准）")
+}
+
 func actionNames(c bot.Card) []string {
 	var out []string
 	for _, a := range c.Actions {

@@ -193,6 +193,42 @@ func changeCards(s *Service, r *req, cmd command.Command) ([]bot.CardRecord, err
 	return r.tx.CardsByKey(changeKey(c))
 }
 
+// decideCmd runs /approve and /reject: the button of the card named, as
+// every text action does; but a change request whose card is gone (past
+// its retention, bot.Retention.OpenCards) is decided directly, by the same
+// rules, so that a request never waits for a card that no longer exists.
+func (s *Service) decideCmd(r *req, cmd command.Command) error {
+	if len(cmd.Args) == 0 {
+		return s.textActionCmd(r, cmd)
+	}
+	id, ok := command.ParseChangeID(cmd.Args[0])
+	if !ok {
+		return s.textActionCmd(r, cmd)
+	}
+	c, err := r.tx.Change(id)
+	if err != nil {
+		return s.textActionCmd(r, cmd)
+	}
+	recs, err := r.tx.CardsByKey(changeKey(c))
+	if err != nil || len(recs) > 0 {
+		return s.textActionCmd(r, cmd)
+	}
+	if !c.Pending() {
+		return s.reply(r, bot.EscapeMarkdown(s.alreadyDecided(r, c)))
+	}
+	reason := cmd.Rest(1)
+	if cmd.Name == "reject" && reason == "" {
+		return badUsage(r, "reject", r.l.T("reason: this needs some text after the id.", "reason：编号后面需要写内容。"))
+	} else if len([]rune(reason)) > maxNote {
+		return invalid(r, "The reason is longer than %d characters.", "理由超过了 %d 个字符。", maxNote)
+	}
+	toast, _, err := s.decideChange(r, c, cmd.Name == "approve", reason)
+	if err != nil {
+		return err
+	}
+	return s.reply(r, bot.EscapeMarkdown(toast))
+}
+
 // extendCmd runs /extend <T> <date> <reason>: the Request extension button
 // of the task's open warning card, or, with no such card, the same change
 // request as /due.
