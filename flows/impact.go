@@ -8,10 +8,10 @@ import (
 	"github.com/loopbot/loopbot/plan"
 )
 
-// planInput builds the scheduling engine's input from a project's tasks:
-// cancelled tasks are left out (and the links to them dropped), done work
-// is fixed at the day it was done, and the calendar is the deployment's.
-// It also returns the tasks it used, by id.
+// planInput builds the scheduling engine's input from a project's tasks as
+// the escalation ladder does (escPlanTasks: cancelled tasks left out, done
+// work fixed at the day it was done), over the deployment's calendar. It
+// also returns the tasks it used, by id.
 func (s *Service) planInput(tx bot.Tx, p bot.Project) (plan.Input, map[uint64]bot.Task, error) {
 	all, err := tx.Tasks(bot.TaskFilter{Project: p.ID})
 	if err != nil {
@@ -23,41 +23,10 @@ func (s *Service) planInput(tx bot.Tx, p bot.Project) (plan.Input, map[uint64]bo
 			byID[t.ID] = t
 		}
 	}
-	in := plan.Input{
-		Start: p.Start, Deadline: p.Deadline, Cal: s.cfg.Calendar,
+	return plan.Input{
+		Tasks: escPlanTasks(all, s.cfg.Location), Start: p.Start, Deadline: p.Deadline, Cal: s.cfg.Calendar,
 		Today: bot.DateOf(s.cfg.Clock.Now().In(s.cfg.Location)),
-	}
-	for _, t := range all {
-		if _, ok := byID[t.ID]; ok {
-			in.Tasks = append(in.Tasks, s.planTask(t, byID))
-		}
-	}
-	return in, byID, nil
-}
-
-// planTask is one task as the scheduling engine sees it.
-func (s *Service) planTask(t bot.Task, byID map[uint64]bot.Task) plan.Task {
-	pt := plan.Task{
-		ID: t.ID, Start: t.PlannedStart, Due: t.Due, Estimate: t.EstimateDays, Milestone: t.Milestone,
-		Progress: t.Progress, Title: t.Title,
-	}
-	if _, ok := byID[t.Parent]; ok {
-		pt.Parent = t.Parent
-	}
-	for _, id := range t.DependsOn {
-		if _, ok := byID[id]; ok {
-			pt.After = append(pt.After, id)
-		}
-	}
-	if t.Status == bot.StatusDone || t.Status == bot.StatusVerified {
-		pt.Done = true
-		at := t.DoneAt
-		if at.IsZero() {
-			at = t.StatusAt
-		}
-		pt.Finished = bot.DateOf(at.In(s.cfg.Location))
-	}
-	return pt
+	}, byID, nil
 }
 
 // impactOf computes what moving a task's due date to newDue does to its
