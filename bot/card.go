@@ -1,6 +1,11 @@
 package bot
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Card kinds (SPEC §11).
 const (
@@ -99,6 +104,13 @@ type Action struct {
 	Value string `json:"value,omitempty"`
 }
 
+// Chart types.
+const (
+	// ChartGantt is a Gantt chart: Bars, one per task, over dates; Labels
+	// and Series are empty.
+	ChartGantt = "gantt"
+)
+
 // Chart is a small chart on a card, such as a burn-up of planned against done
 // (Type "burnup" or "line", one value per label in each series), a bar chart
 // ("bar") or a Gantt overview ("gantt", drawn from Bars).
@@ -126,6 +138,56 @@ type Bar struct {
 	Critical  bool   `json:"critical,omitempty"`
 	Milestone bool   `json:"milestone,omitempty"`
 	Done      bool   `json:"done,omitempty"`
+}
+
+// GanttLines writes a Gantt chart's bars as plain-text lines, one a bar,
+// for messengers that cannot draw it: "T3 设计 11-20→11-27 ■■□□□ 40% !",
+// where "◆" marks a milestone ("◆ T9 上线 12-18"), a trailing "!" a
+// critical task, and the label is cut to 20 characters.
+// It returns nil for any other chart.
+func (c Chart) GanttLines() []string {
+	if c.Type != ChartGantt {
+		return nil
+	}
+	lines := make([]string, 0, len(c.Bars))
+	for _, b := range c.Bars {
+		lines = append(lines, b.Line())
+	}
+	return lines
+}
+
+// Line writes one bar as plain text (see Chart.GanttLines).
+func (b Bar) Line() string {
+	name := b.Task
+	if label := strings.Join(strings.Fields(b.Label), " "); label != "" {
+		if r := []rune(label); len(r) > 20 {
+			label = string(r[:20]) + "…"
+		}
+		name += " " + label
+	}
+	span := shortDate(b.Start) + "→" + shortDate(b.Finish)
+	if b.Milestone {
+		line := "◆ " + name + " " + shortDate(b.Finish)
+		if b.Critical {
+			line += " !"
+		}
+		return line
+	}
+	p := min(max(b.Progress, 0), 100)
+	filled := (p + 10) / 20 // five cells, rounded
+	line := name + " " + span + " " + strings.Repeat("■", filled) + strings.Repeat("□", 5-filled) + " " + strconv.Itoa(p) + "%"
+	if b.Critical {
+		line += " !"
+	}
+	return line
+}
+
+// shortDate writes a date as "11-20", or "?" when there is none.
+func shortDate(d Date) string {
+	if d.IsZero() {
+		return "?"
+	}
+	return fmt.Sprintf("%02d-%02d", int(d.Month), d.Day)
 }
 
 // Series is one line of a chart.

@@ -350,3 +350,28 @@ func TestMarkdownCardShowsItsChartAsAnImage(t *testing.T) {
 		t.Errorf("an unsafe URL was shown:\n%s", text)
 	}
 }
+
+// TestGanttChartFallsBackToText sends a plan card with a Gantt chart, which
+// DingTalk markdown cannot draw: each bar is a paragraph of text, its label
+// shown literally, in the markdown message and in a template's text.
+func TestGanttChartFallsBackToText(t *testing.T) {
+	plan := bot.Card{Kind: bot.CardPlan, Title: "计划 · P1", Color: bot.ColorBlue, Text: "**关键路径**\n- T1 → T3", Actions: []bot.Action{},
+		Chart: &bot.Chart{Type: bot.ChartGantt, Bars: []bot.Bar{
+			{Task: "T1", Label: "设计", Start: bot.NewDate(2026, 11, 23), Finish: bot.NewDate(2026, 11, 25), Progress: 100, Critical: true, Done: true},
+			{Task: "T3", Label: "*开发* <at>", Start: bot.NewDate(2026, 11, 26), Finish: bot.NewDate(2026, 12, 3), Progress: 40, Critical: true},
+			{Task: "T4", Label: "上线", Start: bot.NewDate(2026, 12, 4), Finish: bot.NewDate(2026, 12, 4), Milestone: true},
+		}}}
+	f := newFake(t)
+	a := newAdapter(f, nil)
+	if _, err := a.Send(context.Background(), bot.OutMessage{Target: bot.DM("dingtalk:staff1"), Card: &plan, CardID: 4, IdemKey: "k4"}); err != nil {
+		t.Fatal(err)
+	}
+	text := msgParam(t, f.Calls(pathBatchSend)[0])["text"]
+	want := "T1 设计 11-23→11-25 ■■■■■ 100% !\n\nT3 \\*开发\\* &lt;at&gt; 11-26→12-03 ■■□□□ 40% !\n\n◆ T4 上线 12-04"
+	if !strings.Contains(text, want) {
+		t.Errorf("markdown lacks the bars %q:\n%s", want, text)
+	}
+	if p := templateParams(plan); !strings.Contains(p["text"], want) {
+		t.Errorf("template text lacks the bars:\n%s", p["text"])
+	}
+}

@@ -195,6 +195,9 @@ func cardMarkdown(c bot.Card, dm bool) (title, text string) {
 	if img := chartImage(c); img != "" {
 		parts = append(parts, img)
 	}
+	if g := ganttMarkdown(c.Chart); g != "" {
+		parts = append(parts, g)
+	}
 	if cmds := commandsOf(c); len(cmds) > 0 {
 		reply := "Reply"
 		if chinese(c) {
@@ -234,6 +237,20 @@ func safeImageURL(u string) bool {
 		return false
 	}
 	return !strings.ContainsAny(u, " ()[]<>\"\n\r\t")
+}
+
+// ganttMarkdown writes a Gantt chart, which DingTalk markdown cannot draw,
+// as its text fallback (bot.Chart.GanttLines), one paragraph a bar; "" for
+// no chart or another kind of chart.
+func ganttMarkdown(ch *bot.Chart) string {
+	if ch == nil {
+		return ""
+	}
+	lines := ch.GanttLines()
+	for i, l := range lines {
+		lines[i] = lineStart(mdEscape(l))
+	}
+	return strings.Join(lines, "\n\n")
 }
 
 // textMarkdown renders a reply text: its first line (plain) is the title
@@ -280,8 +297,12 @@ func templateParams(c bot.Card) map[string]string {
 	for _, f := range c.Fields {
 		fields = append(fields, "**"+mdEscape(f.Label)+"**: "+mdEscape(f.Value))
 	}
+	text := markdown(c.Text)
+	if g := ganttMarkdown(c.Chart); g != "" {
+		text = strings.TrimPrefix(text+"\n\n"+g, "\n\n")
+	}
 	p := map[string]string{
-		"kind": c.Kind, "title": c.Title, "color": c.Color, "text": markdown(c.Text), "chart_image": chartImage(c),
+		"kind": c.Kind, "title": c.Title, "color": c.Color, "text": text, "chart_image": chartImage(c),
 		"fields": strings.Join(fields, "\n\n"), "finished": boolString(c.Finished()),
 	}
 	tpl := TemplateOf(c.Kind)

@@ -70,7 +70,11 @@ func renderCard(c bot.Card) fcard {
 	if len(c.Fields) > 0 {
 		els = append(els, markdownElement(renderFields(c.Fields)))
 	}
-	if c.Chart != nil && len(c.Chart.Series) > 0 {
+	switch {
+	case c.Chart != nil && c.Chart.Type == bot.ChartGantt && len(c.Chart.Bars) > 0:
+		// The chart component has no Gantt chart: its bars go as text.
+		els = append(els, markdownElement(ganttText(*c.Chart)))
+	case c.Chart != nil && len(c.Chart.Series) > 0:
 		els = append(els, renderChart(*c.Chart))
 	}
 	els = append(els, renderActions(c)...)
@@ -109,6 +113,16 @@ func literalLines(s string) string {
 	lines := strings.Split(escapeLiteral(s), "\n")
 	for i := 1; i < len(lines); i++ {
 		lines[i] = guardLineStart(lines[i])
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ganttText writes a Gantt chart's bars as markdown, one literal line a bar
+// (bot.Chart.GanttLines).
+func ganttText(ch bot.Chart) string {
+	lines := ch.GanttLines()
+	for i, l := range lines {
+		lines[i] = guardLineStart(escapeLiteral(l))
 	}
 	return strings.Join(lines, "\n")
 }

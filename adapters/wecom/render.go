@@ -390,5 +390,11 @@ func cardMarkdown(l lang, c bot.Card, limit int) string {
 	for _, f := range c.Fields {
 		b.WriteString("\n> " + escapeMD(f.Label) + "：" + escapeMD(f.Value))
 	}
+	// WeCom markdown cannot draw a Gantt chart: its bars go as text.
+	if c.Chart != nil {
+		for _, line := range c.Chart.GanttLines() {
+			b.WriteString("\n" + escapeMD(line))
+		}
+	}
 	return cutBytes(b.String(), limit)
 }

@@ -58,7 +58,12 @@ func neutralCards(t *testing.T) map[string]bot.Card {
 		out["report_"+l] = bot.Card{Kind: bot.CardReport, Title: pick("Report · P1 · week", "报告 · P1 · 本周"), Color: bot.ColorBlue,
 			Text: pick("**On time** 80%\n- 4 of 5 done", "**按时率** 80%\n- 完成 4/5"), Actions: []bot.Action{}}
 		out["plan_"+l] = bot.Card{Kind: bot.CardPlan, Title: pick("Plan · P1", "计划 · P1"), Color: bot.ColorGreen,
-			Text: pick("Critical path: T1 → T3 → T4", "关键路径：T1 → T3 → T4"), Actions: []bot.Action{}}
+			Text: pick("Critical path: T1 → T3 → T4", "关键路径：T1 → T3 → T4"), Actions: []bot.Action{},
+			Chart: &bot.Chart{Type: bot.ChartGantt, Bars: []bot.Bar{
+				{Task: "T1", Label: pick("Design", "设计"), Start: bot.NewDate(2026, 11, 23), Finish: bot.NewDate(2026, 11, 25), Progress: 100, Critical: true, Done: true},
+				{Task: "T3", Label: "*build* <b>", Start: bot.NewDate(2026, 11, 26), Finish: bot.NewDate(2026, 12, 3), Progress: 40, Critical: true},
+				{Task: "T4", Label: pick("Launch", "上线"), Start: bot.NewDate(2026, 12, 4), Finish: bot.NewDate(2026, 12, 4), Milestone: true, Critical: true},
+			}}}
 	}
 	return out
 }
