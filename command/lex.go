@@ -272,13 +272,19 @@ func canonicalKey(typed string) (string, bool) {
 		return "impact", true
 	case "task", "任务":
 		return "task", true
+	case "title", "标题":
+		return "title", true
+	case "start", "计划开始", "开工":
+		return "start", true
+	case "milestone", "里程碑":
+		return "milestone", true
 	}
 	return "", false
 }
 
 // Keys returns the canonical keys of key:value arguments.
 func Keys() []string {
-	return []string{"due", "project", "after", "parent", "prio", "est", "acceptance", "from", "to", "owner", "impact", "task"}
+	return []string{"due", "project", "after", "parent", "prio", "est", "acceptance", "from", "to", "owner", "impact", "task", "title", "start", "milestone"}
 }
 
 // fold maps full-width ASCII to ASCII and lowers the case, for comparing

@@ -20,7 +20,7 @@ func planningSpecs() []Spec {
 		},
 		{
 			Name: "task", Zh: "任务",
-			Summary: "Creates a task, or shows one.", SummaryZh: "创建任务，或查看某个任务。",
+			Summary: "Creates, edits or shows a task.", SummaryZh: "创建、修改或查看任务。",
 			Subs: taskSubs(),
 		},
 		{
@@ -87,9 +87,9 @@ func taskSubs() []SubSpec {
 		{
 			Name: "new", Zh: "新建", Access: AccessAnyone,
 			Usage: "/task new <title> @assignee [due:<date>] [project:<P>] [after:<T,T>] " +
-				"[parent:<T>] [prio:high|normal|low] [est:<n>d]",
+				"[parent:<T>] [prio:high|normal|low] [est:<n>d] [start:<date>] [milestone:yes|no]",
 			UsageZh: "/任务 新建 <标题> @负责人 [截止:<日期>] [项目:<P>] [依赖:<T,T>] " +
-				"[父任务:<T>] [优先级:high|normal|low] [估时:<n>d]",
+				"[父任务:<T>] [优先级:high|normal|low] [估时:<n>d] [开始:<日期>] [里程碑:yes|no]",
 			Summary:   "Creates a task and sends the assignment card.",
 			SummaryZh: "创建任务并发送指派卡片。",
 		},
@@ -98,6 +98,15 @@ func taskSubs() []SubSpec {
 			Usage: "/task show <T>", UsageZh: "/任务 查看 <T>",
 			Summary:   "Shows one task with its history.",
 			SummaryZh: "查看一个任务及其变更记录。",
+		},
+		{
+			Name: "edit", Zh: "修改", Aliases: []string{"编辑"}, Access: AccessAnyone,
+			Usage: "/task edit <T> [title:<text>] [due:<date>] [start:<date>|none] [after:<T,T>|none] " +
+				"[parent:<T>|none] [est:<n>d|none] [prio:high|normal|low] [milestone:yes|no]",
+			UsageZh: "/任务 修改 <T> [标题:<文字>] [截止:<日期>] [开始:<日期>|none] [依赖:<T,T>|none] " +
+				"[父任务:<T>|none] [估时:<n>d|none] [优先级:high|normal|low] [里程碑:yes|no]",
+			Summary:   "Changes a task's plan fields; an assignee's due-date change goes through /due.",
+			SummaryZh: "修改任务的计划字段；负责人改截止日期请用 /延期。",
 		},
 	}
 }
