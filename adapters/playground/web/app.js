@@ -839,11 +839,12 @@
     return 40 * p;
   }
 
-  // renderChart draws a line (burn-up) or bar chart. Any other shape gives null and is ignored.
+  // renderChart draws a line (burn-up), bar or Gantt chart. Any other shape gives null and is ignored.
   function renderChart(chart) {
     try {
       if (!chart || typeof chart !== 'object') return null;
       const type = String(chart.type || 'line').toLowerCase();
+      if (type === 'gantt') return ganttChart(chart);
       if (!['burnup', 'burndown', 'line', 'bar', 'pareto'].includes(type)) return null;
       const labels = Array.isArray(chart.labels) ? chart.labels.map((l) => String(l)) : null;
       const series = Array.isArray(chart.series)
@@ -944,6 +945,84 @@
       });
     });
     return f.svg;
+  }
+
+  // dayNum reads a yyyy-mm-dd date as a day count (UTC days since 1970), NaN for anything else.
+  function dayNum(v) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(v || ''));
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86400000 : NaN;
+  }
+
+  function dayLabel(n) {
+    const d = new Date(n * 86400000);
+    return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  }
+
+  // todayNum is today on the playground's clock (the fake one when it runs), as a day count.
+  function todayNum() {
+    const w = state.clock ? wall(state.clock.ms, state.clock.off.min) : null;
+    if (w) return Date.UTC(w.y, w.mo - 1, w.d) / 86400000;
+    const now = new Date();
+    return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / 86400000;
+  }
+
+  // ganttChart draws chart.bars over dates: one row a task (its code and title on the left), a bar from its start
+  // to its finish with its progress filled in, critical tasks in red, milestones as ◆, and a line at today.
+  function ganttChart(chart) {
+    const bars = (Array.isArray(chart.bars) ? chart.bars : []).filter((b) => b && typeof b === 'object').map((b) => {
+      let start = dayNum(b.start), finish = dayNum(b.finish);
+      if (!Number.isFinite(start)) start = finish;
+      if (!Number.isFinite(finish) || finish < start) finish = start;
+      const progress = Math.max(0, Math.min(100, Number(b.progress) || 0));
+      return { task: String(b.task || ''), label: String(b.label || ''), start, finish, progress,
+        critical: b.critical === true, milestone: b.milestone === true, done: b.done === true };
+    }).filter((b) => Number.isFinite(b.start));
+    if (!bars.length) return null;
+    const today = todayNum();
+    let lo = Math.min(...bars.map((b) => b.start)), hi = Math.max(...bars.map((b) => b.finish)) + 1;
+    if (today >= lo - 3 && today <= hi + 3) { lo = Math.min(lo, today); hi = Math.max(hi, today + 1); }
+    const W = 460, L = 132, R = 10, T = 22, RH = 20, B = 6;
+    const H = T + RH * bars.length + B;
+    const x = (d) => L + ((W - L - R) * (d - lo)) / (hi - lo);
+    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg gantt', role: 'img', preserveAspectRatio: 'xMidYMid meet' });
+    const every = Math.max(1, Math.ceil((hi - lo) / 6));
+    for (let d = lo; d < hi; d += every) {
+      svg.append(s('line', { x1: x(d), x2: x(d), y1: T - 4, y2: H - B, class: 'grid' }));
+      svg.append(s('text', { x: x(d) + 2, y: T - 8, class: 'tick' }, dayLabel(d)));
+    }
+    bars.forEach((b, i) => {
+      const y = T + RH * i;
+      const kind = b.milestone ? 'milestone' : 'task';
+      const g = s('g', { class: 'gantt-row' + (b.critical ? ' critical' : '') + (b.done ? ' done' : ''),
+        'data-task': b.task, 'data-kind': kind, 'data-critical': String(b.critical) });
+      const name = b.label.length > 12 ? b.label.slice(0, 12) + '…' : b.label;
+      g.append(s('text', { x: 4, y: y + 13.5, class: 'gantt-label' }, (b.milestone ? '◆ ' : '') + b.task + ' ' + name));
+      const span = `${dayLabel(b.start)} → ${dayLabel(b.finish)}`;
+      if (b.milestone) {
+        const cx = x(b.finish + 0.5), cy = y + RH / 2, r = 6;
+        g.append(s('path', { d: `M${cx} ${cy - r}L${cx + r} ${cy}L${cx} ${cy + r}L${cx - r} ${cy}Z`, class: 'gantt-milestone' },
+          s('title', {}, `◆ ${b.task} ${b.label} ${dayLabel(b.finish)}`)));
+      } else {
+        const x0 = x(b.start), w = Math.max(2, x(b.finish + 1) - x0);
+        g.append(s('rect', { x: x0, y: y + 4, width: w, height: RH - 8, rx: 3, class: 'gantt-bar' },
+          s('title', {}, `${b.task} ${b.label} ${span} ${b.progress}%`)));
+        if (b.progress > 0) {
+          g.append(s('rect', { x: x0, y: y + 4, width: (w * b.progress) / 100, height: RH - 8, rx: 3, class: 'gantt-progress' }));
+        }
+      }
+      svg.append(g);
+    });
+    if (today >= lo && today < hi) {
+      svg.append(s('line', { x1: x(today), x2: x(today), y1: T - 4, y2: H - B, class: 'gantt-today' },
+        s('title', {}, dayLabel(today))));
+    }
+    const legend = h('div', { class: 'legend' },
+      h('span', { class: 'legend-item' }, h('i', { class: 'gantt-key' }), '任务 task'),
+      h('span', { class: 'legend-item' }, h('i', { class: 'gantt-key critical' }), '关键 critical'),
+      h('span', { class: 'legend-item' }, '◆ 里程碑 milestone'),
+      h('span', { class: 'legend-item' }, h('i', { class: 'gantt-key today' }), '今天 today'));
+    return h('div', { class: 'chart', 'data-chart': 'gantt' },
+      chart.title ? h('div', { class: 'chart-title' }, String(chart.title)) : null, svg, legend);
   }
 
   // ---------- toasts ----------
