@@ -141,6 +141,60 @@ func summary(l cards.Lang) cards.Summary {
 	}
 }
 
+// planInfo is the plan of the fixtures' project: T2 done, T3 → T5 critical
+// and two days late, the milestone T9 after T5, and T7 with slack.
+func planInfo() cards.PlanInfo {
+	t9 := bot.Task{ID: 9, Project: 1, Title: "上线 Launch", Milestone: true, Due: project.Deadline, Status: bot.StatusAccepted}
+	d := func(m time.Month, day int) bot.Date { return bot.NewDate(2026, m, day) }
+	return cards.PlanInfo{
+		Project:  project,
+		Critical: []bot.Task{t3(), t5(), t9},
+		Milestones: []cards.PlanMilestone{
+			{Task: t9, Finish: project.Deadline, Projected: d(time.December, 22), Late: 2},
+		},
+		Slack:  []cards.PlanSlack{{Task: t3(), Critical: true}, {Task: t5(), Critical: true}, {Task: t9, Critical: true}, {Task: t7(), Slack: 7}},
+		Finish: project.Deadline, Projected: d(time.December, 22), Deadline: project.Deadline, Late: 2,
+		Bars: []bot.Bar{
+			{Task: "T2", Label: t2().Title, Start: d(time.November, 16), Finish: d(time.November, 20), Progress: 100, Done: true},
+			{Task: "T3", Label: t3().Title, Start: d(time.November, 23), Finish: d(time.November, 27), Progress: 40, Critical: true},
+			{Task: "T7", Label: t7().Title, Start: d(time.November, 23), Finish: d(time.December, 2), Progress: 20},
+			{Task: "T5", Label: t5().Title, Start: d(time.November, 30), Finish: d(time.December, 11), Critical: true},
+			{Task: "T9", Label: "上线 Launch", Start: d(time.December, 18), Finish: d(time.December, 18), Critical: true, Milestone: true},
+		},
+	}
+}
+
+// TestPlanFinishAgainstDeadline checks the headline of the plan card: the
+// projected finish against the deadline, in working days, and its colour.
+func TestPlanFinishAgainstDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		late          int
+		projected     bot.Date
+		color, zh, en string
+	}{
+		{2, bot.NewDate(2026, time.December, 22), bot.ColorRed, "预计完工 12-22 周二，比截止日晚 2 个工作日（截止 12-18 周五）",
+			"Projected finish Tue 12-22, 2 working days after the deadline Fri 12-18"},
+		{-3, bot.NewDate(2026, time.December, 15), bot.ColorGreen, "预计完工 12-15 周二，比截止日早 3 个工作日（截止 12-18 周五）",
+			"Projected finish Tue 12-15, 3 working days before the deadline Fri 12-18"},
+		{0, bot.NewDate(2026, time.December, 18), bot.ColorGreen, "预计完工 12-18 周五，正好赶上截止日", "Projected finish Fri 12-18, on the deadline"},
+	} {
+		in := planInfo()
+		in.Late, in.Projected = tc.late, tc.projected
+		zh, en := cards.Plan(cards.ZH, in), cards.Plan(cards.EN, in)
+		if !strings.HasPrefix(zh.Text, "**"+tc.zh+"**") || !strings.HasPrefix(en.Text, "**"+tc.en+"**") {
+			t.Errorf("late %d: headlines\n%s\n%s", tc.late, zh.Text, en.Text)
+		}
+		if zh.Color != tc.color {
+			t.Errorf("late %d: colour %s, want %s", tc.late, zh.Color, tc.color)
+		}
+	}
+	in := planInfo()
+	in.Deadline = bot.Date{}
+	if c := cards.Plan(cards.ZH, in); !strings.Contains(c.Text, "预计完工 12-22 周二（项目未设截止日）") || c.Color != bot.ColorBlue {
+		t.Errorf("without a deadline: %s %s", c.Color, c.Text)
+	}
+}
+
 // goldenCase is one card as a person receives it.
 type goldenCase struct {
 	name    string
@@ -254,6 +308,8 @@ func goldenCases() []goldenCase {
 			r := bot.Risk{ID: 2, Project: 1, Text: "测试环境资源紧张 shared lab", Owner: bob.ID, Impact: bot.ImpactMedium, Task: 3, State: bot.RiskOpen}
 			return cards.RiskStale(l, r, "P1 "+project.Name, time.Date(2026, time.November, 23, 9, 5, 0, 0, cst))
 		}, bot.CardNotice, bot.ColorYellow, []string{}},
+		{"plan", func(l cards.Lang) bot.Card { return cards.Plan(l, planInfo()) },
+			bot.CardPlan, bot.ColorRed, []string{}},
 		{"report_last_week", func(l cards.Lang) bot.Card {
 			s := summary(l)
 			s.Note = l.T("This week has no data yet, so this is last week, 2026-W48.", "本周尚无数据，以下为上周（2026-W48）。")

@@ -17,6 +17,30 @@ type TaskInfo struct {
 	Deps []bot.Task
 	// DueOff is true when the due date is not a working day.
 	DueOff bool
+	// Parent is the WBS summary task this one belongs to, if any.
+	Parent *bot.Task
+	// Rollup is the figures of a task with sub-tasks, rolled up from them;
+	// nil for a task without any.
+	Rollup *Rollup
+}
+
+// Rollup is what a WBS summary task shows, rolled up from its sub-tasks:
+// Children counts them (cancelled ones left out), Progress is their
+// progress weighted by estimate (0-100), and Start and Finish span their
+// dates (zero when unknown).
+type Rollup struct {
+	Children      int
+	Progress      int
+	Start, Finish bot.Date
+}
+
+// Code returns a task's short id as lists and cards show it: "T3", or
+// "◆ T3" for a milestone.
+func Code(t bot.Task) string {
+	if t.Milestone {
+		return "◆ " + t.Code()
+	}
+	return t.Code()
 }
 
 func taskRefs(t bot.Task) map[string]string {
@@ -37,6 +61,15 @@ func TaskFields(l Lang, in TaskInfo) []bot.Field {
 	due := l.Date(t.Due)
 	if in.DueOff {
 		due += l.T(" (not a working day)", "（非工作日）")
+	}
+	if in.Parent != nil {
+		fields = append(fields, bot.Field{Label: l.T("Part of", "父任务"), Value: Code(*in.Parent) + " " + in.Parent.Title})
+	}
+	if t.Milestone {
+		fields = append(fields, bot.Field{Label: l.T("Milestone", "里程碑"), Value: "◆ " + l.T("yes", "是")})
+	}
+	if !t.PlannedStart.IsZero() {
+		fields = append(fields, bot.Field{Label: l.T("Planned start", "计划开始"), Value: l.Date(t.PlannedStart)})
 	}
 	fields = append(fields,
 		bot.Field{Label: l.T("Due", "截止"), Value: due},
@@ -70,7 +103,7 @@ func trimFloat(f float64) string {
 func Assigned(l Lang, in TaskInfo) bot.Card {
 	return bot.Card{
 		Kind:   bot.CardTaskAssigned,
-		Title:  l.F("New task %s · %s", "新任务 %s · %s", in.Task.Code(), in.Task.Title),
+		Title:  l.F("New task %s · %s", "新任务 %s · %s", Code(in.Task), in.Task.Title),
 		Color:  bot.ColorBlue,
 		Text:   esc(in.Task.Description),
 		Fields: TaskFields(l, in),
@@ -96,7 +129,7 @@ func Declined(l Lang, in TaskInfo, reason string) bot.Card {
 	}
 	return bot.Card{
 		Kind:   bot.CardTaskAssigned,
-		Title:  l.F("Declined: %s · %s", "任务被拒绝：%s · %s", in.Task.Code(), in.Task.Title),
+		Title:  l.F("Declined: %s · %s", "任务被拒绝：%s · %s", Code(in.Task), in.Task.Title),
 		Color:  bot.ColorYellow,
 		Text:   text,
 		Fields: TaskFields(l, in),
@@ -121,7 +154,7 @@ func Acceptance(l Lang, in TaskInfo, note string) bot.Card {
 	}
 	return bot.Card{
 		Kind:   bot.CardAcceptance,
-		Title:  l.F("Acceptance: %s · %s", "待验收：%s · %s", in.Task.Code(), in.Task.Title),
+		Title:  l.F("Acceptance: %s · %s", "待验收：%s · %s", Code(in.Task), in.Task.Title),
 		Color:  bot.ColorBlue,
 		Text:   text,
 		Fields: TaskFields(l, in),
@@ -138,7 +171,7 @@ func Acceptance(l Lang, in TaskInfo, note string) bot.Card {
 
 // Question is the card an assigner gets when the assignee asks about a task.
 func Question(l Lang, in TaskInfo, question string) bot.Card {
-	c := Notice(l.F("Question about %s · %s", "任务需澄清：%s · %s", in.Task.Code(), in.Task.Title),
+	c := Notice(l.F("Question about %s · %s", "任务需澄清：%s · %s", Code(in.Task), in.Task.Title),
 		l.M("%s asks:\n%s\n\nAnswer in a direct message, or edit the task.", "%s 提问：\n%s\n\n请直接回复对方，或修改任务。", in.Assignee.DisplayName(), question),
 		bot.ColorYellow)
 	c.Fields = TaskFields(l, in)
@@ -151,10 +184,16 @@ func Question(l Lang, in TaskInfo, question string) bot.Card {
 func Detail(l Lang, in TaskInfo, history []string) bot.Card {
 	t := in.Task
 	fields := TaskFields(l, in)
-	fields = append(fields,
-		bot.Field{Label: l.T("Status", "状态"), Value: l.Status(t.Status)},
-		bot.Field{Label: l.T("Progress", "进度"), Value: strconv.Itoa(t.Progress) + "%"},
-	)
+	fields = append(fields, bot.Field{Label: l.T("Status", "状态"), Value: l.Status(t.Status)})
+	if ru := in.Rollup; ru != nil {
+		fields = append(fields, bot.Field{Label: l.T("Progress", "进度"),
+			Value: l.F("%d%% (rolled up from %d sub-tasks, weighted by estimate)", "%d%%（由 %d 个子任务按估时加权汇总）", ru.Progress, ru.Children)})
+		if !ru.Start.IsZero() && !ru.Finish.IsZero() {
+			fields = append(fields, bot.Field{Label: l.T("Sub-tasks span", "子任务跨度"), Value: l.Date(ru.Start) + " → " + l.Date(ru.Finish)})
+		}
+	} else {
+		fields = append(fields, bot.Field{Label: l.T("Progress", "进度"), Value: strconv.Itoa(t.Progress) + "%"})
+	}
 	if t.BaselineDue != t.Due {
 		fields = append(fields, bot.Field{Label: l.T("Baseline due", "基线截止"), Value: l.Date(t.BaselineDue)})
 	}
@@ -172,7 +211,7 @@ func Detail(l Lang, in TaskInfo, history []string) bot.Card {
 		}
 		text = strings.TrimSpace(text + "\n\n**" + l.T("History", "历史") + "**\n" + strings.Join(lines, "\n"))
 	}
-	c := Notice(t.Code()+" · "+t.Title, text, statusColor(t.Status))
+	c := Notice(Code(t)+" · "+t.Title, text, statusColor(t.Status))
 	c.Fields = fields
 	c.Refs = taskRefs(t)
 	return c

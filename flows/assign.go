@@ -26,7 +26,7 @@ type newTask struct {
 }
 
 // taskNew runs /task new <title> @assignee [due:] [project:] [after:]
-// [parent:] [prio:] [est:].
+// [parent:] [prio:] [est:] [start:] [milestone:].
 func (s *Service) taskNew(r *req, cmd command.Command) error {
 	nt := newTask{title: text(cmd.Args), due: cmd.KV["due"], kv: cmd.KV}
 	return s.createTask(r, cmd, nt, "task")
@@ -97,6 +97,9 @@ func (s *Service) buildTask(r *req, cmd command.Command, nt newTask) (bot.Task, 
 		t.BaselineDue = t.Due
 	}
 	if err := s.taskOptions(r, &t, nt.kv); err != nil {
+		return t, nil, err
+	}
+	if err := s.planOptions(r, "task new", &t, nt.kv); err != nil {
 		return t, nil, err
 	}
 	return t, proj, nil
@@ -202,6 +205,13 @@ func (s *Service) saveNewTask(r *req, t bot.Task, proj *bot.Project, assignee bo
 		return err
 	}
 	t.ID = id
+	if t.Parent != 0 && len(t.DependsOn) > 0 {
+		// A new task can close a cycle only through its parent: a task
+		// that waits for its own parent, or for a task under it.
+		if err := s.checkCycle(r, t); err != nil {
+			return err
+		}
+	}
 	if err := s.storeNewTask(r.tx, &t, proj, r.me.ID); err != nil {
 		return err
 	}
@@ -251,7 +261,7 @@ func (s *Service) sendAssigned(tx bot.Tx, t bot.Task, info cards.TaskInfo) error
 
 func (s *Service) createdText(r *req, t bot.Task, info cards.TaskInfo, self bool) string {
 	l := r.l
-	msg := l.M("✅ Created %s «%s»", "✅ 已创建 %s「%s」", t.Code(), t.Title)
+	msg := l.M("✅ Created %s «%s»", "✅ 已创建 %s「%s」", cards.Code(t), t.Title)
 	if !self {
 		msg += l.M(" for %s; the assignment card was sent.", "，负责人 %s，已发送任务卡片。", info.Assignee.DisplayName())
 	} else {
@@ -283,6 +293,11 @@ func (s *Service) taskInfo(tx bot.Tx, t bot.Task) (cards.TaskInfo, error) {
 		d, err := tx.Task(id)
 		if err == nil {
 			in.Deps = append(in.Deps, d)
+		}
+	}
+	if t.Parent != 0 {
+		if p, err := tx.Task(t.Parent); err == nil {
+			in.Parent = &p
 		}
 	}
 	in.DueOff = !t.Due.IsZero() && !s.cfg.Calendar.IsWorkday(t.Due)

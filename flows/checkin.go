@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -206,18 +207,34 @@ func (s *Service) sendCheckin(tx bot.Tx, p bot.Person, now time.Time, force bool
 }
 
 // checkinTasks returns up to ten open tasks of a person, the most urgent
-// first: overdue, then by due date, then by priority.
+// first: overdue, then by due date, then by priority. Tasks with sub-tasks
+// are left out: their progress rolls up from their sub-tasks'.
 func (s *Service) checkinTasks(tx bot.Tx, p bot.PersonID, day bot.Date) ([]bot.Task, error) {
-	tasks, err := tx.Tasks(bot.TaskFilter{Assignee: p, OpenOnly: true})
+	tasks, err := s.openTasks(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool { return s.projectClosed(tx, t.Project) })
+	var ferr error
+	tasks = slices.DeleteFunc(tasks, func(t bot.Task) bool {
+		sum, err := isSummary(tx, t)
+		ferr = cmp.Or(ferr, err)
+		return sum
+	})
+	if ferr != nil {
+		return nil, ferr
+	}
 	slices.SortStableFunc(tasks, func(a, b bot.Task) int { return urgency(a, day) - urgency(b, day) })
 	if len(tasks) > cards.MaxCheckinTasks {
 		tasks = tasks[:cards.MaxCheckinTasks]
 	}
 	return tasks, nil
+}
+
+// openTasks returns the open tasks of a person outside closed projects,
+// summary tasks included.
+func (s *Service) openTasks(tx bot.Tx, p bot.PersonID) ([]bot.Task, error) {
+	tasks, err := tx.Tasks(bot.TaskFilter{Assignee: p, OpenOnly: true})
+	return slices.DeleteFunc(tasks, func(t bot.Task) bool { return s.projectClosed(tx, t.Project) }), err
 }
 
 // urgency orders tasks: a smaller number is more urgent.

@@ -28,6 +28,7 @@ func commandTable() map[string]commandFunc {
 		"project webhook": (*Service).projectWebhook,
 		"task new":        (*Service).taskNew,
 		"task show":       (*Service).taskShow,
+		"task edit":       (*Service).taskEdit,
 		"tasks":           (*Service).taskList,
 		"assign":          (*Service).assign,
 		"progress":        (*Service).progress,
@@ -66,14 +67,16 @@ func commandTable() map[string]commandFunc {
 		"risk list":       (*Service).risksList,
 		"risks":           (*Service).risksList,
 		"workload":        (*Service).workloadCmd,
+		"plan":            (*Service).planCmd,
 	}
 }
 
 // options lists the key:value options each command takes; a command not
 // listed takes none.
 var options = map[string][]string{
-	"task new":    {"due", "project", "after", "parent", "prio", "est"},
-	"assign":      {"due", "project", "after", "parent", "prio", "est"},
+	"task new":    {"due", "project", "after", "parent", "prio", "est", "start", "from", "milestone"},
+	"task edit":   {"title", "due", "start", "from", "after", "parent", "est", "prio", "milestone"},
+	"assign":      {"due", "project", "after", "parent", "prio", "est", "start", "from", "milestone"},
 	"project new": {"due", "acceptance"},
 	"export":      {"from", "to"},
 	"risk add":    {"owner", "impact", "task"},
@@ -123,14 +126,15 @@ func (s *Service) built(name string) bool {
 
 // usage returns a command's usage line in the reader's language.
 func usage(r *req, name string) string {
-	spec, ok := command.Lookup(name)
+	cmd, sub, _ := strings.Cut(name, " ")
+	spec, ok := command.Lookup(cmd)
 	if !ok {
 		return "/" + name
 	}
-	if r.l == "en" {
-		return spec.Usage
+	if s, ok := spec.Sub(sub); ok && sub != "" {
+		return s.UsageFor(string(r.l))
 	}
-	return spec.UsageZh
+	return spec.UsageFor(string(r.l))
 }
 
 // badUsage is the error for a command whose arguments are wrong.

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -173,7 +174,8 @@ func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool 
 	case bot.RuleOverdue:
 		return overdue
 	case bot.RuleDueSoon:
-		return !overdue && !t.Due.IsZero() && t.Progress < sc.DueSoonBelow && !sc.DueSoonWithin.After(cal, now, loc).Before(cal.DayEnd(t.Due, loc))
+		return !overdue && !t.Due.IsZero() && t.Progress < sc.DueSoonBelow && !sc.DueSoonWithin.After(cal, now, loc).Before(cal.DayEnd(t.Due, loc)) &&
+			!s.isSummaryTask(tx, t)
 	case bot.RuleBlocked:
 		return t.Status == bot.StatusBlocked && !now.Before(sc.BlockedAfter.After(cal, t.StatusAt, loc))
 	case bot.RuleStale:
@@ -181,7 +183,7 @@ func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool 
 		if t.StatusAt.After(since) {
 			since = t.StatusAt
 		}
-		return t.Status == bot.StatusAccepted && !now.Before(sc.StaleAfter.After(cal, since, loc))
+		return t.Status == bot.StatusAccepted && !now.Before(sc.StaleAfter.After(cal, since, loc)) && !s.isSummaryTask(tx, t)
 	case bot.RuleUnaccepted:
 		return t.Status == bot.StatusAssigned && !now.Before(sc.UnacceptedAfter.After(cal, t.StatusAt, loc))
 	}
@@ -203,7 +205,9 @@ func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 	if n <= 0 {
 		return nil
 	}
-	open, err := s.checkinTasks(tx, p.ID, bot.DateOf(now.In(s.loc(p))))
+	// Whether they have open tasks at all: a person whose open tasks are
+	// all summary tasks gets no check-in card, so misses no check-in.
+	open, err := s.openTasks(tx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -348,6 +352,17 @@ func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 
 // projectClosed reports whether a task's project is closed: its tasks are
 // neither checked in nor escalated any more.
+// isSummaryTask reports whether t has sub-tasks, for the rules that read a
+// task's own progress: a summary task's progress rolls up from its
+// sub-tasks, which those rules watch instead. A read error counts as no.
+func (s *Service) isSummaryTask(tx bot.Tx, t bot.Task) bool {
+	sum, err := isSummary(tx, t)
+	if err != nil {
+		s.logger.Warn("read the sub-tasks of a task", slog.String("task", t.Code()), slog.Any("error", err))
+	}
+	return sum
+}
+
 func (s *Service) projectClosed(tx bot.Tx, id uint64) bool {
 	if id == 0 {
 		return false

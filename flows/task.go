@@ -27,6 +27,9 @@ func (s *Service) taskShow(r *req, cmd command.Command) error {
 	if err != nil {
 		return err
 	}
+	if info.Rollup, err = s.taskRollup(r.tx, t, bot.DateOf(r.now), s.loc(r.me)); err != nil {
+		return err
+	}
 	events, err := r.tx.TaskHistory(t.ID)
 	if err != nil {
 		return err
@@ -65,6 +68,9 @@ func (s *Service) describe(r *req, e bot.AuditEvent) string {
 		line += r.l.F("rejected moving the due date to %s", "驳回了延期至 %s 的申请", s.dateWords(r, e.New))
 	case e.Field == "due":
 		line += r.l.T("due date ", "截止日期 ") + s.dateWords(r, e.Old) + " → " + s.dateWords(r, e.New)
+	case e.Kind == "task_edited":
+		name := fieldName(e.Field)
+		line += r.l.T(name.en, name.zh) + " " + valueWords(r.l, e.Field, e.Old) + " → " + valueWords(r.l, e.Field, e.New)
 	case e.Kind == "question":
 		line += r.l.T("asked a question", "提出问题")
 	case e.Kind == "escalation_opened", e.Kind == "escalation_resolved":
@@ -101,7 +107,11 @@ func (s *Service) taskList(r *req, cmd command.Command) error {
 	if err != nil {
 		return err
 	}
-	return s.reply(r, s.listText(r, title, tasks))
+	text, err := s.listText(r, title, tasks)
+	if err != nil {
+		return err
+	}
+	return s.reply(r, text)
 }
 
 func (s *Service) selectTasks(r *req, cmd command.Command) (string, []bot.Task, error) {
@@ -231,25 +241,35 @@ func (s *Service) managedOpen(r *req) ([]bot.Task, error) {
 }
 
 // listText writes a task list, one line a task, under a plain-text title.
-func (s *Service) listText(r *req, title string, tasks []bot.Task) string {
+func (s *Service) listText(r *req, title string, tasks []bot.Task) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** (%d)\n", bot.EscapeMarkdown(cards.OneLine(title)), len(tasks))
 	if len(tasks) == 0 {
 		b.WriteString(r.l.T("Nothing here.", "暂无。"))
-		return b.String()
+		return b.String(), nil
 	}
-	for i, t := range tasks {
-		if i == maxList {
-			b.WriteString(r.l.F("…and %d more.", "……还有 %d 个。", len(tasks)-maxList))
-			break
+	shown := tasks[:min(len(tasks), maxList)]
+	rolled, err := summaryIDs(r.tx, shown, s.cfg.Calendar)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range shown {
+		progress := strconv.Itoa(t.Progress) + "%"
+		if p, ok := rolled[t.ID]; ok {
+			// A task with sub-tasks shows their progress, rolled up (Σ).
+			progress = "Σ " + strconv.Itoa(p) + "%"
 		}
-		b.WriteString(s.taskLine(r, t) + "\n")
+		b.WriteString(s.taskLine(r, t, progress) + "\n")
 	}
-	return strings.TrimSpace(b.String())
+	if len(tasks) > maxList {
+		b.WriteString(r.l.F("…and %d more.", "……还有 %d 个。", len(tasks)-maxList))
+	}
+	return strings.TrimSpace(b.String()), nil
 }
 
-func (s *Service) taskLine(r *req, t bot.Task) string {
-	parts := []string{r.l.M("- %s %s", "- %s %s", t.Code(), cards.OneLine(t.Title)), bot.EscapeMarkdown(cards.OneLine(s.person(r.tx, t.Assignee).DisplayName()))}
+// taskLine is a task's line in a list; progress is shown as given.
+func (s *Service) taskLine(r *req, t bot.Task, progress string) string {
+	parts := []string{r.l.M("- %s %s", "- %s %s", cards.Code(t), cards.OneLine(t.Title)), bot.EscapeMarkdown(cards.OneLine(s.person(r.tx, t.Assignee).DisplayName()))}
 	if !t.Due.IsZero() {
 		due := r.l.T("due ", "截止 ") + r.l.Date(t.Due)
 		if t.Status.Open() && t.Due.Before(bot.DateOf(r.now)) {
@@ -257,7 +277,7 @@ func (s *Service) taskLine(r *req, t bot.Task) string {
 		}
 		parts = append(parts, due)
 	}
-	parts = append(parts, strconv.Itoa(t.Progress)+"%", r.l.Status(t.Status))
+	parts = append(parts, progress, r.l.Status(t.Status))
 	return strings.Join(parts, " · ")
 }
 

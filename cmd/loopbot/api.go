@@ -81,7 +81,8 @@ func ids(people []bot.PersonID) []string {
 	return out
 }
 
-// apiTaskJSON is a task with the fields SPEC §10 lists.
+// apiTaskJSON is a task with the fields SPEC §10 lists, and its
+// milestone flag (SPEC §2).
 type apiTaskJSON struct {
 	ID           string         `json:"id"`
 	Project      string         `json:"project"`
@@ -98,6 +99,7 @@ type apiTaskJSON struct {
 	PlannedStart bot.Date       `json:"planned_start"`
 	EstimateDays float64        `json:"estimate_days"`
 	DependsOn    []string       `json:"depends_on"`
+	Milestone    bool           `json:"milestone"`
 	Hours        float64        `json:"hours"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
@@ -110,7 +112,7 @@ func taskJSON(t bot.Task) apiTaskJSON {
 	}
 	out := apiTaskJSON{ID: t.Code(), Title: t.Title, Description: t.Description, Assignee: t.Assignee, Assigner: t.Assigner,
 		Status: t.Status, Progress: t.Progress, Priority: t.Priority, Due: t.Due, BaselineDue: t.BaselineDue, PlannedStart: t.PlannedStart,
-		EstimateDays: t.EstimateDays, DependsOn: deps, Hours: t.Hours, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		EstimateDays: t.EstimateDays, DependsOn: deps, Milestone: t.Milestone, Hours: t.Hours, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if t.Project != 0 {
 		out.Project = bot.ProjectCode(t.Project)
 	}

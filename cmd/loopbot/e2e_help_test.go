@@ -14,7 +14,7 @@ import (
 // TestHelpAgreesWithCommands runs every command of the table and compares
 // what it does with what /help and README say: a command is marked "not
 // available yet" in /help, and listed as "not yet" in README, exactly when
-// running it answers so. Only /plan and the removal of calendar days are
+// running it answers so. Only the removal of calendar days is
 // not built.
 func TestHelpAgreesWithCommands(t *testing.T) {
 	ta := startApp(t, testConfig, "")
@@ -72,7 +72,7 @@ func TestHelpAgreesWithCommands(t *testing.T) {
 			try(spec.Name+" "+sub.Name, spec.Zh+" "+sub.Zh)
 		}
 	}
-	if want := []string{"plan", "holiday remove", "workday remove"}; !slices.Equal(unbuilt, want) {
+	if want := []string{"holiday remove", "workday remove"}; !slices.Equal(unbuilt, want) {
 		t.Errorf("commands not built = %v, want %v", unbuilt, want)
 	}
 
