@@ -63,7 +63,7 @@ func Checkin(l Lang, day bot.Date, tasks []bot.Task, earlier map[uint64]bot.Chec
 		if def.Hours > 0 {
 			hours = strconv.FormatFloat(def.Hours, 'f', -1, 64)
 		}
-		line := "- **" + code + "** " + escLine(t.Title)
+		line := "- **" + esc(Code(t)) + "** " + escLine(t.Title)
 		if !t.Due.IsZero() {
 			line += l.T(" · due ", " · 截止 ") + l.Date(t.Due)
 		}

@@ -122,7 +122,7 @@ func escTitle(l Lang, prefix string, in EscInfo) string {
 	if in.Esc.Task == 0 {
 		return prefix + " · " + l.RuleName(in.Esc.Rule) + " · " + in.Task.Assignee.DisplayName()
 	}
-	return prefix + " · " + l.RuleName(in.Esc.Rule) + " · " + in.Task.Task.Code() + " " + in.Task.Task.Title
+	return prefix + " · " + l.RuleName(in.Esc.Rule) + " · " + Code(in.Task.Task) + " " + in.Task.Task.Title
 }
 
 // EscalationBlue is the level-0 card to the assignee: done, update
@@ -188,7 +188,7 @@ func EscalationYellow(l Lang, in EscInfo) bot.Card {
 func taskCodes(ts []bot.Task) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
-		parts[i] = t.Code() + " " + escLine(t.Title)
+		parts[i] = esc(Code(t)) + " " + escLine(t.Title)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -245,7 +245,7 @@ func groupLine(l Lang, infos []EscInfo) string {
 		why = append(why, l.RuleLines(x)...)
 	}
 	sep := l.T(" ", "")
-	line := "- **" + t.Code() + " " + escLine(t.Title) + "** · " + escLine(in.Task.Assignee.DisplayName()) + " · " + strings.Join(why, sep)
+	line := "- **" + esc(Code(t)) + " " + escLine(t.Title) + "** · " + escLine(in.Task.Assignee.DisplayName()) + " · " + strings.Join(why, sep)
 	if len(in.Downstream) > 0 {
 		line += sep + l.T("Holds up: ", "影响后续：") + taskCodes(in.Downstream) + l.T(".", "。")
 	}

@@ -143,26 +143,46 @@ func (s *Service) taskEdit(r *req, cmd command.Command) error {
 }
 
 // mayEdit checks that the caller may change these fields of t: the task's
-// managers may change any; its assignee only asks for a new due date,
-// through /due.
+// managers change its plan (canManage); a new due date is theirs to set
+// only when they do not work on it themselves under someone else
+// (decidesDue). Anyone else who works on it asks for a due date with /due.
 func (s *Service) mayEdit(r *req, t bot.Task, kv map[string]string) error {
-	if s.canManage(r, t) {
+	due, hasDue := kv["due"]
+	if s.canManage(r, t) && (!hasDue || s.decidesDue(r, t)) {
 		return nil
 	}
-	if t.Assignee != r.me.ID {
-		return forbidden(r, "Only the assigner of %s, a manager of its project or an admin can change its plan.",
-			"只有 %s 的指派人、项目经理或管理员可以修改它的计划。", t.Code())
-	}
-	if _, ok := kv["due"]; ok {
+	if hasDue && s.canWork(r, t) {
 		if s.built("due") {
-			return forbidden(r, "As the assignee of %s you ask for a new due date with /due %s <date> <reason>: the managers see its impact and approve it.",
-				"作为 %s 的负责人，请用 /延期 %s <日期> <原因> 申请新的截止日期：经理会看到影响分析并审批。", t.Code(), t.Code())
+			return forbidden(r, "A new due date for your own task is a change request: send /due %s %s <reason>, and its managers see the impact and decide.",
+				"调整自己任务的截止日期需要提交变更申请：请发送 /延期 %s %s <原因>，经理会看到影响分析并审批。", t.Code(), due)
 		}
 		return forbidden(r, "Only the managers of %s change its due date. Ask them, or use /due once it is available.",
 			"只有 %s 的经理可以修改截止日期。请联系经理，或在 /延期 开放后使用它申请。", t.Code())
 	}
-	return forbidden(r, "Only the assigner of %s, a manager of its project or an admin can change its plan; you update it with /progress, /block and /done.",
-		"只有 %s 的指派人、项目经理或管理员可以修改它的计划；你可以用 /进度、/阻塞 和 /完成 更新它。", t.Code())
+	if t.Assignee == r.me.ID {
+		return forbidden(r, "Only the assigner of %s, a manager of its project or an admin can change its plan; you update it with /progress, /block and /done.",
+			"只有 %s 的指派人、项目经理或管理员可以修改它的计划；你可以用 /进度、/阻塞 和 /完成 更新它。", t.Code())
+	}
+	return forbidden(r, "Only the assigner of %s, a manager of its project or an admin can change its plan.",
+		"只有 %s 的指派人、项目经理或管理员可以修改它的计划。", t.Code())
+}
+
+// decidesDue reports whether the caller sets a task's due date without a
+// change request: an admin, a manager of its project, or its assigner,
+// unless the assigner works on it and someone else manages it (SPEC §4.5).
+func (s *Service) decidesDue(r *req, t bot.Task) bool {
+	if r.me.IsAdmin() {
+		return true
+	}
+	if t.Project != 0 {
+		if p, err := r.tx.Project(t.Project); err == nil && p.IsManager(r.me.ID) {
+			return true
+		}
+	}
+	if t.Assigner != r.me.ID {
+		return false
+	}
+	return t.Assignee != r.me.ID || s.managerOf(r.tx, t) == ""
 }
 
 // editedTask returns t with the changes of kv applied and checked.

@@ -167,6 +167,15 @@ func TestTaskEdit(t *testing.T) {
 		if ta.state() != before {
 			t.Error("a refused edit changed something")
 		}
+		// Carol's own task in P1: she plans it, but a new due date is a
+		// change request to the project's owner.
+		ta.reply("carol", "alpha", "/task new 自查 due:12-01") // T7
+		wantReply(t, ta, "carol", "alpha", "/task edit T7 est:2d", "估时 无 → 2 个工作日")
+		wantReply(t, ta, "carol", "alpha", "/task edit T7 due:12-03", "/延期")
+		if ta.task("T7").Due != "2026-12-01" {
+			t.Errorf("carol moved her own due date: %+v", ta.task("T7"))
+		}
+		before = ta.state()
 		// bob is a manager by role but not of P1.
 		wantReply(t, ta, "bob", "dm", "/task edit T1 prio:low", "只有 T1 的指派人")
 		ta.reply("alice", "alpha", "/project members P1 add @bob manager")
