@@ -74,12 +74,27 @@ func (s *Service) planOptions(r *req, name string, t *bot.Task, kv map[string]st
 	return nil
 }
 
-// checkCycle refuses a task whose after: and parent: links, with the tasks
-// they reach, form a cycle, and shows the cycle: "T3 → T5 → T3".
+// checkCycle refuses a task whose after: and parent: links, with the other
+// tasks of its WBS and the tasks its links reach in other projects, form a
+// cycle, and shows the cycle: "T3 → T5 → T3". The whole WBS is looked at
+// because a summary task's sub-tasks take part in its links.
 func (s *Service) checkCycle(r *req, t bot.Task) error {
-	tasks := []plan.Task{planTask(t, s.loc(r.me))}
+	loc := s.loc(r.me)
+	wbs, err := wbsTasks(r.tx, t)
+	if err != nil {
+		return err
+	}
+	tasks := []plan.Task{planTask(t, loc)}
 	seen := map[uint64]bool{t.ID: true}
-	queue := append(slices.Clone(t.DependsOn), t.Parent)
+	var queue []uint64
+	for _, x := range wbs {
+		if !seen[x.ID] {
+			seen[x.ID] = true
+			tasks = append(tasks, planTask(x, loc))
+			queue = append(queue, x.DependsOn...)
+		}
+	}
+	queue = append(queue, t.DependsOn...)
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
@@ -93,7 +108,7 @@ func (s *Service) checkCycle(r *req, t bot.Task) error {
 		} else if err != nil {
 			return err
 		}
-		tasks = append(tasks, planTask(x, s.loc(r.me)))
+		tasks = append(tasks, planTask(x, loc))
 		queue = append(queue, x.DependsOn...)
 		queue = append(queue, x.Parent)
 	}

@@ -113,6 +113,11 @@ func TestTaskEdit(t *testing.T) {
 			t.Errorf("the cycle is not shown: %q", got)
 		}
 		wantReply(t, ta, "alice", "alpha", "/task new 子任务 @carol parent:T4 after:T4", "循环", "T4")
+		// T3 waits for the summary T4, so for T1 under it: T1 cannot wait
+		// for T3.
+		ta.reply("alice", "alpha", "/task edit T3 after:T4")
+		wantReply(t, ta, "alice", "alpha", "/task edit T1 after:T3", "循环", "T3")
+		ta.reply("alice", "alpha", "/task edit T3 after:none")
 		if ta.planTask("T4").Parent != "" || ta.planTask("T1").Parent != "T4" {
 			t.Errorf("T4 = %+v, T1 = %+v", ta.planTask("T4"), ta.planTask("T1"))
 		}
