@@ -67,13 +67,13 @@ type ProjectTx interface {
 }
 
 // TaskTx reads and writes tasks. PutTask keeps the secondary indexes (by
-// assignee and by project) in step.
+// assignee, by project and by parent) in step.
 type TaskTx interface {
 	NextTaskID() (uint64, error)
 	Task(id uint64) (Task, error)
 	PutTask(t Task) error
 	// Tasks returns the tasks that match f, by id, using an index when f
-	// names a project or an assignee.
+	// names a parent, a project or an assignee.
 	Tasks(f TaskFilter) ([]Task, error)
 }
 

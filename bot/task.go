@@ -92,6 +92,8 @@ func (t Task) Manager(p *Project) PersonID {
 type TaskFilter struct {
 	Project  uint64
 	Assignee PersonID
+	// Parent selects the sub-tasks of a WBS summary task.
+	Parent   uint64
 	Status   TaskStatus
 	OpenOnly bool
 }
@@ -102,6 +104,8 @@ func (f TaskFilter) Match(t Task) bool {
 	case f.Project != 0 && t.Project != f.Project:
 		return false
 	case f.Assignee != "" && t.Assignee != f.Assignee:
+		return false
+	case f.Parent != 0 && t.Parent != f.Parent:
 		return false
 	case f.Status != "" && t.Status != f.Status:
 		return false

@@ -166,116 +166,105 @@ func (s *Service) rolledProgress(pl planned, id uint64) int {
 	return pl.tasks[id].Progress
 }
 
-// wbsTasks returns the tasks that share a WBS with t, cancelled ones left
-// out: its project's, or the tasks without a project for a personal task.
-func wbsTasks(tx bot.Tx, t bot.Task) ([]bot.Task, error) {
-	all, err := tx.Tasks(bot.TaskFilter{Project: t.Project})
-	return slices.DeleteFunc(all, func(x bot.Task) bool {
-		return x.Status == bot.StatusCancelled || x.Project != t.Project
-	}), err
+// subtree returns root and its sub-tasks at every level, cancelled ones
+// left out, read through the sub-task index.
+func subtree(tx bot.Tx, root bot.Task) ([]bot.Task, error) {
+	out := []bot.Task{root}
+	seen := map[uint64]bool{root.ID: true}
+	for i := 0; i < len(out); i++ {
+		kids, err := tx.Tasks(bot.TaskFilter{Parent: out[i].ID})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			if !seen[k.ID] && k.Status != bot.StatusCancelled {
+				seen[k.ID] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
 }
 
 // taskRollup rolls a summary task's figures up from its sub-tasks: the
 // progress weighted by estimate (plan.Rollup) and the span of their
-// schedule, from the earliest start to the latest committed finish. It returns nil for a task without
-// sub-tasks.
+// schedule, from the earliest start to the latest committed finish, in the
+// plan of its project (of the task and its sub-tasks for a task without a
+// project). It returns nil for a task without sub-tasks.
 func (s *Service) taskRollup(tx bot.Tx, t bot.Task, today bot.Date, loc *time.Location) (*cards.Rollup, error) {
-	tasks, err := wbsTasks(tx, t)
-	if err != nil {
+	tree, err := subtree(tx, t)
+	if err != nil || len(tree) == 1 {
 		return nil, err
 	}
-	children := 0
-	in := plan.Input{Today: today, Start: today, Cal: s.cfg.Calendar}
-	for _, x := range tasks {
-		if x.Parent == t.ID {
-			children++
-		}
-		in.Tasks = append(in.Tasks, planTask(x, loc))
-	}
-	if children == 0 {
-		return nil, nil
-	}
-	ru := &cards.Rollup{Children: children, Progress: plan.Rollup(in.Tasks, s.cfg.Calendar)[t.ID]}
+	ru := &cards.Rollup{Progress: plan.Rollup(planTasks(tree, loc), s.cfg.Calendar)[t.ID]}
+	in := plan.Input{Tasks: planTasks(tree, loc), Today: today, Start: today, Cal: s.cfg.Calendar}
 	if t.Project != 0 {
 		p, err := tx.Project(t.Project)
 		if err != nil {
 			return nil, err
 		}
-		in.Start, in.Deadline = p.Start, p.Deadline
+		all, err := tx.Tasks(bot.TaskFilter{Project: p.ID})
+		if err != nil {
+			return nil, err
+		}
+		all = slices.DeleteFunc(all, func(x bot.Task) bool { return x.Status == bot.StatusCancelled })
+		in.Tasks, in.Start, in.Deadline = planTasks(all, loc), p.Start, p.Deadline
 		if in.Start.IsZero() {
 			in.Start = bot.DateOf(p.CreatedAt.In(loc))
 		}
 	}
 	// A plan that cannot be computed (a cycle in older data) leaves the
 	// span out; the progress still rolls up.
-	if pl, err := plan.Compute(in); err == nil {
-		for _, x := range tasks {
-			if x.Parent != t.ID {
-				continue
-			}
-			sl := pl.Slots[x.ID]
-			if ru.Start.IsZero() || sl.ES.Before(ru.Start) {
-				ru.Start = sl.ES
-			}
-			ru.Finish = maxDate(ru.Finish, sl.Finish)
+	pl, err := plan.Compute(in)
+	for _, x := range tree[1:] {
+		if x.Parent != t.ID {
+			continue
 		}
+		ru.Children++
+		if err != nil {
+			continue
+		}
+		sl := pl.Slots[x.ID]
+		if ru.Start.IsZero() || sl.ES.Before(ru.Start) {
+			ru.Start = sl.ES
+		}
+		ru.Finish = maxDate(ru.Finish, sl.Finish)
 	}
 	return ru, nil
 }
 
-// summaryIDs returns the ids of the tasks among tasks that have sub-tasks,
-// with their rolled-up progress, looking at each task's whole WBS once.
+// planTasks is planTask of each task.
+func planTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
+	out := make([]plan.Task, len(tasks))
+	for i, t := range tasks {
+		out[i] = planTask(t, loc)
+	}
+	return out
+}
+
+// summaryIDs returns the rolled-up progress of the tasks among tasks that
+// have sub-tasks, by id.
 func summaryIDs(tx bot.Tx, tasks []bot.Task, cal plan.Calendar) (map[uint64]int, error) {
 	out := map[uint64]int{}
-	done := map[uint64]bool{}
 	for _, t := range tasks {
-		if done[t.Project] {
-			continue
-		}
-		done[t.Project] = true
-		wbs, err := wbsTasks(tx, t)
+		tree, err := subtree(tx, t)
 		if err != nil {
 			return nil, err
 		}
-		pts := make([]plan.Task, len(wbs))
-		for i, x := range wbs {
-			pts[i] = planTask(x, time.UTC)
-		}
-		for id, p := range plan.Rollup(pts, cal) {
-			out[id] = p
+		if len(tree) > 1 {
+			out[t.ID] = plan.Rollup(planTasks(tree, time.UTC), cal)[t.ID]
 		}
 	}
 	return out, nil
 }
 
-// loadSummaries returns the ids of the tasks with sub-tasks (that are not
-// cancelled) in a project, or among the tasks without a project for 0.
-func loadSummaries(tx bot.Tx, project uint64) (map[uint64]bool, error) {
-	tasks, err := wbsTasks(tx, bot.Task{Project: project})
-	if err != nil {
-		return nil, err
-	}
-	set := map[uint64]bool{}
-	for _, t := range tasks {
-		if t.Parent != 0 {
-			set[t.Parent] = true
-		}
-	}
-	return set, nil
-}
-
-// isSummary reports whether t has sub-tasks: a WBS summary task, whose
-// progress and dates roll up from them. It is not checked in, and the rules
-// that read its own progress (due_soon, stale) leave it to its sub-tasks.
+// isSummary reports whether t has sub-tasks that are not cancelled (the
+// sub-task index): a WBS summary task, whose progress and dates roll up from
+// them. It is not checked in, and the rules that read its own progress
+// (due_soon, stale) leave it to its sub-tasks.
 func isSummary(tx bot.Tx, t bot.Task) (bool, error) {
-	var set map[uint64]bool
-	var err error
-	if c, ok := tx.(*projectCache); ok {
-		set, err = c.summaries(t.Project)
-	} else {
-		set, err = loadSummaries(tx, t.Project)
-	}
-	return set[t.ID], err
+	kids, err := tx.Tasks(bot.TaskFilter{Parent: t.ID})
+	return slices.ContainsFunc(kids, func(k bot.Task) bool { return k.Status != bot.StatusCancelled }), err
 }
 
 func maxDate(a, b bot.Date) bot.Date {

@@ -74,43 +74,43 @@ func (s *Service) planOptions(r *req, name string, t *bot.Task, kv map[string]st
 	return nil
 }
 
-// checkCycle refuses a task whose after: and parent: links, with the other
-// tasks of its WBS and the tasks its links reach in other projects, form a
-// cycle, and shows the cycle: "T3 → T5 → T3". The whole WBS is looked at
-// because a summary task's sub-tasks take part in its links.
+// checkCycle refuses a task whose after: and parent: links form a cycle,
+// and shows the cycle: "T3 → T5 → T3". It looks at every task linked to t
+// through after:, parent: and sub-tasks, in any project, since a summary
+// task's sub-tasks take part in its links.
 func (s *Service) checkCycle(r *req, t bot.Task) error {
 	loc := s.loc(r.me)
-	wbs, err := wbsTasks(r.tx, t)
-	if err != nil {
-		return err
-	}
 	tasks := []plan.Task{planTask(t, loc)}
 	seen := map[uint64]bool{t.ID: true}
-	var queue []uint64
-	for _, x := range wbs {
-		if !seen[x.ID] {
-			seen[x.ID] = true
-			tasks = append(tasks, planTask(x, loc))
-			queue = append(queue, x.DependsOn...)
-		}
-	}
-	queue = append(queue, t.DependsOn...)
+	queue := []bot.Task{t}
 	for len(queue) > 0 {
-		id := queue[0]
+		x := queue[0]
 		queue = queue[1:]
-		if id == 0 || seen[id] {
-			continue
-		}
-		seen[id] = true
-		x, err := r.tx.Task(id)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			continue
-		} else if err != nil {
+		kids, err := r.tx.Tasks(bot.TaskFilter{Parent: x.ID})
+		if err != nil {
 			return err
 		}
-		tasks = append(tasks, planTask(x, loc))
-		queue = append(queue, x.DependsOn...)
-		queue = append(queue, x.Parent)
+		next := slices.Concat(x.DependsOn, []uint64{x.Parent})
+		for _, k := range kids {
+			next = append(next, k.ID)
+		}
+		for _, id := range next {
+			if id == 0 || seen[id] {
+				continue
+			}
+			seen[id] = true
+			y, err := r.tx.Task(id)
+			if bot.ErrorCode(err) == bot.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if y.Status == bot.StatusCancelled {
+				continue
+			}
+			tasks = append(tasks, planTask(y, loc))
+			queue = append(queue, y)
+		}
 	}
 	cycle := plan.FindCycle(tasks)
 	if cycle == nil {

@@ -135,6 +135,11 @@ const (
 	// bucketChangesPending maps a task id to the id of its pending change
 	// request. Decided requests have no entries.
 	bucketChangesPending = "changes_pending"
+
+	// bucketTasksByParent holds the keys <parent task id><task id>, with
+	// empty values, for the sub-tasks of WBS summary tasks. Version 4
+	// fills it from the tasks a file already has.
+	bucketTasksByParent = "tasks_by_parent"
 )
 
 // allBuckets lists every bucket, in the order above.
@@ -157,6 +162,7 @@ func bucketsV4() []string {
 	return []string{
 		bucketRisks, bucketRisksByProject, bucketRisksOpen,
 		bucketChanges, bucketChangesByProject, bucketChangesPending,
+		bucketTasksByParent,
 	}
 }
 

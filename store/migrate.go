@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -55,15 +56,34 @@ func createBucketsV3(btx *bbolt.Tx) error {
 }
 
 // createBucketsV4 is version 4: the buckets of the plans release (risks,
-// change requests, and what else bucketsV4 lists). A file made by an
-// earlier version simply has none of these records yet.
+// change requests, the sub-task index, and what else bucketsV4 lists). A
+// file made by an earlier version has none of these records yet, except
+// the sub-task index, which is filled from the tasks the file has.
 func createBucketsV4(btx *bbolt.Tx) error {
 	for _, name := range bucketsV4() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	return nil
+	return indexParents(btx)
+}
+
+// indexParents fills the sub-task index (bucketTasksByParent) from the
+// tasks of the file.
+func indexParents(btx *bbolt.Tx) error {
+	idx := btx.Bucket([]byte(bucketTasksByParent))
+	return btx.Bucket([]byte(bucketTasks)).ForEach(func(k, v []byte) error {
+		var t struct {
+			Parent uint64 `json:"parent"`
+		}
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("index sub-tasks: decode task %x: %w", k, err)
+		}
+		if t.Parent == 0 || len(k) != 8 {
+			return nil
+		}
+		return idx.Put(append(itob(t.Parent), k...), nil)
+	})
 }
 
 // migrate brings the file up to len(steps), one transaction per step, each

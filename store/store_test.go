@@ -191,6 +191,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if err := createTask(tx, bot.Task{Title: "Write spec", Project: 1, Assignee: "playground:a"}); err != nil {
 			return err
 		}
+		if err := createTask(tx, bot.Task{Title: "Outline", Project: 1, Parent: 1, Assignee: "playground:a"}); err != nil {
+			return err
+		}
 		return tx.PutMeta("sched/checkin", []byte(`{"last_slot":"2026-03-02T09:00:00Z"}`))
 	})
 	path := db.Path()
@@ -201,8 +204,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 
 	db = mustOpenAt(t, path)
 	version, buckets := migratedState(t, db.bolt)
-	if version != 4 {
-		t.Errorf("schema version %d after the upgrade, want 4", version)
+	if version != len(migrations()) {
+		t.Errorf("schema version %d after the upgrade, want %d", version, len(migrations()))
 	}
 	for _, name := range allBuckets() {
 		if !slices.Contains(buckets, name) {
@@ -213,11 +216,15 @@ func TestMigrateFromVersion1(t *testing.T) {
 		task, err := tx.Task(1)
 		mine, _ := tx.Tasks(bot.TaskFilter{Assignee: "playground:a"})
 		v, _ := tx.Meta("sched/checkin")
-		if err != nil || task.Title != "Write spec" || len(mine) != 1 || len(v) == 0 {
+		if err != nil || task.Title != "Write spec" || len(mine) != 2 || len(v) == 0 {
 			t.Errorf("after the upgrade: task %+v, %v; by assignee %v; meta %q", task, err, mine, v)
 		}
-		if id, _ := tx.NextTaskID(); id != 2 {
-			t.Errorf("next task after the upgrade is T%d, want T2", id)
+		// Version 4 indexed the sub-task the file had.
+		if kids, err := tx.Tasks(bot.TaskFilter{Parent: 1}); err != nil || len(kids) != 1 || kids[0].Title != "Outline" {
+			t.Errorf("sub-tasks of T1 after the upgrade: %+v, %v", kids, err)
+		}
+		if id, _ := tx.NextTaskID(); id != 3 {
+			t.Errorf("next task after the upgrade is T%d, want T3", id)
 		}
 		if id, _ := tx.NextEscalationID(); id != 1 {
 			t.Errorf("first escalation after the upgrade is E%d, want E1", id)

@@ -24,8 +24,8 @@ func (t *tx) Task(id uint64) (bot.Task, error) {
 	return task, nil
 }
 
-// PutTask stores task and moves its entries in the assignee and project
-// indexes when those fields changed. It returns EINVALID for a task with no
+// PutTask stores task and moves its entries in the assignee, project and
+// sub-task indexes when those fields changed. It returns EINVALID for a task with no
 // id.
 func (t *tx) PutTask(task bot.Task) error {
 	if err := t.writable("put task"); err != nil {
@@ -44,6 +44,9 @@ func (t *tx) PutTask(task bot.Task) error {
 		return err
 	}
 	if err := t.reindex(bucketTasksByProject, projectKey(old, task.ID), projectKey(task, task.ID)); err != nil {
+		return err
+	}
+	if err := t.reindex(bucketTasksByParent, parentKey(old, task.ID), parentKey(task, task.ID)); err != nil {
 		return err
 	}
 	if err := t.claimID(bucketTasks, task.ID); err != nil {
@@ -78,13 +81,25 @@ func projectKey(task bot.Task, id uint64) []byte {
 	return idKey(task.Project, id)
 }
 
-// Tasks returns the tasks that match f, by id. It reads the project index
-// when f names a project, else the assignee index when f names an assignee,
-// else every task.
+// parentKey returns the sub-task index key of task (stored as id), or nil
+// when it has no parent.
+func parentKey(task bot.Task, id uint64) []byte {
+	if task.Parent == 0 {
+		return nil
+	}
+	return idKey(task.Parent, id)
+}
+
+// Tasks returns the tasks that match f, by id. It reads the sub-task index
+// when f names a parent, else the project index when f names a project,
+// else the assignee index when f names an assignee, else every task.
 func (t *tx) Tasks(f bot.TaskFilter) ([]bot.Task, error) {
 	var tasks []bot.Task
 	var err error
 	switch {
+	case f.Parent != 0:
+		ids := t.idsWithPrefix(bucketTasksByParent, itob(f.Parent))
+		tasks, err = loadIDs[bot.Task](t, bucketTasks, ids)
 	case f.Project != 0:
 		ids := t.idsWithPrefix(bucketTasksByProject, itob(f.Project))
 		tasks, err = loadIDs[bot.Task](t, bucketTasks, ids)

@@ -73,7 +73,7 @@ func TestTaskIndexes(t *testing.T) {
 
 	put(
 		bot.Task{ID: 1, Assignee: alice, Project: 1, Status: bot.StatusAccepted},
-		bot.Task{ID: 2, Assignee: bob, Project: 1, Status: bot.StatusAssigned},
+		bot.Task{ID: 2, Assignee: bob, Project: 1, Parent: 1, Status: bot.StatusAssigned},
 		bot.Task{ID: 3, Assignee: alice, Project: 2, Status: bot.StatusDone},
 		bot.Task{ID: 4, Assignee: bob, Status: bot.StatusBlocked},
 	)
@@ -86,12 +86,14 @@ func TestTaskIndexes(t *testing.T) {
 		"blocked":        {bot.TaskFilter{Status: bot.StatusBlocked}, []uint64{4}},
 		"P1 bob":         {bot.TaskFilter{Project: 1, Assignee: bob}, []uint64{2}},
 		"unknown person": {bot.TaskFilter{Assignee: "playground:al"}, nil},
+		"under T1":       {bot.TaskFilter{Parent: 1}, []uint64{2}},
+		"under T2":       {bot.TaskFilter{Parent: 2}, nil},
 	})
 
 	put(
 		bot.Task{ID: 1, Assignee: bob, Project: 2, Status: bot.StatusDone},
-		bot.Task{ID: 3, Project: 2, Status: bot.StatusDone},
-		bot.Task{ID: 4, Assignee: bob, Project: 1, Status: bot.StatusAccepted},
+		bot.Task{ID: 3, Project: 2, Parent: 1, Status: bot.StatusDone},
+		bot.Task{ID: 4, Assignee: bob, Project: 1, Parent: 2, Status: bot.StatusAccepted},
 	)
 	check(map[string]tc{
 		"after: P1":       {bot.TaskFilter{Project: 1}, []uint64{2, 4}},
@@ -101,6 +103,8 @@ func TestTaskIndexes(t *testing.T) {
 		"after: bob open": {bot.TaskFilter{Assignee: bob, OpenOnly: true}, []uint64{2, 4}},
 		"after: done":     {bot.TaskFilter{Status: bot.StatusDone}, []uint64{1, 3}},
 		"after: blocked":  {bot.TaskFilter{Status: bot.StatusBlocked}, nil},
+		"after: under T1": {bot.TaskFilter{Parent: 1}, []uint64{2, 3}},
+		"after: under T2": {bot.TaskFilter{Parent: 2}, []uint64{4}},
 	})
 
 	wantAssignee := []string{string(strKey(string(bob), 1)), string(strKey(string(bob), 2)), string(strKey(string(bob), 4))}
@@ -110,6 +114,12 @@ func TestTaskIndexes(t *testing.T) {
 	wantProject := []string{string(idKey(1, 2)), string(idKey(1, 4)), string(idKey(2, 1)), string(idKey(2, 3))}
 	if got := indexKeys(t, db, bucketTasksByProject); !slices.Equal(got, wantProject) {
 		t.Errorf("project index %q, want %q", got, wantProject)
+	}
+	// T2 moves from under T1 to no parent.
+	put(bot.Task{ID: 2, Assignee: bob, Project: 1, Status: bot.StatusAssigned})
+	wantParent := []string{string(idKey(1, 3)), string(idKey(2, 4))}
+	if got := indexKeys(t, db, bucketTasksByParent); !slices.Equal(got, wantParent) {
+		t.Errorf("sub-task index %q, want %q", got, wantParent)
 	}
 }
 
