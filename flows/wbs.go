@@ -57,8 +57,11 @@ func (s *Service) planOptions(r *req, name string, t *bot.Task, kv map[string]st
 	} else if ok {
 		if isNone(v) {
 			t.PlannedStart = bot.Date{}
-		} else if t.PlannedStart, err = calendar.ParseDueDate(v, r.now, s.cfg.Calendar); err != nil {
+		} else if t.PlannedStart, err = calendar.ParseDate(v, r.now, s.cfg.Calendar); err != nil {
 			return err
+		} else if today := bot.DateOf(r.now); t.PlannedStart.Before(today) {
+			return invalid(r, "start: %s is in the past; a planned start is today (%s) or later.", "start：%s 已经过去，计划开始日期须为今天（%s）或以后。",
+				r.l.Date(t.PlannedStart), r.l.Date(today))
 		}
 	}
 	if v, ok := kv["milestone"]; ok {

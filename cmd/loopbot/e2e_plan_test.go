@@ -199,6 +199,7 @@ func TestTaskEdit(t *testing.T) {
 			{"/task edit T1 after:T99", "没有任务 T99"},
 			{"/task edit T1 parent:T99", "没有任务 T99"},
 			{"/task edit T1 start:12-30 due:12-01", "计划开始 2026-12-30 周三 晚于截止日期"},
+			{"/task edit T1 start:11-20", "start：2026-11-20 周五 已经过去"},
 			{"/task edit T1", "/任务 修改 <T> [标题:<文字>]"},
 			{"/task edit T1 shiny", "键:值"},
 			{"/task edit T1 project:P1", "project: 不是 /task edit 的选项"},
