@@ -157,16 +157,35 @@ func (s *Service) taskEdit(r *req, cmd command.Command) error {
 			return err
 		}
 	}
+	if nt.Due != t.Due {
+		if err := s.noPendingChange(r, t); err != nil {
+			return err
+		}
+	}
 	return s.saveEdit(r, t, nt, changes)
+}
+
+// noPendingChange refuses a new due date while a change request of the
+// task waits for a decision: that request is decided first.
+func (s *Service) noPendingChange(r *req, t bot.Task) error {
+	c, err := r.tx.PendingChange(t.ID)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return bot.Errorf(bot.ECONFLICT, "%s", r.l.F("%s asks to move %s to %s and waits for a decision: send /approve %s or /reject %s <reason> first.",
+		"%s 申请将 %s 调整到 %s，尚待审批：请先发送 /批准 %s 或 /驳回 %s <理由>。", c.Code(), t.Code(), r.l.Date(c.New), c.Code(), c.Code()))
 }
 
 // mayEdit checks that the caller may change these fields of t: the task's
 // managers change its plan (canManage); a new due date is theirs to set
-// only when they do not work on it themselves under someone else
-// (decidesDue). Anyone else who works on it asks for a due date with /due.
+// only when they decide its changes (canDecide, as for /due): not when
+// they work on it themselves under someone else. Whoever else works on it
+// asks for a due date with /due.
 func (s *Service) mayEdit(r *req, t bot.Task, kv map[string]string) error {
 	due, hasDue := kv["due"]
-	if s.canManage(r, t) && (!hasDue || s.decidesDue(r, t)) {
+	if s.canManage(r, t) && (!hasDue || s.canDecide(r, t)) {
 		return nil
 	}
 	if hasDue && s.canWork(r, t) {
@@ -183,24 +202,6 @@ func (s *Service) mayEdit(r *req, t bot.Task, kv map[string]string) error {
 	}
 	return forbidden(r, "Only the assigner of %s, a manager of its project or an admin can change its plan.",
 		"只有 %s 的指派人、项目经理或管理员可以修改它的计划。", t.Code())
-}
-
-// decidesDue reports whether the caller sets a task's due date without a
-// change request: an admin, a manager of its project, or its assigner,
-// unless the assigner works on it and someone else manages it (SPEC §4.5).
-func (s *Service) decidesDue(r *req, t bot.Task) bool {
-	if r.me.IsAdmin() {
-		return true
-	}
-	if t.Project != 0 {
-		if p, err := r.tx.Project(t.Project); err == nil && p.IsManager(r.me.ID) {
-			return true
-		}
-	}
-	if t.Assigner != r.me.ID {
-		return false
-	}
-	return t.Assignee != r.me.ID || s.managerOf(r.tx, t) == ""
 }
 
 // editedTask returns t with the changes of kv applied and checked.

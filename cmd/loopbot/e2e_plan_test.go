@@ -176,9 +176,16 @@ func TestTaskEdit(t *testing.T) {
 		// change request to the project's owner.
 		ta.reply("carol", "alpha", "/task new 自查 due:12-01") // T7
 		wantReply(t, ta, "carol", "alpha", "/task edit T7 est:2d", "估时 无 → 2 个工作日")
-		wantReply(t, ta, "carol", "alpha", "/task edit T7 due:12-03", "/延期")
+		wantReply(t, ta, "carol", "alpha", "/task edit T7 due:12-03", "/延期 T7 12-03 <原因>")
 		if ta.task("T7").Due != "2026-12-01" {
 			t.Errorf("carol moved her own due date: %+v", ta.task("T7"))
+		}
+		// While her request waits, the project's owner decides it before
+		// setting another date.
+		ta.reply("carol", "alpha", "/due T7 12-03 自查范围扩大")
+		wantReply(t, ta, "alice", "alpha", "/task edit T7 due:12-04", "C1", "/批准 C1")
+		if ta.task("T7").Due != "2026-12-01" {
+			t.Errorf("T7 moved while C1 waits: %+v", ta.task("T7"))
 		}
 		before = ta.state()
 		// bob is a manager by role but not of P1.
