@@ -62,7 +62,7 @@ func writeReport(w *bufio.Writer, l cards.Lang, p bot.Project, c bot.Card) {
 		w.WriteString("\n" + c.Text + "\n")
 	}
 	if ch := c.Chart; ch != nil && len(ch.Labels) > 0 {
-		fmt.Fprintf(w, "\n## %s\n\n", l.T("Burn-up", "燃尽图（计划与完成）"))
+		fmt.Fprintf(w, "\n## %s\n\n", l.T("Burn-up", "燃起图（计划与完成）"))
 		if img := ch.Image; strings.HasPrefix(img, "https://") || strings.HasPrefix(img, "http://") {
 			// The chart as a PNG (a signed link that draws it, see
 			// flows.Config.ChartImages), then its figures.
