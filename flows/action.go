@@ -2,8 +2,6 @@ package flows
 
 import (
 	"context"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/loopbot/loopbot/bot"
@@ -113,30 +111,6 @@ func (s *Service) checkAction(r *req) (*act, error) {
 		form[k] = strings.TrimSpace(clean)
 	}
 	return &act{req: r, claims: claims, card: rec, form: form}, nil
-}
-
-// parseDecimal reads a number that a person typed: digits with at most one
-// decimal point ("3", "2.5", ".5"), nothing else. strconv.ParseFloat also
-// takes "NaN", "Inf", exponents and hex, and NaN passes every range check
-// (all its comparisons are false), so numeric inputs come through here and
-// are always finite.
-func parseDecimal(s string) (float64, bool) {
-	digits, point := 0, false
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && !point:
-			point = true
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil && !math.IsInf(f, 0)
 }
 
 // formText reads a free-text input, required or not, within the limit.

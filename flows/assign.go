@@ -191,7 +191,7 @@ func parseEstimate(r *req, v string) (float64, error) {
 	for _, suffix := range []string{"个工作日", "工作日", "wd", "d", "天"} {
 		num = strings.TrimSuffix(num, suffix)
 	}
-	f, ok := parseDecimal(num)
+	f, ok := bot.ParseDecimal(num)
 	if !ok || !(f > 0 && f <= 1000) {
 		return 0, invalid(r, "%q is not an estimate; write working days like 3d.", "“%s”不是有效估时，请写工作日数，如 3d。", v)
 	}

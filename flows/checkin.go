@@ -468,7 +468,7 @@ func (s *Service) readAnswer(a *act, id uint64, earlier map[uint64]bot.CheckInAn
 		ans.Status = v
 	}
 	if v := a.form["hours."+code]; v != "" {
-		h, ok := parseDecimal(v)
+		h, ok := bot.ParseDecimal(v)
 		if !ok || !(h >= 0 && h <= 24) {
 			return ans, invalid(a.req, "hours.%s: %q is not a number of hours from 0 to 24.", "hours.%s：“%s”不是 0 到 24 之间的工时。", code, v)
 		}

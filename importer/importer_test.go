@@ -288,7 +288,7 @@ func sampleXLSX(tb testing.TB, date1904 bool) []byte {
 				}
 				must(f.SetCellStyle("Plan", cell, cell, style))
 			case j == 0 || (j == 5 && v != "" && !strings.ContainsAny(v, "天d")):
-				n, _ := decimal(v)
+				n, _ := bot.ParseDecimal(v)
 				must(f.SetCellValue("Plan", cell, n))
 			case j == 8 && v != "":
 				flag, err := parseFlag(v)

@@ -138,32 +138,11 @@ func parseEstimate(s string) (float64, error) {
 			break
 		}
 	}
-	f, ok := decimal(num)
+	f, ok := bot.ParseDecimal(num)
 	if !ok || f > maxEstimate {
 		return 0, fmt.Errorf("%s is not an estimate; write working days such as 3, 3d or 3天 (at most %d)", quote(s), maxEstimate)
 	}
 	return f, nil
-}
-
-// decimal reads digits with at most one decimal point, so that NaN, Inf,
-// exponents and signs never pass.
-func decimal(s string) (float64, bool) {
-	digits, point := 0, false
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && !point:
-			point = true
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
 }
 
 // parseFlag reads a milestone cell: yes/no, y/n, true/false, 1/0, 是/否,
