@@ -763,8 +763,9 @@ func cleanMessage(msg string) string {
 }
 
 // ignoredEnv are LOOPBOT_ variables that are not settings: the test suite's
-// and CI's.
-var ignoredEnv = map[string]bool{"LOOPBOT_REQUIRE_BROWSER": true, "LOOPBOT_UPDATE_SCREENSHOT": true}
+// and CI's, and the benchmarks' sizes.
+var ignoredEnv = map[string]bool{"LOOPBOT_REQUIRE_BROWSER": true, "LOOPBOT_UPDATE_SCREENSHOT": true,
+	"LOOPBOT_MONTH_PEOPLE": true, "LOOPBOT_MONTH_DAYS": true, "LOOPBOT_EXPORT_ROWS": true}
 
 // applyEnv sets each scalar key (string, bool, int, float) of c for which
 // environ has a non-empty LOOPBOT_<SECTION>_<KEY> variable; an empty variable

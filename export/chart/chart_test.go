@@ -70,14 +70,14 @@ func findText(t *testing.T, d *Drawing, prefix string) Text {
 }
 
 // skipWithoutCJK skips a test that needs a CJK font when there is none,
-// except in CI (LOOPBOT_REQUIRE_CJK_FONT=1), where .ci/run installs one.
+// except in CI (CI_REQUIRE_CJK_FONT=1), where .ci/run installs one.
 func skipWithoutCJK(t *testing.T, fonts *Fonts) {
 	t.Helper()
 	if fonts.CJK() {
 		return
 	}
-	if os.Getenv("LOOPBOT_REQUIRE_CJK_FONT") != "" {
-		t.Fatal("no CJK font found, and LOOPBOT_REQUIRE_CJK_FONT is set: apt-get install fonts-noto-cjk")
+	if os.Getenv("CI_REQUIRE_CJK_FONT") != "" {
+		t.Fatal("no CJK font found, and CI_REQUIRE_CJK_FONT is set: apt-get install fonts-noto-cjk")
 	}
 	t.Skip("no CJK font on this system (apt-get install fonts-noto-cjk); Chinese labels not tested")
 }
