@@ -215,7 +215,8 @@ type replanned struct {
 // applyChange moves the current due date of t to the request's new one
 // (the baseline stays), then re-plans the dependants: each open one whose
 // scheduled finish the impact pushes past its due date is now due then.
-// Everything is audited, and the warnings of each task re-checked. It
+// Everything is audited, the warnings of each task re-checked and its open
+// cards (the assignment card shows the due date) redrawn. It
 // returns the dependants it moved.
 func (s *Service) applyChange(r *req, c bot.ChangeRequest, t bot.Task) ([]replanned, error) {
 	note := c.Code() + ": " + c.Reason
@@ -225,6 +226,9 @@ func (s *Service) applyChange(r *req, c bot.ChangeRequest, t bot.Task) ([]replan
 	if t.Due != c.New {
 		t.Due = c.New
 		if err := s.saveTask(r, t, "due_changed", c.Field, c.Old.String(), c.New.String(), note); err != nil {
+			return nil, err
+		}
+		if err := s.refreshTaskCards(r.tx, t); err != nil {
 			return nil, err
 		}
 	}
@@ -241,6 +245,9 @@ func (s *Service) applyChange(r *req, c bot.ChangeRequest, t bot.Task) ([]replan
 		d.Due = m.To
 		why := c.Code() + ": " + t.Code() + " → " + c.New.String()
 		if err := s.saveTask(r, d, "due_replanned", "due", from.String(), d.Due.String(), why); err != nil {
+			return nil, err
+		}
+		if err := s.refreshTaskCards(r.tx, d); err != nil {
 			return nil, err
 		}
 		moved = append(moved, replanned{task: d, from: from, to: d.Due})

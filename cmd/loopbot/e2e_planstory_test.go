@@ -37,7 +37,7 @@ func TestPlanStoryEndToEnd(t *testing.T) {
 	if code, out := ta.postPlan("project=P1&apply=true", "text/csv", readFile(t, samplePlan)); code != 201 {
 		t.Fatalf("import: %d %+v", code, out)
 	}
-	for task, who := range map[string]string{"T5": "bob", "T6": "carol", "T7": "dave", "T8": "carol", "T9": "dave"} {
+	for task, who := range map[string]string{"T5": "bob", "T6": "carol", "T7": "dave", "T8": "carol"} {
 		ta.reply(who, "dm", "/accept "+task)
 	}
 
@@ -96,6 +96,17 @@ func TestPlanStoryEndToEnd(t *testing.T) {
 		if got := ta.task(task); got.Due != due {
 			t.Errorf("%s due %s after approval, want %s", task, got.Due, due)
 		}
+	}
+	// Dave's open assignment card of T9 (not yet accepted) is redrawn with
+	// the new due date.
+	due9 := ""
+	for _, f := range ta.lastCard("dm:dave", "task_assigned").Card.Fields {
+		if f.Label == "截止" {
+			due9 = f.Value
+		}
+	}
+	if !strings.HasPrefix(due9, "2026-11-27") {
+		t.Errorf("T9's assignment card shows due %q after the approval, want 2026-11-27", due9)
 	}
 	told := ""
 	for _, m := range ta.chat("dm:dave")[daveBefore:] {
