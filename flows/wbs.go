@@ -162,7 +162,43 @@ func (s *Service) taskEdit(r *req, cmd command.Command) error {
 			return err
 		}
 	}
-	return s.saveEdit(r, t, nt, changes)
+	if nt.Due == t.Due || t.Due.IsZero() {
+		msg, err := s.saveEdit(r, t, nt, changes)
+		if err != nil {
+			return err
+		}
+		return s.reply(r, msg)
+	}
+	return s.editWithDue(r, t, nt, changes)
+}
+
+// editWithDue saves an edit that moves an existing due date: the other
+// fields as any edit, then the due date as the editor's own change request
+// (changeDue), so that the reply shows its impact, the dependants are
+// re-planned and their assignees told, exactly as for /due.
+func (s *Service) editWithDue(r *req, t, nt bot.Task, changes []fieldChange) error {
+	due := nt.Due
+	nt.Due, nt.BaselineDue = t.Due, t.BaselineDue
+	changes = slices.DeleteFunc(changes, func(c fieldChange) bool { return c.field == "due" })
+	var msgs []string
+	if len(changes) > 0 {
+		msg, err := s.saveEdit(r, t, nt, changes)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, msg)
+		if nt, err = r.tx.Task(t.ID); err != nil {
+			return err
+		}
+	}
+	res, err := s.changeDue(r, nt, due, r.l.T("changed with /task edit", "通过 /任务 修改 调整"), 0)
+	if err != nil {
+		return err
+	}
+	if !s.cfg.Calendar.IsWorkday(due) {
+		res.text += "\n" + r.l.F("Note: %s is not a working day.", "注意：%s 不是工作日。", r.l.Date(due))
+	}
+	return s.reply(r, strings.Join(append(msgs, res.text), "\n\n"))
 }
 
 // noPendingChange refuses a new due date while a change request of the
@@ -312,11 +348,11 @@ func planValue(t bot.Task, field string) string {
 }
 
 // saveEdit stores an edited task with one audit event per changed field,
-// refreshes its open cards, tells its assignee, and answers.
-func (s *Service) saveEdit(r *req, old, t bot.Task, changes []fieldChange) error {
+// refreshes its open cards, tells its assignee, and returns the answer.
+func (s *Service) saveEdit(r *req, old, t bot.Task, changes []fieldChange) (string, error) {
 	t.UpdatedAt = s.cfg.Clock.Now()
 	if err := r.tx.PutTask(t); err != nil {
-		return err
+		return "", err
 	}
 	for _, c := range changes {
 		kind := "task_edited"
@@ -324,14 +360,14 @@ func (s *Service) saveEdit(r *req, old, t bot.Task, changes []fieldChange) error
 			kind = "due_changed"
 		}
 		if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: kind, Project: t.Project, Task: t.ID, Field: c.field, Old: c.old, New: c.new}); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := s.taskChanged(r.tx, t, r.me.ID); err != nil {
-		return err
+		return "", err
 	}
 	if err := s.refreshTaskCards(r.tx, t); err != nil {
-		return err
+		return "", err
 	}
 	lines := make([]string, len(changes))
 	for i, c := range changes {
@@ -345,14 +381,14 @@ func (s *Service) saveEdit(r *req, old, t bot.Task, changes []fieldChange) error
 		}
 		msg := l.M("✏️ %s changed %s «%s»:", "✏️ %s 修改了 %s「%s」：", r.me.DisplayName(), t.Code(), t.Title) + "\n" + strings.Join(who, "\n")
 		if err := s.notify(r.tx, t.Assignee, msg); err != nil {
-			return err
+			return "", err
 		}
 	}
 	msg := r.l.M("✏️ %s updated:", "✏️ 已修改 %s：", cards.Code(t)) + "\n" + strings.Join(lines, "\n")
 	if !t.Due.IsZero() && t.Due != old.Due && !s.cfg.Calendar.IsWorkday(t.Due) {
 		msg += "\n" + r.l.T("Note: the new due date is not a working day.", "注意：新的截止日期不是工作日。")
 	}
-	return s.reply(r, msg)
+	return msg, nil
 }
 
 // changeWords writes one change as card markdown: "due date 11-27 周五 →

@@ -61,7 +61,7 @@ func TestTaskEdit(t *testing.T) {
 
 	// Every field at once, by the assigner.
 	got := wantReply(t, ta, "alice", "alpha", "/任务 修改 T2 标题:后端开发 截止:12-07 开始:11-30 估时:4d 优先级:high",
-		"已修改 T2", "标题 开发 → 后端开发", "截止日期 2026-12-04 周五 → 2026-12-07 周一", "计划开始 无 → 2026-11-30 周一",
+		"已修改 T2", "标题 开发 → 后端开发", "T2 的截止日期已改为 2026-12-07 周一（原为 2026-12-04 周五，+1 个工作日），记录为 C1", "影响分析", "计划开始 无 → 2026-11-30 周一",
 		"估时 无 → 4 个工作日", "优先级 普通 → 高")
 	if strings.Contains(got, "前置任务") {
 		t.Errorf("an unchanged field is listed: %q", got)
@@ -181,11 +181,11 @@ func TestTaskEdit(t *testing.T) {
 			t.Errorf("carol moved her own due date: %+v", ta.task("T7"))
 		}
 		// While her request waits, the project's owner decides it before
-		// setting another date.
+		// setting another date (C1 is Alice's own edit of T2's due date).
 		ta.reply("carol", "alpha", "/due T7 12-03 自查范围扩大")
-		wantReply(t, ta, "alice", "alpha", "/task edit T7 due:12-04", "C1", "/批准 C1")
+		wantReply(t, ta, "alice", "alpha", "/task edit T7 due:12-04", "C2", "/批准 C2")
 		if ta.task("T7").Due != "2026-12-01" {
-			t.Errorf("T7 moved while C1 waits: %+v", ta.task("T7"))
+			t.Errorf("T7 moved while C2 waits: %+v", ta.task("T7"))
 		}
 		before = ta.state()
 		// bob is a manager by role but not of P1.
