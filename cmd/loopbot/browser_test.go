@@ -71,34 +71,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", execPath, err)
 	}
-	var (
-		mu         sync.Mutex
-		exceptions []string
-	)
-	consoleDone := make(chan struct{})
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
-				mu.Lock()
-				exceptions = append(exceptions, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	defer func() {
-		cancelTab()
-		<-consoleDone
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range exceptions {
-			t.Errorf("browser console: %s", e)
-		}
-	}()
+	defer failOnConsoleErrors(t, ctx, cancelTab)()
 
 	// step runs browser actions and stops the test with what was being done.
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -217,4 +190,39 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Logf("wrote %s", out)
 	}
 	t.Logf("browser test took %s", time.Since(started).Round(time.Millisecond))
+}
+
+// failOnConsoleErrors collects the uncaught exceptions and console errors
+// of the tab ctx; the function it returns closes the tab (cancelTab) and
+// fails the test with each one.
+func failOnConsoleErrors(t *testing.T, ctx context.Context, cancelTab context.CancelFunc) func() {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		errs []string
+		done = make(chan struct{})
+	)
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError {
+				mu.Lock()
+				errs = append(errs, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		cancelTab()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range errs {
+			t.Errorf("browser console: %s", e)
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -225,34 +224,7 @@ func TestBoardInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", execPath, err)
 	}
-	var (
-		mu     sync.Mutex
-		errs   []string
-		doneCh = make(chan struct{})
-	)
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(doneCh)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
-				mu.Lock()
-				errs = append(errs, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	defer func() {
-		cancelTab()
-		<-doneCh
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range errs {
-			t.Errorf("browser console: %s", e)
-		}
-	}()
+	defer failOnConsoleErrors(t, ctx, cancelTab)()
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("open the board: %v", err)
 	}
