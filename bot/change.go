@@ -11,12 +11,15 @@ type ChangeState string
 // Change request states. A request waits as pending until one who may
 // decide on the task approves it (approved: the new value is in effect) or
 // rejects it. A change made by one who may decide takes effect at once and
-// is recorded as applied.
+// is recorded as applied. A pending request of a task that is done or
+// cancelled before anyone decides is withdrawn: there is no due date left
+// to move.
 const (
-	ChangePending  ChangeState = "pending"
-	ChangeApproved ChangeState = "approved"
-	ChangeRejected ChangeState = "rejected"
-	ChangeApplied  ChangeState = "applied"
+	ChangePending   ChangeState = "pending"
+	ChangeApproved  ChangeState = "approved"
+	ChangeRejected  ChangeState = "rejected"
+	ChangeApplied   ChangeState = "applied"
+	ChangeWithdrawn ChangeState = "withdrawn"
 )
 
 // ChangeFieldDue is the field of a change of a task's current due date, the

@@ -184,6 +184,8 @@ func (l Lang) ChangeState(s bot.ChangeState) string {
 		return l.T("rejected", "已驳回")
 	case bot.ChangeApplied:
 		return l.T("applied", "已生效")
+	case bot.ChangeWithdrawn:
+		return l.T("withdrawn", "已撤回")
 	}
 	return string(s)
 }

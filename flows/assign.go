@@ -328,7 +328,13 @@ func (s *Service) setStatus(r *req, t *bot.Task, to bot.TaskStatus, note string)
 	case to.Open():
 		t.DoneAt = time.Time{}
 	}
-	return s.saveTask(r, *t, "status", "status", string(from), string(to), note)
+	if err := s.saveTask(r, *t, "status", "status", string(from), string(to), note); err != nil {
+		return err
+	}
+	if from.Open() && !to.Open() {
+		return s.withdrawChange(r, *t)
+	}
+	return nil
 }
 
 // canManage reports whether the caller may manage a task: its assigner, a

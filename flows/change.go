@@ -450,6 +450,39 @@ func (s *Service) finishChangeCards(r *req, c bot.ChangeRequest) (map[uint64]bot
 	})
 }
 
+// withdrawChange withdraws the pending change request of a task that was
+// just done or cancelled: there is no due date left to move. Its cards turn
+// read-only and a warning that carried it no longer offers to approve it.
+func (s *Service) withdrawChange(r *req, t bot.Task) error {
+	c, err := r.tx.PendingChange(t.ID)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	now := s.cfg.Clock.Now()
+	c.State, c.Decider, c.DecidedAt, c.UpdatedAt = bot.ChangeWithdrawn, r.me.ID, now, now
+	c.DecisionReason = string(t.Status)
+	if err := r.tx.PutChange(c); err != nil {
+		return err
+	}
+	if err := s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "change_withdrawn", Project: t.Project, Task: t.ID,
+		Field: c.Field, Old: t.Due.String(), New: c.New.String(), Note: c.Code() + ": " + string(t.Status)}); err != nil {
+		return err
+	}
+	in, err := s.changeInfo(r.tx, c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.finishCards(r.tx, changeKey(c), func(rec bot.CardRecord, l reader) bot.Card {
+		state := l.F("Withdrawn: %s is %s", "已撤回：%s 当前为“%s”", t.Code(), l.Status(t.Status))
+		return cards.Finish(cards.ChangeRequestCard(l.Lang, in), bot.ColorGrey, l.State(state, r.me, now))
+	}); err != nil {
+		return err
+	}
+	return s.settleExtensions(r.tx, t.ID)
+}
+
 // settleExtensions clears the extension request of each open warning of a
 // task once its change request is decided, and redraws their cards, which
 // then no longer offer to approve it.

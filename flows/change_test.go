@@ -575,3 +575,44 @@ func cardText(c bot.Card) string {
 	b.WriteString(bot.MarkdownPlain(c.Text))
 	return b.String()
 }
+
+// TestCancelWithdrawsThePendingChange: Ben asks to move T2, then Boss
+// cancels T2 before deciding. The request is withdrawn rather than left
+// waiting: its card turns read-only and says so, /changes lists it as
+// withdrawn, the audit records it, and a late /approve changes nothing.
+func TestCancelWithdrawsThePendingChange(t *testing.T) {
+	w := newWorld(t)
+	w.say(ben, "/due T2 10-08 接口晚到")
+	cr := w.cardsOf(w.seen, boss, bot.CardChangeRequest)
+	if len(cr) != 1 {
+		t.Fatalf("change request cards to Boss: %d", len(cr))
+	}
+	w.say(boss, "/cancel T2 需求取消")
+	if c := w.change(1); c.State != bot.ChangeWithdrawn {
+		t.Fatalf("C1 after T2 was cancelled: %s", c.State)
+	}
+	card := w.card(cr[0].ID).Card
+	if !card.Finished() || slices.Contains(actionNames(card), "approve") {
+		t.Errorf("the change card after the cancel still offers a decision: %+v", card)
+	}
+	wantAll(t, "the change card", cardText(card), "已撤回", "T2", "已取消")
+	wantAll(t, "Boss's /changes P1", w.say(boss, "/changes P1"), "C1", "已撤回")
+	wantAll(t, "Boss's late /approve C1", w.say(boss, "/approve C1"), "未做任何更改")
+	if c := w.change(1); c.State != bot.ChangeWithdrawn {
+		t.Errorf("C1 after a late /approve: %s", c.State)
+	}
+	if got := w.dues(); got[1] != "2026-09-30" {
+		t.Errorf("T2's due date moved: %v", got)
+	}
+	var kinds []string
+	w.update(func(tx bot.Tx) error {
+		evs, err := tx.TaskHistory(2)
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		return err
+	})
+	if !slices.Contains(kinds, "change_withdrawn") {
+		t.Errorf("T2's audit lacks the withdrawal: %v", kinds)
+	}
+}
