@@ -85,6 +85,12 @@ func startApp(tb testing.TB, configText, db string) *testApp {
 	}
 	ta := &testApp{tb: tb, app: app, base: "http://" + addr, db: db}
 	tb.Cleanup(ta.stop)
+	// The start's catch-up may have queued messages, which the outbox
+	// delivers in the background; a test reads the chats as they are once
+	// that is done, as it does after each step it takes.
+	if err := app.dispatcher.Drain(context.Background()); err != nil {
+		tb.Fatalf("delivering what the start queued: %v", err)
+	}
 	return ta
 }
 
