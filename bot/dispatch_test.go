@@ -1020,3 +1020,56 @@ func TestDispatcherCountsMessages(t *testing.T) {
 		t.Fatalf("items delivered after each minute: %v, want %v", counts, want)
 	}
 }
+
+// TestDispatcherPacesEachPlatform: one outbox serves several platforms at
+// once, each paced by its own limits: a burst held back by WeCom's 30 a
+// minute to one member, or by Feishu's 50 a second per app, holds back
+// nothing on the other platforms.
+func TestDispatcherPacesEachPlatform(t *testing.T) {
+	st := storetest.Open(t)
+	ms := map[string]*fakeMessenger{}
+	messengers := map[string]bot.Messenger{}
+	for _, p := range []string{bot.WeCom, bot.Feishu, bot.DingTalk, bot.Playground} {
+		ms[p] = newMessenger(p)
+		messengers[p] = ms[p]
+	}
+	clock := &fakeNow{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock.now() }
+	d := bot.NewDispatcher(bot.DispatcherConfig{Store: st, Messengers: messengers, Now: now})
+	var items []bot.OutboxItem
+	for i := range 60 {
+		n := strconv.Itoa(i)
+		items = append(items, text(bot.DM("wecom:bob"), "w"+n), text(bot.DM(bot.PersonID("feishu:ou_"+n)), "f"+n),
+			text(bot.DM(bot.PersonID("dingtalk:u"+n)), "d"+n), text(bot.DM("playground:bob"), "p"+n))
+	}
+	enqueue(t, st, items...)
+	count := func() map[string]int {
+		out := map[string]int{}
+		for p, m := range ms {
+			m.mu.Lock()
+			out[p] = len(m.sent)
+			m.mu.Unlock()
+		}
+		return out
+	}
+	if err := d.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// WeCom: 30 a minute to bob; Feishu: 50 a second for the app;
+	// DingTalk: 20 a second; the playground: no limit.
+	want := map[string]int{bot.WeCom: 30, bot.Feishu: 50, bot.DingTalk: 20, bot.Playground: 60}
+	if got := count(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("delivered at once: %v, want %v", got, want)
+	}
+	mu.Lock()
+	clock.add(time.Second)
+	mu.Unlock()
+	if err := d.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]int{bot.WeCom: 30, bot.Feishu: 60, bot.DingTalk: 40, bot.Playground: 60}
+	if got := count(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("delivered a second later: %v, want %v", got, want)
+	}
+}

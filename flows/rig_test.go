@@ -30,6 +30,9 @@ type rig struct {
 	loc   *time.Location
 	n     int
 	seen  uint64 // the last outbox item read
+	// platforms are the enabled platforms (flows.Config.Platforms) of the
+	// next open; nil: all.
+	platforms []string
 }
 
 // queued is one message the flows queued: a text or a card, to a chat.
@@ -84,7 +87,7 @@ func (r *rig) open() {
 	}
 	r.svc = flows.New(flows.Config{
 		Clock: r.clock, Calendar: r.cal, Signer: bot.NewSigner("rig-secret"), Logger: slog.New(slog.DiscardHandler),
-		Location: r.loc, Admins: []bot.PersonID{"playground:alice"}, Store: st,
+		Location: r.loc, Admins: []bot.PersonID{"playground:alice"}, Store: st, Platforms: r.platforms,
 	})
 	r.eng = bot.NewEngine(st, r.svc, slog.New(slog.DiscardHandler))
 }
@@ -117,13 +120,20 @@ func (r *rig) at(y int, m time.Month, d, hh, mm int) {
 // else a playground group id) and returns what it queued.
 func (r *rig) do(from, chat, text string) []queued {
 	r.t.Helper()
+	return r.doOn(bot.Playground, from, chat, text)
+}
+
+// doOn is do on a platform: from is the person's id there, chat a group
+// chat id there or "" for their direct chat.
+func (r *rig) doOn(platform, from, chat, text string) []queued {
+	r.t.Helper()
 	r.n++
-	id := bot.PersonID("playground:" + from)
+	id := bot.PersonID(platform + ":" + from)
 	target := bot.DM(id)
 	if chat != "" {
-		target = bot.Target{Platform: bot.Playground, Chat: chat}
+		target = bot.Group(platform, chat)
 	}
-	ev := bot.Event{ID: fmt.Sprintf("rig-%d", r.n), Platform: bot.Playground, Kind: bot.EventMessage,
+	ev := bot.Event{ID: fmt.Sprintf("rig-%d", r.n), Platform: platform, Kind: bot.EventMessage,
 		From: id, Chat: target, Time: r.clock.Now(), Text: text}
 	if _, err := r.eng.Handle(context.Background(), ev); err != nil {
 		r.t.Fatalf("handle %q: %v", text, err)

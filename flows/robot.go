@@ -59,15 +59,17 @@ type groupDest struct {
 	note   bool // the card says how to add a group robot
 }
 
-// groupDests returns where a project's group cards go: its bound group
-// chats; or, for a project run on WeCom that has none (a WeCom app cannot
+// groupDests returns where a project's group cards go: each of its bound
+// group chats (one per platform) on a platform this deployment runs; or, for a project run on WeCom that has none (a WeCom app cannot
 // post in group chats, only a group robot can), its owner and managers,
 // each card with a note on how to add a robot. skip leaves a person out
 // (one who gets the card anyway).
 func (s *Service) groupDests(tx bot.Tx, p bot.Project, skip bot.PersonID) []groupDest {
 	var out []groupDest
 	for _, g := range p.Groups {
-		out = append(out, groupDest{target: g, lang: s.cfg.Lang})
+		if s.platformEnabled(g.Platform) {
+			out = append(out, groupDest{target: g, lang: s.cfg.Lang})
+		}
 	}
 	if len(out) > 0 || p.Owner.Platform() != bot.WeCom {
 		return out

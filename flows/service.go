@@ -50,6 +50,10 @@ type Config struct {
 	// (bot.Chart.Image), for platforms that cannot draw charts; set when
 	// server.public_url is, since the platforms fetch the image from there.
 	ChartImages bool
+	// Platforms are the platforms enabled in this deployment (bot.Feishu,
+	// bot.DingTalk, bot.WeCom, bot.Playground); nil means every one. A
+	// project's group bound on a platform no longer enabled gets nothing.
+	Platforms []string
 }
 
 // Service implements bot.Handler.
@@ -81,6 +85,11 @@ func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, logger: cfg.Logger.With("component", "flows"), commands: commandTable()}
 	s.due.invalidate() // the first escalation check looks at everything
 	return s
+}
+
+// platformEnabled reports whether the deployment runs the platform.
+func (s *Service) platformEnabled(platform string) bool {
+	return s.cfg.Platforms == nil || slices.Contains(s.cfg.Platforms, platform)
 }
 
 // req is the context of one event being handled.

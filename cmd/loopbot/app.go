@@ -163,7 +163,7 @@ func (a *App) wire(ctx context.Context) error {
 		Lang: cards.Lang(a.cfg.Server.Lang), Location: loc, Admins: a.admins(),
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
 		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(), FileTTL: a.cfg.Export.FileTTL(),
-		ChartImages: a.cfg.Server.PublicURL != "",
+		ChartImages: a.cfg.Server.PublicURL != "", Platforms: enabledPlatforms(a.cfg),
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
