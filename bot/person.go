@@ -83,7 +83,10 @@ type Person struct {
 	Name string   `json:"name,omitempty"`
 	// Email is the person's work address, from the config or a platform
 	// directory; plan imports match assignees by it.
-	Email   string   `json:"email,omitempty"`
+	Email string `json:"email,omitempty"`
+	// Mobile is the person's mobile number ("+8613800138000"), from a
+	// platform directory or a people import; "" when unknown.
+	Mobile  string   `json:"mobile,omitempty"`
 	Role    Role     `json:"role,omitempty"`
 	Manager PersonID `json:"manager,omitempty"`
 	// Department is the person's department, from the platform's contact
@@ -130,7 +133,7 @@ func (p Person) HasChosen(field string) bool {
 }
 
 // Seed fills p with what the config or a platform directory knows about
-// the person: each non-empty field of from (Name, Email, Manager,
+// the person: each non-empty field of from (Name, Email, Mobile, Manager,
 // Department, Timezone, Lang, CheckinAt, Role) replaces p's, unless the
 // person chose that field with a command (Chosen). Empty fields of from change nothing. It reports whether
 // p changed.
@@ -143,6 +146,7 @@ func (p *Person) Seed(from Person) bool {
 	}
 	set(&p.Name, from.Name, "")
 	set(&p.Email, from.Email, "")
+	set(&p.Mobile, from.Mobile, "")
 	set((*string)(&p.Manager), string(from.Manager), "")
 	set(&p.Department, from.Department, "")
 	set(&p.Timezone, from.Timezone, SettingTimezone)

@@ -85,8 +85,11 @@ func fold(s string) string {
 // headerField returns the field a header names: the whole header, or else
 // each of its parts split at brackets and slashes ("负责人 (assignee)",
 // "截止/due"), which must all agree.
-func headerField(h string) (Field, bool) {
-	if f, ok := byHeader[fold(h)]; ok {
+func headerField(h string) (Field, bool) { return lookupHeader(byHeader, h) }
+
+// lookupHeader is headerField over the folded headers of m.
+func lookupHeader(m map[string]Field, h string) (Field, bool) {
+	if f, ok := m[fold(h)]; ok {
 		return f, true
 	}
 	parts := strings.FieldsFunc(h, func(r rune) bool { return strings.ContainsRune("()（）[]【】/|", r) })
@@ -95,7 +98,7 @@ func headerField(h string) (Field, bool) {
 		if fold(p) == "" {
 			continue
 		}
-		f, ok := byHeader[fold(p)]
+		f, ok := m[fold(p)]
 		if !ok || (found != "" && f != found) {
 			return "", false
 		}

@@ -26,6 +26,7 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/export", a.auth(a.apiExport))
 	a.loopRoutes(mux)
 	a.importRoutes(mux)
+	a.peopleRoutes(mux)
 }
 
 func (a *App) auth(next http.HandlerFunc) http.HandlerFunc {

@@ -52,6 +52,18 @@ Usage:
                                      run by default: every problem by row and column,
                                      or what it would create. -apply creates all rows
                                      or none and queues the assignment cards
+  loopbot people import [-apply] [-platform P] [-config FILE] [-db FILE] PEOPLE.csv|PEOPLE.xlsx
+                                     import people where no contact API is available,
+                                     with the service stopped (it refuses a file in use;
+                                     a running service takes POST /api/v1/people/import).
+                                     Columns, zh or en: id/工号/用户ID (required; ids as
+                                     feishu:ou_x, or bare with -platform), name/姓名,
+                                     department/部门, manager/直属上级 (an id, or another
+                                     row's name or email), email/邮箱, mobile/手机. CSV
+                                     in UTF-8 (with or without BOM), UTF-16 or GBK, or
+                                     XLSX. A dry run by default: every problem, and what
+                                     would change per person. -apply writes it; an empty
+                                     cell changes nothing
   loopbot version                    print the version
 
 The config file is config.toml in the working directory, or the -config file.
@@ -109,6 +121,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runBackup(ctx, args, environ, stdout, stderr)
 	case "import":
 		return runImport(ctx, args, environ, stdout, stderr)
+	case "people":
+		return runPeople(ctx, args, environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "loopbot", version)
 		return nil
