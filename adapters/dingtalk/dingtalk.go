@@ -86,6 +86,7 @@ type Adapter struct {
 	mu       sync.Mutex
 	sessions map[string]session // by chat: a chatbot message's sessionWebhook
 	unions   map[string]string  // unionId → userId, as DingTalk mapped them
+	depts    deptCache          // department names for LookUp
 }
 
 // session is a sessionWebhook, when its message came (service clock) and

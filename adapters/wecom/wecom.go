@@ -66,6 +66,7 @@ type Adapter struct {
 
 	kick   chan struct{}
 	procMu sync.Mutex
+	depts  deptCache // department names for LookUp
 }
 
 // New checks the config and returns the adapter. It returns an error naming

@@ -42,6 +42,12 @@ type Server struct {
 	Users map[string]string
 	// NoContactScope makes the contact API refuse (no scope).
 	NoContactScope bool
+	// Profiles add to Users what contact v3 user/get returns with the
+	// field permissions: email, mobile, department and leader, by open_id.
+	Profiles map[string]Profile
+	// Departments are the department names of department/get, by
+	// open_department_id.
+	Departments map[string]string
 	// OnSend, if set, runs when a send is accepted, before it is answered;
 	// a test can hold the answer there.
 	OnSend func(Message)
@@ -66,6 +72,14 @@ type Server struct {
 	acks       map[string]chan larkws.Response
 	frameSeq   uint64
 	contact    int
+}
+
+// Profile is the rest of a contact v3 user.
+type Profile struct {
+	Email      string
+	Mobile     string
+	Department string // an open_department_id
+	Leader     string // the leader's open_id
 }
 
 // Message is a message an app sent.
@@ -100,6 +114,7 @@ func Start(tb interface {
 	mux.HandleFunc("PATCH /open-apis/im/v1/messages/{id}", s.authed(s.patch))
 	mux.HandleFunc("GET /open-apis/bot/v3/info", s.authed(s.botInfo))
 	mux.HandleFunc("GET /open-apis/contact/v3/users/{id}", s.authed(s.user))
+	mux.HandleFunc("GET /open-apis/contact/v3/departments/{id}", s.authed(s.department))
 	mux.HandleFunc("POST /callback/ws/endpoint", s.endpoint)
 	mux.HandleFunc("GET /ws", s.ws)
 	s.srv = httptest.NewServer(mux)
@@ -362,8 +377,28 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request) {
 		codeErr(w, http.StatusBadRequest, 41050, "no user authority error")
 		return
 	}
+	u := map[string]any{"open_id": r.PathValue("id"), "name": name}
+	if p, ok := s.Profiles[r.PathValue("id")]; ok {
+		u["email"], u["mobile"], u["leader_user_id"] = p.Email, p.Mobile, p.Leader
+		if p.Department != "" {
+			u["department_ids"] = []string{p.Department}
+		}
+	}
+	reply(w, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{"user": u}})
+}
+
+// department answers department/get with the department's name.
+func (s *Server) department(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.contact++
+	s.mu.Unlock()
+	name, ok := s.Departments[r.PathValue("id")]
+	if s.NoContactScope || !ok {
+		codeErr(w, http.StatusBadRequest, 40004, "no dept authority error")
+		return
+	}
 	reply(w, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{
-		"user": map[string]any{"open_id": r.PathValue("id"), "name": name}}})
+		"department": map[string]any{"name": name, "open_department_id": r.PathValue("id")}}})
 }
 
 // ContactCalls counts the contact API calls.

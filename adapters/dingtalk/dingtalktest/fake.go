@@ -34,6 +34,9 @@ type Fake struct {
 	opens   []map[string]any
 	unions  map[string]string
 	busy    int
+	users   map[string]User
+	depts   map[int64]string
+	refuse  int // errcode of every contact call, when not 0
 	changed chan struct{}
 }
 
@@ -65,6 +68,8 @@ func New(clientID, clientSecret string) *Fake {
 	mux.HandleFunc("PUT /v1.0/card/instances", f.api(checkUpdateCard, `{"success":true,"result":true,"n":%d}`))
 	mux.HandleFunc("POST /robot/sendBySession", f.sessionHook)
 	mux.HandleFunc("POST /topapi/user/getbyunionid", f.getByUnionID)
+	mux.HandleFunc("POST /topapi/v2/user/get", f.userGet)
+	mux.HandleFunc("POST /topapi/v2/department/get", f.deptGet)
 	f.Server = httptest.NewServer(mux)
 	return f
 }
@@ -201,6 +206,109 @@ func (f *Fake) getByUnionID(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","result":{"contact_type":0,"userid":%q},"request_id":"r4"}`, id)
+}
+
+// User is a person of the fake's contact directory (查询用户详情).
+type User struct {
+	Name, Email, OrgEmail, Mobile, Manager string
+	Depts                                  []int64
+}
+
+// AddUser puts a person in the contact directory; an unknown userid is
+// answered errcode 60121.
+func (f *Fake) AddUser(userID string, u User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.users == nil {
+		f.users = map[string]User{}
+	}
+	f.users[userID] = u
+}
+
+// AddDept names a department of 获取部门详情.
+func (f *Fake) AddDept(id int64, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.depts == nil {
+		f.depts = map[int64]string{}
+	}
+	f.depts[id] = name
+}
+
+// RefuseContact makes every contact call answer errcode code (88 with
+// sub_code 60011: the app lacks the permission); 0 stops refusing.
+func (f *Fake) RefuseContact(code int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refuse = code
+}
+
+// contact checks a contact call's token and returns its body, or "" after
+// answering it with an error.
+func (f *Fake) contact(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	if !strings.HasPrefix(r.URL.Query().Get("access_token"), "token-") {
+		io.WriteString(w, `{"errcode":40014,"errmsg":"不合法的access_token","request_id":"r1"}`)
+		return nil, false
+	}
+	f.record(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch f.refuse {
+	case 0:
+		return f.calls[len(f.calls)-1].Body, true
+	case 88:
+		io.WriteString(w, `{"errcode":88,"errmsg":"不具备调用该接口的权限","sub_code":"60011","sub_msg":"应用尚未开通所需的权限：[qyapi_get_member]","request_id":"r5"}`)
+	default:
+		fmt.Fprintf(w, `{"errcode":%d,"errmsg":"no permission","request_id":"r5"}`, f.refuse)
+	}
+	return nil, false
+}
+
+// userGet is topapi/v2/user/get: {"userid","language"} → the person.
+func (f *Fake) userGet(w http.ResponseWriter, r *http.Request) {
+	body, ok := f.contact(w, r)
+	if !ok {
+		return
+	}
+	id, _ := body["userid"].(string)
+	f.mu.Lock()
+	u, ok := f.users[id]
+	f.mu.Unlock()
+	if !ok {
+		io.WriteString(w, `{"errcode":60121,"errmsg":"找不到该用户","request_id":"r3"}`)
+		return
+	}
+	res := map[string]any{"userid": id, "unionid": "u-" + id, "name": u.Name, "active": true, "dept_id_list": u.Depts}
+	if u.Email != "" {
+		res["email"] = u.Email
+	}
+	if u.OrgEmail != "" {
+		res["org_email"] = u.OrgEmail
+	}
+	if u.Mobile != "" {
+		res["mobile"] = u.Mobile
+	}
+	if u.Manager != "" {
+		res["manager_userid"] = u.Manager
+	}
+	json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "result": res, "request_id": "r6"})
+}
+
+// deptGet is topapi/v2/department/get: {"dept_id","language"} → its name.
+func (f *Fake) deptGet(w http.ResponseWriter, r *http.Request) {
+	body, ok := f.contact(w, r)
+	if !ok {
+		return
+	}
+	id, _ := body["dept_id"].(float64)
+	f.mu.Lock()
+	name, ok := f.depts[int64(id)]
+	f.mu.Unlock()
+	if !ok {
+		io.WriteString(w, `{"errcode":60003,"errmsg":"部门不存在","request_id":"r7"}`)
+		return
+	}
+	fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","result":{"dept_id":%d,"name":%q,"parent_id":1},"request_id":"r8"}`, int64(id), name)
 }
 
 // Connections returns how many websocket connections were opened.
