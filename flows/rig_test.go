@@ -33,6 +33,8 @@ type rig struct {
 	// platforms are the enabled platforms (flows.Config.Platforms) of the
 	// next open; nil: all.
 	platforms []string
+	// conf, when set, changes the flows' config at each open.
+	conf func(*flows.Config)
 }
 
 // queued is one message the flows queued: a text or a card, to a chat.
@@ -44,11 +46,17 @@ type queued struct {
 
 func newRig(t *testing.T, start time.Time) *rig {
 	t.Helper()
+	return newRigWith(t, start, nil)
+}
+
+// newRigWith is newRig with a change to the flows' config.
+func newRigWith(t *testing.T, start time.Time, conf func(*flows.Config)) *rig {
+	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, path: filepath.Join(t.TempDir(), "loopbot.db"), clock: bot.NewFakeClock(start.In(loc)), loc: loc}
+	r := &rig{t: t, path: filepath.Join(t.TempDir(), "loopbot.db"), clock: bot.NewFakeClock(start.In(loc)), loc: loc, conf: conf}
 	r.open()
 	t.Cleanup(r.close)
 	err = r.st.Update(context.Background(), func(tx bot.Tx) error {
@@ -85,10 +93,14 @@ func (r *rig) open() {
 	if err := flows.LoadCalendar(context.Background(), st, r.cal); err != nil {
 		r.t.Fatal(err)
 	}
-	r.svc = flows.New(flows.Config{
+	cfg := flows.Config{
 		Clock: r.clock, Calendar: r.cal, Signer: bot.NewSigner("rig-secret"), Logger: slog.New(slog.DiscardHandler),
 		Location: r.loc, Admins: []bot.PersonID{"playground:alice"}, Store: st, Platforms: r.platforms,
-	})
+	}
+	if r.conf != nil {
+		r.conf(&cfg)
+	}
+	r.svc = flows.New(cfg)
 	r.eng = bot.NewEngine(st, r.svc, slog.New(slog.DiscardHandler))
 }
 

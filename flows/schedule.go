@@ -56,10 +56,15 @@ func DefaultSchedule() Schedule {
 }
 
 // Jobs returns the scheduled jobs of the loop: check-ins, reminders, the
-// digest, the escalation rules, the review prompt, the weekly summary and
-// the warning about a year without holiday data.
+// digest, the escalation rules, the review prompt, the weekly summary, the
+// warning about a year without holiday data, the risk review and, with a
+// platform directory (Config.Directories), the directory's lookups.
 func (s *Service) Jobs() []bot.Job {
-	return []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob(), s.holidayDataJob(), s.riskReviewJob()}
+	jobs := []bot.Job{s.checkinJob(), s.reminderJob(), s.digestJob(), s.escalationJob(), s.reviewJob(), s.summaryJob(), s.holidayDataJob(), s.riskReviewJob()}
+	if len(s.cfg.Directories) > 0 {
+		jobs = append(jobs, s.directoryJob())
+	}
+	return jobs
 }
 
 // nextAt returns the first instant after `after` at which a clock time

@@ -46,6 +46,13 @@ type Config struct {
 	// FileTTL is how long /export's download links work; 0 means
 	// DefaultLinkTTL.
 	FileTTL time.Duration
+	// Directories are the contact APIs of the enabled platforms, by
+	// platform name; the directory job looks people up in them
+	// (RunDirectory). Empty turns the job off.
+	Directories map[string]bot.Directory
+	// DirectoryObserved, when set, counts each lookup by platform and
+	// outcome (DirOK, DirForbidden, DirNotFound, DirError).
+	DirectoryObserved func(platform, outcome string)
 	// ChartImages puts on each card's chart the link to its PNG
 	// (bot.Chart.Image), for platforms that cannot draw charts; set when
 	// server.public_url is, since the platforms fetch the image from there.
@@ -69,6 +76,8 @@ type Service struct {
 		sync.Mutex
 		list []zoneMinute
 	}
+	// dir is the directory job's memory (directory.go).
+	dir dirState
 }
 
 // New returns the flows over cfg.
@@ -126,6 +135,7 @@ func (s *Service) ensurePerson(tx bot.Tx, id bot.PersonID, name string) (bot.Per
 	if slices.Contains(s.cfg.Admins, id) {
 		p.Role = bot.RoleAdmin
 	}
+	s.metPerson()
 	return p, tx.PutPerson(p)
 }
 

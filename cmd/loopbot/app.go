@@ -164,12 +164,18 @@ func (a *App) wire(ctx context.Context) error {
 		Store: a.store, Kick: func() { a.dispatcher.Kick() }, Schedule: schedule(a.cfg),
 		LinkURL: a.linkURL, BoardTTL: a.cfg.Export.BoardTTL(), FileTTL: a.cfg.Export.FileTTL(),
 		ChartImages: a.cfg.Server.PublicURL != "", Platforms: enabledPlatforms(a.cfg),
+		// The platforms' contact APIs, filled in below as the adapters are
+		// made (before the scheduler starts).
+		Directories: map[string]bot.Directory{}, DirectoryObserved: func(platform, outcome string) { a.metrics.directoryLookup(platform, outcome) },
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
 			return err
 		}
 		fc.Robots = a.wecom
+		if a.cfg.WeCom.Directory {
+			fc.Directories[bot.WeCom] = a.wecom
+		}
 	}
 	a.flows = flows.New(fc)
 	a.exporter = a.newExporter(loc)
@@ -194,11 +200,17 @@ func (a *App) wire(ctx context.Context) error {
 	if a.cfg.Feishu.Enabled {
 		a.feishu = feishu.New(a.feishuConfig())
 		messengers[bot.Feishu] = a.feishu
+		if a.cfg.Feishu.Directory {
+			fc.Directories[bot.Feishu] = a.feishu
+		}
 	}
 	if a.cfg.DingTalk.Enabled {
 		a.dingtalk = newDingTalk(a.cfg.DingTalk, a.engine, a.store, a.logger)
 		a.dingtalk.SetClock(a.now)
 		messengers[bot.DingTalk] = a.dingtalk
+		if a.cfg.DingTalk.Directory {
+			fc.Directories[bot.DingTalk] = a.dingtalk
+		}
 	}
 	if err := a.seedAdmins(ctx); err != nil {
 		return err

@@ -173,6 +173,7 @@ type FeishuConfig struct {
 	VerificationToken string `toml:"verification_token"` // webhook mode only
 	EncryptKey        string `toml:"encrypt_key"`        // webhook mode only
 	BaseURL           string `toml:"base_url"`           // OpenAPI base, e.g. https://open.larksuite.com for Lark
+	Directory         bool   `toml:"directory"`          // names, departments and managers from contact v3 (default true)
 }
 
 // DingTalkConfig is the [dingtalk] section.
@@ -184,6 +185,7 @@ type DingTalkConfig struct {
 	OpenAPIHost  string            `toml:"openapi_host"` // OpenAPI and stream connections
 	OAPIHost     string            `toml:"oapi_host"`    // older server API (unionId → userId); default https://oapi.dingtalk.com, or openapi_host when that is not DingTalk's
 	Templates    map[string]string `toml:"templates"`    // template name (task, checkin, escalation, review, report) → interactive-card template id; without one, markdown is sent
+	Directory    bool              `toml:"directory"`    // names, departments and managers from topapi/v2/user/get (default true)
 }
 
 // WeComConfig is the [wecom] section.
@@ -196,6 +198,7 @@ type WeComConfig struct {
 	EncodingAESKey string       `toml:"encoding_aes_key"` // 43 characters
 	APIBase        string       `toml:"api_base"`
 	GroupRobots    []WeComRobot `toml:"group_robots"`
+	Directory      bool         `toml:"directory"` // names, departments and managers from user/get (default true)
 }
 
 // WeComRobot is one [[wecom.group_robots]] entry: the group robot webhook
@@ -259,9 +262,9 @@ func DefaultConfig() Config {
 			FinishedCards: "7d", OpenCards: "31d", Chat: "62d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
 		},
 		Export:   ExportConfig{BoardLinkTTL: "7d", FileLinkTTL: "24h"},
-		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn"},
-		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com"},
-		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com"},
+		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn", Directory: true},
+		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com", Directory: true},
+		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com", Directory: true},
 	}
 }
 

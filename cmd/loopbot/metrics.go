@@ -21,6 +21,7 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	retries    *prometheus.CounterVec
 	deadLetter *prometheus.CounterVec
+	directory  *prometheus.CounterVec
 }
 
 func newMetrics(store bot.Store, today func() bot.Date) *metrics {
@@ -38,10 +39,12 @@ func newMetrics(store bot.Store, today func() bot.Date) *metrics {
 			Help: "Deliveries retried after a temporary failure."}, []string{"platform"}),
 		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_outbox_dead_letters_total",
 			Help: "Deliveries given up and dead-lettered."}, []string{"platform"}),
+		directory: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "loopbot_directory_lookups_total",
+			Help: "Contact-API lookups of people, by platform and outcome (ok, forbidden, not_found, error)."}, []string{"platform", "outcome"}),
 	}
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loopbot_outbox_depth", Help: "Outgoing messages waiting for delivery."},
 		func() float64 { return float64(outboxDepth(store)) })
-	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, depth, &loopCollector{store: store, today: today},
+	m.registry.MustRegister(m.events, m.commands, m.cardsOut, m.latency, m.retries, m.deadLetter, m.directory, depth, &loopCollector{store: store, today: today},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if s, ok := store.(sizer); ok {
 		m.registry.MustRegister(storeSizeCollector{s})
@@ -69,6 +72,13 @@ func (m *metrics) observeEvent(ev bot.Event, outcome string) {
 	m.events.WithLabelValues(ev.Platform, ev.Kind, outcome).Inc()
 	if ev.Kind == bot.EventMessage {
 		m.commands.WithLabelValues(outcome).Inc()
+	}
+}
+
+// directoryLookup counts a contact-API lookup (flows.Config.DirectoryObserved).
+func (m *metrics) directoryLookup(platform, outcome string) {
+	if m != nil {
+		m.directory.WithLabelValues(platform, outcome).Inc()
 	}
 }
 
