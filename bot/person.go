@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -101,9 +102,20 @@ type Person struct {
 	// with a command: SettingTimezone, SettingCheckin, SettingLang,
 	// SettingRole. Seeding from the config or a platform directory never
 	// overwrites them (Seed).
-	Chosen    []string  `json:"chosen,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Chosen []string `json:"chosen,omitempty"`
+	// Identities are the person's other platform identities, linked with
+	// /link; never ID itself, at most one per platform. Every record names
+	// the person by ID (the canonical identity); the store's identity index
+	// maps each of these to ID (Tx.ResolvePerson).
+	Identities []PersonID `json:"identities,omitempty"`
+	// Platform is where the person chose to get their cards
+	// (/settings platform, SettingPlatform); "" for no choice.
+	Platform string `json:"platform,omitempty"`
+	// LastPlatform is the platform the person last wrote from; cards go
+	// there when Platform is not set.
+	LastPlatform string    `json:"last_platform,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // The fields of Person that people choose with commands (Person.Chosen).
@@ -112,6 +124,7 @@ const (
 	SettingCheckin  = "checkin"  // /settings checkin
 	SettingLang     = "lang"     // /settings lang
 	SettingRole     = "role"     // /role, by an admin
+	SettingPlatform = "platform" // /settings platform
 )
 
 // Choose records that field was set by a command, so that seeding leaves
@@ -179,4 +192,26 @@ func (p Person) OnLeave(d Date) bool {
 		}
 	}
 	return false
+}
+
+// AllIdentities returns the person's canonical id followed by their linked
+// identities.
+func (p Person) AllIdentities() []PersonID {
+	return append([]PersonID{p.ID}, p.Identities...)
+}
+
+// HasIdentity reports whether id is the person's canonical id or one of
+// their linked identities.
+func (p Person) HasIdentity(id PersonID) bool {
+	return id == p.ID || slices.Contains(p.Identities, id)
+}
+
+// IdentityOn returns the person's identity on a platform, if they have one.
+func (p Person) IdentityOn(platform string) (PersonID, bool) {
+	for _, id := range p.AllIdentities() {
+		if id.Platform() == platform {
+			return id, true
+		}
+	}
+	return "", false
 }

@@ -31,6 +31,7 @@ type Store interface {
 // fail. Errors for missing records have the code ENOTFOUND.
 type Tx interface {
 	PersonTx
+	IdentityTx
 	ProjectTx
 	TaskTx
 	AuditTx

@@ -90,7 +90,13 @@ func (s *Service) checkAction(r *req) (*act, error) {
 		s.logger.Warn("forged card action refused", "event_id", r.ev.ID, "from", string(r.ev.From), "action", r.ev.Action.Name)
 		return nil, bot.Errorf(bot.EFORBIDDEN, "%s", r.l.T("This button is not valid.", "此按钮无效。"))
 	}
-	if claims.To != "" && claims.To != r.me.ID {
+	// A card signed for a person may be answered from any of their linked
+	// identities, and one signed before a merge by the merged person.
+	to, err := r.tx.ResolvePerson(claims.To)
+	if err != nil {
+		return nil, err
+	}
+	if claims.To != "" && to != r.me.ID {
 		s.logger.Warn("card action by another person refused", "event_id", r.ev.ID, "from", string(r.me.ID), "card", claims.Card)
 		to := s.person(r.tx, claims.To)
 		return nil, bot.Errorf(bot.EFORBIDDEN, "%s", r.l.F("This card was sent to %s; only they can answer it.", "此卡片是发给 %s 的，只有 TA 可以操作。", to.DisplayName()))

@@ -185,21 +185,23 @@ func (s *Service) loadProject(r *req, arg string) (bot.Project, error) {
 // only its configured people exist; on a real platform a person mentioned
 // for the first time is created.
 func (s *Service) mention(r *req, token string) (bot.Person, error) {
-	id, err := bot.ParsePersonID(token, r.ev.Platform)
+	raw, err := bot.ParsePersonID(token, r.ev.Platform)
 	if err != nil {
 		return bot.Person{}, err
 	}
-	name := r.ev.Names[id] // the name the platform gave with the mention
-	p, err := r.tx.Person(id)
+	name := r.ev.Names[raw] // the name the platform gave with the mention
+	// A linked identity is its person: the store gives the canonical
+	// record, whose ID every record then uses.
+	p, err := r.tx.Person(raw)
 	if err == nil && p.Name == "" && name != "" {
-		return s.ensurePerson(r.tx, id, name)
+		return s.ensurePerson(r.tx, raw, name)
 	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
 		return p, err
 	}
-	if id.Platform() == bot.Playground || id.Platform() != r.ev.Platform {
-		return p, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("I don't know @%s.", "我不认识 @%s。", id.Local()))
+	if raw.Platform() == bot.Playground || raw.Platform() != r.ev.Platform {
+		return p, bot.Errorf(bot.ENOTFOUND, "%s", r.l.F("I don't know @%s.", "我不认识 @%s。", raw.Local()))
 	}
-	return s.ensurePerson(r.tx, id, name)
+	return s.ensurePerson(r.tx, raw, name)
 }
 
 // projectOf returns the project a command refers to: the project:<P>

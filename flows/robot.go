@@ -78,7 +78,7 @@ func (s *Service) groupDests(tx bot.Tx, p bot.Project, skip bot.PersonID) []grou
 		if id == skip || slices.ContainsFunc(out, func(d groupDest) bool { return d.to == id }) {
 			continue
 		}
-		out = append(out, groupDest{target: bot.DM(id), to: id, lang: s.lang(s.person(tx, id)), note: true})
+		out = append(out, groupDest{target: s.dmTarget(tx, id), to: id, lang: s.lang(s.person(tx, id)), note: true})
 	}
 	return out
 }

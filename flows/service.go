@@ -60,6 +60,7 @@ type Config struct {
 	// Platforms are the platforms enabled in this deployment (bot.Feishu,
 	// bot.DingTalk, bot.WeCom, bot.Playground); nil means every one. A
 	// project's group bound on a platform no longer enabled gets nothing.
+	// Direct messages go only there too (dmTarget).
 	Platforms []string
 }
 
@@ -105,21 +106,50 @@ func (s *Service) platformEnabled(platform string) bool {
 type req struct {
 	ctx context.Context
 	tx  bot.Tx
+	// ev is the event with its sender resolved to their canonical id;
+	// via is the identity it came from.
 	ev  bot.Event
+	via bot.PersonID
 	me  bot.Person
 	l   cards.Lang
 	now time.Time // in the acting person's zone
 }
 
 func (s *Service) newReq(ctx context.Context, tx bot.Tx, ev bot.Event) (*req, error) {
-	me, err := s.ensurePerson(tx, ev.From, ev.FromName)
+	via := ev.From
+	me, err := s.sender(tx, &ev)
 	if err != nil {
 		return nil, err
 	}
-	return &req{ctx: ctx, tx: tx, ev: ev, me: me, l: s.lang(me), now: s.cfg.Clock.Now().In(s.loc(me))}, nil
+	return &req{ctx: ctx, tx: tx, ev: ev, via: via, me: me, l: s.lang(me), now: s.cfg.Clock.Now().In(s.loc(me))}, nil
 }
 
-// ensurePerson returns the person, creating them on first contact.
+// sender resolves the sender of ev to their person, first of all: ev.From
+// becomes the canonical id (a linked identity's person), the person is
+// created on first contact, and the platform they wrote from is kept as
+// their LastPlatform (written only when it changes).
+func (s *Service) sender(tx bot.Tx, ev *bot.Event) (bot.Person, error) {
+	via := ev.From
+	canon, err := tx.ResolvePerson(via)
+	if err != nil {
+		return bot.Person{}, err
+	}
+	ev.From = canon
+	me, err := s.ensurePerson(tx, via, ev.FromName)
+	if err != nil {
+		return me, err
+	}
+	if platform := via.Platform(); me.LastPlatform != platform && bot.KnownPlatform(platform) {
+		me.LastPlatform, me.UpdatedAt = platform, s.cfg.Clock.Now()
+		if err := tx.PutPerson(me); err != nil {
+			return me, err
+		}
+	}
+	return me, nil
+}
+
+// ensurePerson returns the person of an identity (a linked one gives its
+// person), creating them on first contact.
 func (s *Service) ensurePerson(tx bot.Tx, id bot.PersonID, name string) (bot.Person, error) {
 	p, err := tx.Person(id)
 	if err == nil && p.Name == "" && name != "" {
@@ -194,7 +224,8 @@ func (s *Service) welcome(r *req) error {
 // Refused implements bot.Handler: it tells the person why their event was
 // refused, in a toast for card actions and in chat for commands.
 func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err error) (bot.Response, error) {
-	p, perr := s.ensurePerson(tx, ev.From, ev.FromName)
+	via := ev.From
+	p, perr := s.sender(tx, &ev)
 	if perr != nil {
 		return bot.Response{}, perr
 	}
@@ -206,7 +237,7 @@ func (s *Service) Refused(ctx context.Context, tx bot.Tx, ev bot.Event, err erro
 	if ev.Kind == bot.EventAction {
 		return bot.Response{Toast: msg}, nil
 	}
-	r := &req{ctx: ctx, tx: tx, ev: ev, me: p, l: l}
+	r := &req{ctx: ctx, tx: tx, ev: ev, via: via, me: p, l: l}
 	return bot.Response{}, s.reply(r, "⚠️ "+bot.EscapeMarkdown(msg))
 }
 
@@ -219,7 +250,36 @@ func (s *Service) reply(r *req, text string) error {
 
 // notify sends a text to a person's direct chat.
 func (s *Service) notify(tx bot.Tx, to bot.PersonID, text string) error {
-	return s.say(tx, bot.DM(to), text)
+	return s.say(tx, s.dmTarget(tx, to), text)
+}
+
+// dmTarget returns where a direct message to a person goes, on exactly one
+// platform: their identity on the platform they chose (/settings platform),
+// else on the one they last wrote from, else their canonical identity, or
+// failing that (a platform not enabled) the first identity on an enabled
+// platform. Every direct message of the flows goes through here.
+func (s *Service) dmTarget(tx bot.Tx, to bot.PersonID) bot.Target {
+	p, err := tx.Person(to)
+	if err != nil {
+		return bot.DM(to)
+	}
+	for _, platform := range []string{p.Platform, p.LastPlatform, p.ID.Platform()} {
+		if id, ok := p.IdentityOn(platform); ok && s.enabled(platform) {
+			return bot.DM(id)
+		}
+	}
+	for _, id := range p.Identities {
+		if s.enabled(id.Platform()) {
+			return bot.DM(id)
+		}
+	}
+	return bot.DM(p.ID)
+}
+
+// enabled reports whether a platform is named and enabled in this
+// deployment (platformEnabled).
+func (s *Service) enabled(platform string) bool {
+	return platform != "" && s.platformEnabled(platform)
 }
 
 // say queues a text message for a chat.
@@ -246,7 +306,7 @@ func (s *Service) sendCard(tx bot.Tx, target bot.Target, to bot.PersonID, key st
 
 // sendDM sends a card to a person's direct chat.
 func (s *Service) sendDM(tx bot.Tx, to bot.PersonID, key string, c bot.Card) (bot.CardRecord, error) {
-	return s.sendCard(tx, bot.DM(to), to, key, c)
+	return s.sendCard(tx, s.dmTarget(tx, to), to, key, c)
 }
 
 // updateCard replaces a sent card's content and queues the update.

@@ -142,6 +142,20 @@ const (
 	bucketTasksByParent = "tasks_by_parent"
 )
 
+// Buckets added by schema version 5. Every new bucket of this release goes
+// here and into bucketsV5, so that one migration step creates them all.
+const (
+	// bucketIdentities maps each linked, non-canonical identity (a
+	// bot.PersonID) to the canonical id of its person, as plain text.
+	bucketIdentities = "identities"
+	// bucketMerges maps a merge id to a bot.Merge: two people joined by
+	// /link, and what moved, for /unlink.
+	bucketMerges = "merges"
+	// bucketLinkCodes maps the hex SHA-256 of a /link code to a
+	// bot.LinkCode; the code itself is never stored.
+	bucketLinkCodes = "link_codes"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -154,7 +168,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4())...)
+	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5())...)
+}
+
+// bucketsV5 lists the buckets that schema version 5 added.
+func bucketsV5() []string {
+	return []string{bucketIdentities, bucketMerges, bucketLinkCodes}
 }
 
 // bucketsV4 lists the buckets that schema version 4 added.

@@ -18,6 +18,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBucketsV2,
 		createBucketsV3,
 		createBucketsV4,
+		createBucketsV5,
 	}
 }
 
@@ -66,6 +67,18 @@ func createBucketsV4(btx *bbolt.Tx) error {
 		}
 	}
 	return indexParents(btx)
+}
+
+// createBucketsV5 is version 5: the buckets of the several-platforms
+// release (linked identities, merges, link codes, and what else bucketsV5
+// lists). A file made by an earlier version has none of these records.
+func createBucketsV5(btx *bbolt.Tx) error {
+	for _, name := range bucketsV5() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // indexParents fills the sub-task index (bucketTasksByParent) from the

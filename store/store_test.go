@@ -108,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "4" || len(migrations()) != 4 {
+		if string(v) != "5" || len(migrations()) != 5 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -134,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 5, newer than this loopbot (4); upgrade loopbot"
+	want := "store: " + path + " has schema version 6, newer than this loopbot (5); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}
