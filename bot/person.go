@@ -53,6 +53,23 @@ func KnownPlatform(name string) bool {
 	return false
 }
 
+// ParsePlatform reads a platform's name as people write it, in English or
+// Chinese ("feishu", "Lark", "飞书", "钉钉", "企业微信", …). It returns EINVALID
+// for anything else.
+func ParsePlatform(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "feishu", "lark", "飞书":
+		return Feishu, nil
+	case "dingtalk", "dingding", "钉钉":
+		return DingTalk, nil
+	case "wecom", "wework", "企业微信", "企微":
+		return WeCom, nil
+	case "playground", "演练场":
+		return Playground, nil
+	}
+	return "", Errorf(EINVALID, "%q is not a platform; use feishu, dingtalk, wecom or playground", s)
+}
+
 // Role is a person's deployment-wide role.
 type Role string
 

@@ -192,3 +192,19 @@ func (l Lang) WithReason(state, reason string) string {
 func State(l Lang, verb string, by bot.Person, at time.Time) string {
 	return verb + " · " + esc(by.DisplayName()) + " · " + l.Stamp(at)
 }
+
+// PlatformName returns a platform's name as people know it: 飞书/Feishu,
+// 钉钉/DingTalk, 企业微信/WeCom, Playground.
+func PlatformName(l Lang, platform string) string {
+	switch platform {
+	case bot.Feishu:
+		return l.T("Feishu", "飞书")
+	case bot.DingTalk:
+		return l.T("DingTalk", "钉钉")
+	case bot.WeCom:
+		return l.T("WeCom", "企业微信")
+	case bot.Playground:
+		return "Playground"
+	}
+	return platform
+}

@@ -7,10 +7,10 @@ import (
 
 func TestSpecsFollowTheSpec(t *testing.T) {
 	order := "help project task tasks assign progress done block unblock due changes reassign cancel checkin leave " +
-		"review report plan escalations export board role calendar holiday workday settings risk risks workload " +
+		"review report plan escalations export board role calendar holiday workday settings link unlink risk risks workload " +
 		"accept decline ask verify rework ack snooze extend approve reject"
 	zh := "帮助 项目 任务 任务列表 指派 进度 完成 阻塞 解除阻塞 延期 变更 转派 取消 打卡 请假 复盘 报告 计划 督办 导出 看板 " +
-		"角色 日历 节假日 调休 设置 风险 风险清单 负荷 接受 拒绝 提问 验收 退回 知悉 暂缓 申请延期 批准 驳回"
+		"角色 日历 节假日 调休 设置 绑定 解绑 风险 风险清单 负荷 接受 拒绝 提问 验收 退回 知悉 暂缓 申请延期 批准 驳回"
 	specs := Specs()
 	if len(specs) != len(strings.Fields(order)) {
 		t.Fatalf("%d specs, want %d", len(specs), len(strings.Fields(order)))

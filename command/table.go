@@ -244,6 +244,20 @@ func adminSpecs() []Spec {
 			Summary: "Changes your personal settings.", SummaryZh: "修改个人设置。",
 			Subs: settingsSubs(),
 		},
+		{
+			Name: "link", Zh: "绑定", Access: AccessAnyone,
+			Usage:     "/link [code]\n/link @a <platform>:<id>",
+			UsageZh:   "/绑定 [绑定码]\n/绑定 @a <平台>:<id>",
+			Summary:   "Joins your identities on several messengers into one person: /link gives a one-time code, /link <code> on the other messenger uses it. Admins: /link @a <platform>:<id>.",
+			SummaryZh: "把你在多个平台上的身份合并为一个人：/绑定 获取一次性绑定码，在另一个平台发送 /绑定 <绑定码> 完成绑定。管理员：/绑定 @a <平台>:<id>。",
+		},
+		{
+			Name: "unlink", Zh: "解绑", Access: AccessAnyone,
+			Usage:     "/unlink <platform>:<id>",
+			UsageZh:   "/解绑 <平台>:<id>",
+			Summary:   "Unlinks one of your identities (admins: anyone's); it becomes a person of its own again, with what was its own.",
+			SummaryZh: "解绑你的一个身份（管理员可解绑任何人的）；该身份恢复为独立的人，并取回原属于它的记录。",
+		},
 	}
 }
 
@@ -285,6 +299,12 @@ func settingsSubs() []SubSpec {
 			Name: "lang", Zh: "语言", Access: AccessAnyone,
 			Usage: "/settings lang zh|en", UsageZh: "/设置 语言 zh|en",
 			Summary: "Sets the language of your replies and cards.", SummaryZh: "设置回复和卡片的语言。",
+		},
+		{
+			Name: "platform", Zh: "平台", Access: AccessAnyone,
+			Usage: "/settings platform <name>", UsageZh: "/设置 平台 <名称>",
+			Summary:   "Picks the messenger your cards go to, when you have linked several (feishu, dingtalk, wecom, playground).",
+			SummaryZh: "绑定了多个平台时，选择接收卡片的平台（feishu、dingtalk、wecom、playground）。",
 		},
 	}
 }

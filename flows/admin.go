@@ -273,6 +273,10 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 		}
 		p.Lang = string(l)
 		p.Choose(bot.SettingLang)
+	case "platform":
+		if err := s.settingsPlatform(r, &p, v); err != nil {
+			return err
+		}
 	}
 	p.UpdatedAt = s.cfg.Clock.Now()
 	if err := r.tx.PutPerson(p); err != nil {
@@ -286,6 +290,16 @@ func (s *Service) settings(r *req, cmd command.Command) error {
 func (s *Service) settingsText(r *req, p bot.Person) string {
 	m := s.checkinMinute(p)
 	checkin := fmt.Sprintf("%02d:%02d", m/60, m%60)
-	return r.l.M("Your settings: check-in at %s, time zone %s, language %s.", "你的设置：打卡时间 %s，时区 %s，语言 %s。",
+	text := r.l.M("Your settings: check-in at %s, time zone %s, language %s.", "你的设置：打卡时间 %s，时区 %s，语言 %s。",
 		checkin, s.loc(p).String(), string(s.lang(p)))
+	if len(p.Identities) == 0 {
+		return text
+	}
+	to := s.dmTarget(r.tx, p.ID).Platform
+	how := r.l.T("where you last wrote from", "你最近发消息的平台")
+	if p.Platform == to {
+		how = r.l.T("as you chose", "你指定的平台")
+	}
+	return text + "\n" + r.l.M("Linked identities: %s. Your cards go to %s (%s).", "已绑定的身份：%s。卡片发到%s（%s）。",
+		identityList(r.l, p), cards.PlatformName(r.l, to), how)
 }

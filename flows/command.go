@@ -68,6 +68,8 @@ func commandTable() map[string]commandFunc {
 		"risks":           (*Service).risksList,
 		"workload":        (*Service).workloadCmd,
 		"plan":            (*Service).planCmd,
+		"link":            (*Service).linkCmd,
+		"unlink":          (*Service).unlinkCmd,
 	}
 }
 

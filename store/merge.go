@@ -378,7 +378,12 @@ func (t *tx) moveDay(kind string, d bot.Date, from, to bot.PersonID, hold bool) 
 			if !hold {
 				return nil, nil
 			}
+			// Both answered that day: to's check-in takes from's answers
+			// about other tasks, and from's is held for a split.
 			held = c
+			if err := t.combineCheckIn(c, to); err != nil {
+				return nil, err
+			}
 		} else {
 			c.Person = to
 			if err := t.PutCheckIn(c); err != nil {
@@ -390,6 +395,38 @@ func (t *tx) moveDay(kind string, d bot.Date, from, to bot.PersonID, hold bool) 
 		return nil, err
 	}
 	return held, t.del(byDay, dayPersonKey(d, from))
+}
+
+// combineCheckIn adds to to's check-in of c's day c's answers about the
+// tasks to's does not answer for.
+func (t *tx) combineCheckIn(c bot.CheckIn, to bot.PersonID) error {
+	mine, err := t.CheckIn(to, c.Day)
+	if err != nil {
+		return err
+	}
+	for _, a := range c.Answers {
+		if !slices.ContainsFunc(mine.Answers, func(x bot.CheckInAnswer) bool { return x.Task == a.Task }) {
+			mine.Answers = append(mine.Answers, a)
+		}
+	}
+	return t.PutCheckIn(mine)
+}
+
+// uncombineCheckIn takes out of from's check-in of c's day the answers
+// that combineCheckIn added from c.
+func (t *tx) uncombineCheckIn(c bot.CheckIn, from bot.PersonID) error {
+	mine, err := t.CheckIn(from, c.Day)
+	if err != nil {
+		return nil // none left to take from
+	}
+	n := len(mine.Answers)
+	mine.Answers = slices.DeleteFunc(mine.Answers, func(x bot.CheckInAnswer) bool {
+		return slices.Contains(c.Answers, x)
+	})
+	if len(mine.Answers) == n {
+		return nil
+	}
+	return t.PutCheckIn(mine)
 }
 
 // moveReviews moves from's weekly reviews to to; a week of a project that
@@ -509,6 +546,9 @@ func (t *tx) moveBack(m bot.Merge, from, to bot.PersonID) error {
 		}
 	}
 	for _, c := range m.HeldCheckIns {
+		if err := t.uncombineCheckIn(c, from); err != nil {
+			return err
+		}
 		if _, err := t.CheckIn(to, c.Day); err == nil {
 			continue
 		}
