@@ -148,7 +148,10 @@ func (s *Service) importProject(tx bot.Tx, in PlanImport, res *ImportResult) (*b
 		res.Problems = append(res.Problems, importer.Problem{Message: fmt.Sprintf("project %s is closed", p.Code())})
 		return nil, nil
 	}
-	as := in.As
+	as, err := tx.ResolvePerson(in.As)
+	if err != nil {
+		return nil, err
+	}
 	if as == "" {
 		as = p.Owner
 	}
@@ -267,7 +270,7 @@ func (m matcher) byID(id bot.PersonID, local string) (bot.Person, bool, string) 
 		return bot.Person{}, false, fmt.Sprintf("%q has no id after the platform", string(id))
 	}
 	for _, p := range m.people {
-		if p.ID == id {
+		if p.HasIdentity(id) { // a linked identity is its person
 			return p, false, ""
 		}
 	}

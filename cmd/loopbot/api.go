@@ -163,6 +163,14 @@ func (a *App) apiTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []apiTaskJSON{}
 	err = a.store.View(r.Context(), func(tx bot.Tx) error {
+		// A linked identity stands for its person, whose id the tasks keep.
+		if f.Assignee != "" {
+			canon, err := tx.ResolvePerson(f.Assignee)
+			if err != nil {
+				return err
+			}
+			f.Assignee = canon
+		}
 		ts, err := tx.Tasks(f)
 		for _, t := range ts {
 			out = append(out, taskJSON(t))

@@ -56,6 +56,14 @@ func (a *App) apiCheckins(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []apiCheckinJSON{}
 	err := a.store.View(r.Context(), func(tx bot.Tx) error {
+		// A linked identity stands for its person, whose id the check-ins keep.
+		if person != "" {
+			canon, err := tx.ResolvePerson(person)
+			if err != nil {
+				return err
+			}
+			person = canon
+		}
 		cis, err := tx.CheckIns(person, from, to)
 		for _, c := range cis {
 			out = append(out, apiCheckinJSON{c.Person, c.Day, c.Answers, c.SubmittedAt, c.Late, c.Leave, c.NoChange, len(c.History)})
