@@ -163,7 +163,10 @@ func seedPerson(tx bot.Tx, pp PlaygroundPerson, now time.Time) error {
 	}
 	seed := bot.Person{Name: pp.Name, Email: pp.Email, Timezone: pp.Timezone, Department: pp.Department}
 	if pp.Manager != "" {
-		seed.Manager = bot.PersonID(bot.Playground + ":" + pp.Manager)
+		// Records name a linked person by their canonical id.
+		if seed.Manager, err = tx.ResolvePerson(bot.PersonID(bot.Playground + ":" + pp.Manager)); err != nil {
+			return err
+		}
 	}
 	if len(pp.Roles) > 0 {
 		seed.Role = highestRole(pp.Roles)
