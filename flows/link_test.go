@@ -310,3 +310,19 @@ func TestAdminLinkAndPlatformSetting(t *testing.T) {
 		t.Errorf("after unlink cards = %+v; want the playground", dms(ms))
 	}
 }
+
+func TestRoutingOnlyToEnabledPlatforms(t *testing.T) {
+	r := newRig(t, time.Date(2026, 9, 21, 10, 0, 0, 0, time.UTC))
+	carolFS := bot.PersonID("feishu:ou_carol")
+	r.linkDirect("playground:carol", carolFS)
+	r.english("playground:carol")
+	r.from(carolFS, nil, "/settings platform feishu")
+	r.platforms = []string{bot.Playground, bot.DingTalk}
+	r.restart()
+	// Feishu was her choice, but it is off now: her cards come to the playground.
+	ms := r.do("bob", "", "/task new 报表 @carol due:+3d")
+	if len(cardsTo(ms, "carol")) != 1 || len(cardsAt(ms, bot.DM(carolFS))) != 0 {
+		t.Errorf("cards = %+v; want the playground only", dms(ms))
+	}
+	wantIn(t, "off", r.say("carol", "/settings platform feishu"), "Feishu is not enabled")
+}
