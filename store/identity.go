@@ -321,16 +321,21 @@ func restoreSettings(m bot.Merge, kept *bot.Person) {
 	}
 }
 
-// mergeOf returns the latest merge, not yet split, that joined id, or the
-// zero Merge.
+// mergeOf returns the latest merge, not yet split, that joined id's own
+// person (Joined == id), else the latest that brought id along with
+// another, or the zero Merge. A person merged twice (B into A, then A
+// into an older C) thus gives B back what was B's.
 func (t *tx) mergeOf(id bot.PersonID) (bot.Merge, error) {
 	merges, err := t.Merges()
 	if err != nil {
 		return bot.Merge{}, err
 	}
-	for i := len(merges) - 1; i >= 0; i-- {
-		if m := merges[i]; m.SplitAt.IsZero() && slices.Contains(m.Identities, id) {
-			return m, nil
+	for _, own := range []bool{true, false} {
+		for i := len(merges) - 1; i >= 0; i-- {
+			m := merges[i]
+			if m.SplitAt.IsZero() && slices.Contains(m.Identities, id) && (m.Joined == id) == own {
+				return m, nil
+			}
 		}
 	}
 	return bot.Merge{}, nil

@@ -243,3 +243,47 @@ func TestLinkCodesKeptHashed(t *testing.T) {
 		return nil
 	})
 }
+
+func TestSplitAfterTwoMerges(t *testing.T) {
+	db := MustOpen(t)
+	t0 := time.Date(2026, 9, 21, 9, 0, 0, 0, time.UTC)
+	c, a, b := bot.PersonID("wecom:c"), bot.PersonID("feishu:a"), bot.PersonID("dingtalk:b")
+	update(t, db, func(tx bot.Tx) error {
+		for i, id := range []bot.PersonID{c, a, b} {
+			if err := tx.PutPerson(bot.Person{ID: id, CreatedAt: t0.Add(time.Duration(i) * time.Hour)}); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutTask(bot.Task{ID: 1, Title: "b's", Assignee: b, Assigner: b, Status: bot.StatusAccepted}); err != nil {
+			return err
+		}
+		if _, err := tx.MergePeople(a, b, a, t0); err != nil { // B into A
+			return err
+		}
+		_, err := tx.MergePeople(c, a, c, t0) // then A (with B) into C
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		p, _ := tx.Person(b)
+		if p.ID != c || len(p.Identities) != 2 {
+			t.Errorf("after two merges = %+v; want C with A and B", p)
+		}
+		if tk, _ := tx.Task(1); tk.Assignee != c {
+			t.Errorf("T1 assignee = %s; want %s", tk.Assignee, c)
+		}
+		return nil
+	})
+	update(t, db, func(tx bot.Tx) error {
+		_, err := tx.SplitPerson(b, c, t0)
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		if tk, _ := tx.Task(1); tk.Assignee != b || tk.Assigner != b {
+			t.Errorf("T1 after splitting B = %+v; want B's again", tk)
+		}
+		if p, _ := tx.Person(a); p.ID != c || !slices.Equal(p.Identities, []bot.PersonID{a}) {
+			t.Errorf("C after the split = %+v; want A still linked", p)
+		}
+		return nil
+	})
+}
