@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -104,7 +103,8 @@ func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 	c := t.bucket(bucketCheckInsByDay).Cursor()
 	data := t.bucket(bucketCheckIns)
 	var key []byte // built afresh: k points into the read-only memory map
-	t.read()       // the Seek
+	shared := map[string]string{}
+	t.read() // the Seek
 	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
 		day, person, ok := bytes.Cut(k, []byte{0})
 		if !ok {
@@ -116,7 +116,7 @@ func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 			return fmt.Errorf("store: %s names %s %q, which does not exist", bucketCheckInsByDay, bucketCheckIns, k)
 		}
 		var ci bot.CheckIn
-		if err := json.Unmarshal(v, &ci); err != nil {
+		if err := decodeCheckInShared(v, &ci, shared); err != nil {
 			return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, k, err)
 		}
 		t.read()

@@ -95,7 +95,7 @@ func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
 	}
 	// Unmarshal copies what it keeps, so nothing in v points into the
 	// memory map once the transaction ends.
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshal(data, v); err != nil {
 		return true, fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
 	}
 	return true, nil
@@ -148,7 +148,7 @@ func loadAll[T any](t *tx, bucket string) ([]T, error) {
 	var out []T
 	err := t.bucket(bucket).ForEach(func(k, v []byte) error {
 		var x T
-		if err := json.Unmarshal(v, &x); err != nil {
+		if err := unmarshal(v, &x); err != nil {
 			return fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
 		}
 		out = append(out, x)
@@ -166,7 +166,7 @@ func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bo
 	for k, v := c.Seek(start); k != nil && keep(k); k, v = c.Next() {
 		t.read()
 		var x T
-		if err := json.Unmarshal(v, &x); err != nil {
+		if err := unmarshal(v, &x); err != nil {
 			return nil, fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
 		}
 		out = append(out, x)
