@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/loopbot/loopbot/bot"
@@ -94,34 +95,63 @@ func (t *tx) CheckIns(person bot.PersonID, from, to bot.Date) ([]bot.CheckIn, er
 	return loadByDay[bot.CheckIn](t, bucketCheckInsByDay, bucketCheckIns, from, to)
 }
 
+// eachBatch is how many check-ins EachCheckIn reads at a time.
+const eachBatch = 4096
+
 // EachCheckIn calls fn with each check-in with from <= Day <= to, by day
-// then person, decoding one at a time, so that an export of millions of
-// rows holds one in memory (and gives back the pages it read: tx.read).
-// It stops at fn's first error and returns it.
+// then person. It reads them eachBatch at a time: the next entries of the
+// day index, then their records in key order (by person then day), which
+// visits each page of a person's records once per batch rather than once a
+// day, then calls fn with each in the index's order. An export of millions
+// of rows so holds a batch in memory, and gives back the pages it read
+// (tx.read). It stops at fn's first error and returns it.
 func (t *tx) EachCheckIn(from, to bot.Date, fn func(bot.CheckIn) error) error {
 	end := rangeKey(to)
 	c := t.bucket(bucketCheckInsByDay).Cursor()
 	data := t.bucket(bucketCheckIns)
-	var key []byte // built afresh: k points into the read-only memory map
 	shared := map[string]string{}
+	var (
+		keys  []byte // the batch's record keys, <person>\x00<yyyymmdd>, one after another
+		spans [][2]int
+		order []int
+		batch []bot.CheckIn
+	)
 	t.read() // the Seek
-	for k, _ := c.Seek([]byte(rangeKey(from))); k != nil && string(k[:min(len(k), 8)]) <= end; k, _ = c.Next() {
-		day, person, ok := bytes.Cut(k, []byte{0})
-		if !ok {
-			return fmt.Errorf("store: %s key %q has no person", bucketCheckInsByDay, k)
+	k, _ := c.Seek([]byte(rangeKey(from)))
+	for k != nil && string(k[:min(len(k), 8)]) <= end {
+		keys, spans = keys[:0], spans[:0]
+		for ; k != nil && string(k[:min(len(k), 8)]) <= end && len(spans) < eachBatch; k, _ = c.Next() {
+			t.read()
+			day, person, ok := bytes.Cut(k, []byte{0})
+			if !ok {
+				return fmt.Errorf("store: %s key %q has no person", bucketCheckInsByDay, k)
+			}
+			// Copied: k points into the memory map, which tx.read releases.
+			at := len(keys)
+			keys = append(append(append(keys, person...), 0), day...)
+			spans = append(spans, [2]int{at, len(keys)})
 		}
-		key = append(append(append(key[:0], person...), 0), day...)
-		v := data.Get(key)
-		if v == nil {
-			return fmt.Errorf("store: %s names %s %q, which does not exist", bucketCheckInsByDay, bucketCheckIns, k)
+		key := func(i int) []byte { return keys[spans[i][0]:spans[i][1]] }
+		order = order[:0]
+		for i := range spans {
+			order = append(order, i)
 		}
-		var ci bot.CheckIn
-		if err := decodeCheckInShared(v, &ci, shared); err != nil {
-			return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, k, err)
+		slices.SortFunc(order, func(a, b int) int { return bytes.Compare(key(a), key(b)) })
+		batch = append(batch[:0], make([]bot.CheckIn, len(spans))...)
+		for _, i := range order {
+			t.read()
+			v := data.Get(key(i))
+			if v == nil {
+				return fmt.Errorf("store: %s names %s %q, which does not exist", bucketCheckInsByDay, bucketCheckIns, key(i))
+			}
+			if err := decodeCheckInShared(v, &batch[i], shared); err != nil {
+				return fmt.Errorf("store: decode %s %q: %w", bucketCheckIns, key(i), err)
+			}
 		}
-		t.read()
-		if err := fn(ci); err != nil {
-			return err
+		for i := range batch {
+			if err := fn(batch[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
