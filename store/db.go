@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,6 +24,23 @@ import (
 // initialMmapSize is mapped up front so that long read transactions (exports,
 // backups) do not block writers while bbolt grows the mapping.
 const initialMmapSize = 256 << 20
+
+// mmapFor returns the memory map to open a file of size bytes with: the
+// file and as much again, initialMmapSize at least (1 GiB at most on a
+// 32-bit machine). bbolt grows the map, when a commit needs pages past
+// its end, under a lock that waits for every open read transaction and
+// holds up every new one: with this room, a file that grows while a long
+// read (an export, a hot backup) is open, as it does since the pages freed
+// meanwhile cannot be reused before that read ends, does not stall the
+// writers behind it. The map is address space: only the pages read are
+// resident.
+func mmapFor(size int64) int {
+	n := max(2*size, initialMmapSize)
+	if strconv.IntSize == 32 {
+		n = min(n, 1<<30)
+	}
+	return int(n)
+}
 
 // defaultTimeout bounds the wait for the file lock when Options leaves it 0.
 const defaultTimeout = time.Second
@@ -94,7 +113,11 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 	}()
 	defer guard(path, &err)()
-	b, err = bbolt.Open(path, 0o600, BoltOptions(opts.Timeout))
+	bo := BoltOptions(opts.Timeout)
+	if fi, err := os.Stat(path); err == nil {
+		bo.InitialMmapSize = mmapFor(fi.Size())
+	}
+	b, err = bbolt.Open(path, 0o600, bo)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store: %s is %w", path, ErrInUse)
 	} else if err != nil {
