@@ -15,6 +15,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -101,6 +102,19 @@ type Exporter struct {
 	// Adoption computes the adoption report (flows.Service.Adoption) for
 	// the sheet 使用 Adoption; nil leaves the sheet empty.
 	Adoption func(tx bot.Tx, today bot.Date, now time.Time) (*flows.Adoption, error)
+	// CPUShare is the part of one CPU core an XLSX or CSV export may keep
+	// busy, above 0 and up to 1: after each stretch of work (about 20 ms)
+	// it rests in proportion (0.5: as long as it worked), so that on a small
+	// machine the bot's commands keep the CPU while an export runs. 0 or 1
+	// means no rests (the offline `loopbot export`).
+	CPUShare float64
+	// QueueWait bounds how long an XLSX or CSV export waits for the one
+	// running before it (they run one at a time) before it fails with
+	// EUNAVAILABLE; 0 waits as long as its context allows.
+	QueueWait time.Duration
+
+	slotOnce sync.Once
+	slot     chan struct{} // holds a token while an XLSX or CSV export runs
 }
 
 // Filename returns a file name for an export of req in format f, such as
@@ -115,22 +129,115 @@ func (e *Exporter) Filename(req Request, f Format) string {
 
 // Write writes the export of req in format f to w, from one read
 // transaction. It returns ENOTFOUND for a project that does not exist,
-// EINVALID for a span that ends before it starts, and w's errors wrapped.
+// EINVALID for a span that ends before it starts, EUNAVAILABLE when
+// another XLSX or CSV export ran for longer than QueueWait, and w's errors
+// wrapped. XLSX and CSV exports run one at a time, paced to CPUShare.
 func (e *Exporter) Write(ctx context.Context, w io.Writer, req Request, f Format) error {
 	if !req.From.IsZero() && !req.To.IsZero() && req.To.Before(req.From) {
 		return bot.Bilingual(bot.EINVALID, fmt.Sprintf("to: %s is before from: %s.", req.To, req.From),
 			fmt.Sprintf("结束日期 %s 早于开始日期 %s。", req.To, req.From))
 	}
 	switch f {
-	case XLSX:
-		return e.writeXLSX(ctx, w, req)
-	case CSV:
-		return e.writeCSV(ctx, w, req)
+	case XLSX, CSV:
+		release, err := e.acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+		p := &pacer{share: e.CPUShare}
+		w = &pacedWriter{w: w, p: p, ctx: ctx}
+		if f == XLSX {
+			return e.writeXLSX(ctx, w, req, p)
+		}
+		return e.writeCSV(ctx, w, req, p)
 	case Markdown:
 		return e.writeMarkdown(ctx, w, req)
 	}
 	_, err := ParseFormat(string(f))
 	return err
+}
+
+// acquire waits for the slot of the one XLSX or CSV export that runs at a
+// time (QueueWait at most, and while ctx lasts), and returns its release.
+func (e *Exporter) acquire(ctx context.Context) (release func(), err error) {
+	e.slotOnce.Do(func() { e.slot = make(chan struct{}, 1) })
+	release = func() { <-e.slot }
+	select {
+	case e.slot <- struct{}{}:
+		return release, nil
+	default:
+	}
+	var timeout <-chan time.Time
+	if e.QueueWait > 0 {
+		t := time.NewTimer(e.QueueWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case e.slot <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timeout:
+		return nil, bot.Bilingual(bot.EUNAVAILABLE, "Another export is running: try again in a minute.",
+			"另一个导出正在进行，请一分钟后再试。")
+	}
+}
+
+// paceStretch is how long an export works between two rests.
+const paceStretch = 20 * time.Millisecond
+
+// pacer rests an export in proportion to the work it did, so that it keeps
+// at most its share of one CPU core busy (Exporter.CPUShare). Work is
+// measured in wall time, so that on a loaded machine, where the same work
+// takes longer, the export rests longer too.
+type pacer struct {
+	share float64
+	began time.Time // when the current stretch of work began
+}
+
+// rest returns ctx's error once it is done; otherwise, after a stretch of
+// work, it sleeps (1/share - 1) times as long as the stretch took.
+func (p *pacer) rest(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p == nil || p.share <= 0 || p.share >= 1 {
+		return nil
+	}
+	now := time.Now()
+	if p.began.IsZero() {
+		p.began = now
+		return nil
+	}
+	worked := now.Sub(p.began)
+	if worked < paceStretch {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(float64(worked) * (1 - p.share) / p.share))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.began = time.Now()
+	return nil
+}
+
+// pacedWriter rests (pacer) before each write: an XLSX export's last part,
+// zipping the streamed sheets, is work that writes only.
+type pacedWriter struct {
+	w   io.Writer
+	p   *pacer
+	ctx context.Context
+}
+
+func (w *pacedWriter) Write(b []byte) (int, error) {
+	if err := w.p.rest(w.ctx); err != nil {
+		return 0, err
+	}
+	return w.w.Write(b)
 }
 
 func (e *Exporter) now() time.Time {
@@ -153,6 +260,7 @@ func (e *Exporter) today() bot.Date { return bot.DateOf(e.now().In(e.loc())) }
 // but the check-ins, which are streamed.
 type snapshot struct {
 	e        *Exporter
+	pace     *pacer // nil: no rests
 	tx       bot.Tx
 	req      Request
 	today    bot.Date
@@ -163,6 +271,10 @@ type snapshot struct {
 	inScope  map[uint64]bool // project ids exported
 	members  map[bot.PersonID]bool
 	names    map[bot.PersonID]string
+	// dateCells are the workbook's date cells made so far (xlsxCell).
+	dateCells map[bot.Date]any
+	// bars is the Gantt's schedule, computed once (schedule).
+	bars []bar
 	// risk is the latest check-in status (at_risk, blocked) of each task
 	// over the last two weeks, for the at-risk colour.
 	risk map[uint64]string
@@ -245,6 +357,10 @@ func (s *snapshot) loadRisk() error {
 		return nil
 	})
 }
+
+// yield returns ctx's error once it is done, and rests the export when it
+// has worked a stretch (pacer).
+func (s *snapshot) yield(ctx context.Context) error { return s.pace.rest(ctx) }
 
 // name returns a person's name, or their id when the store has no name.
 func (s *snapshot) name(id bot.PersonID) string {

@@ -15,7 +15,8 @@ import (
 type kind int
 
 const (
-	kText kind = iota
+	kEmpty kind = iota // an empty cell; never a column's kind
+	kText
 	kInt
 	kNum
 	kPct  // a percent value 0–100, written as a number with a % format
@@ -32,19 +33,16 @@ type column struct {
 	kind  kind
 }
 
-// percent is a 0–100 value for a kPct cell; a negative one is empty.
-type percent int
-
 // table is one sheet of the workbook and one file of the CSV zip. each
-// emits its rows; each row holds one value per column: string, int,
-// float64, percent, bot.Date, time.Time, bool or nil (an empty cell).
+// emits its rows; each row holds one cell per column. emit may keep the
+// row only until it returns (each reuses it).
 type table struct {
 	sheet, file string
 	cols        []column
 	// flag is the index of the column that holds a row's flag (done,
 	// overdue, at_risk) for the workbook's conditional colours; -1: none.
 	flag int
-	each func(s *snapshot, emit func(row []any) error) error
+	each func(s *snapshot, emit func(row []cell) error) error
 }
 
 // tables returns the tables of an export, in sheet order (SPEC §12). The
@@ -66,7 +64,7 @@ func adoptionTable() table {
 // four ISO weeks up to today): each department's rows, then each person's,
 // one row a week and one for the total. An export of one project has its
 // members' rows only, and no departments' (they count everyone).
-func eachAdoption(s *snapshot, emit func([]any) error) error {
+func eachAdoption(s *snapshot, emit func([]cell) error) error {
 	if s.e.Adoption == nil {
 		return nil
 	}
@@ -85,15 +83,16 @@ func eachAdoption(s *snapshot, emit func([]any) error) error {
 		weeks := append(slices.Clone(a.Weeks), "合计 Total")
 		stats := append(slices.Clone(r.Weeks), r.Total)
 		for i, st := range stats {
-			var median any
+			median := empty
 			if st.MedianAnswer > 0 {
-				median = math.Round(st.MedianAnswer.Minutes()*10) / 10
+				median = number(math.Round(st.MedianAnswer.Minutes()*10) / 10)
 			}
-			rate := any(nil)
+			rate := empty
 			if st.Asked > 0 {
-				rate = percent(math.Round(st.AnswerRate() * 100))
+				rate = pct(int(math.Round(st.AnswerRate() * 100)))
 			}
-			row := []any{r.Department, string(r.Person), r.Name, weeks[i], st.Asked, st.Answered, rate, st.Unanswered, median, st.Warnings}
+			row := []cell{text(r.Department), text(string(r.Person)), text(r.Name), text(weeks[i]), integer(st.Asked),
+				integer(st.Answered), rate, integer(st.Unanswered), median, integer(st.Warnings)}
 			if err := emit(row); err != nil {
 				return err
 			}
@@ -110,61 +109,56 @@ func summaryTable() table {
 }
 
 // summaryRows are the figures of the weekly summary card, in its order.
-func summaryRows(sum cards.Summary) [][3]any {
+func summaryRows(sum cards.Summary) [][3]cell {
 	k, p := sum.This, sum.Last
-	pctOf := func(v int) any {
-		if v < 0 {
-			return nil
-		}
-		return percent(v)
-	}
-	rows := [][3]any{
-		{"期间 Period", sum.Period, nil},
-		{"开始 From", sum.From, nil},
-		{"截至 Through", sum.Through, nil},
-		{"计划 Planned", k.Planned, p.Planned},
-		{"计划已完成 Planned done", k.PlannedDone, p.PlannedDone},
-		{"完成 Completed", k.Completed, p.Completed},
-		{"按时完成 On time", k.OnTime, p.OnTime},
-		{"按时完成率 On-time rate", pctOf(k.OnTimeRate()), pctOf(p.OnTimeRate())},
-		{"逾期 Overdue", k.Overdue, p.Overdue},
-		{"逾期工作日 Working days late", k.DaysLate, p.DaysLate},
-		{"打卡应答 Check-ins asked", k.Asked, p.Asked},
-		{"打卡已答 Check-ins answered", k.Answered, p.Answered},
-		{"打卡参与率 Participation", pctOf(k.Participation()), pctOf(p.Participation())},
-		{"工时 Hours", k.Hours, p.Hours},
-		{"督办新增 Warnings opened", k.EscOpened, p.EscOpened},
-		{"督办解决 Warnings resolved", k.EscResolved, p.EscResolved},
-		{"平均解决小时 Mean hours to resolve", meanHours(k), meanHours(p)},
+	n := integer
+	rows := [][3]cell{
+		{text("期间 Period"), text(sum.Period), empty},
+		{text("开始 From"), date(sum.From), empty},
+		{text("截至 Through"), date(sum.Through), empty},
+		{text("计划 Planned"), n(k.Planned), n(p.Planned)},
+		{text("计划已完成 Planned done"), n(k.PlannedDone), n(p.PlannedDone)},
+		{text("完成 Completed"), n(k.Completed), n(p.Completed)},
+		{text("按时完成 On time"), n(k.OnTime), n(p.OnTime)},
+		{text("按时完成率 On-time rate"), pct(k.OnTimeRate()), pct(p.OnTimeRate())},
+		{text("逾期 Overdue"), n(k.Overdue), n(p.Overdue)},
+		{text("逾期工作日 Working days late"), n(k.DaysLate), n(p.DaysLate)},
+		{text("打卡应答 Check-ins asked"), n(k.Asked), n(p.Asked)},
+		{text("打卡已答 Check-ins answered"), n(k.Answered), n(p.Answered)},
+		{text("打卡参与率 Participation"), pct(k.Participation()), pct(p.Participation())},
+		{text("工时 Hours"), number(k.Hours), number(p.Hours)},
+		{text("督办新增 Warnings opened"), n(k.EscOpened), n(p.EscOpened)},
+		{text("督办解决 Warnings resolved"), n(k.EscResolved), n(p.EscResolved)},
+		{text("平均解决小时 Mean hours to resolve"), meanHours(k), meanHours(p)},
 	}
 	for _, c := range sum.Causes {
-		rows = append(rows, [3]any{"延误原因 Cause: " + cards.EN.CauseName(c.Cause) + " " + cards.ZH.CauseName(c.Cause), c.Count, nil})
+		rows = append(rows, [3]cell{text("延误原因 Cause: " + cards.EN.CauseName(c.Cause) + " " + cards.ZH.CauseName(c.Cause)), n(c.Count), empty})
 	}
-	rows = append(rows, [3]any{"下周到期 Due next week", len(sum.NextWeek), nil})
+	rows = append(rows, [3]cell{text("下周到期 Due next week"), n(len(sum.NextWeek)), empty})
 	if !sum.Projected.IsZero() {
-		rows = append(rows, [3]any{"预计完成 Projected finish", sum.Projected, nil})
+		rows = append(rows, [3]cell{text("预计完成 Projected finish"), date(sum.Projected), empty})
 	}
 	if !sum.Project.Deadline.IsZero() {
-		rows = append(rows, [3]any{"截止 Deadline", sum.Project.Deadline, nil})
+		rows = append(rows, [3]cell{text("截止 Deadline"), date(sum.Project.Deadline), empty})
 	}
 	return rows
 }
 
-func meanHours(k cards.KPIs) any {
+func meanHours(k cards.KPIs) cell {
 	if k.EscResolved == 0 {
-		return nil
+		return empty
 	}
-	return k.MeanResolveHours
+	return number(k.MeanResolveHours)
 }
 
-func eachSummary(s *snapshot, emit func([]any) error) error {
+func eachSummary(s *snapshot, emit func([]cell) error) error {
 	for _, p := range s.sortedProjects() {
 		sum, err := s.summary(p)
 		if err != nil {
 			return err
 		}
 		for _, r := range summaryRows(sum) {
-			if err := emit([]any{p.Code(), p.Name, r[0], r[1], r[2]}); err != nil {
+			if err := emit([]cell{text(p.Code()), text(p.Name), r[0], r[1], r[2]}); err != nil {
 				return err
 			}
 		}
@@ -183,12 +177,8 @@ func tasksTable() table {
 		each: eachTask}
 }
 
-func eachTask(s *snapshot, emit func([]any) error) error {
+func eachTask(s *snapshot, emit func([]cell) error) error {
 	for _, t := range s.tasks {
-		var done any
-		if !t.DoneAt.IsZero() {
-			done = t.DoneAt
-		}
 		deps := make([]string, len(t.DependsOn))
 		for i, d := range t.DependsOn {
 			deps[i] = bot.TaskCode(d)
@@ -197,9 +187,10 @@ func eachTask(s *snapshot, emit func([]any) error) error {
 		if t.Parent != 0 {
 			parent = bot.TaskCode(t.Parent)
 		}
-		row := []any{t.Code(), s.projectCode(t.Project), parent, t.Title, s.name(t.Assignee), s.name(t.Assigner), string(t.Status),
-			percent(t.Progress), t.Priority, t.PlannedStart, t.BaselineDue, t.Due, t.EstimateDays, strings.Join(deps, ","),
-			t.Milestone, t.Hours, done, t.CreatedAt, string(t.Assignee), s.flag(t)}
+		row := []cell{text(t.Code()), text(s.projectCode(t.Project)), text(parent), text(t.Title), text(s.name(t.Assignee)),
+			text(s.name(t.Assigner)), text(string(t.Status)), pct(t.Progress), text(t.Priority), date(t.PlannedStart),
+			date(t.BaselineDue), date(t.Due), number(t.EstimateDays), text(strings.Join(deps, ",")), yes(t.Milestone),
+			number(t.Hours), instant(t.DoneAt), instant(t.CreatedAt), text(string(t.Assignee)), text(s.flag(t))}
 		if err := emit(row); err != nil {
 			return err
 		}
@@ -217,30 +208,36 @@ func checkinsTable() table {
 
 // eachCheckin emits one row per answered task (of the exported projects),
 // and one row without a task for a day on leave or with no change.
-func eachCheckin(s *snapshot, emit func([]any) error) error {
-	row := make([]any, 12)
+func eachCheckin(s *snapshot, emit func([]cell) error) error {
+	var row [12]cell
+	codes := map[uint64]string{} // the task codes, made once each
 	return s.tx.EachCheckIn(s.from, s.to, func(ci bot.CheckIn) error {
 		if s.req.Project != 0 && !s.members[ci.Person] {
 			return nil
 		}
-		head := func(task string) []any {
-			row = append(row[:0], ci.Day, string(ci.Person), s.name(ci.Person), task)
-			return row
-		}
-		tail := func(r []any) []any { return append(r, ci.SubmittedAt, ci.Late, ci.Leave, ci.NoChange) }
+		row[0], row[1], row[2] = date(ci.Day), text(string(ci.Person)), text(s.name(ci.Person))
+		row[8], row[9], row[10], row[11] = instant(ci.SubmittedAt), yes(ci.Late), yes(ci.Leave), yes(ci.NoChange)
 		wrote := false
 		for _, a := range ci.Answers {
 			if s.req.Project != 0 && s.taskByID[a.Task].ID == 0 {
 				continue
 			}
-			r := append(head(bot.TaskCode(a.Task)), percent(a.Progress), a.Status, a.Hours, a.Note)
-			if err := emit(tail(r)); err != nil {
+			code, ok := codes[a.Task]
+			if !ok {
+				code = bot.TaskCode(a.Task)
+				if len(codes) < 1<<16 {
+					codes[a.Task] = code
+				}
+			}
+			row[3], row[4], row[5], row[6], row[7] = text(code), pct(a.Progress), text(a.Status), number(a.Hours), text(a.Note)
+			if err := emit(row[:]); err != nil {
 				return err
 			}
 			wrote = true
 		}
 		if !wrote && (ci.Leave || ci.NoChange || len(ci.Answers) == 0) {
-			return emit(tail(append(head(""), nil, nil, nil, nil)))
+			row[3], row[4], row[5], row[6], row[7] = empty, empty, empty, empty, empty
+			return emit(row[:])
 		}
 		return nil
 	})
@@ -280,7 +277,7 @@ func (s *snapshot) escalations() ([]bot.Escalation, error) {
 	return out, nil
 }
 
-func eachEscalation(s *snapshot, emit func([]any) error) error {
+func eachEscalation(s *snapshot, emit func([]cell) error) error {
 	escs, err := s.escalations()
 	if err != nil {
 		return err
@@ -297,20 +294,14 @@ func eachEscalation(s *snapshot, emit func([]any) error) error {
 				by = ""
 			}
 		}
-		row := []any{e.Code(), task, s.projectCode(e.Project), s.name(e.Person), e.Rule, e.Level, bot.LevelColor(e.Level),
-			e.OpenedAt, optTime(e.AcknowledgedAt), optTime(e.SnoozedUntil), optTime(e.ResolvedAt), by, state}
+		row := []cell{text(e.Code()), text(task), text(s.projectCode(e.Project)), text(s.name(e.Person)), text(e.Rule),
+			integer(e.Level), text(bot.LevelColor(e.Level)), instant(e.OpenedAt), instant(e.AcknowledgedAt), instant(e.SnoozedUntil),
+			instant(e.ResolvedAt), text(by), text(state)}
 		if err := emit(row); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func optTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
 }
 
 func reviewsTable() table {
@@ -321,7 +312,7 @@ func reviewsTable() table {
 		each: eachReview}
 }
 
-func eachReview(s *snapshot, emit func([]any) error) error {
+func eachReview(s *snapshot, emit func([]cell) error) error {
 	monday := s.from.AddDays(-((int(s.from.Weekday()) + 6) % 7))
 	for _, p := range s.sortedProjects() {
 		for d := monday; !d.After(s.to); d = d.AddDays(7) {
@@ -334,8 +325,8 @@ func eachReview(s *snapshot, emit func([]any) error) error {
 				if rv.Cause != "" {
 					cause = cards.ZH.CauseName(rv.Cause) + " " + rv.Cause
 				}
-				row := []any{rv.Week, p.Code(), string(rv.Person), s.name(rv.Person), rv.Done, rv.Slipped, cause, rv.NextWeek,
-					rv.Improvement, optTime(rv.SubmittedAt)}
+				row := []cell{text(rv.Week), text(p.Code()), text(string(rv.Person)), text(s.name(rv.Person)), text(rv.Done),
+					text(rv.Slipped), text(cause), text(rv.NextWeek), text(rv.Improvement), instant(rv.SubmittedAt)}
 				if err := emit(row); err != nil {
 					return err
 				}
@@ -356,7 +347,7 @@ func changesTable() table {
 // eachChange emits the change requests (SPEC §4.5) of the exported
 // projects that were made or decided in the span, and those still pending,
 // by id.
-func eachChange(s *snapshot, emit func([]any) error) error {
+func eachChange(s *snapshot, emit func([]cell) error) error {
 	crs, err := s.tx.Changes(s.req.Project)
 	if err != nil {
 		return err
@@ -371,8 +362,9 @@ func eachChange(s *snapshot, emit func([]any) error) error {
 		if c.Decider != "" {
 			decider = s.name(c.Decider)
 		}
-		row := []any{c.Code(), bot.TaskCode(c.Task), c.Field, c.Old, c.New, c.Reason, s.name(c.Requester), string(c.State),
-			decider, impactText(c.Impact), c.CreatedAt, optTime(c.DecidedAt)}
+		row := []cell{text(c.Code()), text(bot.TaskCode(c.Task)), text(c.Field), date(c.Old), date(c.New), text(c.Reason),
+			text(s.name(c.Requester)), text(string(c.State)), text(decider), text(impactText(c.Impact)), instant(c.CreatedAt),
+			instant(c.DecidedAt)}
 		if err := emit(row); err != nil {
 			return err
 		}
@@ -414,10 +406,11 @@ func ganttTable() table {
 		each: eachGantt}
 }
 
-func eachGantt(s *snapshot, emit func([]any) error) error {
+func eachGantt(s *snapshot, emit func([]cell) error) error {
 	for _, b := range s.schedule() {
 		t := b.task
-		row := []any{t.Code(), t.Title, s.name(t.Assignee), b.start, b.finish, b.days, percent(t.Progress), t.Milestone, b.critical, string(t.Status)}
+		row := []cell{text(t.Code()), text(t.Title), text(s.name(t.Assignee)), date(b.start), date(b.finish), integer(b.days),
+			pct(b.progress), yes(t.Milestone), yes(b.critical), text(string(t.Status))}
 		if err := emit(row); err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -26,8 +25,9 @@ type styles struct {
 // (excelize's StreamWriter keeps large sheets in temporary files, not in
 // memory), each with a frozen header row, an autofilter, typed cells and
 // column widths; the tasks sheet colours overdue, at-risk and done rows with
-// conditional formats; the Gantt sheet fills each task's working days.
-func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) error {
+// conditional formats; the Gantt sheet fills each task's working days. The
+// zip is compressed at flate.BestSpeed (newZipWriter).
+func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request, p *pacer) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	st, err := newStyles(f)
@@ -39,6 +39,7 @@ func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) erro
 		if err != nil {
 			return err
 		}
+		s.pace = p
 		for i, t := range tables() {
 			if err := s.addSheet(ctx, f, st, i, t); err != nil {
 				return err
@@ -52,7 +53,7 @@ func (e *Exporter) writeXLSX(ctx context.Context, w io.Writer, req Request) erro
 	// The first sheet is the active one already; SetActiveSheet would
 	// read every streamed sheet back into memory. The zip goes straight to
 	// w: excelize's WriteTo would first build the whole file in memory.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newZipWriter(w) })
 	if _, err := f.WriteToBuffer(); err != nil {
 		return fmt.Errorf("export: xlsx: %w", err)
 	}
@@ -114,9 +115,9 @@ func (s *snapshot) addSheet(ctx context.Context, f *excelize.File, st *styles, i
 	}
 	name, part := t.sheet, 1
 	row, cells := 1, make([]any, len(t.cols))
-	err = t.each(s, func(vals []any) error {
-		if row%4096 == 0 {
-			if err := ctx.Err(); err != nil {
+	err = t.each(s, func(vals []cell) error {
+		if row%1024 == 0 {
+			if err := s.yield(ctx); err != nil {
 				return err
 			}
 		}
@@ -223,31 +224,37 @@ func (s *snapshot) sheetTail(f *excelize.File, sw *excelize.StreamWriter, st *st
 
 // xlsxCell makes a typed cell: dates and times as date numbers with a date
 // format (in the exporter's zone), percents as fractions with a % format,
-// empty dates and times as empty cells.
-func (s *snapshot) xlsxCell(st *styles, v any) any {
-	switch x := v.(type) {
-	case bot.Date:
-		if x.IsZero() {
-			return nil
+// yes/no as booleans. A date's cell is made once (s.dateCells): a sheet
+// of check-ins has a million of a few hundred days.
+func (s *snapshot) xlsxCell(st *styles, c cell) any {
+	switch c.typ {
+	case kText:
+		return c.s
+	case kInt:
+		return c.i
+	case kNum:
+		return c.f
+	case kBool:
+		return c.i != 0
+	case kPct:
+		return excelize.Cell{StyleID: st.pct, Value: float64(c.i) / 100}
+	case kDate:
+		if v, ok := s.dateCells[c.d]; ok {
+			return v
 		}
-		return excelize.Cell{StyleID: st.date, Value: time.Date(x.Year, x.Month, x.Day, 0, 0, 0, 0, time.UTC)}
-	case time.Time:
-		if x.IsZero() {
-			return nil
+		v := any(excelize.Cell{StyleID: st.date, Value: time.Date(c.d.Year, c.d.Month, c.d.Day, 0, 0, 0, 0, time.UTC)})
+		if s.dateCells == nil {
+			s.dateCells = map[bot.Date]any{}
 		}
-		l := x.In(s.loc())
+		if len(s.dateCells) < 1<<16 {
+			s.dateCells[c.d] = v
+		}
+		return v
+	case kTime:
+		l := c.t.In(s.loc())
 		return excelize.Cell{StyleID: st.dateTime, Value: time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)}
-	case percent:
-		if x < 0 {
-			return nil
-		}
-		return excelize.Cell{StyleID: st.pct, Value: float64(x) / 100}
-	case string:
-		if x == "" {
-			return nil
-		}
 	}
-	return v
+	return nil
 }
 
 // addGantt writes the Gantt sheet: the schedule's columns, then one narrow
@@ -277,7 +284,7 @@ func (s *snapshot) addGantt(f *excelize.File, sw *excelize.StreamWriter, st *sty
 	}
 	row := 1
 	cells := make([]any, len(t.cols)+len(days))
-	err := t.each(s, func(vals []any) error {
+	err := t.each(s, func(vals []cell) error {
 		b := bars[row-1]
 		row++
 		for i, v := range vals {

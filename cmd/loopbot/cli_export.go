@@ -62,6 +62,7 @@ func runExport(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 		return err
 	}
 	defer a.store.Close()
+	a.exporter.CPUShare = 1 // no pacing: nothing else runs on this file
 	req.Lang = cards.Lang(a.cfg.Server.Lang)
 	if *out == "-" {
 		return a.exporter.Write(ctx, stdout, req, f)

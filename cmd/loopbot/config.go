@@ -132,6 +132,10 @@ type ExportConfig struct {
 	// FileLinkTTL is how long a /export download link (/files/<token>)
 	// works, in the same form.
 	FileLinkTTL string `toml:"file_link_ttl"`
+	// CPUShare is the part of one CPU core that an XLSX or CSV export made
+	// by the running service (a download link, GET /api/v1/export) may keep
+	// busy, from 0.1 to 1 (1: no pacing); such exports run one at a time.
+	CPUShare float64 `toml:"cpu_share"`
 }
 
 func (e ExportConfig) check(k *checker) {
@@ -150,6 +154,9 @@ func (e ExportConfig) check(k *checker) {
 	sp, err = calendar.ParseSpan(e.FileLinkTTL)
 	if d, plain := sp.Duration(); err != nil || !plain || d < time.Minute || d > 366*24*time.Hour {
 		k.addf("export.file_link_ttl", "%q is not a duration from 1m to 366d; use e.g. 24h or 7d", e.FileLinkTTL)
+	}
+	if !(e.CPUShare >= 0.1 && e.CPUShare <= 1) {
+		k.addf("export.cpu_share", "%v is not a part of one CPU core from 0.1 to 1; use e.g. 0.5", e.CPUShare)
 	}
 }
 
@@ -261,7 +268,7 @@ func DefaultConfig() Config {
 		Retention: RetentionConfig{
 			FinishedCards: "7d", OpenCards: "31d", Chat: "62d", Events: "2d", Scheduler: "31d", DeadLetters: "31d",
 		},
-		Export:   ExportConfig{BoardLinkTTL: "7d", FileLinkTTL: "24h"},
+		Export:   ExportConfig{BoardLinkTTL: "7d", FileLinkTTL: "24h", CPUShare: 0.5},
 		Feishu:   FeishuConfig{Mode: "websocket", BaseURL: "https://open.feishu.cn", Directory: true},
 		DingTalk: DingTalkConfig{OpenAPIHost: "https://api.dingtalk.com", Directory: true},
 		WeCom:    WeComConfig{APIBase: "https://qyapi.weixin.qq.com", Directory: true},

@@ -16,10 +16,16 @@ import (
 	"github.com/loopbot/loopbot/export"
 )
 
+// exportQueueWait is how long an XLSX or CSV export of the running service
+// waits for the one before it to finish before it answers 503.
+const exportQueueWait = time.Minute
+
 // newExporter returns the exports of the app's store, with the weekly
-// summary's figures from the flows.
+// summary's figures from the flows, paced to export.cpu_share of a core
+// and run one at a time.
 func (a *App) newExporter(loc *time.Location) *export.Exporter {
-	return &export.Exporter{Store: a.store, Calendar: a.cal, Location: loc, Now: a.now, Summary: a.flows.Summary, Adoption: a.flows.Adoption}
+	return &export.Exporter{Store: a.store, Calendar: a.cal, Location: loc, Now: a.now, Summary: a.flows.Summary, Adoption: a.flows.Adoption,
+		CPUShare: a.cfg.Export.CPUShare, QueueWait: exportQueueWait}
 }
 
 // fileRoutes registers the download links of /export: GET /files/<token>.
@@ -132,6 +138,10 @@ func (a *App) streamExport(w http.ResponseWriter, r *http.Request, req export.Re
 	case bot.ErrorCode(err) == bot.EINVALID:
 		w.Header().Del("Content-Disposition")
 		plain(w, http.StatusBadRequest, bot.ErrorMessage(err)+"\n")
+	case bot.ErrorCode(err) == bot.EUNAVAILABLE:
+		w.Header().Del("Content-Disposition")
+		w.Header().Set("Retry-After", "60")
+		plain(w, http.StatusServiceUnavailable, bot.ErrorMessage(err)+"\n")
 	default:
 		a.logger.Error("export failed", "format", string(f), slog.Any("error", err))
 		w.Header().Del("Content-Disposition")
