@@ -8,6 +8,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/command"
+	"github.com/loopbot/loopbot/plan"
 )
 
 // Board is what a project's read-only web board (/board/<token>) shows, as
@@ -118,7 +119,7 @@ func (s *Service) Board(tx bot.Tx, id uint64, now time.Time) (*Board, error) {
 			b.Project.Projected = t.Due
 		}
 	}
-	b.Gantt = s.boardGantt(tx, p, tasks, today)
+	b.Gantt = s.boardGantt(p, tasks, today)
 	for _, bar := range b.Gantt.Bars {
 		if bar.Critical {
 			b.Critical = append(b.Critical, bar.Task)
@@ -175,33 +176,19 @@ func rankOf(rank map[string]int, impact string) int {
 
 func isDone(t bot.Task) bool { return t.Status == bot.StatusDone || t.Status == bot.StatusVerified }
 
-// boardGantt draws a bar per task from its planned start (else the day it
-// was created) to its due date, in start order; a task without a due date
-// is a bar of its start day.
-func (s *Service) boardGantt(tx bot.Tx, p bot.Project, tasks []bot.Task, today bot.Date) bot.Chart {
+// boardGantt draws the project's Gantt (GanttSchedule: its plan as of today),
+// as the board and its PNG chart show it.
+func (s *Service) boardGantt(p bot.Project, tasks []bot.Task, today bot.Date) bot.Chart {
 	ch := bot.Chart{Type: "gantt", Title: p.Code() + " " + p.Name, Labels: []string{}, Series: []bot.Series{}, Bars: []bot.Bar{}}
-	pp, err := s.escalationPlan(tx, p.ID, today)
-	if err != nil {
-		pp = nil // the bars still show; none is marked critical
+	var cal plan.Calendar
+	if s.cfg.Calendar != nil {
+		cal = s.cfg.Calendar
 	}
-	for _, t := range tasks {
-		start := t.PlannedStart
-		if start.IsZero() {
-			start = bot.DateOf(t.CreatedAt.In(s.cfg.Location))
-		}
-		finish := t.Due
-		if finish.IsZero() {
-			finish = start
-		}
-		if t.Milestone {
-			start = finish
-		}
-		bar := bot.Bar{Task: t.Code(), Label: t.Title, Start: start, Finish: finish, Progress: t.Progress,
-			Milestone: t.Milestone, Done: isDone(t)}
-		bar.Critical = pp != nil && pp.critical(t.ID)
-		ch.Bars = append(ch.Bars, bar)
+	for _, b := range GanttSchedule(p, tasks, today, cal, s.cfg.Location) {
+		t := b.Task
+		ch.Bars = append(ch.Bars, bot.Bar{Task: t.Code(), Label: t.Title, Start: b.Start, Finish: b.Finish, Progress: b.Progress,
+			Milestone: t.Milestone, Done: isDone(t), Critical: b.Critical})
 	}
-	slices.SortStableFunc(ch.Bars, func(a, b bot.Bar) int { return a.Start.Compare(b.Start) })
 	return ch
 }
 

@@ -47,7 +47,7 @@ func (s *Service) ChartOf(tx bot.Tx, l bot.Link) (*bot.Chart, error) {
 		ch.Title = p.Code() + " " + p.Name + " · 燃起图 Burn-up"
 		return ch, nil
 	case ChartGantt:
-		ch := s.boardGantt(tx, p, tasks, l.To)
+		ch := s.boardGantt(p, tasks, l.To)
 		return &ch, nil
 	}
 	return nil, bot.Errorf(bot.EINVALID, "%q is not a chart", l.Format)
