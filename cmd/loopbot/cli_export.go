@@ -99,6 +99,9 @@ func exportFlags(project, format, from, to string) (export.Request, export.Forma
 			return req, "", bot.Errorf(bot.EINVALID, "%s %q is not a date like 2026-11-23", d.flag, d.v)
 		}
 	}
+	if !req.From.IsZero() && !req.To.IsZero() && req.To.Before(req.From) {
+		return req, "", bot.Errorf(bot.EINVALID, "-to %s is before -from %s", req.To, req.From)
+	}
 	return req, f, nil
 }
 
