@@ -177,6 +177,14 @@ func (s *Service) join(r *req, a, b bot.PersonID) error {
 	if err != nil {
 		return err
 	}
+	// The person writes from this identity now: it is where they last
+	// wrote, whichever of the two the merge kept.
+	if platform := r.via.Platform(); kept.LastPlatform != platform {
+		kept.LastPlatform, kept.UpdatedAt = platform, now
+		if err := r.tx.PutPerson(kept); err != nil {
+			return err
+		}
+	}
 	err = s.audit(r.tx, bot.AuditEvent{Actor: r.me.ID, Kind: "person_linked", Field: "identity", Old: string(gone), New: string(keep),
 		Note: mergeNote(cards.EN, m)})
 	if err != nil {
