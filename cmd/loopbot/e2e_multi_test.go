@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -234,5 +235,93 @@ func (w *multiWorld) settle() {
 	w.t.Helper()
 	if err := w.ta.app.settleWeCom(w.ctx); err != nil {
 		w.t.Fatal(err)
+	}
+}
+
+// linkCode matches a link code as /link shows it, K7QM-4XPA.
+var linkCode = regexp.MustCompile(`[A-Z2-9]{4}-[A-Z2-9]{4}`)
+
+// TestMultiPlatformLinked: bob is one person on the playground and on
+// Feishu, linked with a /link code. Each of his cards goes once, to the
+// platform routing says: where he last wrote, then the one he chose with
+// /settings platform. The red warning lands in every bound group, and
+// /tasks mine lists the same tasks from either platform.
+func TestMultiPlatformLinked(t *testing.T) {
+	w := newMultiWorld(t)
+	w.ta.reply("alice", "alpha", "/project new Alpha due:2026-12-31")
+	w.feishu.say("ou_alice", "oc_alpha", "/project bind P1")
+	robotKey := "5a4b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d"
+	w.wc.say("alice", "/project webhook P1 "+w.wecom.srv.URL+"/cgi-bin/webhook/send?key="+robotKey)
+
+	// bob asks for a code in the playground and sends it from Feishu.
+	code := linkCode.FindString(w.ta.reply("bob", "dm", "/link"))
+	if code == "" {
+		t.Fatal("no link code in the answer to /link")
+	}
+	w.feishu.say("ou_bob", "oc_dm_bob", "/link "+code)
+	if got := w.feishuTo("ou_bob"); len(got) != 1 || !strings.Contains(fmt.Sprint(got[0].Card), "Bob") {
+		t.Fatalf("the answer to /link <code> on Feishu: %+v", got)
+	}
+
+	// He last wrote from Feishu: the assignment made in the playground
+	// reaches him there, once, and not in the playground.
+	w.ta.say("alice", "alpha", "/task new 接口设计 @bob due:2026-11-24 project:P1")
+	w.settle()
+	if n := len(w.feishuTo("ou_bob", "接口设计")); n != 1 {
+		for _, m := range w.lark.Messages() {
+			t.Logf("FEISHU %s %v", m.ReceiveID, m.Card)
+		}
+		for _, m := range w.ta.chat("dm:bob") {
+			t.Logf("PG %s %s %v", m.From, m.Text, m.Card)
+		}
+		t.Fatalf("%d assignment cards to bob on Feishu, want 1", n)
+	}
+	if n := len(w.playgroundSaid("dm:bob", "接口设计")); n != 0 {
+		t.Fatalf("%d assignment messages to bob in the playground, want 0", n)
+	}
+	// He accepts on Feishu: the task is his person's, by his canonical id.
+	w.feishu.click("ou_bob", w.feishu.last("ou_bob", "接口设计"), "accept", nil)
+	if tk := w.ta.task("T1"); tk.Status != "accepted" || tk.Assignee != "playground:bob" {
+		t.Fatalf("T1 after the click on Feishu: %+v", tk)
+	}
+
+	// He chooses the playground: the next card goes there, once.
+	w.feishu.say("ou_bob", "oc_dm_bob", "/settings platform playground")
+	w.ta.say("alice", "alpha", "/task new 接口文档 @bob due:2026-12-04 project:P1")
+	w.settle()
+	if n := len(w.playgroundSaid("dm:bob", "接口文档")); n != 1 {
+		t.Fatalf("%d assignment cards to bob in the playground after /settings platform playground, want 1", n)
+	}
+	if n := len(w.feishuTo("ou_bob", "接口文档")); n != 0 {
+		t.Fatalf("%d assignment cards to bob on Feishu after /settings platform playground, want 0", n)
+	}
+	w.ta.act("bob", w.ta.lastCard("dm:bob", "task_assigned").ID, "accept", nil)
+
+	// /tasks mine lists the same tasks from either platform.
+	fromPlayground := w.ta.reply("bob", "dm", "/tasks mine")
+	before := len(w.feishuTo("ou_bob"))
+	w.feishu.say("ou_bob", "oc_dm_bob", "/tasks mine")
+	replies := w.feishuTo("ou_bob")[before:]
+	if len(replies) != 1 {
+		t.Fatalf("%d answers to /tasks mine on Feishu, want 1", len(replies))
+	}
+	fromFeishu := fmt.Sprint(replies[0].Card)
+	for _, want := range []string{"T1", "接口设计", "T2", "接口文档"} {
+		if !strings.Contains(fromPlayground, want) || !strings.Contains(fromFeishu, want) {
+			t.Errorf("/tasks mine lacks %q: playground %q, Feishu %q", want, fromPlayground, fromFeishu)
+		}
+	}
+
+	// T1 runs late and climbs to red: once in each bound group. The
+	// check-in of Tuesday reaches bob once, in the playground he chose.
+	w.ta.at("2026-11-27 10:00")
+	w.settle()
+	w.checkGroupCards(robotKey, "⚠️ 督办预警", "接口设计", 1)
+	checkins := w.ta.cards("dm:bob", "checkin")
+	if len(checkins) == 0 {
+		t.Fatal("no check-in card to bob in the playground")
+	}
+	if n := len(w.feishuTo("ou_bob", "progress.T1")); n != 0 {
+		t.Errorf("%d check-in cards to bob on Feishu too", n)
 	}
 }
