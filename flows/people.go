@@ -148,9 +148,10 @@ func (s *Service) checkPeople(tx bot.Tx, in PeopleImport, res *PeopleResult) err
 	return nil
 }
 
-// canonical returns the id a person is kept under.
+// canonical returns the id a person is kept under: their person's, for a
+// linked identity (bot.Tx.ResolvePerson).
 func (s *Service) canonical(tx bot.Tx, id bot.PersonID) (bot.PersonID, error) {
-	return id, nil
+	return tx.ResolvePerson(id)
 }
 
 // personProblem says why a row's id cannot be imported, or "".

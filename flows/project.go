@@ -123,27 +123,12 @@ func (s *Service) projectBind(r *req, cmd command.Command) error {
 	if had && before != r.ev.Chat {
 		// A project has one group per platform: the earlier one is let go.
 		msg += "\n" + r.l.F("It replaces the project's earlier %s group, which gets nothing more.",
-			"它取代了项目此前在%s上的项目群，原群不再收到项目消息。", platformName(r.l, r.ev.Chat.Platform))
+			"它取代了项目此前在%s上的项目群，原群不再收到项目消息。", cards.PlatformName(r.l, r.ev.Chat.Platform))
 	}
 	if n := len(p.Groups) - 1; n > 0 {
 		msg += "\n" + r.l.F("Group cards also go to its %d group(s) on other platforms.", "项目群消息也会发到它在其他平台上的 %d 个群。", n)
 	}
 	return s.reply(r, msg)
-}
-
-// platformName names a platform as its users do.
-func platformName(l cards.Lang, platform string) string {
-	switch platform {
-	case bot.Feishu:
-		return l.T("Feishu", "飞书")
-	case bot.DingTalk:
-		return l.T("DingTalk", "钉钉")
-	case bot.WeCom:
-		return l.T("WeCom", "企业微信")
-	case bot.Playground:
-		return l.T("playground", "演练场")
-	}
-	return platform
 }
 
 // managedProject loads the project named by the first argument and checks

@@ -232,3 +232,21 @@ func TestPeopleImportCommand(t *testing.T) {
 		t.Fatalf("database in use: %v", err)
 	}
 }
+
+// TestPeopleImportLinkedIdentity: a row naming a linked identity fills its
+// person, and a manager given by a linked identity is that person.
+func TestPeopleImportLinkedIdentity(t *testing.T) {
+	ta := startApp(t, peopleConfig, "")
+	if got := ta.reply("alice", "dm", "/link @carol feishu:ou_carol"); !strings.Contains(got, "feishu:ou_carol") {
+		t.Fatalf("/link @carol: %q", got)
+	}
+	ta.reply("alice", "dm", "/link @bob feishu:ou_bob")
+	file := "id,部门,直属上级\nfeishu:ou_carol,质量部,feishu:ou_bob\n"
+	code, out := ta.postPeople("apply=true", "text/csv", []byte(file))
+	if code != 201 || len(out.People) != 1 || out.People[0].ID != "playground:carol" || out.People[0].New {
+		t.Fatalf("apply: %d %+v", code, out)
+	}
+	if got := ta.people("playground:carol"); got[0] != "playground:carol Carol 质量部 playground:bob  " {
+		t.Errorf("carol: %q", got)
+	}
+}
