@@ -38,4 +38,6 @@ type ChatLog interface {
 type ChatTx interface {
 	// AppendChat is ChatLog.AppendChat in the transaction.
 	AppendChat(m ChatMessage) (ChatMessage, error)
+	// UpdateChatCard is ChatLog.UpdateChatCard in the transaction.
+	UpdateChatCard(id uint64, c Card) error
 }

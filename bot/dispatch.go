@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -95,6 +97,13 @@ type Dispatcher struct {
 	busy int
 	// claimed holds the targets with a delivery in flight.
 	claimed map[string]bool
+	// inflight holds the ids of the items in flight.
+	inflight map[uint64]bool
+	// runs counts the Run loops going: Settle leaves the deliveries to
+	// them.
+	runs int
+	// waiters are the Settle calls waiting for their items.
+	waiters []*settleWaiter
 	// hold keeps items back, in memory, after their bookkeeping failed, so
 	// that a failing store does not cause a burst of redeliveries.
 	hold map[uint64]time.Time
@@ -105,13 +114,17 @@ type Dispatcher struct {
 	changed chan struct{}
 	// cache holds the pending items as last read from the store, in id
 	// order. What is pending changes only by Enqueue (announced by Kick,
-	// which marks the cache stale), by this dispatcher's retries (which
-	// mark it stale too), and by its finished deliveries (dropped through
+	// which marks the cache grown), by this dispatcher's retries (which
+	// mark it stale), and by its finished deliveries (dropped through
 	// finished). So one read serves a whole backlog, instead of one read
-	// of every pending item for each delivery.
+	// of every pending item for each delivery. An enqueued item has a
+	// higher id than every item read before (or is an update merged into
+	// one of them), so a grown cache reads only the items after its last:
+	// a busy service does not read its whole backlog at every commit.
 	cache    []OutboxItem
 	loaded   bool
-	stale    bool
+	stale    bool // read every pending item again
+	grown    bool // read the items after the cache's last
 	full     bool // the last read hit scanLimit
 	finished map[uint64]bool
 }
@@ -121,14 +134,15 @@ type Dispatcher struct {
 func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	cfg = withDefaults(cfg)
 	return &Dispatcher{
-		cfg:     cfg,
-		log:     cfg.Logger.With("component", "outbox"),
-		limiter: NewLimiter(cfg.Limits, cfg.Now),
-		kick:    make(chan struct{}, 1),
-		claimed: make(map[string]bool),
-		hold:    make(map[uint64]time.Time),
-		paced:   make(map[uint64]time.Time),
-		changed: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "outbox"),
+		limiter:  NewLimiter(cfg.Limits, cfg.Now),
+		kick:     make(chan struct{}, 1),
+		claimed:  make(map[string]bool),
+		inflight: make(map[uint64]bool),
+		hold:     make(map[uint64]time.Time),
+		paced:    make(map[uint64]time.Time),
+		changed:  make(chan struct{}),
 	}
 }
 
@@ -165,7 +179,9 @@ func withDefaults(cfg DispatcherConfig) DispatcherConfig {
 
 // Kick tells the dispatcher that items were committed. It never blocks.
 func (d *Dispatcher) Kick() {
-	d.invalidate()
+	d.mu.Lock()
+	d.grown = true
+	d.mu.Unlock()
 	d.wake()
 }
 
@@ -183,6 +199,10 @@ func (d *Dispatcher) wake() {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	d.mu.Lock()
+	d.runs++
+	d.mu.Unlock()
+	defer d.stopRun()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -251,6 +271,125 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 }
 
+// errStopped is what Settle returns when Run stops before its items went
+// out.
+var errStopped = errors.New("outbox: the dispatcher stopped")
+
+// stopRun ends a Run loop; when it was the last, the Settle calls still
+// waiting get errStopped.
+func (d *Dispatcher) stopRun() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runs--
+	if d.runs > 0 {
+		return
+	}
+	for _, w := range d.waiters {
+		w.err = errStopped
+		close(w.done)
+	}
+	d.waiters = nil
+}
+
+// settleWaiter is a Settle call waiting until no item up to mark is left
+// to deliver now.
+type settleWaiter struct {
+	// mark is the highest id pending at the first read of the store after
+	// the call began; marked tells that it is set.
+	mark   uint64
+	marked bool
+	done   chan struct{}
+	err    error
+}
+
+// Settle returns once the items queued before it was called are no longer
+// due: each is delivered, dead-lettered, or waits out a backoff or the rate
+// limits, as with Drain. Unlike Drain, it does not wait for the items queued
+// after it began, nor for the whole outbox to fall quiet: callers that
+// settle their own events under a steady load (the playground API) wait for
+// their answers only. While Run goes, Run delivers and Settle only waits,
+// woken once when its items are out (so that many callers cost one look at
+// the pending items per change, not one each); without Run, Settle is
+// Drain. It returns ctx's error, a store error met reading the pending
+// items, or an error when Run stops first.
+func (d *Dispatcher) Settle(ctx context.Context) error {
+	w := &settleWaiter{done: make(chan struct{})}
+	d.mu.Lock()
+	if d.runs == 0 {
+		d.mu.Unlock()
+		return d.Drain(ctx)
+	}
+	d.waiters = append(d.waiters, w)
+	d.grown = true
+	d.mu.Unlock()
+	d.wake()
+	select {
+	case <-w.done:
+		return w.err
+	case <-ctx.Done():
+		d.mu.Lock()
+		d.waiters = slices.DeleteFunc(d.waiters, func(x *settleWaiter) bool { return x == w })
+		d.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// settleWaiters releases the Settle calls none of whose items is left to
+// deliver now: none in flight, none due and not yet delivered. The cache is
+// fresh enough for a marked waiter even when stale: what was queued since
+// has higher ids, except an update merged into a pending item, which is in
+// the cache already. d.mu is held.
+func (d *Dispatcher) settleWaiters(now time.Time) {
+	if len(d.waiters) == 0 {
+		return
+	}
+	if !d.stale && !d.grown && d.loaded {
+		var last uint64
+		if n := len(d.cache); n > 0 {
+			last = d.cache[n-1].ID
+		}
+		for _, w := range d.waiters {
+			if !w.marked {
+				w.mark, w.marked = last, true
+			}
+		}
+	}
+	low := uint64(math.MaxUint64) // the lowest id still to deliver now
+	for id := range d.inflight {
+		low = min(low, id)
+	}
+	limitsNow := d.cfg.Now()
+	for _, it := range d.cache {
+		if it.ID >= low {
+			break
+		}
+		if d.finished[it.ID] || d.dueAt(it).After(now) {
+			continue
+		}
+		if until, ok := d.paced[it.ID]; ok && until.After(limitsNow) {
+			continue
+		}
+		low = it.ID
+		break
+	}
+	d.waiters = slices.DeleteFunc(d.waiters, func(w *settleWaiter) bool {
+		if w.marked && w.mark < low {
+			close(w.done)
+			return true
+		}
+		return false
+	})
+}
+
+// failWaiters ends the waiting Settle calls with err. d.mu is held.
+func (d *Dispatcher) failWaiters(err error) {
+	for _, w := range d.waiters {
+		w.err = err
+		close(w.done)
+	}
+	d.waiters = nil
+}
+
 // firstError keeps the first non-nil error it is given.
 type firstError struct {
 	mu  sync.Mutex
@@ -291,20 +430,66 @@ func (d *Dispatcher) claim(ctx context.Context) (pass, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := pass{idle: d.busy == 0, changed: d.changed}
+	now := time.Now()
+	defer d.settleWaiters(now)
 	free := d.cfg.Workers - d.busy
+	if free <= 0 && !d.unmarked() {
+		return p, nil
+	}
+	if err := d.refresh(ctx); err != nil {
+		d.failWaiters(err)
+		return p, err
+	}
 	if free <= 0 {
 		return p, nil
 	}
-	if d.stale || !d.loaded || (d.full && len(d.finished) >= len(d.cache)) {
-		items, err := d.pending(ctx)
+	p.batch, p.next = d.pick(d.cache, free, now)
+	return p, nil
+}
+
+// refresh brings the cache up to date with the store: every pending item
+// when it is stale, the items after its last when it has grown. d.mu is
+// held.
+func (d *Dispatcher) refresh(ctx context.Context) error {
+	switch {
+	case d.stale || !d.loaded || (d.full && len(d.finished) >= len(d.cache)):
+		items, err := d.pending(ctx, 0)
 		if err != nil {
-			return p, err
+			return err
 		}
-		d.cache, d.loaded, d.stale, d.full = items, true, false, len(items) >= scanLimit
+		d.cache, d.loaded, d.stale, d.grown, d.full = items, true, false, false, len(items) >= scanLimit
+		d.finished = make(map[uint64]bool)
+	case d.grown && !d.full:
+		var last uint64
+		if n := len(d.cache); n > 0 {
+			last = d.cache[n-1].ID
+		}
+		items, err := d.pending(ctx, last)
+		if err != nil {
+			return err
+		}
+		kept := make([]OutboxItem, 0, len(d.cache)+len(items))
+		for _, it := range d.cache {
+			if !d.finished[it.ID] {
+				kept = append(kept, it)
+			}
+		}
+		kept = append(kept, items...)
+		d.cache, d.grown, d.full = kept, false, len(kept) >= scanLimit
 		d.finished = make(map[uint64]bool)
 	}
-	p.batch, p.next = d.pick(d.cache, free, time.Now())
-	return p, nil
+	return nil
+}
+
+// unmarked reports whether a Settle call waits for a fresh read of the
+// pending items. d.mu is held.
+func (d *Dispatcher) unmarked() bool {
+	for _, w := range d.waiters {
+		if !w.marked {
+			return true
+		}
+	}
+	return false
 }
 
 // finish drops an item that left the pending list from the cache.
@@ -316,12 +501,12 @@ func (d *Dispatcher) finish(it OutboxItem) {
 	}
 }
 
-// pending returns the pending items in id order.
-func (d *Dispatcher) pending(ctx context.Context) ([]OutboxItem, error) {
+// pending returns the pending items with ids after after, in id order.
+func (d *Dispatcher) pending(ctx context.Context, after uint64) ([]OutboxItem, error) {
 	var items []OutboxItem
 	err := d.cfg.Store.View(ctx, func(tx Tx) error {
 		var err error
-		items, err = tx.PendingOutbox(scanLimit)
+		items, err = tx.PendingOutboxAfter(after, scanLimit)
 		return err
 	})
 	if err != nil {
@@ -359,6 +544,7 @@ func (d *Dispatcher) pick(items []OutboxItem, free int, now time.Time) ([]Outbox
 			break
 		}
 		d.claimed[key] = true
+		d.inflight[it.ID] = true
 		d.busy++
 		batch = append(batch, it)
 	}
@@ -407,6 +593,7 @@ func (d *Dispatcher) forgetHolds(now time.Time) {
 func (d *Dispatcher) release(it OutboxItem) {
 	d.mu.Lock()
 	delete(d.claimed, it.Target.String())
+	delete(d.inflight, it.ID)
 	d.busy--
 	close(d.changed)
 	d.changed = make(chan struct{})
@@ -489,6 +676,9 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 		// burst to one member does not stall everyone else's deliveries.
 		d.pace(it, wait)
 		return nil
+	}
+	if tm, ok := m.(TxMessenger); ok {
+		return d.deliverTx(ctx, tm, dv)
 	}
 	start := time.Now()
 	if err := d.send(ctx, m, &dv); err != nil {
@@ -589,6 +779,44 @@ func (d *Dispatcher) complete(ctx context.Context, dv delivery) error {
 		d.log.Error("record delivery", "outbox_id", dv.item.ID,
 			"platform", dv.item.Target.Platform, slog.Any("error", err))
 		return fmt.Errorf("outbox: record delivery: %w", err)
+	}
+	return nil
+}
+
+// deliverTx delivers an item through a TxMessenger and records the
+// delivery, in one transaction shared with the deliveries that finish at
+// the same moment.
+func (d *Dispatcher) deliverTx(ctx context.Context, m TxMessenger, dv delivery) error {
+	start := time.Now()
+	var (
+		done    bool
+		sendErr error
+	)
+	err := d.cfg.Store.Batch(context.WithoutCancel(ctx), func(tx Tx) (err error) {
+		run := dv // each run starts afresh: a shared transaction may run it again
+		if run.item.Op == OpUpdate {
+			sendErr = m.UpdateCardTx(tx, run.ref, run.msg)
+		} else {
+			run.ref, sendErr = m.SendTx(tx, run.msg)
+		}
+		if sendErr != nil {
+			return sendErr
+		}
+		done, err = completeTx(tx, run)
+		return err
+	})
+	if sendErr != nil {
+		return d.failed(ctx, dv.item, sendErr)
+	}
+	if err != nil {
+		d.holdBack(dv.item)
+		d.log.Error("record delivery", "outbox_id", dv.item.ID,
+			"platform", dv.item.Target.Platform, slog.Any("error", err))
+		return fmt.Errorf("outbox: record delivery: %w", err)
+	}
+	d.observeDelivered(dv.item, time.Since(start))
+	if done {
+		d.finish(dv.item)
 	}
 	return nil
 }

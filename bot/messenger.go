@@ -33,6 +33,19 @@ type CardRefresher interface {
 	RefreshCard(ctx context.Context, ref string, msg OutMessage) (newRef string, err error)
 }
 
+// TxMessenger is implemented by a messenger whose delivery is a write to
+// the service's own store (the playground, whose chats are kept there). The
+// outbox then delivers inside the transaction that records the delivery,
+// which it shares with the deliveries that finish at the same moment
+// (Store.Batch): a delivery costs no commit of its own, and a message cannot
+// show twice after a crash. The methods must have no effect outside tx, and
+// may run more than once, as any Batch callback. Their errors are treated
+// as Send's and UpdateCard's: Temporary ones are retried.
+type TxMessenger interface {
+	SendTx(tx Tx, msg OutMessage) (ref string, err error)
+	UpdateCardTx(tx Tx, ref string, msg OutMessage) error
+}
+
 // MessageCounter is implemented by messengers that may deliver one outbox
 // item as several platform messages (WeCom: a check-in is a list card plus
 // a card per task; a long text is split). Messages returns how many

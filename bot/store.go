@@ -104,6 +104,9 @@ type OutboxTx interface {
 	OutboxItem(id uint64) (OutboxItem, error)
 	// PendingOutbox returns up to limit undelivered items, oldest first.
 	PendingOutbox(limit int) ([]OutboxItem, error)
+	// PendingOutboxAfter is PendingOutbox for the items whose id is
+	// greater than after.
+	PendingOutboxAfter(after uint64, limit int) ([]OutboxItem, error)
 	// PutOutboxItem saves a retried item (attempts, next try, last error).
 	PutOutboxItem(it OutboxItem) error
 	// CompleteOutbox removes a delivered item.

@@ -67,14 +67,24 @@ func chatKey(chat string, id uint64) []byte {
 // UpdateChatCard replaces the card of message id. It returns ENOTFOUND when
 // there is no such message.
 func (d *DB) UpdateChatCard(ctx context.Context, id uint64, c bot.Card) error {
-	return d.runBatch(ctx, func(t *tx) error {
-		m, err := t.chatMessage(id)
-		if err != nil {
-			return err
-		}
-		m.Card = &c
-		return t.put(bucketChat, itob(id), m)
-	})
+	return d.runBatch(ctx, func(t *tx) error { return t.updateChatCard(id, c) })
+}
+
+// UpdateChatCard implements bot.ChatTx: DB.UpdateChatCard inside t.
+func (t *tx) UpdateChatCard(id uint64, c bot.Card) error {
+	if err := t.writable("update chat card"); err != nil {
+		return err
+	}
+	return t.updateChatCard(id, c)
+}
+
+func (t *tx) updateChatCard(id uint64, c bot.Card) error {
+	m, err := t.chatMessage(id)
+	if err != nil {
+		return err
+	}
+	m.Card = &c
+	return t.put(bucketChat, itob(id), m)
 }
 
 // ChatMessages returns the messages of a chat, oldest first.

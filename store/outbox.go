@@ -85,9 +85,15 @@ func (t *tx) OutboxItem(id uint64) (bot.OutboxItem, error) {
 // PendingOutbox returns up to limit pending items, oldest (lowest id) first,
 // whatever their NextAt. A limit of zero or less means all of them.
 func (t *tx) PendingOutbox(limit int) ([]bot.OutboxItem, error) {
+	return t.PendingOutboxAfter(0, limit)
+}
+
+// PendingOutboxAfter is PendingOutbox for the items whose id is greater
+// than after.
+func (t *tx) PendingOutboxAfter(after uint64, limit int) ([]bot.OutboxItem, error) {
 	var ids []uint64
 	c := t.bucket(bucketOutbox).Cursor()
-	for k, _ := c.First(); k != nil && (limit <= 0 || len(ids) < limit); k, _ = c.Next() {
+	for k, _ := c.Seek(itob(after + 1)); k != nil && (limit <= 0 || len(ids) < limit); k, _ = c.Next() {
 		ids = append(ids, btoi(k))
 	}
 	return loadIDs[bot.OutboxItem](t, bucketOutbox, ids)

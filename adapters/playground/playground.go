@@ -106,8 +106,7 @@ func (a *Adapter) Platform() string { return bot.Playground }
 // Send implements bot.Messenger: it appends the message to the chat. A
 // message delivered twice with the same idempotency key shows once.
 func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) {
-	m := bot.ChatMessage{Chat: chatName(msg.Target), From: "bot", Time: a.cfg.Clock.Now(), Text: msg.Text, Card: msg.Card, IdemKey: msg.IdemKey}
-	saved, err := a.cfg.Log.AppendChat(ctx, m)
+	saved, err := a.cfg.Log.AppendChat(ctx, a.botLine(msg))
 	if err != nil {
 		return "", bot.Temporary(err, 0)
 	}
@@ -117,17 +116,57 @@ func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) 
 // UpdateCard implements bot.CardUpdater: the card changes in place for
 // everyone who sees the chat.
 func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage) error {
+	id, err := cardRef(ref, msg)
+	if err != nil {
+		return err
+	}
+	return updateError(a.cfg.Log.UpdateChatCard(ctx, id, *msg.Card))
+}
+
+// SendTx implements bot.TxMessenger: Send, inside the transaction that
+// records the delivery, since the chats are kept in the same store.
+func (a *Adapter) SendTx(tx bot.Tx, msg bot.OutMessage) (string, error) {
+	saved, err := tx.AppendChat(a.botLine(msg))
+	if err != nil {
+		return "", bot.Temporary(err, 0)
+	}
+	return strconv.FormatUint(saved.ID, 10), nil
+}
+
+// UpdateCardTx implements bot.TxMessenger: UpdateCard inside the
+// transaction that records the delivery.
+func (a *Adapter) UpdateCardTx(tx bot.Tx, ref string, msg bot.OutMessage) error {
+	id, err := cardRef(ref, msg)
+	if err != nil {
+		return err
+	}
+	return updateError(tx.UpdateChatCard(id, *msg.Card))
+}
+
+// botLine is the chat line of a message the bot sends.
+func (a *Adapter) botLine(msg bot.OutMessage) bot.ChatMessage {
+	return bot.ChatMessage{Chat: chatName(msg.Target), From: "bot", Time: a.cfg.Clock.Now(), Text: msg.Text, Card: msg.Card, IdemKey: msg.IdemKey}
+}
+
+// cardRef reads the message id of a card update.
+func cardRef(ref string, msg bot.OutMessage) (uint64, error) {
 	id, err := strconv.ParseUint(ref, 10, 64)
 	if err != nil || msg.Card == nil {
-		return bot.Permanent(bot.Errorf(bot.EINVALID, "playground: bad card reference %q", ref))
+		return 0, bot.Permanent(bot.Errorf(bot.EINVALID, "playground: bad card reference %q", ref))
 	}
-	if err := a.cfg.Log.UpdateChatCard(ctx, id, *msg.Card); err != nil {
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			return bot.Permanent(err)
-		}
-		return bot.Temporary(err, 0)
+	return id, nil
+}
+
+// updateError classifies the error of a card update: a missing message is
+// permanent, anything else the store's and temporary.
+func updateError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case bot.ErrorCode(err) == bot.ENOTFOUND:
+		return bot.Permanent(err)
 	}
-	return nil
+	return bot.Temporary(err, 0)
 }
 
 // chatName is the playground's name of a target: "dm:<person>" or the

@@ -220,7 +220,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {
-		a.playground.SetHandler(a.engine, a.dispatcher.Drain)
+		a.playground.SetHandler(a.engine, a.dispatcher.Settle)
 	}
 	if a.feishu != nil {
 		a.feishu.SetHandler(a.engine)

@@ -765,7 +765,8 @@ func cleanMessage(msg string) string {
 // ignoredEnv are LOOPBOT_ variables that are not settings: the test suite's
 // and CI's, and the benchmarks' sizes.
 var ignoredEnv = map[string]bool{"LOOPBOT_REQUIRE_BROWSER": true, "LOOPBOT_UPDATE_SCREENSHOT": true,
-	"LOOPBOT_MONTH_PEOPLE": true, "LOOPBOT_MONTH_DAYS": true, "LOOPBOT_EXPORT_ROWS": true}
+	"LOOPBOT_MONTH_PEOPLE": true, "LOOPBOT_MONTH_DAYS": true, "LOOPBOT_EXPORT_ROWS": true,
+	"LOOPBOT_API_PEOPLE": true, "LOOPBOT_API_CLIENTS": true, "LOOPBOT_API_CLOSED_SECONDS": true, "LOOPBOT_API_RATE": true, "LOOPBOT_API_SECONDS": true}
 
 // applyEnv sets each scalar key (string, bool, int, float) of c for which
 // environ has a non-empty LOOPBOT_<SECTION>_<KEY> variable; an empty variable
