@@ -94,6 +94,33 @@ type apiRun struct {
 
 	mu    sync.Mutex
 	cards []apiCard // today's check-in cards not clicked yet
+
+	// commits counts the write transactions, and held their time from
+	// the first write to the end of the commit (store.Options.ObserveWrite).
+	commits, held atomic.Int64
+}
+
+// phase is what a phase measures besides its latencies: CPU time and
+// write transactions.
+type phase struct {
+	start         time.Time
+	cpu           time.Duration
+	commits, held int64
+}
+
+func (r *apiRun) begin() phase {
+	return phase{start: time.Now(), cpu: cpuTime(), commits: r.commits.Load(), held: r.held.Load()}
+}
+
+// end returns the phase's figures for n requests, as text.
+func (r *apiRun) end(p phase, n int) string {
+	took := time.Since(p.start)
+	cpu := cpuTime() - p.cpu
+	commits := r.commits.Load() - p.commits
+	held := time.Duration(r.held.Load() - p.held)
+	return fmt.Sprintf("CPU %.2f ms/request (%.0f %% of a core); %d write transactions (%.2f/request, %.1f ms each on average)",
+		float64(cpu)/float64(time.Millisecond)/float64(max(n, 1)), 100*float64(cpu)/float64(took),
+		commits, float64(commits)/float64(max(n, 1)), float64(held)/float64(time.Millisecond)/float64(max(commits, 1)))
 }
 
 // apiCard is a check-in card to submit.
@@ -124,12 +151,16 @@ func newAPIRun(b *testing.B, people int) *apiRun {
 		cfg.Playground.Groups = append(cfg.Playground.Groups, g)
 	}
 	ctx := context.Background()
-	app, err := NewApp(ctx, cfg, slog.New(slog.DiscardHandler))
+	r := &apiRun{b: b, people: people, day: bot.DateOf(start), tasks: make([][]string, people),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}}
+	app, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+		r.commits.Add(1)
+		r.held.Add(int64(held))
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &apiRun{b: b, app: app, people: people, day: bot.DateOf(start), tasks: make([][]string, people),
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}}
+	r.app = app
 	r.seed(start, teams)
 	addr, err := app.Start(ctx)
 	if err != nil {
@@ -299,7 +330,7 @@ func (r *apiRun) closedLoop(clients int, d time.Duration) float64 {
 		mu     sync.Mutex
 		lat    []time.Duration
 		errs   atomic.Int64
-		cpu0   = cpuTime()
+		ph     = r.begin()
 		start  = time.Now()
 		finish = start.Add(d)
 	)
@@ -321,11 +352,9 @@ func (r *apiRun) closedLoop(clients int, d time.Duration) float64 {
 	}
 	wg.Wait()
 	took := time.Since(start)
-	cpu := cpuTime() - cpu0
 	perSec := float64(len(lat)) / took.Seconds()
-	fmt.Printf("closed loop, %2d clients: %d requests in %.1f s = %.0f/s; p50 %s ms, p99 %s ms; %d errors; CPU %.2f ms/request (%.0f %% of a core)\n",
-		clients, len(lat), took.Seconds(), perSec, ms(pct(lat, 50)), ms(pct(lat, 99)), errs.Load(),
-		float64(cpu)/float64(time.Millisecond)/float64(max(len(lat), 1)), 100*float64(cpu)/float64(took))
+	fmt.Printf("closed loop, %2d clients: %d requests in %.1f s = %.0f/s; p50 %s ms, p99 %s ms; %d errors; %s\n",
+		clients, len(lat), took.Seconds(), perSec, ms(pct(lat, 50)), ms(pct(lat, 99)), errs.Load(), r.end(ph, len(lat)))
 	return perSec
 }
 
@@ -339,7 +368,7 @@ func (r *apiRun) openLoop(rate int, d time.Duration) {
 	var (
 		wg   sync.WaitGroup
 		errs atomic.Int64
-		cpu0 = cpuTime()
+		ph   = r.begin()
 	)
 	start := time.Now()
 	for i := range n {
@@ -355,10 +384,8 @@ func (r *apiRun) openLoop(rate int, d time.Duration) {
 	}
 	wg.Wait()
 	took := time.Since(start)
-	cpu := cpuTime() - cpu0
-	fmt.Printf("open loop, %d requests/s offered for %.0f s: %d requests, %.0f/s served; p50 %s ms, p99 %s ms (target < 100), max %s ms; %d errors; CPU %.2f ms/request (%.0f %% of a core)\n",
-		rate, d.Seconds(), n, float64(n)/took.Seconds(), ms(pct(lat, 50)), ms(pct(lat, 99)), ms(slices.Max(lat)), errs.Load(),
-		float64(cpu)/float64(time.Millisecond)/float64(max(n, 1)), 100*float64(cpu)/float64(took))
+	fmt.Printf("open loop, %d requests/s offered for %.0f s: %d requests, %.0f/s served; p50 %s ms, p99 %s ms (target < 100), max %s ms; %d errors; %s\n",
+		rate, d.Seconds(), n, float64(n)/took.Seconds(), ms(pct(lat, 50)), ms(pct(lat, 99)), ms(slices.Max(lat)), errs.Load(), r.end(ph, n))
 }
 
 // loadAvg returns the machine's load averages, or "?".
