@@ -84,6 +84,10 @@ type Config struct {
 type Adapter struct {
 	cfg    Config
 	logger *slog.Logger
+	// personAt and groupAt index cfg.People and cfg.Groups by id, the first
+	// of each id, so that a request finds its person without a scan.
+	personAt map[string]int
+	groupAt  map[string]int
 }
 
 // New returns the playground adapter.
@@ -91,7 +95,19 @@ func New(cfg Config) *Adapter {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Adapter{cfg: cfg, logger: cfg.Logger.With("component", "playground")}
+	a := &Adapter{cfg: cfg, logger: cfg.Logger.With("component", "playground"),
+		personAt: make(map[string]int, len(cfg.People)), groupAt: make(map[string]int, len(cfg.Groups))}
+	for i, p := range cfg.People {
+		if _, dup := a.personAt[p.ID]; !dup {
+			a.personAt[p.ID] = i
+		}
+	}
+	for i, g := range cfg.Groups {
+		if _, dup := a.groupAt[g.ID]; !dup {
+			a.groupAt[g.ID] = i
+		}
+	}
+	return a
 }
 
 // SetHandler sets the event handler, for wiring where the engine is built
@@ -187,19 +203,15 @@ func targetOf(chat string) bot.Target {
 }
 
 func (a *Adapter) person(id string) (Person, bool) {
-	for _, p := range a.cfg.People {
-		if p.ID == id {
-			return p, true
-		}
+	if i, ok := a.personAt[id]; ok {
+		return a.cfg.People[i], true
 	}
 	return Person{}, false
 }
 
 func (a *Adapter) group(id string) (Group, bool) {
-	for _, g := range a.cfg.Groups {
-		if g.ID == id {
-			return g, true
-		}
+	if i, ok := a.groupAt[id]; ok {
+		return a.cfg.Groups[i], true
 	}
 	return Group{}, false
 }
