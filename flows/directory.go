@@ -245,9 +245,10 @@ func (s *Service) directoryDue(ctx context.Context, now time.Time) ([]dirItem, m
 	return due, platforms, err
 }
 
-// identities returns the platform identities of a person.
+// identities returns the platform identities of a person: the canonical
+// one first, then those linked with /link.
 func identities(p bot.Person) []bot.PersonID {
-	return []bot.PersonID{p.ID}
+	return append([]bot.PersonID{p.ID}, p.Identities...)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -430,18 +431,12 @@ func onlyUnknown(p, seed bot.Person) bot.Person {
 	return seed
 }
 
-// personResolver is the store's map of linked identities (Tx.ResolvePerson).
-type personResolver interface {
-	ResolvePerson(id bot.PersonID) (bot.PersonID, error)
-}
-
-// resolvePerson returns the canonical id of an identity: id itself when it
-// is not linked, or when the store does not link identities.
+// resolvePerson returns the canonical id of an identity (Tx.ResolvePerson):
+// id itself when it is no one's linked identity, or when the store cannot
+// tell.
 func resolvePerson(tx bot.Tx, id bot.PersonID) bot.PersonID {
-	if r, ok := tx.(personResolver); ok {
-		if c, err := r.ResolvePerson(id); err == nil && c != "" {
-			return c
-		}
+	if c, err := tx.ResolvePerson(id); err == nil && c != "" {
+		return c
 	}
 	return id
 }

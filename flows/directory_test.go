@@ -283,3 +283,47 @@ func TestDirectoryDown(t *testing.T) {
 		t.Fatalf("%d warnings, want 1", n)
 	}
 }
+
+// TestDirectoryLinkedIdentities: a person linked across platforms is looked
+// up on each; the other identity's entry fills what the canonical one does
+// not know, and a manager who is a linked identity is their person.
+func TestDirectoryLinkedIdentities(t *testing.T) {
+	play := &fakeDirectory{entries: map[string]bot.DirectoryEntry{"carol": {Name: "Carol"}}}
+	fs := &fakeDirectory{entries: map[string]bot.DirectoryEntry{
+		"ou_carol": {Name: "陈卡罗", Department: "研发部", Manager: "ou_erin"},
+		"ou_erin":  {Name: "Erin E"},
+	}}
+	r := newRigWith(t, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), func(c *flows.Config) {
+		c.Directories = map[string]bot.Directory{bot.Playground: play, bot.Feishu: fs}
+	})
+	r.at(2026, 11, 23, 9, 0)
+	err := r.st.Update(context.Background(), func(tx bot.Tx) error {
+		for _, l := range [][2]bot.PersonID{{"playground:carol", "feishu:ou_carol"}, {"playground:erin", "feishu:ou_erin"}} {
+			if _, err := tx.MergePeople(l[0], l[1], "playground:alice", r.clock.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.runDirectory()
+	carol := r.person("carol")
+	if carol.Name != "Carol" || carol.Department != "研发部" || carol.Manager != "playground:erin" {
+		t.Fatalf("carol = %+v, want her name kept, the department and erin (linked as ou_erin) as manager", carol)
+	}
+	if fs.count("ou_carol") != 1 || play.count("carol") != 1 || fs.count("ou_erin") != 1 {
+		t.Fatalf("lookups: ou_carol %d, carol %d, ou_erin %d; want one each", fs.count("ou_carol"), play.count("carol"), fs.count("ou_erin"))
+	}
+	var people []bot.Person
+	r.st.View(context.Background(), func(tx bot.Tx) error {
+		people, err = tx.People()
+		return err
+	})
+	for _, p := range people {
+		if p.ID == "feishu:ou_erin" || p.ID == "feishu:ou_carol" {
+			t.Fatalf("a linked identity became a person of its own: %+v", p)
+		}
+	}
+}
