@@ -58,6 +58,10 @@ type DispatcherConfig struct {
 	// Now is the clock of the rate limits: the service's clock, so that a
 	// fake clock paces a burst in fake time. Nil means time.Now.
 	Now func() time.Time
+	// MakeFile makes the bytes of the files that items carry
+	// (OutboxItem.FileID) at their first delivery. Nil sends every such
+	// item's text (its link) instead.
+	MakeFile FileMaker
 }
 
 // DeliveryObserver is a metrics hook of the dispatcher. Its methods must be
@@ -637,6 +641,8 @@ type delivery struct {
 	// ref is the platform's message id: of the card to update, and of the
 	// message sent once Send succeeded.
 	ref string
+	// file is the file of an item that carries one, with its bytes.
+	file *OutFile
 }
 
 // deliver tries one claimed item and records the outcome. It returns an
@@ -656,6 +662,12 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 		return d.failed(ctx, it, Permanent(fmt.Errorf("%w %q", errNoMessenger, it.Target.Platform)))
 	}
 	dv, err := d.prepare(ctx, it)
+	if err == nil && it.FileID != 0 {
+		if err = d.prepareFile(ctx, m, &dv); err != nil && ctx.Err() != nil {
+			// The dispatcher is stopping: the try does not count.
+			return nil
+		}
+	}
 	var de *DeliveryError
 	if errors.As(err, &de) {
 		return d.failed(ctx, it, err)
@@ -668,7 +680,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) (err error) {
 		return d.complete(ctx, dv)
 	}
 	n := 1
-	if c, ok := m.(MessageCounter); ok && it.Op == OpSend {
+	if c, ok := m.(MessageCounter); ok && it.Op == OpSend && dv.file == nil {
 		n = c.Messages(dv.msg)
 	}
 	if wait := d.limiter.TakeN(it.Target, n); wait > 0 {
@@ -701,7 +713,9 @@ func (d *Dispatcher) prepare(ctx context.Context, it OutboxItem) (delivery, erro
 		return dv, Permanent(fmt.Errorf("unknown outbox op %q", it.Op))
 	case it.CardID == 0 && it.Op == OpUpdate:
 		return dv, Permanent(errors.New("card update without a card"))
-	case it.CardID == 0 && it.Text == "":
+	case it.FileID != 0 && (it.Op != OpSend || it.CardID != 0):
+		return dv, Permanent(errors.New("a file with a card or an update"))
+	case it.CardID == 0 && it.Text == "" && it.FileID == 0:
 		return dv, Permanent(errors.New("empty message"))
 	case it.CardID == 0:
 		return dv, nil
@@ -744,6 +758,13 @@ func (dv delivery) skip(m Messenger) bool {
 
 // send calls the messenger. It does no store I/O.
 func (d *Dispatcher) send(ctx context.Context, m Messenger, dv *delivery) error {
+	if dv.file != nil {
+		msg := dv.msg
+		msg.Text = ""
+		ref, err := m.(FileSender).SendFile(ctx, msg, *dv.file)
+		dv.ref = ref
+		return err
+	}
 	if dv.item.Op == OpUpdate {
 		if r, ok := m.(CardRefresher); ok {
 			ref, err := r.RefreshCard(ctx, dv.ref, dv.msg)
@@ -854,11 +875,15 @@ func completeTx(tx Tx, dv delivery) (bool, error) {
 }
 
 // failed records a failed try: a temporary failure is retried after a
-// backoff, and a permanent one, or the last try, is dead-lettered.
+// backoff, and a permanent one, or the last try, is dead-lettered; or, for
+// an item that carries a file, turned into its text (the file's link), once.
 func (d *Dispatcher) failed(ctx context.Context, it OutboxItem, err error) error {
 	temporary, hint := IsTemporary(err)
 	it.Attempts++
 	it.LastError = shortError(err)
+	if (!temporary || it.Attempts >= d.cfg.MaxAttempts) && it.FileID != 0 && it.Text != "" {
+		return d.fallBack(ctx, it, err)
+	}
 	if !temporary || it.Attempts >= d.cfg.MaxAttempts {
 		return d.deadLetter(ctx, it, err)
 	}

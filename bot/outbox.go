@@ -18,11 +18,16 @@ type OutboxItem struct {
 	ID     uint64 `json:"id"`
 	Op     string `json:"op"`
 	Target Target `json:"target"`
-	// Text is the body of a text message.
+	// Text is the body of a text message; of an item with a file, the
+	// message sent instead when the file cannot go out as a file message
+	// (its download link).
 	Text string `json:"text,omitempty"`
 	// CardID names the card to send or update; its current content is read
 	// from the card record at delivery, so that several updates coalesce.
-	CardID    uint64    `json:"card_id,omitempty"`
+	CardID uint64 `json:"card_id,omitempty"`
+	// FileID names the file (File, kept in the store) to send as a file
+	// message, with Op OpSend, through the platform's FileSender.
+	FileID    uint64    `json:"file_id,omitempty"`
 	Attempts  int       `json:"attempts,omitempty"`
 	NextAt    time.Time `json:"next_at,omitempty"`
 	LastError string    `json:"last_error,omitempty"`

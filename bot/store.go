@@ -47,6 +47,7 @@ type Tx interface {
 	DueTx
 	RiskTx
 	ChangeTx
+	FileTx
 }
 
 // PersonTx reads and writes people.

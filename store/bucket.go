@@ -154,6 +154,12 @@ const (
 	// bucketLinkCodes maps the hex SHA-256 of a /link code to a
 	// bot.LinkCode; the code itself is never stored.
 	bucketLinkCodes = "link_codes"
+	// bucketFiles maps a file id to a bot.File: an export that an outbox
+	// item sends as a file message (OutboxItem.FileID).
+	bucketFiles = "files"
+	// bucketFileData maps a file id to the file's bytes, as they are (not
+	// JSON), once the outbox has made them.
+	bucketFileData = "file_data"
 )
 
 // allBuckets lists every bucket, in the order above.
@@ -173,7 +179,7 @@ func allBuckets() []string {
 
 // bucketsV5 lists the buckets that schema version 5 added.
 func bucketsV5() []string {
-	return []string{bucketIdentities, bucketMerges, bucketLinkCodes}
+	return []string{bucketIdentities, bucketMerges, bucketLinkCodes, bucketFiles, bucketFileData}
 }
 
 // bucketsV4 lists the buckets that schema version 4 added.

@@ -25,6 +25,13 @@ func (t *tx) Enqueue(it bot.OutboxItem) (uint64, error) {
 	if id, ok := t.pendingUpdate(it); ok {
 		return id, nil
 	}
+	if it.FileID != 0 {
+		if _, err := t.File(it.FileID); bot.ErrorCode(err) == bot.ENOTFOUND {
+			return 0, bot.Errorf(bot.EINVALID, "file %d to send is not stored", it.FileID)
+		} else if err != nil {
+			return 0, err
+		}
+	}
 	id, err := t.nextID(bucketOutbox, "enqueue")
 	if err != nil {
 		return 0, err
@@ -47,8 +54,10 @@ func validOutboxItem(it bot.OutboxItem) error {
 	switch {
 	case it.Op == bot.OpUpdate && it.CardID == 0:
 		return bot.Errorf(bot.EINVALID, "a card update needs a card")
-	case it.Op == bot.OpSend && it.CardID == 0 && it.Text == "":
-		return bot.Errorf(bot.EINVALID, "a message needs a text or a card")
+	case it.FileID != 0 && (it.Op != bot.OpSend || it.CardID != 0):
+		return bot.Errorf(bot.EINVALID, "a file goes out alone, as a new message")
+	case it.Op == bot.OpSend && it.CardID == 0 && it.Text == "" && it.FileID == 0:
+		return bot.Errorf(bot.EINVALID, "a message needs a text, a card or a file")
 	case it.Op != bot.OpSend && it.Op != bot.OpUpdate:
 		return bot.Errorf(bot.EINVALID, "outbox op %q is neither %q nor %q", it.Op, bot.OpSend, bot.OpUpdate)
 	}
@@ -100,14 +109,25 @@ func (t *tx) PendingOutboxAfter(after uint64, limit int) ([]bot.OutboxItem, erro
 }
 
 // PutOutboxItem saves a pending item after a failed try (attempts, next try,
-// last error). It returns ENOTFOUND when the item is no longer pending, so
-// that a delivered or dead-lettered item never comes back.
+// last error), or as its text alone (FileID cleared: the file's link goes
+// instead), which removes the file it carried. It returns ENOTFOUND when the
+// item is no longer pending, so that a delivered or dead-lettered item never
+// comes back.
 func (t *tx) PutOutboxItem(it bot.OutboxItem) error {
 	if err := t.writable("put outbox item"); err != nil {
 		return err
 	}
-	if _, err := t.OutboxItem(it.ID); err != nil {
+	pending, err := t.OutboxItem(it.ID)
+	if err != nil {
 		return err
+	}
+	if err := validOutboxItem(it); err != nil {
+		return err
+	}
+	if pending.FileID != 0 && pending.FileID != it.FileID {
+		if err := t.DeleteFile(pending.FileID); err != nil {
+			return err
+		}
 	}
 	return t.put(bucketOutbox, itob(it.ID), it)
 }
@@ -128,10 +148,16 @@ func (t *tx) CompleteOutbox(id uint64) error {
 	return t.removePending(it)
 }
 
-// removePending deletes a pending item and its coalescing entry.
+// removePending deletes a pending item, its coalescing entry and the file
+// it carried.
 func (t *tx) removePending(it bot.OutboxItem) error {
 	if err := t.del(bucketOutbox, itob(it.ID)); err != nil {
 		return err
+	}
+	if it.FileID != 0 {
+		if err := t.DeleteFile(it.FileID); err != nil {
+			return err
+		}
 	}
 	if it.Op != bot.OpUpdate {
 		return nil
