@@ -120,11 +120,7 @@ type Exporter struct {
 // Filename returns a file name for an export of req in format f, such as
 // "loopbot-P1-2026-11-23.xlsx".
 func (e *Exporter) Filename(req Request, f Format) string {
-	who := "all"
-	if req.Project != 0 {
-		who = bot.ProjectCode(req.Project)
-	}
-	return fmt.Sprintf("loopbot-%s-%s.%s", who, e.today(), f.Ext())
+	return bot.ExportName(req.Project, e.today(), f.Ext())
 }
 
 // Write writes the export of req in format f to w, from one read

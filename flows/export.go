@@ -18,8 +18,10 @@ var exportFormats = map[string]string{"xlsx": "xlsx", "excel": "xlsx", "csv": "c
 
 // exportCmd runs /export [<P>] [xlsx|csv|md] [from:<date>] [to:<date>]:
 // for a manager of the project (an admin may leave the project out in a
-// direct chat: every project), it answers with a signed download link
-// that expires (SPEC §3, §10). The file is made when the link is opened,
+// direct chat: every project), it answers with the file as a file message
+// where the chat's platform takes files (Config.FilePlatforms), else with a
+// signed download link that expires (SPEC §3, §10). The link's file is made
+// when the link is opened, the file message's when the outbox sends it,
 // from the store as it is then, over the span asked for.
 func (s *Service) exportCmd(r *req, cmd command.Command) error {
 	if s.cfg.LinkURL == nil {
@@ -48,9 +50,37 @@ func (s *Service) exportCmd(r *req, cmd command.Command) error {
 		span = " · " + spanText(l.From) + " – " + spanText(l.To)
 	}
 	until := expires.In(r.now.Location()).Format("2006-01-02 15:04")
-	return s.reply(r, r.l.F("📎 Export of %s · %s%s:\n%s\nThe link works until %s. Anyone holding it can download the file, so share it with care.",
+	link := r.l.F("📎 Export of %s · %s%s:\n%s\nThe link works until %s. Anyone holding it can download the file, so share it with care.",
 		"📎 %s 的导出 · %s%s：\n%s\n链接有效期至 %s。持有链接的人都可以下载，请谨慎转发。",
-		what, strings.ToUpper(l.Format), span, url, until))
+		what, strings.ToUpper(l.Format), span, url, until)
+	if !s.cfg.FilePlatforms[r.ev.Chat.Platform] {
+		return s.reply(r, link)
+	}
+	return s.sendExportFile(r, l, link, what, span)
+}
+
+// exportExts are the file name extensions of the export formats (a CSV
+// export is a zip of CSV files).
+var exportExts = map[string]string{"xlsx": "xlsx", "csv": "zip", "md": "md"}
+
+// sendExportFile answers /export on a platform whose messenger sends files:
+// a line naming the file, then the file itself as a file message, which the
+// outbox makes from the store when it sends it. The link message goes
+// instead if the file cannot go out (too large for the platform, refused).
+func (s *Service) sendExportFile(r *req, l bot.Link, link, what, span string) error {
+	day := bot.DateOf(s.cfg.Clock.Now().In(s.cfg.Location))
+	f := bot.File{Name: bot.ExportName(l.Project, day, exportExts[l.Format]), Format: l.Format, Project: l.Project,
+		From: l.From, To: l.To, Lang: string(r.l), By: r.me.ID}
+	id, err := r.tx.PutFile(f)
+	if err != nil {
+		return err
+	}
+	line := r.l.F("📎 Export of %s · %s%s: %s", "📎 %s 的导出 · %s%s：%s", what, strings.ToUpper(l.Format), span, f.Name)
+	if err := s.reply(r, line); err != nil {
+		return err
+	}
+	_, err = r.tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: r.ev.Chat, FileID: id, Text: link})
+	return err
 }
 
 func spanText(d bot.Date) string {

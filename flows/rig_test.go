@@ -42,6 +42,8 @@ type queued struct {
 	To   bot.Target
 	Text string
 	Card *bot.Card
+	// File is the id of the file the item sends (bot.OutboxItem.FileID).
+	File uint64
 }
 
 func newRig(t *testing.T, start time.Time) *rig {
@@ -183,7 +185,7 @@ func (r *rig) drain() []queued {
 				continue
 			}
 			r.seen = it.ID
-			m := queued{To: it.Target, Text: it.Text}
+			m := queued{To: it.Target, Text: it.Text, File: it.FileID}
 			if it.CardID != 0 {
 				rec, err := tx.Card(it.CardID)
 				if err != nil {

@@ -53,6 +53,10 @@ type Config struct {
 	// DirectoryObserved, when set, counts each lookup by platform and
 	// outcome (DirOK, DirForbidden, DirNotFound, DirError).
 	DirectoryObserved func(platform, outcome string)
+	// FilePlatforms are the platforms whose messengers send files as file
+	// messages (bot.FileSender): /export there answers with the file, and
+	// its download link only if the file cannot go out.
+	FilePlatforms map[string]bool
 	// ChartImages puts on each card's chart the link to its PNG
 	// (bot.Chart.Image), for platforms that cannot draw charts; set when
 	// server.public_url is, since the platforms fetch the image from there.

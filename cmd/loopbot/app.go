@@ -167,6 +167,8 @@ func (a *App) wire(ctx context.Context) error {
 		// The platforms' contact APIs, filled in below as the adapters are
 		// made (before the scheduler starts).
 		Directories: map[string]bot.Directory{}, DirectoryObserved: func(platform, outcome string) { a.metrics.directoryLookup(platform, outcome) },
+		// Filled below, once the messengers are built.
+		FilePlatforms: map[string]bool{},
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -215,8 +217,13 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
 	}
+	for p, m := range messengers {
+		if _, ok := m.(bot.FileSender); ok {
+			fc.FilePlatforms[p] = true
+		}
+	}
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics,
-		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow()})
+		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow(), MakeFile: a.makeFile})
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {

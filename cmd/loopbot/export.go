@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,21 @@ const exportQueueWait = time.Minute
 func (a *App) newExporter(loc *time.Location) *export.Exporter {
 	return &export.Exporter{Store: a.store, Calendar: a.cal, Location: loc, Now: a.now, Summary: a.flows.Summary, Adoption: a.flows.Adoption,
 		CPUShare: a.cfg.Export.CPUShare, QueueWait: exportQueueWait}
+}
+
+// makeFile makes the bytes of a file that /export sends as a file message
+// (bot.FileMaker): the export it names, from one consistent snapshot.
+func (a *App) makeFile(ctx context.Context, f bot.File, w io.Writer) error {
+	format, err := export.ParseFormat(f.Format)
+	if err != nil {
+		return err
+	}
+	lang := cards.Lang(f.Lang)
+	if lang == "" {
+		lang = cards.Lang(a.cfg.Server.Lang)
+	}
+	a.logger.Info("export for chat", "project", f.Project, "format", f.Format, "by", string(f.By))
+	return a.exporter.Write(ctx, w, export.Request{Project: f.Project, From: f.From, To: f.To, Lang: lang}, format)
 }
 
 // fileRoutes registers the download links of /export: GET /files/<token>.
