@@ -23,6 +23,7 @@ import (
 const (
 	pathToken    = "/open-apis/auth/v3/tenant_access_token/internal"
 	pathMessages = "/open-apis/im/v1/messages"
+	pathFiles    = "/open-apis/im/v1/files"
 	pathMessage  = "/open-apis/im/v1/messages/:message_id"
 	pathBotInfo  = "/open-apis/bot/v3/info"
 	pathUser     = "/open-apis/contact/v3/users/:user_id"
@@ -261,11 +262,11 @@ func uuidOf(key string) string {
 	return hex.EncodeToString(sum[:])[:32]
 }
 
-// sendMessage posts a card (msg_type interactive) to an open_id or a
-// chat_id and returns the message id. The uuid makes Feishu drop a repeat
-// of the same send within an hour.
-func (c *client) sendMessage(ctx context.Context, receiveIDType, receiveID, content, uuid string) (string, error) {
-	body := map[string]string{"receive_id": receiveID, "msg_type": "interactive", "content": content, "uuid": uuidOf(uuid)}
+// sendMessage posts a message of msgType ("interactive" for a card, "file")
+// to an open_id or a chat_id and returns the message id. The uuid makes
+// Feishu drop a repeat of the same send within an hour.
+func (c *client) sendMessage(ctx context.Context, receiveIDType, receiveID, msgType, content, uuid string) (string, error) {
+	body := map[string]string{"receive_id": receiveID, "msg_type": msgType, "content": content, "uuid": uuidOf(uuid)}
 	q := larkcore.QueryParams{}
 	q.Set("receive_id_type", receiveIDType)
 	res, err := c.call(ctx, "send message", &larkcore.ApiReq{HttpMethod: http.MethodPost, ApiPath: pathMessages, Body: body, QueryParams: q})

@@ -213,7 +213,7 @@ func (a *Adapter) Send(ctx context.Context, msg bot.OutMessage) (string, error) 
 	if msg.Target.DM {
 		idType = "open_id"
 	}
-	id, err := a.api.sendMessage(ctx, idType, msg.Target.Chat, content, msg.IdemKey)
+	id, err := a.api.sendMessage(ctx, idType, msg.Target.Chat, "interactive", content, msg.IdemKey)
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,6 @@
 // Package feishufake is a local fake of the Feishu/Lark open platform for
 // tests: the tenant token, im/v1 messages (with uuid idempotency) and their
-// PATCH, the contact and bot-info APIs, the long connection's endpoint and a
+// PATCH, im/v1 files (multipart uploads, and file messages that show them), the contact and bot-info APIs, the long connection's endpoint and a
 // WebSocket server that speaks the SDK's protobuf frames, and a sender of
 // signed, encrypted webhook callbacks. It follows the wire formats of
 // github.com/larksuite/oapi-sdk-go/v3 v3.5.4 (ws/, core/) and the official
@@ -62,6 +62,8 @@ type Server struct {
 	byUUID     map[string]int
 	sendCalls  map[string]int
 	patches    []Patch
+	uploads    []Upload
+	refuseUp   int
 	limited    int    // sends still to refuse with 429
 	reset      string // x-ogw-ratelimit-reset of those
 	refused    map[string]int
@@ -88,9 +90,28 @@ type Message struct {
 	ReceiveIDType string
 	ReceiveID     string
 	UUID          string
-	Card          map[string]any
-	At            time.Time
+	// MsgType is "interactive" (Card is set) or "file" (FileKey is).
+	MsgType string
+	Card    map[string]any
+	FileKey string
+	At      time.Time
 }
+
+// Upload is a file uploaded with im/v1/files.
+type Upload struct {
+	FileType string
+	FileName string
+	// PartName is the file part's filename in its Content-Disposition.
+	PartName string
+	Data     []byte
+	FileKey  string
+}
+
+// maxUpload is im/v1/files' limit: "文件大小不得超过30M，且不允许上传空文件".
+const maxUpload = 30 << 20
+
+// fileTypes are the file_type values im/v1/files takes.
+var fileTypes = map[string]bool{"opus": true, "mp4": true, "pdf": true, "doc": true, "xls": true, "ppt": true, "stream": true}
 
 // Patch is an update of a sent card.
 type Patch struct {
@@ -112,6 +133,7 @@ func Start(tb interface {
 	mux.HandleFunc("POST /open-apis/auth/v3/tenant_access_token/internal", s.token)
 	mux.HandleFunc("POST /open-apis/im/v1/messages", s.authed(s.create))
 	mux.HandleFunc("PATCH /open-apis/im/v1/messages/{id}", s.authed(s.patch))
+	mux.HandleFunc("POST /open-apis/im/v1/files", s.authed(s.upload))
 	mux.HandleFunc("GET /open-apis/bot/v3/info", s.authed(s.botInfo))
 	mux.HandleFunc("GET /open-apis/contact/v3/users/{id}", s.authed(s.user))
 	mux.HandleFunc("GET /open-apis/contact/v3/departments/{id}", s.authed(s.department))
@@ -234,7 +256,16 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	idType := r.URL.Query().Get("receive_id_type")
-	card, err := parseCard(in.MsgType, in.Content)
+	var (
+		card    map[string]any
+		fileKey string
+		err     error
+	)
+	if in.MsgType == "file" {
+		fileKey, err = s.parseFile(in.Content)
+	} else {
+		card, err = parseCard(in.MsgType, in.Content)
+	}
 	switch {
 	case idType != "open_id" && idType != "chat_id":
 		codeErr(w, http.StatusBadRequest, 230001, "invalid receive_id_type")
@@ -246,7 +277,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		codeErr(w, http.StatusBadRequest, 230099, err.Error())
 		return
 	}
-	m, status, answer := s.accept(idType, in.ReceiveID, in.UUID, card)
+	m, status, answer := s.accept(idType, in.ReceiveID, in.UUID, in.MsgType, card, fileKey)
 	if status == http.StatusOK && s.OnSend != nil {
 		s.OnSend(m)
 	}
@@ -263,7 +294,7 @@ type answer struct {
 
 // accept records a send, or refuses it, and returns the message and the
 // answer.
-func (s *Server) accept(idType, receiveID, uuid string, card map[string]any) (Message, int, answer) {
+func (s *Server) accept(idType, receiveID, uuid, msgType string, card map[string]any, fileKey string) (Message, int, answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sendCalls[uuid]++
@@ -282,7 +313,8 @@ func (s *Server) accept(idType, receiveID, uuid string, card map[string]any) (Me
 		return s.messages[i], http.StatusOK, answer{body: s.messageAnswer(s.messages[i])}
 	}
 	s.seq++
-	m := Message{ID: fmt.Sprintf("om_%032x", s.seq), ReceiveIDType: idType, ReceiveID: receiveID, UUID: uuid, Card: card, At: time.Now()}
+	m := Message{ID: fmt.Sprintf("om_%032x", s.seq), ReceiveIDType: idType, ReceiveID: receiveID, UUID: uuid,
+		MsgType: msgType, Card: card, FileKey: fileKey, At: time.Now()}
 	s.messages = append(s.messages, m)
 	if uuid != "" {
 		s.byUUID[uuid] = len(s.messages) - 1
@@ -303,7 +335,7 @@ func (s *Server) messageAnswer(m Message) map[string]any {
 		chat = "oc_p2p_" + m.ReceiveID
 	}
 	return map[string]any{"code": 0, "msg": "success", "data": map[string]any{
-		"message_id": m.ID, "msg_type": "interactive", "chat_id": chat,
+		"message_id": m.ID, "msg_type": m.MsgType, "chat_id": chat,
 		"create_time": strconv.FormatInt(m.At.UnixMilli(), 10), "update_time": strconv.FormatInt(m.At.UnixMilli(), 10),
 		"deleted": false, "updated": false,
 		"sender": map[string]any{"id": s.AppID, "id_type": "app_id", "sender_type": "app"},
@@ -326,6 +358,82 @@ func parseCard(msgType, content string) (map[string]any, error) {
 		return nil, errors.New("card has no body")
 	}
 	return card, nil
+}
+
+// parseFile checks a file message's content, {"file_key": …}, naming a
+// file uploaded before, and returns the key.
+func (s *Server) parseFile(content string) (string, error) {
+	var c struct {
+		FileKey string `json:"file_key"`
+	}
+	if err := json.Unmarshal([]byte(content), &c); err != nil || c.FileKey == "" {
+		return "", errors.New(`content is not {"file_key": …}`)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.uploads {
+		if u.FileKey == c.FileKey {
+			return c.FileKey, nil
+		}
+	}
+	return "", fmt.Errorf("file_key %q was not uploaded", c.FileKey)
+}
+
+// upload answers POST im/v1/files: a multipart form with file_type (one of
+// fileTypes), file_name and a non-empty file part of at most 30 MB.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	refuse := s.refuseUp
+	s.mu.Unlock()
+	if refuse != 0 {
+		codeErr(w, http.StatusBadRequest, refuse, "Access denied. One of the following scopes is required: [im:resource]")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		codeErr(w, http.StatusBadRequest, 234001, "Invalid request param: not a multipart form")
+		return
+	}
+	u := Upload{FileType: r.FormValue("file_type"), FileName: r.FormValue("file_name")}
+	f, hdr, err := r.FormFile("file")
+	if err == nil {
+		u.PartName = hdr.Filename
+		u.Data, err = io.ReadAll(f)
+		f.Close()
+	}
+	switch {
+	case !fileTypes[u.FileType]:
+		codeErr(w, http.StatusBadRequest, 234001, "Invalid request param: file_type")
+	case u.FileName == "":
+		codeErr(w, http.StatusBadRequest, 234001, "Invalid request param: file_name")
+	case err != nil || len(u.Data) == 0:
+		codeErr(w, http.StatusBadRequest, 234010, "File's size can't be 0.")
+	case len(u.Data) > maxUpload:
+		codeErr(w, http.StatusBadRequest, 234006, "The file size exceed the max value.")
+	default:
+		s.mu.Lock()
+		s.seq++
+		u.FileKey = fmt.Sprintf("file_v3_%016x", s.seq)
+		s.uploads = append(s.uploads, u)
+		s.mu.Unlock()
+		reply(w, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{"file_key": u.FileKey}})
+	}
+}
+
+// RefuseUploads makes every later file upload fail with code (HTTP 400),
+// such as 99991672 (the app lacks the im:resource scope); 0 accepts them
+// again.
+func (s *Server) RefuseUploads(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseUp = code
+}
+
+// Uploads returns the files uploaded so far.
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Upload(nil), s.uploads...)
 }
 
 func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
