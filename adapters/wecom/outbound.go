@@ -30,6 +30,7 @@ type appMessage struct {
 	AgentID                int           `json:"agentid"`
 	Markdown               *mdContent    `json:"markdown,omitempty"`
 	TemplateCard           *TemplateCard `json:"template_card,omitempty"`
+	File                   *mediaContent `json:"file,omitempty"`
 	EnableDuplicateCheck   int           `json:"enable_duplicate_check"`
 	DuplicateCheckInterval int           `json:"duplicate_check_interval"`
 }

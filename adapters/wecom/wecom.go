@@ -67,6 +67,8 @@ type Adapter struct {
 	kick   chan struct{}
 	procMu sync.Mutex
 	depts  deptCache // department names for LookUp
+	// files keeps the media_ids of files sent, for retries.
+	files mediaCache
 }
 
 // New checks the config and returns the adapter. It returns an error naming
