@@ -37,6 +37,9 @@ func (d *Dispatcher) prepareFile(ctx context.Context, m Messenger, dv *delivery)
 	} else if err != nil {
 		return fmt.Errorf("outbox: read file: %w", err)
 	}
+	if !fs.TakesFile(f.Name) {
+		return Permanent(fmt.Errorf("the %s messenger does not send files like %s", dv.item.Target.Platform, f.Name))
+	}
 	if data == nil {
 		if data, err = d.makeFile(ctx, f, fs.MaxFileSize()); err != nil {
 			return err

@@ -32,6 +32,8 @@ type sentFile struct {
 
 func (m *fileMessenger) MaxFileSize() int64 { return m.max }
 
+func (m *fileMessenger) TakesFile(name string) bool { return !strings.HasSuffix(name, ".md") }
+
 func (m *fileMessenger) SendFile(ctx context.Context, msg bot.OutMessage, f bot.OutFile) (string, error) {
 	m.fmu.Lock()
 	defer m.fmu.Unlock()
@@ -72,9 +74,13 @@ func (mk *maker) make(ctx context.Context, f bot.File, w io.Writer) error {
 // queueFile stores a file and queues the item that sends it, with the link
 // text as fallback.
 func queueFile(tb testing.TB, st bot.Store, target bot.Target) (item, file uint64) {
+	return queueNamed(tb, st, target, "loopbot-P1-2026-12-01.xlsx")
+}
+
+func queueNamed(tb testing.TB, st bot.Store, target bot.Target, name string) (item, file uint64) {
 	tb.Helper()
 	err := st.Update(context.Background(), func(tx bot.Tx) (err error) {
-		if file, err = tx.PutFile(bot.File{Name: "loopbot-P1-2026-12-01.xlsx", Format: "xlsx", Project: 1}); err != nil {
+		if file, err = tx.PutFile(bot.File{Name: name, Format: "xlsx", Project: 1}); err != nil {
 			return err
 		}
 		item, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: target, FileID: file, Text: "link: https://x/files/t"})
@@ -152,18 +158,19 @@ func TestDispatcherSendsFile(t *testing.T) {
 func TestDispatcherFileFallsBackToLink(t *testing.T) {
 	tests := []struct {
 		name       string
-		send       bool // whether the messenger is a FileSender
+		file       string // the file's name; "" for an xlsx
+		send       bool   // whether the messenger is a FileSender
 		max        int64
 		fail       func(int) error
 		makeErr    error
 		wantUpload int
-		wantError  string
 	}{
-		{"permission refused", true, 1 << 20, func(int) error { return bot.Permanent(errors.New("code 99991672: no scope")) }, nil, 1, "99991672"},
-		{"tries exhausted", true, 1 << 20, func(int) error { return bot.Temporary(errFlaky, 0) }, nil, 4, "503"},
-		{"too large", true, 10, nil, nil, 0, "larger than the platform takes"},
-		{"project gone", true, 1 << 20, nil, bot.Errorf(bot.ENOTFOUND, "project P1 not found"), 0, "P1 not found"},
-		{"no file messages", false, 0, nil, nil, 0, "cannot send files"},
+		{"type not taken", "report.md", true, 1 << 20, nil, nil, 0},
+		{"permission refused", "", true, 1 << 20, func(int) error { return bot.Permanent(errors.New("code 99991672: no scope")) }, nil, 1},
+		{"tries exhausted", "", true, 1 << 20, func(int) error { return bot.Temporary(errFlaky, 0) }, nil, 4},
+		{"too large", "", true, 10, nil, nil, 0},
+		{"project gone", "", true, 1 << 20, nil, bot.Errorf(bot.ENOTFOUND, "project P1 not found"), 0},
+		{"no file messages", "", false, 0, nil, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,9 +181,18 @@ func TestDispatcherFileFallsBackToLink(t *testing.T) {
 				m = fm.fakeMessenger
 			}
 			target := bot.DM("feishu:ou_1")
-			item, file := queueFile(t, st, target)
+			name := tt.file
+			if name == "" {
+				name = "loopbot-P1-2026-12-01.xlsx"
+			}
+			item, file := queueNamed(t, st, target, name)
+			mk := &maker{err: tt.makeErr}
 
-			drainAll(t, fileDispatcher(st, m, &maker{err: tt.makeErr}), st)
+			drainAll(t, fileDispatcher(st, m, mk), st)
+
+			if tt.file != "" && mk.calls != 0 {
+				t.Errorf("the file was made %d times, for nothing", mk.calls)
+			}
 
 			if len(fm.files) != tt.wantUpload {
 				t.Errorf("%d uploads, want %d", len(fm.files), tt.wantUpload)

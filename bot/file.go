@@ -59,6 +59,9 @@ type FileSender interface {
 	// MaxFileSize is the largest file, in bytes, the platform takes. A
 	// larger export goes out as its link.
 	MaxFileSize() int64
+	// TakesFile reports whether the platform shows a file of this name
+	// (by its type) as a file message; another goes out as its link.
+	TakesFile(name string) bool
 	// SendFile uploads file and sends it to msg.Target as a file message,
 	// with msg.IdemKey as the message's idempotency key where the platform
 	// has one; an upload repeated by a retry is harmless. It returns the

@@ -19,7 +19,7 @@ var exportFormats = map[string]string{"xlsx": "xlsx", "excel": "xlsx", "csv": "c
 // exportCmd runs /export [<P>] [xlsx|csv|md] [from:<date>] [to:<date>]:
 // for a manager of the project (an admin may leave the project out in a
 // direct chat: every project), it answers with the file as a file message
-// where the chat's platform takes files (Config.FilePlatforms), else with a
+// where the chat's platform takes files (Config.SendsFile), else with a
 // signed download link that expires (SPEC §3, §10). The link's file is made
 // when the link is opened, the file message's when the outbox sends it,
 // from the store as it is then, over the span asked for.
@@ -53,10 +53,12 @@ func (s *Service) exportCmd(r *req, cmd command.Command) error {
 	link := r.l.F("📎 Export of %s · %s%s:\n%s\nThe link works until %s. Anyone holding it can download the file, so share it with care.",
 		"📎 %s 的导出 · %s%s：\n%s\n链接有效期至 %s。持有链接的人都可以下载，请谨慎转发。",
 		what, strings.ToUpper(l.Format), span, url, until)
-	if !s.cfg.FilePlatforms[r.ev.Chat.Platform] {
+	day := bot.DateOf(s.cfg.Clock.Now().In(s.cfg.Location))
+	name := bot.ExportName(l.Project, day, exportExts[l.Format])
+	if s.cfg.SendsFile == nil || !s.cfg.SendsFile(r.ev.Chat.Platform, name) {
 		return s.reply(r, link)
 	}
-	return s.sendExportFile(r, l, link, what, span)
+	return s.sendExportFile(r, l, name, link, what, span)
 }
 
 // exportExts are the file name extensions of the export formats (a CSV
@@ -67,9 +69,8 @@ var exportExts = map[string]string{"xlsx": "xlsx", "csv": "zip", "md": "md"}
 // a line naming the file, then the file itself as a file message, which the
 // outbox makes from the store when it sends it. The link message goes
 // instead if the file cannot go out (too large for the platform, refused).
-func (s *Service) sendExportFile(r *req, l bot.Link, link, what, span string) error {
-	day := bot.DateOf(s.cfg.Clock.Now().In(s.cfg.Location))
-	f := bot.File{Name: bot.ExportName(l.Project, day, exportExts[l.Format]), Format: l.Format, Project: l.Project,
+func (s *Service) sendExportFile(r *req, l bot.Link, name, link, what, span string) error {
+	f := bot.File{Name: name, Format: l.Format, Project: l.Project,
 		From: l.From, To: l.To, Lang: string(r.l), By: r.me.ID}
 	id, err := r.tx.PutFile(f)
 	if err != nil {

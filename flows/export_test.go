@@ -17,11 +17,13 @@ func (r *rig) withExports(filePlatforms ...string) {
 	for _, p := range filePlatforms {
 		files[p] = true
 	}
+	// As DingTalk's: every file but a Markdown report.
+	sends := func(platform, name string) bool { return files[platform] && !strings.HasSuffix(name, ".md") }
 	r.svc = flows.New(flows.Config{
 		Clock: r.clock, Calendar: r.cal, Signer: bot.NewSigner("rig-secret"), Logger: slog.New(slog.DiscardHandler),
 		Location: r.loc, Admins: []bot.PersonID{"playground:alice"}, Store: r.st,
-		LinkURL:       func(path string) string { return "https://loopbot.example" + path },
-		FilePlatforms: files,
+		LinkURL:   func(path string) string { return "https://loopbot.example" + path },
+		SendsFile: sends,
 	})
 	r.eng = bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
 }
@@ -76,6 +78,10 @@ func TestExportSendsFileWherePlatformTakesFiles(t *testing.T) {
 				}
 				return nil
 			})
+			// A report the platform does not take as a file: the link.
+			if out := r.do("bob", "", "/export P1 md"); len(out) != 1 || out[0].File != 0 || !strings.Contains(out[0].Text, "/files/") {
+				t.Errorf("md export queued %+v, want the link alone", out)
+			}
 			// A refused export queues no file.
 			if out := r.do("carol", "", "/export P1"); len(out) != 1 || out[0].File != 0 {
 				t.Errorf("a member's /export queued %+v, want one refusal", out)

@@ -53,10 +53,11 @@ type Config struct {
 	// DirectoryObserved, when set, counts each lookup by platform and
 	// outcome (DirOK, DirForbidden, DirNotFound, DirError).
 	DirectoryObserved func(platform, outcome string)
-	// FilePlatforms are the platforms whose messengers send files as file
-	// messages (bot.FileSender): /export there answers with the file, and
-	// its download link only if the file cannot go out.
-	FilePlatforms map[string]bool
+	// SendsFile reports whether a platform's messenger sends a file of
+	// this name as a file message (bot.FileSender and its TakesFile):
+	// /export there answers with the file, and its download link only if
+	// the file cannot go out. Nil: links everywhere.
+	SendsFile func(platform, name string) bool
 	// ChartImages puts on each card's chart the link to its PNG
 	// (bot.Chart.Image), for platforms that cannot draw charts; set when
 	// server.public_url is, since the platforms fetch the image from there.

@@ -87,6 +87,8 @@ type Adapter struct {
 	sessions map[string]session // by chat: a chatbot message's sessionWebhook
 	unions   map[string]string  // unionId → userId, as DingTalk mapped them
 	depts    deptCache          // department names for LookUp
+	// media keeps the media_ids of files sent, for retries.
+	media mediaCache
 }
 
 // session is a sessionWebhook, when its message came (service clock) and

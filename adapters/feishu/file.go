@@ -36,6 +36,10 @@ func fileType(name string) string {
 	return "stream"
 }
 
+// TakesFile implements bot.FileSender: Feishu takes any file (an unknown
+// type as "stream").
+func (a *Adapter) TakesFile(name string) bool { return true }
+
 // MaxFileSize implements bot.FileSender.
 func (a *Adapter) MaxFileSize() int64 { return MaxFileSize }
 

@@ -80,6 +80,10 @@ func (c *mediaCache) put(key, id string, now time.Time) {
 	c.ids[key] = cachedMedia{id: id, at: now}
 }
 
+// TakesFile implements bot.FileSender: WeCom's file messages take any
+// file.
+func (a *Adapter) TakesFile(name string) bool { return true }
+
 // MaxFileSize implements bot.FileSender.
 func (a *Adapter) MaxFileSize() int64 { return MaxFileSize }
 

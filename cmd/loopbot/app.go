@@ -42,6 +42,8 @@ type App struct {
 	exporter   *export.Exporter
 	engine     *bot.Engine
 	dispatcher *bot.Dispatcher
+	// messengers are the enabled platforms' messengers, by platform.
+	messengers map[string]bot.Messenger
 	scheduler  *bot.Scheduler
 	playground *playground.Adapter
 	feishu     *feishu.Adapter
@@ -167,8 +169,6 @@ func (a *App) wire(ctx context.Context) error {
 		// The platforms' contact APIs, filled in below as the adapters are
 		// made (before the scheduler starts).
 		Directories: map[string]bot.Directory{}, DirectoryObserved: func(platform, outcome string) { a.metrics.directoryLookup(platform, outcome) },
-		// Filled below, once the messengers are built.
-		FilePlatforms: map[string]bool{},
 	}
 	if a.cfg.WeCom.Enabled {
 		if a.wecom, err = a.newWeCom(); err != nil {
@@ -179,12 +179,18 @@ func (a *App) wire(ctx context.Context) error {
 			fc.Directories[bot.WeCom] = a.wecom
 		}
 	}
+	// The messengers are built below, before any event is handled.
+	fc.SendsFile = func(platform, name string) bool {
+		fs, ok := a.messengers[platform].(bot.FileSender)
+		return ok && fs.TakesFile(name)
+	}
 	a.flows = flows.New(fc)
 	a.exporter = a.newExporter(loc)
 	a.metrics = newMetrics(a.store, func() bot.Date { return bot.DateOf(a.now().In(loc)) })
 	a.engine = bot.NewEngine(a.store, a.flows, a.logger)
 	a.engine.Observe = a.metrics.observeEvent
 	messengers := map[string]bot.Messenger{}
+	a.messengers = messengers
 	if a.cfg.Playground.Enabled {
 		a.playground = a.newPlayground()
 		messengers[bot.Playground] = a.playground
@@ -216,11 +222,6 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	if err := a.seedAdmins(ctx); err != nil {
 		return err
-	}
-	for p, m := range messengers {
-		if _, ok := m.(bot.FileSender); ok {
-			fc.FilePlatforms[p] = true
-		}
 	}
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics,
 		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow(), MakeFile: a.makeFile})

@@ -1,7 +1,8 @@
 // Package dingtalktest is a local fake of the DingTalk OpenAPI and Stream
 // gateway for tests: connections/open, the websocket gateway, the access
-// token, robot batchSend and groupMessages/send, card createAndDeliver and
-// update, and chatbot session webhooks. It speaks the documented wire
+// token, robot batchSend and groupMessages/send (sampleFile messages too),
+// media/upload of the older server API, card createAndDeliver and update,
+// and chatbot session webhooks. It speaks the documented wire
 // formats (see ../testdata/fixtures) and records what loopbot
 // sent.
 package dingtalktest
@@ -24,20 +25,29 @@ type Fake struct {
 	*httptest.Server
 	ClientID, ClientSecret string
 
-	mu      sync.Mutex
-	conn    *websocket.Conn
-	wmu     sync.Mutex // one writer on conn
-	conns   int
-	acks    []Ack
-	calls   []Call
-	tokens  int
-	opens   []map[string]any
-	unions  map[string]string
-	busy    int
-	users   map[string]User
-	depts   map[int64]string
-	refuse  int // errcode of every contact call, when not 0
-	changed chan struct{}
+	mu       sync.Mutex
+	conn     *websocket.Conn
+	wmu      sync.Mutex // one writer on conn
+	conns    int
+	acks     []Ack
+	calls    []Call
+	tokens   int
+	opens    []map[string]any
+	unions   map[string]string
+	busy     int
+	users    map[string]User
+	depts    map[int64]string
+	refuse   int // errcode of every contact call, when not 0
+	changed  chan struct{}
+	uploads  []Upload
+	refuseUp int
+}
+
+// Upload is a file uploaded with media/upload.
+type Upload struct {
+	Name    string
+	Data    []byte
+	MediaID string
 }
 
 // Ack is an answer loopbot sent to a frame.
@@ -70,6 +80,7 @@ func New(clientID, clientSecret string) *Fake {
 	mux.HandleFunc("POST /topapi/user/getbyunionid", f.getByUnionID)
 	mux.HandleFunc("POST /topapi/v2/user/get", f.userGet)
 	mux.HandleFunc("POST /topapi/v2/department/get", f.deptGet)
+	mux.HandleFunc("POST /media/upload", f.upload)
 	f.Server = httptest.NewServer(mux)
 	return f
 }
@@ -458,7 +469,69 @@ func robotMessage(body map[string]any) error {
 	if json.Unmarshal([]byte(p), &m) != nil {
 		return fmt.Errorf("msgParam: not a JSON object in a string")
 	}
+	if body["msgKey"] == "sampleFile" {
+		for _, k := range []string{"mediaId", "fileName", "fileType"} {
+			if _, err := str(m, k); err != nil {
+				return fmt.Errorf("msgParam.%w", err)
+			}
+		}
+	}
 	return nil
+}
+
+// maxUpload is media/upload's limit for type file.
+const maxUpload = 20 << 20
+
+// upload answers media/upload: access_token and type=file in the query, a
+// multipart form whose part "media" holds a non-empty file with a filename.
+// Errors are errcode answers, as the older server API gives them.
+func (f *Fake) upload(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	refuse := f.refuseUp
+	f.mu.Unlock()
+	q := r.URL.Query()
+	switch {
+	case !strings.HasPrefix(q.Get("access_token"), "token-"):
+		io.WriteString(w, `{"errcode":40014,"errmsg":"不合法的access_token"}`)
+		return
+	case refuse != 0:
+		fmt.Fprintf(w, `{"errcode":%d,"errmsg":"refused"}`, refuse)
+		return
+	case q.Get("type") != "file":
+		io.WriteString(w, `{"errcode":40004,"errmsg":"不合法的媒体文件类型"}`)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	file, hdr, err := r.FormFile("media")
+	if err != nil {
+		io.WriteString(w, `{"errcode":40003,"errmsg":"缺少media参数"}`)
+		return
+	}
+	data, _ := io.ReadAll(file)
+	file.Close()
+	if hdr.Filename == "" || len(data) == 0 || len(data) > maxUpload {
+		io.WriteString(w, `{"errcode":40006,"errmsg":"不合法的文件大小"}`)
+		return
+	}
+	f.mu.Lock()
+	id := fmt.Sprintf("@lAzPDe%d", len(f.uploads)+1)
+	f.uploads = append(f.uploads, Upload{Name: hdr.Filename, Data: data, MediaID: id})
+	f.mu.Unlock()
+	fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","type":"file","media_id":%q,"created_at":1605863153573}`, id)
+}
+
+// Uploads returns the files uploaded so far.
+func (f *Fake) Uploads() []Upload {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Upload(nil), f.uploads...)
+}
+
+// RefuseUploads makes later uploads fail with errcode (0: accept again).
+func (f *Fake) RefuseUploads(errcode int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refuseUp = errcode
 }
 
 // checkBatchSend: robot/oToMessages/batchSend takes 1 to 20 userIds.
