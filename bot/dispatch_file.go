@@ -64,7 +64,7 @@ func (d *Dispatcher) makeFile(ctx context.Context, f File, limit int64) ([]byte,
 	switch {
 	case w.over:
 		return nil, Permanent(fmt.Errorf("%w (more than %d bytes)", errFileTooLarge, limit))
-	case err != nil && ErrorCode(err) != EINTERNAL:
+	case err != nil && ErrorCode(err) != EINTERNAL && ErrorCode(err) != EUNAVAILABLE:
 		return nil, Permanent(fmt.Errorf("make file %d: %w", f.ID, err))
 	case err != nil:
 		return nil, Temporary(fmt.Errorf("make file %d: %w", f.ID, err), 0)

@@ -79,8 +79,8 @@ type OutFile struct {
 
 // FileMaker writes a File's bytes: the export it names (cmd/loopbot
 // implements it with the export package). Its errors with a code
-// (ENOTFOUND for a project that is gone) are permanent; the others are
-// retried.
+// (ENOTFOUND for a project that is gone) are permanent, but EUNAVAILABLE
+// (another export is running) and errors without a code are retried.
 type FileMaker func(ctx context.Context, f File, w io.Writer) error
 
 // ExportName returns the file name of an export made on day: "loopbot-P1-
