@@ -79,12 +79,24 @@ type TaskTx interface {
 	Tasks(f TaskFilter) ([]Task, error)
 }
 
+// TxVersion is implemented by a Tx that tells which committed state it
+// sees: Version is the same in two transactions when nothing was committed
+// between them (a read transaction and a later write transaction), so that
+// what was worked out in the first, which holds no lock, can be written in
+// the second without working it out again.
+type TxVersion interface {
+	Version() uint64
+}
+
 // AuditTx appends to and reads the audit log.
 type AuditTx interface {
 	AppendAudit(e AuditEvent) error
 	TaskHistory(task uint64) ([]AuditEvent, error)
 	// Audit returns the events with from <= Time < to, oldest first.
 	Audit(from, to time.Time) ([]AuditEvent, error)
+	// ProjectAudit returns the events that name the project with
+	// from <= Time < to, oldest first, reading only those.
+	ProjectAudit(project uint64, from, to time.Time) ([]AuditEvent, error)
 }
 
 // CardTx reads and writes sent cards.

@@ -13,8 +13,10 @@ import (
 	"github.com/loopbot/loopbot/command"
 )
 
-// fanoutBatch is how many people one transaction of the morning fan-out
-// asks. Each person's prompt, card and outbox item commit together, so a
+// fanoutBatch is how many people's check-in cards the morning fan-out
+// builds in one read transaction, while the cards built before are written
+// (Service.batches: as many people per write transaction as fit its time
+// budget). Each person's prompt, card and outbox item commit together, so a
 // crash leaves every person either fully asked or not at all.
 const fanoutBatch = 250
 
@@ -44,9 +46,10 @@ func (s *Service) checkinJob() bot.Job {
 // has come on a working day of their own, who is not on leave, has open
 // tasks and was not asked yet today. It is idempotent.
 //
-// People are asked in batches, one transaction each. While a batch is
-// written, the next one's cards are built in a read transaction on another
-// core; the write checks again that nobody was asked already.
+// People are asked in short write transactions (Service.batches). While a
+// batch of fanoutBatch people is written, the next one's cards are built in
+// a read transaction on another core; the write checks again that nobody
+// was asked already.
 func (s *Service) RunCheckins(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	var due []bot.Person
@@ -72,13 +75,8 @@ func (s *Service) RunCheckins(ctx context.Context) error {
 		if built.err != nil {
 			return built.err
 		}
-		err := s.update(ctx, func(tx bot.Tx) error {
-			for j, p := range batch {
-				if err := s.sendCheckin(tx, p, now, false, built.cards[j]); err != nil {
-					return err
-				}
-			}
-			return nil
+		err := s.batches(ctx, len(batch), txSteps{}, func(tx bot.Tx, j int) error {
+			return s.sendCheckin(tx, batch[j], now, false, built.cards[j])
 		})
 		if err != nil {
 			return err

@@ -49,8 +49,8 @@ func (s *Service) nextReminder(after time.Time, zm zoneMinute) time.Time {
 
 // RunReminders sends the one reminder of the day to everyone who was asked
 // to check in, has not answered, and whose reminder time has come before
-// the cut-off. It is idempotent, and commits fanoutBatch people at a time,
-// so that it never holds the writer for long.
+// the cut-off. It is idempotent, and commits in short transactions
+// (Service.batches), so that it never holds the writer for long.
 func (s *Service) RunReminders(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	var ids []bot.PersonID
@@ -64,26 +64,13 @@ func (s *Service) RunReminders(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for len(ids) > 0 {
-		batch := ids[:min(fanoutBatch, len(ids))]
-		ids = ids[len(batch):]
-		err := s.update(ctx, func(tx bot.Tx) error {
-			for _, id := range batch {
-				p, err := tx.Person(id)
-				if err != nil {
-					return err
-				}
-				if err := s.remind(tx, p, now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	return s.batches(ctx, len(ids), txSteps{}, func(tx bot.Tx, i int) error {
+		p, err := tx.Person(ids[i])
 		if err != nil {
 			return err
 		}
-	}
-	return nil
+		return s.remind(tx, p, now)
+	})
 }
 
 func (s *Service) remind(tx bot.Tx, p bot.Person, now time.Time) error {
@@ -121,42 +108,127 @@ func (s *Service) digestJob() bot.Job {
 // RunDigest sends each open project's group the daily digest of the
 // working day of the slot. A project with no member asked since its last
 // digest gets nothing. A marker in the store keeps it to one digest a day.
+//
+// Each project's digest is made in a read transaction, which holds no
+// lock, and sent in a short write transaction, which checks that nothing
+// was committed in between (bot.TxVersion); if something was, it makes the
+// digest again there, so what is sent is what the write transaction sees.
 func (s *Service) RunDigest(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
-	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error { return s.digestProject(tx, p, day) })
+	var projects []bot.Project
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		projects, err = tx.Projects()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		if p.Closed {
+			continue
+		}
+		var (
+			made    digestMade
+			version uint64
+			known   bool
+		)
+		err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+			version, known = txVersion(tx)
+			p, err := tx.Project(p.ID)
+			if err != nil || p.Closed {
+				return err
+			}
+			made, err = s.makeDigest(tx, p, day, s.cfg.Clock.Now())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if known && made.done {
+			continue
+		}
+		err = s.update(ctx, func(tx bot.Tx) error {
+			if v, ok := txVersion(tx); !known || !ok || v != version {
+				p, err := tx.Project(p.ID)
+				if err != nil || p.Closed {
+					return err
+				}
+				if made, err = s.makeDigest(tx, p, day, s.cfg.Clock.Now()); err != nil {
+					return err
+				}
+			}
+			return s.sendDigest(tx, made)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// txVersion returns the version of the committed state that tx sees, when
+// the store tells it (bot.TxVersion).
+func txVersion(tx bot.Tx) (uint64, bool) {
+	if v, ok := tx.(bot.TxVersion); ok {
+		return v.Version(), true
+	}
+	return 0, false
 }
 
 // digestSeenKey is the meta key that holds when a project's last daily
 // digest was made (RFC 3339): the next one reports from there.
 func digestSeenKey(p bot.Project) string { return "digest_seen/" + p.Code() }
 
-func (s *Service) digestProject(tx bot.Tx, p bot.Project, day bot.Date) error {
-	marker := "digest/" + p.Code() + "/" + day.String()
-	dests := s.groupDests(tx, p, "")
-	if len(dests) == 0 {
-		return nil
-	} else if _, err := tx.Meta(marker); err == nil {
-		return nil
+// digestMade is a project's daily digest, made and not yet sent.
+type digestMade struct {
+	skip  bool // nothing to send: done, or nobody asked
+	done  bool // nothing to send ever: no group, or sent already
+	p     bot.Project
+	day   bot.Date
+	now   time.Time
+	dests []groupDest
+	d     cards.Digest
+}
+
+// makeDigest makes a project's digest of a day as of now, reading only.
+func (s *Service) makeDigest(tx bot.Tx, p bot.Project, day bot.Date, now time.Time) (digestMade, error) {
+	m := digestMade{skip: true, done: true, p: p, day: day, now: now}
+	m.dests = s.groupDests(tx, p, "")
+	if len(m.dests) == 0 {
+		return m, nil
+	} else if _, err := tx.Meta(digestMarker(p, day)); err == nil {
+		return m, nil
 	}
-	now := s.cfg.Clock.Now()
+	m.done = false
 	since, err := s.digestSince(tx, p)
 	if err != nil {
-		return err
+		return m, err
 	}
-	d, err := s.digestOf(tx, p, day, since, now)
-	if err != nil || d.Asked == 0 {
-		return err
+	m.d, err = s.digestOf(tx, p, day, since, now)
+	m.skip = m.d.Asked == 0
+	return m, err
+}
+
+// digestMarker is the meta key that marks a project's digest of a day sent.
+func digestMarker(p bot.Project, day bot.Date) string {
+	return "digest/" + p.Code() + "/" + day.String()
+}
+
+// sendDigest sends a made digest to the project's groups and marks it sent.
+func (s *Service) sendDigest(tx bot.Tx, m digestMade) error {
+	if m.skip {
+		return nil
 	}
-	for _, g := range dests {
-		if _, err := s.sendGroupCard(tx, p, g, "digest/"+p.Code(), cards.DailyDigest(s.cfg.Lang, d)); err != nil {
+	for _, g := range m.dests {
+		if _, err := s.sendGroupCard(tx, m.p, g, "digest/"+m.p.Code(), cards.DailyDigest(s.cfg.Lang, m.d)); err != nil {
 			return err
 		}
 	}
-	if err := tx.PutMeta(marker, []byte(day.String())); err != nil {
+	if err := tx.PutMeta(digestMarker(m.p, m.day), []byte(m.day.String())); err != nil {
 		return err
 	}
-	raw, _ := now.MarshalText()
-	return tx.PutMeta(digestSeenKey(p), raw)
+	raw, _ := m.now.MarshalText()
+	return tx.PutMeta(digestSeenKey(m.p), raw)
 }
 
 // digestSince returns when the project's last digest was made: from its
@@ -206,33 +278,40 @@ func (s *Service) digestOf(tx bot.Tx, p bot.Project, day bot.Date, since, now ti
 	if from.Before(to.AddDays(-40)) {
 		from = to.AddDays(-40)
 	}
-	for day := from; !day.After(to); day = day.AddDays(1) {
-		prompts, err := tx.Prompts(day)
+	// Each member's prompts of the range, taken as the days' prompts are
+	// (day by day, people in id order), reading the members' only.
+	var prompts []bot.Prompt
+	for _, m := range projectPeople(p) {
+		prs, err := tx.PersonPrompts(m, from, to)
 		if err != nil {
 			return d, err
 		}
-		for _, pr := range prompts {
-			if !p.IsMember(pr.Person) {
-				continue
-			}
-			// A card sent by /checkin on a day without a prompt has no
-			// sending time: it was asked when it was answered.
-			sent := pr.SentAt
-			if sent.IsZero() {
-				sent = pr.Answered
-			}
-			if !in(sent) && !in(pr.Answered) {
-				continue
-			}
-			d.Asked++
-			if pr.Answered.IsZero() || !pr.Answered.Before(now) {
-				d.Missing = append(d.Missing, s.person(tx, pr.Person).DisplayName())
-				continue
-			}
-			d.Answered++
-			if err := s.risks(tx, p, pr.Person, pr.Day, &d); err != nil {
-				return d, err
-			}
+		prompts = append(prompts, prs...)
+	}
+	slices.SortFunc(prompts, func(a, b bot.Prompt) int {
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Person), string(b.Person))
+	})
+	for _, pr := range prompts {
+		// A card sent by /checkin on a day without a prompt has no
+		// sending time: it was asked when it was answered.
+		sent := pr.SentAt
+		if sent.IsZero() {
+			sent = pr.Answered
+		}
+		if !in(sent) && !in(pr.Answered) {
+			continue
+		}
+		d.Asked++
+		if pr.Answered.IsZero() || !pr.Answered.Before(now) {
+			d.Missing = append(d.Missing, s.person(tx, pr.Person).DisplayName())
+			continue
+		}
+		d.Answered++
+		if err := s.risks(tx, p, pr.Person, pr.Day, &d); err != nil {
+			return d, err
 		}
 	}
 	if err := s.overdue(tx, p, now, &d); err != nil {
@@ -287,7 +366,7 @@ func (s *Service) overdue(tx bot.Tx, p bot.Project, now time.Time, d *cards.Dige
 // changes reads the audit log from since to now for the project's
 // progress changes and new blockers.
 func (s *Service) changes(tx bot.Tx, p bot.Project, since, now time.Time, d *cards.Digest) error {
-	events, err := tx.Audit(since, now)
+	events, err := tx.ProjectAudit(p.ID, since, now)
 	if err != nil {
 		return err
 	}
@@ -316,6 +395,14 @@ func (s *Service) changes(tx bot.Tx, p bot.Project, since, now time.Time, d *car
 	}
 	slices.Sort(d.Missing)
 	return nil
+}
+
+// projectPeople returns everyone who takes part in a project in any role
+// (Project.IsMember), each once.
+func projectPeople(p bot.Project) []bot.PersonID {
+	out := slices.Concat([]bot.PersonID{p.Owner}, p.Managers, p.Members)
+	slices.Sort(out)
+	return slices.DeleteFunc(slices.Compact(out), func(id bot.PersonID) bool { return id == "" })
 }
 
 func (s *Service) taskTitle(tx bot.Tx, id uint64) string {

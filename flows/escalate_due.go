@@ -39,11 +39,6 @@ func (d *dueIndex) fullCheck() (int64, bool) {
 // invalidate makes the next check look at everything.
 func (d *dueIndex) invalidate() { d.gen.Add(1) }
 
-// escalationChunk is how many tasks, people or escalations one transaction
-// of the escalation check handles, so that a burst (a morning when
-// thousands of tasks go stale together) never holds the writer for long.
-const escalationChunk = 25
-
 // RunEscalations checks every rule of SPEC §4.3 against the tasks and
 // people due (all of them after a start), opens and resolves escalations,
 // and moves the open ones up the ladder, in short transactions.
@@ -80,42 +75,37 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) erro
 	if n == 0 && len(expanded) == 0 && !full {
 		return nil
 	}
-	for start := 0; start < n || start == 0; start += escalationChunk {
-		end := min(start+escalationChunk, n)
+	if full {
+		// Forget what was filed: everything is filed anew. (A crash
+		// right after leaves an empty index, which the first check
+		// after the restart fills again, as it checks everything.)
 		err := s.update(ctx, func(tx bot.Tx) error {
-			tx = withProjectCache(tx)
-			if start == 0 && full {
-				// Forget what was filed: everything is filed anew.
-				if _, _, err := tx.TakeDue(bot.DueNever, math.MaxInt); err != nil {
-					return err
-				}
-			}
-			for i := start; i < end; i++ {
-				var err error
-				if i < len(ids) {
-					err = s.checkTaskDue(tx, ids[i], now)
-				} else {
-					err = s.checkPersonDue(tx, people[i-len(ids)], now)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			if end < n {
-				return nil
-			}
-			for _, subj := range expanded {
-				if err := tx.SetDue(subj, bot.DueNever); err != nil {
-					return err
-				}
-			}
-			return nil
+			_, _, err := tx.TakeDue(bot.DueNever, math.MaxInt)
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	err = s.batches(ctx, n, txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
+		if i < len(ids) {
+			return s.checkTaskDue(tx, ids[i], now)
+		}
+		return s.checkPersonDue(tx, people[i-len(ids)], now)
+	})
+	if err != nil || len(expanded) == 0 {
+		return err
+	}
+	// The subjects that named others leave the index once those were
+	// checked; a crash before leaves them due, to be expanded again.
+	return s.update(ctx, func(tx bot.Tx) error {
+		for _, subj := range expanded {
+			if err := tx.SetDue(subj, bot.DueNever); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // dueWork returns the tasks and people to check: every open task and
@@ -232,8 +222,8 @@ func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) erro
 	return s.checkPerson(tx, p, now)
 }
 
-// climbAll moves the open escalations up the ladder, escalationChunk per
-// transaction, and sends the day's group warnings last, in one.
+// climbAll moves the open escalations up the ladder in short transactions
+// (Service.batches), and sends the day's group warnings last, in one.
 func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	var ids []uint64
 	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
@@ -248,30 +238,14 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	}
 	var order []uint64 // projects, in the order their first warning came
 	groups := map[uint64][]uint64{}
-	for start := 0; start < len(ids); start += escalationChunk {
-		chunk := ids[start:min(start+escalationChunk, len(ids))]
-		got := map[uint64][]bot.Escalation{}
-		err := s.update(ctx, func(tx bot.Tx) error {
-			tx = withProjectCache(tx)
-			clear(got)
-			for _, id := range chunk {
-				e, err := tx.Escalation(id)
-				if err != nil {
-					return err
-				}
-				if !e.Open() {
-					continue
-				}
-				if err := s.climb(tx, e, now, got); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, id := range chunk { // in the order of the open list
+	got := map[uint64][]bot.Escalation{}
+	cache := new(runCache)
+	begin := func(tx bot.Tx, continued bool) bot.Tx {
+		clear(got)
+		return cache.begin(tx, continued)
+	}
+	committed := func(from, to int) {
+		for _, id := range ids[from:to] { // in the order of the open list
 			for pid, escs := range got {
 				for _, e := range escs {
 					if e.ID == id {
@@ -283,6 +257,16 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 				}
 			}
 		}
+	}
+	err = s.batches(ctx, len(ids), txSteps{begin: begin, committed: committed}, func(tx bot.Tx, i int) error {
+		e, err := tx.Escalation(ids[i])
+		if err != nil || !e.Open() {
+			return err
+		}
+		return s.climb(tx, e, now, got)
+	})
+	if err != nil {
+		return err
 	}
 	if len(groups) == 0 {
 		return nil

@@ -70,16 +70,35 @@ func (s *Service) summaryJob() bot.Job {
 }
 
 // RunReviewPrompts sends every member of every open project the review
-// card of the slot's week, once.
+// card of the slot's week, once, in short transactions (Service.batches).
 func (s *Service) RunReviewPrompts(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
-	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error {
-		for _, m := range p.Members {
-			if err := s.promptReview(tx, p, m, day, false); err != nil {
-				return err
+	type card struct {
+		project uint64
+		member  bot.PersonID
+	}
+	var todo []card
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		projects, err := tx.Projects()
+		for _, p := range projects {
+			if !p.Closed {
+				for _, m := range p.Members {
+					todo = append(todo, card{p.ID, m})
+				}
 			}
 		}
-		return nil
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Each card commits with its review record, in short transactions.
+	return s.batches(ctx, len(todo), txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
+		p, err := tx.Project(todo[i].project)
+		if err != nil || p.Closed || !slices.Contains(p.Members, todo[i].member) {
+			return err
+		}
+		return s.promptReview(tx, p, todo[i].member, day, false)
 	})
 }
 
@@ -401,14 +420,11 @@ func (pd period) label() string {
 // to today: a change recorded in its audit log (a task created, updated,
 // done, a warning), or a check-in answered by one of its members.
 func (s *Service) hasData(tx bot.Tx, p bot.Project, pd period, today bot.Date) (bool, error) {
-	events, err := tx.Audit(pd.From.In(s.cfg.Location), s.cfg.Clock.Now().Add(time.Second))
+	events, err := tx.ProjectAudit(p.ID, pd.From.In(s.cfg.Location), s.cfg.Clock.Now().Add(time.Second))
 	if err != nil {
 		return false, err
-	}
-	for _, e := range events {
-		if e.Project == p.ID {
-			return true, nil
-		}
+	} else if len(events) > 0 {
+		return true, nil
 	}
 	for _, m := range p.Members {
 		cis, err := tx.CheckIns(m, pd.From, today)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ type rig struct {
 	platforms []string
 	// conf, when set, changes the flows' config at each open.
 	conf func(*flows.Config)
+	// writes counts the write transactions committed.
+	writes atomic.Int64
 }
 
 // queued is one message the flows queued: a text or a card, to a chat.
@@ -86,7 +89,7 @@ func newRigWith(t *testing.T, start time.Time, conf func(*flows.Config)) *rig {
 // the service does.
 func (r *rig) open() {
 	r.t.Helper()
-	st, err := store.Open(r.path, store.Options{Now: r.clock.Now})
+	st, err := store.Open(r.path, store.Options{Now: r.clock.Now, ObserveWrite: func(time.Duration) { r.writes.Add(1) }})
 	if err != nil {
 		r.t.Fatalf("open store: %v", err)
 	}

@@ -170,6 +170,63 @@ func (s *Service) update(ctx context.Context, fn func(tx bot.Tx) error) error {
 	return err
 }
 
+// txSteps tells batches what to do around each transaction; every field is
+// optional.
+type txSteps struct {
+	// begin is called first in each transaction and returns the Tx the
+	// steps use (a cache over it, say). continued tells that no other
+	// transaction committed since the job's previous one (bot.TxVersion),
+	// so that what the job read then is still what the store holds, but
+	// for its own writes.
+	begin func(tx bot.Tx, continued bool) bot.Tx
+	// committed is called after the transaction that ran steps [from, to)
+	// committed.
+	committed func(from, to int)
+}
+
+// batches runs step(tx, i) for i from 0 to n-1 in write transactions that
+// each commit once they have run for Config.TxBudget (wall time; at least
+// one step each), so that a job over many subjects never holds the writer
+// for long whatever a step costs, and a click waits behind one short
+// transaction at most. Each step must be idempotent and complete on its own
+// (its card, record and outbox item in the one transaction), so that a
+// crash between two transactions leaves every subject either done or not,
+// and the job's next run does the rest without doubling anything. A step's
+// error rolls back its transaction and ends the job.
+func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bot.Tx, i int) error) error {
+	var next uint64 // the version the next transaction sees if no other commits
+	for done := 0; done < n; {
+		end := done
+		err := s.update(ctx, func(tx bot.Tx) error {
+			t0 := time.Now()
+			v, known := txVersion(tx)
+			continued := known && done > 0 && v == next
+			next = v + 1
+			if b.begin != nil {
+				tx = b.begin(tx, continued)
+			}
+			for end = done; end < n; {
+				if err := step(tx, end); err != nil {
+					return err
+				}
+				end++
+				if time.Since(t0) >= s.cfg.TxBudget {
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if b.committed != nil {
+			b.committed(done, end)
+		}
+		done = end
+	}
+	return nil
+}
+
 // eachOpenProject runs fn for every open project, each in its own short
 // transaction, so that a job over many projects never holds the writer for
 // long. fn must be idempotent per project (a marker, a review record): after

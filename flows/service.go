@@ -67,7 +67,15 @@ type Config struct {
 	// project's group bound on a platform no longer enabled gets nothing.
 	// Direct messages go only there too (dmTarget).
 	Platforms []string
+	// TxBudget is how long one write transaction of a scheduled job over
+	// many people, tasks or escalations runs before it commits and the job
+	// goes on in the next (batches); 0 means DefaultTxBudget.
+	TxBudget time.Duration
 }
+
+// DefaultTxBudget is Config.TxBudget's default: with the commit's fsyncs, a
+// job's transaction holds the writer for well under 50 ms.
+const DefaultTxBudget = 20 * time.Millisecond
 
 // Service implements bot.Handler.
 type Service struct {
@@ -93,6 +101,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.TxBudget <= 0 {
+		cfg.TxBudget = DefaultTxBudget
 	}
 	if cfg.Schedule.CheckEvery == 0 {
 		cfg.Schedule = DefaultSchedule()

@@ -20,6 +20,24 @@ func withProjectCache(tx bot.Tx) bot.Tx {
 	return &projectCache{Tx: tx, projects: map[uint64]bot.Project{}}
 }
 
+// runCache keeps one projectCache over the transactions of a job run in
+// batches (Service.batches), for as long as no other transaction commits
+// between two of them: what it holds was read from the state the next
+// transaction starts from. Once another commits, it starts afresh.
+type runCache struct {
+	c *projectCache
+}
+
+// begin is a txSteps.begin: it returns the cache over tx, kept from the
+// job's previous transaction when continued.
+func (r *runCache) begin(tx bot.Tx, continued bool) bot.Tx {
+	if r.c == nil || !continued {
+		r.c = withProjectCache(tx).(*projectCache)
+	}
+	r.c.Tx = tx
+	return r.c
+}
+
 // Project returns a copy of the cached project, reading it the first time.
 func (c *projectCache) Project(id uint64) (bot.Project, error) {
 	p, ok := c.projects[id]

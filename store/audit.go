@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -20,6 +21,11 @@ func (t *tx) AppendAudit(e bot.AuditEvent) error {
 	}
 	if err := t.put(bucketAudit, itob(id), e); err != nil {
 		return err
+	}
+	if e.Project != 0 {
+		if err := t.putRaw(bucketAuditByProject, auditProjectKey(e.Project, e.Time, id), nil); err != nil {
+			return err
+		}
 	}
 	if e.Task == 0 {
 		return nil
@@ -51,4 +57,26 @@ func (t *tx) Audit(from, to time.Time) ([]bot.AuditEvent, error) {
 		}
 	}
 	return out, nil
+}
+
+// auditProjectKey returns <project><time><id>, the key of an event in
+// bucketAuditByProject.
+func auditProjectKey(project uint64, at time.Time, id uint64) []byte {
+	return append(itob(project), timeKey(at, id)...)
+}
+
+// ProjectAudit returns the events that name the project with from <= Time
+// < to, in time order (id order for equal times), from the project's index:
+// it reads the project's events of the range only.
+func (t *tx) ProjectAudit(project uint64, from, to time.Time) ([]bot.AuditEvent, error) {
+	start := auditProjectKey(project, from, 0)
+	end := auditProjectKey(project, to, 0)
+	var ids []uint64
+	c := t.bucket(bucketAuditByProject).Cursor()
+	t.read()
+	for k, _ := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
+		t.read()
+		ids = append(ids, btoi(k[16:]))
+	}
+	return loadIDs[bot.AuditEvent](t, bucketAudit, ids)
 }

@@ -160,6 +160,13 @@ const (
 	// bucketFileData maps a file id to the file's bytes, as they are (not
 	// JSON), once the outbox has made them.
 	bucketFileData = "file_data"
+
+	// bucketAuditByProject holds the keys <project id><time><audit id>
+	// (the time as timeKey's first eight bytes), with empty values, for
+	// the events that name a project, so that a project's events of a
+	// time range (the daily digest, a report) are read without the whole
+	// log. Version 5 fills it from the events a file already has.
+	bucketAuditByProject = "audit_by_project"
 )
 
 // allBuckets lists every bucket, in the order above.
@@ -179,7 +186,7 @@ func allBuckets() []string {
 
 // bucketsV5 lists the buckets that schema version 5 added.
 func bucketsV5() []string {
-	return []string{bucketIdentities, bucketMerges, bucketLinkCodes, bucketFiles, bucketFileData}
+	return []string{bucketIdentities, bucketMerges, bucketLinkCodes, bucketFiles, bucketFileData, bucketAuditByProject}
 }
 
 // bucketsV4 lists the buckets that schema version 4 added.

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -105,4 +107,41 @@ func fileSize(path string) (int64, error) {
 		return 0, fmt.Errorf("store: %w", err)
 	}
 	return fi.Size(), nil
+}
+
+// BucketSize is what one top-level bucket holds.
+type BucketSize struct {
+	// Name is the bucket's name (bucket.go).
+	Name string
+	// Keys is how many keys it holds.
+	Keys int
+	// Pages is the bytes of the pages it has (leaf and branch pages): its
+	// share of Size.Live.
+	Pages int64
+	// Data is the bytes of its keys and values alone.
+	Data int64
+}
+
+// BucketSizes reports every top-level bucket's size, largest first. It
+// walks every page of the file in one read transaction, so it is for
+// benchmarks and diagnostics, not for every /metrics scrape.
+func (d *DB) BucketSizes() ([]BucketSize, error) {
+	var out []BucketSize
+	err := d.bolt.View(func(btx *bbolt.Tx) error {
+		return btx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			st := b.Stats()
+			s := BucketSize{Name: string(name), Keys: st.KeyN, Pages: int64(st.LeafAlloc + st.BranchAlloc)}
+			err := b.ForEach(func(k, v []byte) error {
+				s.Data += int64(len(k) + len(v))
+				return nil
+			})
+			out = append(out, s)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: bucket sizes: %w", err)
+	}
+	slices.SortFunc(out, func(a, b BucketSize) int { return cmp.Compare(b.Pages, a.Pages) })
+	return out, nil
 }

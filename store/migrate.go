@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -72,13 +73,33 @@ func createBucketsV4(btx *bbolt.Tx) error {
 // createBucketsV5 is version 5: the buckets of the several-platforms
 // release (linked identities, merges, link codes, and what else bucketsV5
 // lists). A file made by an earlier version has none of these records.
+// The project index of the audit log (audit_by_project) is filled from the
+// events the file has.
 func createBucketsV5(btx *bbolt.Tx) error {
 	for _, name := range bucketsV5() {
 		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	return nil
+	return indexAuditByProject(btx)
+}
+
+// indexAuditByProject fills bucketAuditByProject from the audit log.
+func indexAuditByProject(btx *bbolt.Tx) error {
+	idx := btx.Bucket([]byte(bucketAuditByProject))
+	return btx.Bucket([]byte(bucketAudit)).ForEach(func(k, v []byte) error {
+		var e struct {
+			Time    time.Time `json:"time"`
+			Project uint64    `json:"project"`
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("index audit by project: decode event %x: %w", k, err)
+		}
+		if e.Project == 0 || len(k) != 8 {
+			return nil
+		}
+		return idx.Put(auditProjectKey(e.Project, e.Time, btoi(k)), nil)
+	})
 }
 
 // indexParents fills the sub-task index (bucketTasksByParent) from the

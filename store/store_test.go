@@ -194,6 +194,16 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if err := createTask(tx, bot.Task{Title: "Outline", Project: 1, Parent: 1, Assignee: "playground:a"}); err != nil {
 			return err
 		}
+		for i, e := range []bot.AuditEvent{
+			{Time: t0, Kind: "task.created", Project: 1, Task: 1},
+			{Time: t0.Add(time.Hour), Kind: "task.updated", Project: 2, Task: 9},
+			{Time: t0.Add(2 * time.Hour), Kind: "task.updated", Project: 1, Task: 2, Field: "progress", New: "20"},
+			{Time: t0.Add(3 * time.Hour), Kind: "admin"},
+		} {
+			if err := tx.AppendAudit(e); err != nil {
+				return fmt.Errorf("event %d: %w", i, err)
+			}
+		}
 		return tx.PutMeta("sched/checkin", []byte(`{"last_slot":"2026-03-02T09:00:00Z"}`))
 	})
 	path := db.Path()
@@ -218,6 +228,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 		v, _ := tx.Meta("sched/checkin")
 		if err != nil || task.Title != "Write spec" || len(mine) != 2 || len(v) == 0 {
 			t.Errorf("after the upgrade: task %+v, %v; by assignee %v; meta %q", task, err, mine, v)
+		}
+		// Version 5 indexed the audit events the file had by project.
+		if evs, err := tx.ProjectAudit(1, t0, t0.Add(24*time.Hour)); err != nil || len(evs) != 2 || evs[0].Task != 1 || evs[1].New != "20" {
+			t.Errorf("P1's audit after the upgrade: %+v, %v", evs, err)
 		}
 		// Version 4 indexed the sub-task the file had.
 		if kids, err := tx.Tasks(bot.TaskFilter{Parent: 1}); err != nil || len(kids) != 1 || kids[0].Title != "Outline" {
@@ -246,7 +260,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 }
 
 // downgradeToVersion1 makes the closed store file at path look as schema
-// version 1 left it: no buckets of versions 2 to 4, and the version set
+// version 1 left it: no buckets of versions 2 to 5, and the version set
 // back.
 func downgradeToVersion1(tb testing.TB, path string) {
 	tb.Helper()
@@ -256,7 +270,7 @@ func downgradeToVersion1(tb testing.TB, path string) {
 	}
 	defer raw.Close()
 	err = raw.Update(func(btx *bbolt.Tx) error {
-		for _, name := range slices.Concat(bucketsV2(), bucketsV3(), bucketsV4()) {
+		for _, name := range slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5()) {
 			if err := btx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("delete %s: %w", name, err)
 			}
@@ -516,4 +530,35 @@ func createTask(tx bot.Tx, task bot.Task) error {
 	}
 	_, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(task.Assignee), Text: task.Title})
 	return err
+}
+
+// TestVersion checks that a write transaction sees the version of the read
+// transaction before it when nothing committed in between, and another
+// when something did.
+func TestVersion(t *testing.T) {
+	db := MustOpen(t)
+	version := func(write bool) uint64 {
+		var v uint64
+		fn := func(tx bot.Tx) error { v = tx.(bot.TxVersion).Version(); return nil }
+		if write {
+			update(t, db, fn)
+		} else {
+			view(t, db, fn)
+		}
+		return v
+	}
+	read := version(false)
+	if w := version(true); w != read {
+		t.Errorf("write transaction after a read one with no commit between: version %d, want %d", w, read)
+	}
+	// That write committed.
+	if again := version(false); again == read {
+		t.Errorf("version %d after a commit, unchanged", again)
+	}
+	update(t, db, func(tx bot.Tx) error { return tx.PutMeta("k", []byte("v")) })
+	before := version(false)
+	update(t, db, func(tx bot.Tx) error { return tx.PutMeta("k", []byte("w")) })
+	if w := version(true); w == before {
+		t.Errorf("write transaction after a commit sees version %d, as before it", w)
+	}
 }

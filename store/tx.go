@@ -45,7 +45,20 @@ func (t *tx) read() {
 	t.rel.release()
 }
 
-var _ bot.Tx = (*tx)(nil)
+var (
+	_ bot.Tx        = (*tx)(nil)
+	_ bot.TxVersion = (*tx)(nil)
+)
+
+// Version returns the id of the last transaction committed before t began
+// (bot.TxVersion): bbolt gives a read transaction that id, and a write
+// transaction the next.
+func (t *tx) Version() uint64 {
+	if t.btx.Writable() {
+		return uint64(t.btx.ID()) - 1
+	}
+	return uint64(t.btx.ID())
+}
 
 // bucket returns the named top-level bucket.
 func (t *tx) bucket(name string) *bbolt.Bucket {

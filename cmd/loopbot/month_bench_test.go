@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,7 @@ type monthDay struct {
 	escClicks  []time.Duration
 	esc0935    time.Duration
 	longestTx  time.Duration
+	longestAt  string
 	live, file int64
 }
 
@@ -100,6 +102,7 @@ type monthRun struct {
 	mu        sync.Mutex
 	cur       *monthDay
 	longestTx atomic.Int64
+	longestAt string           // who ran the longest write transaction (txCaller)
 	toVerify  map[int][]uint64 // team → tasks done yesterday
 }
 
@@ -127,7 +130,14 @@ func runMonth(b *testing.B, people, days int) {
 	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
 		for {
 			old := r.longestTx.Load()
-			if int64(held) <= old || r.longestTx.CompareAndSwap(old, int64(held)) {
+			if int64(held) <= old {
+				return
+			}
+			if r.longestTx.CompareAndSwap(old, int64(held)) {
+				where := txCaller()
+				r.mu.Lock()
+				r.longestAt = where
+				r.mu.Unlock()
 				return
 			}
 		}
@@ -150,6 +160,26 @@ func runMonth(b *testing.B, people, days int) {
 	}
 	if len(results) >= 2 {
 		r.printRatios(results[1], results[len(results)-1], len(results))
+	}
+	r.printBuckets(len(results))
+}
+
+// printBuckets prints what each bucket holds at the end, largest first:
+// its keys, its pages (its share of the live data) and the bytes of its keys
+// and values, per person per working day.
+func (r *monthRun) printBuckets(days int) {
+	sizes, err := r.app.store.BucketSizes()
+	if err != nil {
+		r.b.Fatal(err)
+	}
+	per := float64(r.people * days)
+	fmt.Printf("%-26s %10s %10s %10s %14s %14s\n", "bucket", "keys", "pages MiB", "data MiB", "pages B/p/day", "data B/p/day")
+	for _, s := range sizes {
+		if s.Keys == 0 {
+			continue
+		}
+		fmt.Printf("%-26s %10d %10.2f %10.2f %14.0f %14.0f\n", s.Name, s.Keys, float64(s.Pages)/(1<<20), float64(s.Data)/(1<<20),
+			float64(s.Pages)/per, float64(s.Data)/per)
 	}
 }
 
@@ -228,6 +258,9 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 	r.cur = md
 	r.mu.Unlock()
 	r.longestTx.Store(0)
+	r.mu.Lock()
+	r.longestAt = ""
+	r.mu.Unlock()
 
 	r.at(d, 9, 29) // the night before: escalation checks, retention, Monday's summary
 	md.fanClicks = r.whileClicking(func() { r.at(d, 9, 30) })
@@ -240,6 +273,9 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 	r.at(d, 18, 5)
 
 	md.longestTx = time.Duration(r.longestTx.Load())
+	r.mu.Lock()
+	md.longestAt = r.longestAt
+	r.mu.Unlock()
 	size, err := r.app.store.Size()
 	if err != nil {
 		r.b.Fatal(err)
@@ -478,6 +514,29 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		ms(pct(md.answers, 50)), ms(pct(md.answers, 99)), ms(pct(md.commands, 99)),
 		ms(pct(md.fanClicks, 99)), ms(pct(md.escClicks, 99)), ms(md.longestTx),
 		float64(md.live)/(1<<20), float64(md.file)/(1<<20))
+	fmt.Printf("%-10s longest write transaction: %s\n", "", md.longestAt)
+}
+
+// txCaller names the functions of loopbot's own packages (outside the
+// store) on the stack of the goroutine that ran a write transaction, the
+// innermost first: which job or event the transaction was.
+func txCaller() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	var names []string
+	for {
+		f, more := frames.Next()
+		name := strings.TrimPrefix(f.Function, "github.com/loopbot/loopbot/")
+		if name != f.Function && !strings.HasPrefix(name, "store.") && !strings.Contains(name, "month") && len(names) < 3 {
+			names = append(names, name)
+		}
+		if !more {
+			if len(names) == 0 {
+				return "a group commit (DB.Batch: events, outbox completions)"
+			}
+			return strings.Join(names, " < ")
+		}
+	}
 }
 
 func (r *monthRun) printRatios(d2, dn *monthDay, n int) {
