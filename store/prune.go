@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -15,8 +17,9 @@ import (
 // have expired. It walks the cards oldest first and stops at the first card
 // created at or after finishedBefore, since no later card qualifies. It
 // reports how many it removed and whether it stopped at the limit with more
-// to look at. What a card showed stays in the audit log: the state changes
-// that drew it were recorded there when they happened.
+// to look at. Each card's final state goes to the audit log as it is
+// removed (CardFinalState), besides the state changes that drew it, which
+// were recorded there when they happened.
 func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error) {
 	if err := t.writable("prune cards"); err != nil {
 		return 0, false, err
@@ -56,6 +59,13 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, b
 		}
 	}
 	for _, v := range victims {
+		var rec bot.CardRecord
+		if _, err := t.get(bucketCards, itob(v.id), &rec); err != nil {
+			return 0, false, err
+		}
+		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
+			return 0, false, err
+		}
 		if key := strKey(v.key, v.id); key != nil {
 			if err := t.del(bucketCardsByKey, key); err != nil {
 				return 0, false, err
@@ -144,4 +154,52 @@ func (t *tx) PruneDeadLetters(before time.Time, limit int) (int, bool, error) {
 		}
 	}
 	return len(keys), more, nil
+}
+
+// AuditCardFinal is the audit Kind of a card's final state, recorded when
+// its record is pruned (CardFinalState).
+const AuditCardFinal = "card_final"
+
+// cardNoteMax is how many bytes of a card's final state its audit event
+// keeps (Note): the history is kept forever, so it stays short.
+const cardNoteMax = 240
+
+// CardFinalState returns the audit event that keeps a card's final state
+// once its record is gone: Kind AuditCardFinal, at its last change (its
+// creation if it never changed), Old the card's key (which names its
+// subject: "assign/T7", "esc/E3"), New its final color, and Note its title
+// and its state:
+// the first line of its text for a finished card (the state line that
+// cards.Finish puts there, such as "**Accepted · Bob · 11-02 10:00**"), or
+// "expired, open: <action names>" for one whose buttons expired; at most
+// cardNoteMax bytes, cut at a rune boundary. It names no project or task,
+// so that it stays out of a task's history (/task) and of the project's
+// reports and digests, which show what happened, not the cards about it.
+func CardFinalState(rec bot.CardRecord) bot.AuditEvent {
+	at := rec.UpdatedAt
+	if at.IsZero() {
+		at = rec.CreatedAt
+	}
+	e := bot.AuditEvent{Time: at, Kind: AuditCardFinal, Old: rec.Key, New: rec.Card.Color}
+	state, _, _ := strings.Cut(rec.Card.Text, "\n")
+	if !rec.Card.Finished() {
+		names := make([]string, len(rec.Card.Actions))
+		for i, a := range rec.Card.Actions {
+			names[i] = a.Name
+		}
+		state = "expired, open: " + strings.Join(names, ", ")
+	}
+	note := rec.Card.Title
+	if state != "" {
+		note += "\n" + state
+	}
+	if len(note) > cardNoteMax {
+		cut := cardNoteMax
+		for cut > 0 && !utf8.RuneStart(note[cut]) {
+			cut--
+		}
+		note = note[:cut] + "…"
+	}
+	e.Note = note
+	return e
 }

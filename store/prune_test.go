@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -90,6 +92,84 @@ func TestPruneCards(t *testing.T) {
 		}
 		recs[0].Card.Actions = nil
 		return tx.PutCard(recs[0])
+	})
+}
+
+// TestPruneCardsKeepsFinalState: a pruned card's final state stays in the
+// audit log (under no task or project, so that it stays out of a task's
+// history and a project's reports): the state line of a finished card
+// (its first line), or the buttons of one that expired open; a long state
+// is cut short at a rune boundary; a card that is kept writes nothing.
+func TestPruneCardsKeepsFinalState(t *testing.T) {
+	db := MustOpen(t)
+	day := 24 * time.Hour
+	long := strings.Repeat("很长的理由", 40)
+	recs := []bot.CardRecord{
+		{Key: "assign/T7", Card: bot.Card{Kind: bot.CardTaskAssigned, Title: "T7 Write spec", Color: bot.ColorGreen,
+			Text: "**Accepted · Bob · 11-02 10:00**\n\nDue 11-09", Actions: []bot.Action{}, Refs: map[string]string{"task": "T7", "project": "P2"}},
+			CreatedAt: t0.Add(-12 * day), UpdatedAt: t0.Add(-10 * day)},
+		{Key: "esc/E3", Card: bot.Card{Kind: bot.CardEscalation, Title: "Stale · T8", Color: bot.ColorBlue,
+			Actions: []bot.Action{{Name: "ack"}, {Name: "snooze"}}, Refs: map[string]string{"task": "T8", "project": "P2", "escalation": "E3"}},
+			CreatedAt: t0.Add(-40 * day)},
+		{Key: "checkin/x", Card: bot.Card{Title: "Check-in", Text: "**Declined · Bob · 11-02 10:00 " + long + "**\nmore", Actions: []bot.Action{}},
+			CreatedAt: t0.Add(-9 * day), UpdatedAt: t0.Add(-9 * day)},
+		{Key: "kept", Card: bot.Card{Title: "Kept", Actions: []bot.Action{}}, CreatedAt: t0, UpdatedAt: t0},
+	}
+	update(t, db, func(tx bot.Tx) error {
+		for _, rec := range recs {
+			id, err := tx.NextCardID()
+			if err != nil {
+				return err
+			}
+			rec.ID, rec.Target = id, bot.DM(alice)
+			if err := tx.PutCard(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, db, func(tx bot.Tx) error {
+		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10)
+		if n != 3 || more || err != nil {
+			t.Errorf("PruneCards: %d, %v, %v; want 3 removed", n, more, err)
+		}
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		events, err := tx.Audit(time.Time{}, t0.Add(day))
+		if err != nil {
+			return err
+		}
+		if len(events) != 3 {
+			t.Fatalf("audit after pruning 3 cards: %+v", events)
+		}
+		want := []bot.AuditEvent{
+			{Time: t0.Add(-10 * day), Kind: AuditCardFinal, Old: "assign/T7", New: bot.ColorGreen,
+				Note: "T7 Write spec\n**Accepted · Bob · 11-02 10:00**"},
+			{Time: t0.Add(-40 * day), Kind: AuditCardFinal, Old: "esc/E3", New: bot.ColorBlue,
+				Note: "Stale · T8\nexpired, open: ack, snooze"},
+		}
+		for i, w := range want {
+			e := events[i]
+			e.ID = 0
+			if !e.Time.Equal(w.Time) {
+				t.Errorf("event %d at %v, want %v", i, e.Time, w.Time)
+			}
+			e.Time = w.Time
+			if e != w {
+				t.Errorf("event %d:\n got %+v\nwant %+v", i, e, w)
+			}
+		}
+		if n := events[2].Note; len(n) > 240+len("…") || !utf8.ValidString(n) || !strings.HasPrefix(n, "Check-in\n**Declined") || !strings.HasSuffix(n, "…") {
+			t.Errorf("long state kept as %q (%d bytes)", n, len(n))
+		}
+		if hist, _ := tx.TaskHistory(7); len(hist) != 0 {
+			t.Errorf("T7's history: %+v", hist)
+		}
+		if evs, _ := tx.ProjectAudit(2, time.Time{}, t0); len(evs) != 0 {
+			t.Errorf("P2's audit: %+v", evs)
+		}
+		return nil
 	})
 }
 

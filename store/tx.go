@@ -62,7 +62,25 @@ func (t *tx) Version() uint64 {
 
 // bucket returns the named top-level bucket.
 func (t *tx) bucket(name string) *bbolt.Bucket {
-	return t.btx.Bucket([]byte(name))
+	b := t.btx.Bucket([]byte(name))
+	if appendOnly[name] && b != nil {
+		b.FillPercent = appendFill
+	}
+	return b
+}
+
+// appendFill is how full bbolt fills a page of an appendOnly bucket before
+// it splits it (bbolt's default, 0.5, suits keys that arrive in any order,
+// and leaves every page of a bucket that only grows at its end half empty).
+const appendFill = 0.9
+
+// appendOnly are the buckets whose new keys come after every key they hold
+// (ids from the bucket's sequence, times): their pages are filled to
+// appendFill.
+var appendOnly = map[string]bool{
+	bucketAudit: true, bucketChat: true, bucketCards: true, bucketOutbox: true,
+	bucketEscalations: true, bucketEventsByTime: true, bucketTasks: true,
+	bucketRisks: true, bucketChanges: true, bucketDeadLetters: true,
 }
 
 // writable returns an error wrapping ErrReadOnly when t was begun by View.
