@@ -40,7 +40,7 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, b
 			CreatedAt time.Time `json:"created_at"`
 			UpdatedAt time.Time `json:"updated_at"`
 		}
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := decodeValue(v, &rec); err != nil {
 			return 0, false, fmt.Errorf("store: decode %s %x: %w", bucketCards, k, err)
 		}
 		if !rec.CreatedAt.Before(finishedBefore) {
@@ -90,7 +90,7 @@ func (t *tx) PruneChat(before time.Time, limit int) (int, bool, error) {
 	c := t.bucket(bucketChat).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var m bot.ChatMessage
-		if err := json.Unmarshal(v, &m); err != nil {
+		if err := decodeValue(v, &m); err != nil {
 			return 0, false, fmt.Errorf("store: decode %s %x: %w", bucketChat, k, err)
 		}
 		if !m.Time.Before(before) {
@@ -133,7 +133,7 @@ func (t *tx) PruneDeadLetters(before time.Time, limit int) (int, bool, error) {
 			return nil
 		}
 		var it bot.OutboxItem
-		if err := json.Unmarshal(v, &it); err != nil {
+		if err := decodeValue(v, &it); err != nil {
 			return fmt.Errorf("store: decode %s %x: %w", bucketDeadLetters, k, err)
 		}
 		if it.DeadAt.Before(before) {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -126,7 +125,7 @@ func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
 	}
 	// Unmarshal copies what it keeps, so nothing in v points into the
 	// memory map once the transaction ends.
-	if err := unmarshal(data, v); err != nil {
+	if err := decodeValue(data, v); err != nil {
 		return true, fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
 	}
 	return true, nil
@@ -134,7 +133,7 @@ func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
 
 // put encodes v and stores it at key.
 func (t *tx) put(bucket string, key []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := encodeValue(bucket, v)
 	if err != nil {
 		return fmt.Errorf("store: encode %s %x: %w", bucket, key, err)
 	}
@@ -179,7 +178,7 @@ func loadAll[T any](t *tx, bucket string) ([]T, error) {
 	var out []T
 	err := t.bucket(bucket).ForEach(func(k, v []byte) error {
 		var x T
-		if err := unmarshal(v, &x); err != nil {
+		if err := decodeValue(v, &x); err != nil {
 			return fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
 		}
 		out = append(out, x)
@@ -197,7 +196,7 @@ func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bo
 	for k, v := c.Seek(start); k != nil && keep(k); k, v = c.Next() {
 		t.read()
 		var x T
-		if err := unmarshal(v, &x); err != nil {
+		if err := decodeValue(v, &x); err != nil {
 			return nil, fmt.Errorf("store: decode %s %x: %w", bucket, k, err)
 		}
 		out = append(out, x)
