@@ -103,6 +103,9 @@ type AuditTx interface {
 type CardTx interface {
 	NextCardID() (uint64, error)
 	Card(id uint64) (CardRecord, error)
+	// HasCard reports whether the card's record is still kept, without
+	// reading it.
+	HasCard(id uint64) (bool, error)
 	PutCard(c CardRecord) error
 	// CardsByKey returns the cards with the given key, oldest first.
 	CardsByKey(key string) ([]CardRecord, error)

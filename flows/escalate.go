@@ -382,7 +382,7 @@ func (s *Service) available(p bot.Person, now time.Time) bool {
 // its working-time clock has run, unless it is acknowledged or snoozed.
 // Escalations due a group warning are collected by project.
 func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[uint64][]bot.Escalation) error {
-	assignee := s.person(tx, e.Person)
+	assignee := s.readPerson(tx, e.Person)
 	if e.WarnedAt.IsZero() {
 		if !s.available(assignee, now) {
 			return nil

@@ -229,7 +229,9 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
 		open, err := tx.OpenEscalations()
 		for _, e := range open {
-			ids = append(ids, e.ID)
+			if s.mayClimb(e, now) {
+				ids = append(ids, e.ID)
+			}
 		}
 		return err
 	})
@@ -298,6 +300,25 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 		}
 		return s.sendGroupWarnings(tx, due, warned, now)
 	})
+}
+
+// mayClimb reports whether climb may do anything for an open escalation
+// at now, from the escalation alone: not for one acknowledged, snoozed or
+// of the due_soon rule once warned, nor for one at the manager or group
+// level that had its group warning today, or outside working time. climb checks again in
+// its transaction, so this only spares the runs the escalations that
+// cannot move.
+func (s *Service) mayClimb(e bot.Escalation, now time.Time) bool {
+	switch {
+	case e.WarnedAt.IsZero():
+		return true
+	case e.Rule == bot.RuleDueSoon || !e.AcknowledgedAt.IsZero() || now.Before(e.SnoozedUntil):
+		return false
+	case e.Level == bot.LevelGroup || e.Level == bot.LevelManager:
+		// All climb does at these levels is collect a group warning.
+		return e.Project != 0 && s.cfg.Calendar.IsWorkingTime(now, s.cfg.Location) && e.GroupWarnedOn != bot.DateOf(now.In(s.cfg.Location))
+	}
+	return true
 }
 
 // checkPerson checks a person's missed check-ins and files them for the

@@ -34,10 +34,10 @@ func (s *Service) PruneMarks(tx bot.Tx, before time.Time, limit int) (int, bool,
 		if err != nil {
 			continue
 		}
-		if _, err := tx.Card(id); bot.ErrorCode(err) == bot.ENOTFOUND {
-			victims = append(victims, key)
-		} else if err != nil {
+		if ok, err := tx.HasCard(id); err != nil {
 			return 0, false, err
+		} else if !ok {
+			victims = append(victims, key)
 		}
 	}
 	more := len(victims) > limit

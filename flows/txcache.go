@@ -14,6 +14,33 @@ type projectCache struct {
 	projects map[uint64]bot.Project
 	// plans are the projects planned in this run (escalationPlan).
 	plans map[uint64]*escPlan
+	// people are the people read by readPerson, to be read only.
+	people map[bot.PersonID]bot.Person
+}
+
+// PutPerson writes through and forgets the cached copy.
+func (c *projectCache) PutPerson(p bot.Person) error {
+	delete(c.people, p.ID)
+	return c.Tx.PutPerson(p)
+}
+
+// readPerson is Service.person through the run's cache, when tx has one:
+// for callers that only read the person (its slices are shared with the
+// cache's copy).
+func (s *Service) readPerson(tx bot.Tx, id bot.PersonID) bot.Person {
+	c, ok := tx.(*projectCache)
+	if !ok {
+		return s.person(tx, id)
+	}
+	if p, ok := c.people[id]; ok {
+		return p
+	}
+	p := s.person(tx, id)
+	if c.people == nil {
+		c.people = map[bot.PersonID]bot.Person{}
+	}
+	c.people[id] = p
+	return p
 }
 
 func withProjectCache(tx bot.Tx) bot.Tx {

@@ -7,7 +7,13 @@ func (t *tx) NextCardID() (uint64, error) {
 	return t.nextID(bucketCards, "next card id")
 }
 
-// Card returns the card with the given id, or an ENOTFOUND error.
+// HasCard reports whether the card with the given id is kept (bot.CardTx).
+func (t *tx) HasCard(id uint64) (bool, error) {
+	t.read()
+	return t.bucket(bucketCards).Get(itob(id)) != nil, nil
+}
+
+// Card returns a card record, or ENOTFOUND.
 func (t *tx) Card(id uint64) (bot.CardRecord, error) {
 	var c bot.CardRecord
 	ok, err := t.get(bucketCards, itob(id), &c)

@@ -25,6 +25,14 @@ func TestCards(t *testing.T) {
 		}
 		return nil
 	})
+	view(t, db, func(tx bot.Tx) error {
+		for id, want := range map[uint64]bool{1: true, 4: true, 5: false, 0: false} {
+			if got, err := tx.HasCard(id); got != want || err != nil {
+				t.Errorf("HasCard(%d) = %v, %v; want %v", id, got, err, want)
+			}
+		}
+		return nil
+	})
 	byKey := func(want map[string][]uint64) {
 		t.Helper()
 		view(t, db, func(tx bot.Tx) error {
