@@ -194,14 +194,14 @@ type txSteps struct {
 // and the job's next run does the rest without doubling anything. A step's
 // error rolls back its transaction and ends the job.
 func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bot.Tx, i int) error) error {
-	var next uint64 // the version the next transaction sees if no other commits
+	var next uint64 // the data version the next transaction sees if no other commits
 	for done := 0; done < n; {
 		end := done
 		err := s.update(ctx, func(tx bot.Tx) error {
 			t0 := time.Now()
 			v, known := txVersion(tx)
 			continued := known && done > 0 && v == next
-			next = v + 1
+			raw := tx
 			if b.begin != nil {
 				tx = b.begin(tx, continued)
 			}
@@ -214,6 +214,7 @@ func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bo
 					break
 				}
 			}
+			next, _ = txVersion(raw) // what this transaction commits
 			return nil
 		})
 		if err != nil {

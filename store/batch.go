@@ -109,7 +109,7 @@ func (d *DB) commitBatch(calls []*batchCall) {
 					return err
 				}
 			}
-			return nil
+			return t.bumpVersion()
 		})
 		d.observeSince(began)
 		if failed >= 0 {

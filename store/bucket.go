@@ -167,6 +167,12 @@ const (
 	// time range (the daily digest, a report) are read without the whole
 	// log. Version 5 fills it from the events a file already has.
 	bucketAuditByProject = "audit_by_project"
+
+	// bucketVersion holds the key "data": the data version, a big-endian
+	// uint64 that goes up by one with every committed write transaction
+	// that changed a record outside deliveryBuckets (tx.Version,
+	// bot.TxVersion).
+	bucketVersion = "version"
 )
 
 // allBuckets lists every bucket, in the order above.
@@ -186,7 +192,7 @@ func allBuckets() []string {
 
 // bucketsV5 lists the buckets that schema version 5 added.
 func bucketsV5() []string {
-	return []string{bucketIdentities, bucketMerges, bucketLinkCodes, bucketFiles, bucketFileData, bucketAuditByProject}
+	return []string{bucketIdentities, bucketMerges, bucketLinkCodes, bucketFiles, bucketFileData, bucketAuditByProject, bucketVersion}
 }
 
 // bucketsV4 lists the buckets that schema version 4 added.

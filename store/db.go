@@ -166,8 +166,11 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 		if writable && d.observe != nil {
 			began = time.Now()
 		}
-		fnErr = fn(&tx{btx: btx, now: d.now, long: !writable && bot.IsLongRead(ctx)})
-		return fnErr
+		t := &tx{btx: btx, now: d.now, long: !writable && bot.IsLongRead(ctx)}
+		if fnErr = fn(t); fnErr != nil || !writable {
+			return fnErr
+		}
+		return t.bumpVersion()
 	}
 	if writable {
 		err = d.bolt.Update(wrapped)

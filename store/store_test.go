@@ -532,9 +532,10 @@ func createTask(tx bot.Tx, task bot.Task) error {
 	return err
 }
 
-// TestVersion checks that a write transaction sees the version of the read
-// transaction before it when nothing committed in between, and another
-// when something did.
+// TestVersion checks that the data version a transaction sees goes up
+// with each committed write that changed a record, and only then: not with
+// a transaction that wrote nothing or rolled back, nor with the outbox's
+// deliveries and the playground's chat lines.
 func TestVersion(t *testing.T) {
 	db := MustOpen(t)
 	version := func(write bool) uint64 {
@@ -547,18 +548,57 @@ func TestVersion(t *testing.T) {
 		}
 		return v
 	}
-	read := version(false)
-	if w := version(true); w != read {
-		t.Errorf("write transaction after a read one with no commit between: version %d, want %d", w, read)
+	start := version(false)
+	if w := version(true); w != start {
+		t.Errorf("write transaction after a read one with no commit between: version %d, want %d", w, start)
 	}
-	// That write committed.
-	if again := version(false); again == read {
-		t.Errorf("version %d after a commit, unchanged", again)
+	if again := version(false); again != start {
+		t.Errorf("version %d after a transaction that wrote nothing, want %d", again, start)
 	}
 	update(t, db, func(tx bot.Tx) error { return tx.PutMeta("k", []byte("v")) })
-	before := version(false)
-	update(t, db, func(tx bot.Tx) error { return tx.PutMeta("k", []byte("w")) })
-	if w := version(true); w == before {
-		t.Errorf("write transaction after a commit sees version %d, as before it", w)
+	changed := version(false)
+	if changed != start+1 {
+		t.Errorf("version %d after a write, want %d", changed, start+1)
+	}
+	if w := version(true); w != changed {
+		t.Errorf("write transaction sees version %d, want %d", w, changed)
+	}
+	update(t, db, func(tx bot.Tx) error {
+		if err := tx.PutMeta("k", []byte("v2")); err != nil {
+			return err
+		}
+		if v := tx.(bot.TxVersion).Version(); v != changed+1 {
+			t.Errorf("a write transaction that changed a record reports version %d, want the one it commits, %d", v, changed+1)
+		}
+		return nil
+	})
+	changed++
+	var id uint64
+	update(t, db, func(tx bot.Tx) (err error) {
+		id, err = tx.Enqueue(bot.OutboxItem{Op: bot.OpSend, Target: bot.DM(alice), Text: "hi"})
+		return err
+	})
+	after := version(false)
+	update(t, db, func(tx bot.Tx) error { return tx.CompleteOutbox(id) })
+	if _, err := db.AppendChat(t.Context(), bot.ChatMessage{Chat: "c", Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(false); v != changed {
+		t.Errorf("version %d after queueing, delivering and a chat line, want %d", v, changed)
+	}
+	err := db.Update(t.Context(), func(tx bot.Tx) error {
+		if err := tx.PutMeta("k", []byte("w")); err != nil {
+			return err
+		}
+		return errors.New("no")
+	})
+	if err == nil || version(false) != after {
+		t.Errorf("a rolled back write: %v, version %d, want %d", err, version(false), after)
+	}
+	if err := db.Batch(t.Context(), func(tx bot.Tx) error { return tx.PutMeta("k", []byte("x")) }); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(false); v != after+1 {
+		t.Errorf("version %d after a group commit's write, want %d", v, after+1)
 	}
 }

@@ -20,6 +20,8 @@ type tx struct {
 	long  bool
 	rel   *releaser
 	reads int
+	// changed is set by a write outside deliveryBuckets (bumpVersion).
+	changed bool
 }
 
 // releaseEvery is how many lookups a read-only transaction makes between
@@ -49,14 +51,47 @@ var (
 	_ bot.TxVersion = (*tx)(nil)
 )
 
-// Version returns the id of the last transaction committed before t began
-// (bot.TxVersion): bbolt gives a read transaction that id, and a write
-// transaction the next.
+// Version returns the data version that t sees (bot.TxVersion): it goes
+// up with every committed write transaction that changed a record outside
+// deliveryBuckets, so that the outbox's deliveries to the playground, which
+// commit all the time, do not make a job's read transaction look stale.
+//
+// In a write transaction that already changed such a record, it is the
+// version the transaction commits.
 func (t *tx) Version() uint64 {
-	if t.btx.Writable() {
-		return uint64(t.btx.ID()) - 1
+	v := t.storedVersion()
+	if t.changed && t.btx.Writable() {
+		v++
 	}
-	return uint64(t.btx.ID())
+	return v
+}
+
+// storedVersion is the data version as committed before t.
+func (t *tx) storedVersion() uint64 {
+	if v := t.bucket(bucketVersion).Get(versionKey); len(v) == 8 {
+		return btoi(v)
+	}
+	return 0
+}
+
+var versionKey = []byte("data")
+
+// deliveryBuckets are the buckets of deliveries, whose writes leave the data
+// version alone: what the outbox sends and how far it got, and the
+// playground's chat lines.
+var deliveryBuckets = map[string]bool{
+	bucketOutbox: true, bucketOutboxUpdates: true, bucketDeadLetters: true,
+	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true,
+}
+
+// bumpVersion moves the data version up when t changed a record outside
+// deliveryBuckets; every write transaction calls it last, before its
+// commit.
+func (t *tx) bumpVersion() error {
+	if !t.changed {
+		return nil
+	}
+	return t.bucket(bucketVersion).Put(versionKey, itob(t.storedVersion()+1))
 }
 
 // bucket returns the named top-level bucket.
@@ -142,6 +177,7 @@ func (t *tx) put(bucket string, key []byte, v any) error {
 
 // del removes key from a bucket.
 func (t *tx) del(bucket string, key []byte) error {
+	t.changed = t.changed || !deliveryBuckets[bucket]
 	if err := t.bucket(bucket).Delete(key); err != nil {
 		return fmt.Errorf("store: delete %s %x: %w", bucket, key, err)
 	}
@@ -167,6 +203,7 @@ func (t *tx) reindex(bucket string, oldKey, newKey []byte) error {
 
 // putRaw stores value at key as it is.
 func (t *tx) putRaw(bucket string, key, value []byte) error {
+	t.changed = t.changed || !deliveryBuckets[bucket]
 	if err := t.bucket(bucket).Put(key, value); err != nil {
 		return fmt.Errorf("store: put %s %x: %w", bucket, key, err)
 	}
