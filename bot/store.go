@@ -79,11 +79,13 @@ type TaskTx interface {
 	Tasks(f TaskFilter) ([]Task, error)
 }
 
-// TxVersion is implemented by a Tx that tells which committed state it
-// sees: Version is the same in two transactions when nothing was committed
-// between them (a read transaction and a later write transaction), so that
-// what was worked out in the first, which holds no lock, can be written in
-// the second without working it out again.
+// TxVersion is implemented by a Tx that tells which committed data it
+// sees: Version is the same in two transactions when no record changed
+// between them (deliveries aside: the outbox's progress and the
+// playground's chat lines), so that what was worked out in the first, a
+// read transaction that holds no lock, can be written in the second without
+// working it out again. In a write transaction that changed a record, it is
+// the version that the transaction commits.
 type TxVersion interface {
 	Version() uint64
 }
