@@ -55,20 +55,30 @@ func encodeValue(bucket string, v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// decodeValue decodes a stored record, JSON or compressed JSON, into v. It
-// copies what v keeps, so nothing in v points into the memory map.
-func decodeValue(data []byte, v any) error {
+// valueJSON returns a stored record's JSON: data itself, or what a
+// compressed record inflates to.
+func valueJSON(data []byte) ([]byte, error) {
 	if len(data) == 0 || data[0] != valueDeflated {
-		return json.Unmarshal(data, v)
+		return data, nil
 	}
 	r := inflaters.Get().(io.ReadCloser)
 	defer inflaters.Put(r)
 	if err := r.(flate.Resetter).Reset(bytes.NewReader(data[1:]), nil); err != nil {
-		return err
+		return nil, err
 	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
-		return fmt.Errorf("inflate: %w", err)
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	return raw, nil
+}
+
+// decodeValue decodes a stored record, JSON or compressed JSON, into v. It
+// copies what v keeps, so nothing in v points into the memory map.
+func decodeValue(data []byte, v any) error {
+	raw, err := valueJSON(data)
+	if err != nil {
+		return err
 	}
 	return unmarshal(raw, v) // check-ins without reflection (checkin_decode.go)
 }

@@ -75,6 +75,10 @@ func mergeFixture(t *testing.T, db *DB) (t0 time.Time, mon, tue bot.Date) {
 		must(tx.PutCheckIn(bot.CheckIn{Person: anna, Day: tue, SubmittedAt: t0}))
 		must(tx.PutReview(bot.Review{Person: anna, Project: 1, Week: "2026-W39", Done: "b"}))
 		must(tx.PutCard(bot.CardRecord{ID: 7, Key: "checkin/dingtalk:anna/2026-09-22", Target: bot.DM(anna), To: anna}))
+		// A card long enough to be stored compressed (codec.go).
+		big := bigCard(8, "esc/E1")
+		big.Target, big.To = bot.DM(anna), anna
+		must(tx.PutCard(big))
 		must(tx.PutMeta("missed_seen/dingtalk:anna", []byte("x")))
 		return nil
 	})
@@ -94,6 +98,14 @@ func TestMergeAndSplitPeople(t *testing.T) {
 	if m.ID == 0 || !slices.Equal(m.Conflicts, []string{bot.SettingLang}) || !slices.Equal(m.Adopted, []string{bot.SettingCheckin}) {
 		t.Errorf("merge = %+v; want lang a conflict (Ann's kept), check-in time adopted", m)
 	}
+	view(t, db, func(tx bot.Tx) error {
+		for _, id := range []uint64{7, 8} {
+			if c, err := tx.Card(id); err != nil || c.To != ann {
+				t.Errorf("card %d after the merge: to %q, %v; want %s", id, c.To, err, ann)
+			}
+		}
+		return nil
+	})
 	view(t, db, func(tx bot.Tx) error {
 		p, err := tx.Person(anna)
 		if err != nil || p.ID != ann || p.Lang != "en" || p.CheckinAt != "10:00" || p.Role != bot.RoleManager ||

@@ -70,7 +70,11 @@ func moveIDRecords[T any](t *tx, m *bot.Merge, k idRecord[T], from, to bot.Perso
 	needle := quoted[1 : len(quoted)-1]
 	var ids []uint64
 	err := t.bucket(k.bucket).ForEach(func(key, v []byte) error {
-		if bytes.Contains(v, needle) && len(key) == 8 {
+		raw, err := valueJSON(v) // a compressed record's JSON
+		if err != nil {
+			return fmt.Errorf("store: decode %s %x: %w", k.bucket, key, err)
+		}
+		if bytes.Contains(raw, needle) && len(key) == 8 {
 			ids = append(ids, btoi(key))
 		}
 		return nil
