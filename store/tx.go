@@ -78,10 +78,12 @@ var versionKey = []byte("data")
 
 // deliveryBuckets are the buckets of deliveries, whose writes leave the data
 // version alone: what the outbox sends and how far it got, and the
-// playground's chat lines.
+// playground's chat lines, and the files the outbox sends (made and
+// removed as it delivers them).
 var deliveryBuckets = map[string]bool{
 	bucketOutbox: true, bucketOutboxUpdates: true, bucketDeadLetters: true,
 	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true,
+	bucketFiles: true, bucketFileData: true,
 }
 
 // bumpVersion moves the data version up when t changed a record outside
