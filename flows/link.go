@@ -254,7 +254,7 @@ func (s *Service) settingsPlatform(r *req, p *bot.Person, v string) error {
 		return invalid(r, "%q is not a platform; use feishu, dingtalk, wecom or playground.", "“%s”不是平台，请用 feishu、dingtalk、wecom 或 playground。", v)
 	}
 	name := cards.PlatformName(r.l, platform)
-	if !s.enabled(platform) {
+	if !s.platformEnabled(platform) {
 		return invalid(r, "%s is not enabled in this deployment.", "本部署未启用%s。", name)
 	}
 	if _, ok := p.IdentityOn(platform); !ok {

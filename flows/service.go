@@ -113,9 +113,10 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// platformEnabled reports whether the deployment runs the platform.
+// platformEnabled reports whether a platform is named and this deployment
+// runs it (Config.Platforms; nil: every platform).
 func (s *Service) platformEnabled(platform string) bool {
-	return s.cfg.Platforms == nil || slices.Contains(s.cfg.Platforms, platform)
+	return platform != "" && (s.cfg.Platforms == nil || slices.Contains(s.cfg.Platforms, platform))
 }
 
 // req is the context of one event being handled.
@@ -280,22 +281,16 @@ func (s *Service) dmTarget(tx bot.Tx, to bot.PersonID) bot.Target {
 		return bot.DM(to)
 	}
 	for _, platform := range []string{p.Platform, p.LastPlatform, p.ID.Platform()} {
-		if id, ok := p.IdentityOn(platform); ok && s.enabled(platform) {
+		if id, ok := p.IdentityOn(platform); ok && s.platformEnabled(platform) {
 			return bot.DM(id)
 		}
 	}
 	for _, id := range p.Identities {
-		if s.enabled(id.Platform()) {
+		if s.platformEnabled(id.Platform()) {
 			return bot.DM(id)
 		}
 	}
 	return bot.DM(p.ID)
-}
-
-// enabled reports whether a platform is named and enabled in this
-// deployment (platformEnabled).
-func (s *Service) enabled(platform string) bool {
-	return platform != "" && s.platformEnabled(platform)
 }
 
 // say queues a text message for a chat.
