@@ -33,27 +33,13 @@ func runImport(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	data, err := readPlanFile(opts.file)
+	app, table, err := openOffline(ctx, offlineFile{file: opts.file, config: opts.config, settings: opts.settings,
+		environ: environ, noDB: "start the service once and create the project (/project new) first",
+		api: "send the plan to the running service with POST /api/v1/import"}, stderr)
 	if err != nil {
 		return err
 	}
-	table, err := importer.Decode(filepath.Base(opts.file), data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", opts.file, err)
-	}
-	cfg, err := LoadConfig(opts.config, environ, opts.settings...)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("there is no database at %s: start the service once and create the project (/project new) first, or give the file with -db", cfg.Store.Path)
-	}
-	app, err := NewApp(ctx, cfg, newLogger("warn", stderr))
-	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("%s is in use by a running loopbot: stop it, or send the plan to the running service with POST /api/v1/import", cfg.Store.Path)
-	} else if err != nil {
-		return err
-	}
+	cfg := app.cfg
 	defer app.Close()
 	res, err := app.flows.ImportPlan(ctx, flows.PlanImport{Project: opts.project, File: filepath.Base(opts.file), Table: table,
 		As: opts.as, Platforms: enabledPlatforms(cfg), Apply: opts.apply})
@@ -132,6 +118,44 @@ func readPlanFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d MiB", path, importer.MaxFileSize>>20)
 	}
 	return os.ReadFile(path)
+}
+
+// offlineFile is a file an offline command (import, people import) reads
+// into a stopped service's store.
+type offlineFile struct {
+	file, config string
+	settings     []Setting
+	environ      []string
+	noDB         string // what to do when there is no database yet
+	api          string // what to do instead while the service runs
+}
+
+// openOffline reads and decodes o.file (CSV or XLSX), loads the config and
+// opens the App on the store of a stopped service; a store in use is
+// refused, naming o.api. The caller closes the App.
+func openOffline(ctx context.Context, o offlineFile, stderr io.Writer) (*App, importer.Table, error) {
+	data, err := readPlanFile(o.file)
+	if err != nil {
+		return nil, importer.Table{}, err
+	}
+	table, err := importer.Decode(filepath.Base(o.file), data)
+	if err != nil {
+		return nil, importer.Table{}, fmt.Errorf("%s: %w", o.file, err)
+	}
+	cfg, err := LoadConfig(o.config, o.environ, o.settings...)
+	if err != nil {
+		return nil, importer.Table{}, err
+	}
+	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
+		return nil, importer.Table{}, fmt.Errorf("there is no database at %s: %s, or give the file with -db", cfg.Store.Path, o.noDB)
+	}
+	app, err := NewApp(ctx, cfg, newLogger("warn", stderr))
+	if errors.Is(err, store.ErrInUse) {
+		return nil, importer.Table{}, fmt.Errorf("%s is in use by a running loopbot: stop it, or %s", cfg.Store.Path, o.api)
+	} else if err != nil {
+		return nil, importer.Table{}, err
+	}
+	return app, table, nil
 }
 
 // enabledPlatforms lists the platforms the config enables.

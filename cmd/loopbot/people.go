@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/flows"
 	"github.com/loopbot/loopbot/importer"
-	"github.com/loopbot/loopbot/store"
 )
 
 // runPeople runs `loopbot people import [-apply] [-platform P] [-config F]
@@ -39,27 +37,13 @@ func runPeople(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	data, err := readPlanFile(opts.file)
+	app, table, err := openOffline(ctx, offlineFile{file: opts.file, config: opts.config, settings: opts.settings,
+		environ: environ, noDB: "start the service once first",
+		api: "send the file to the running service with POST /api/v1/people/import"}, stderr)
 	if err != nil {
 		return err
 	}
-	table, err := importer.Decode(filepath.Base(opts.file), data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", opts.file, err)
-	}
-	cfg, err := LoadConfig(opts.config, environ, opts.settings...)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("there is no database at %s: start the service once first, or give the file with -db", cfg.Store.Path)
-	}
-	app, err := NewApp(ctx, cfg, newLogger("warn", stderr))
-	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("%s is in use by a running loopbot: stop it, or send the file to the running service with POST /api/v1/people/import", cfg.Store.Path)
-	} else if err != nil {
-		return err
-	}
+	cfg := app.cfg
 	defer app.Close()
 	res, err := app.flows.ImportPeople(ctx, flows.PeopleImport{File: filepath.Base(opts.file), Table: table, Platform: opts.platform,
 		Platforms: enabledPlatforms(cfg), Apply: opts.apply})
