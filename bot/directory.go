@@ -1,6 +1,10 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"sync"
+	"time"
+)
 
 // Directory looks people up in a platform's contact API (通讯录): Feishu
 // contact v3, DingTalk topapi/v2/user/get, WeCom user/get. Each adapter
@@ -33,4 +37,43 @@ type DirectoryEntry struct {
 	// Manager is the direct manager's id on the same platform (not a
 	// PersonID: flows adds the platform and resolves linked identities).
 	Manager string
+}
+
+// DepartmentTTL is how long a DepartmentCache keeps a department's name.
+const DepartmentTTL = 24 * time.Hour
+
+// DepartmentCache keeps the department names an adapter's directory read
+// (and refusals, as ""), by the platform's department id, for
+// DepartmentTTL; it forgets everything past 10,000 names. Safe for
+// concurrent use; the zero value is ready.
+type DepartmentCache struct {
+	mu    sync.Mutex
+	names map[string]departmentName
+}
+
+type departmentName struct {
+	name string
+	at   time.Time
+}
+
+// Get returns the name kept for id, if it is younger than DepartmentTTL at
+// now.
+func (c *DepartmentCache) Get(id string, now time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.names[id]
+	if !ok || now.Sub(d.at) >= DepartmentTTL || now.Before(d.at) {
+		return "", false
+	}
+	return d.name, true
+}
+
+// Put keeps name ("" for a refusal) for id, read at now.
+func (c *DepartmentCache) Put(id, name string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names == nil || len(c.names) > 10000 {
+		c.names = map[string]departmentName{}
+	}
+	c.names[id] = departmentName{name: name, at: now}
 }

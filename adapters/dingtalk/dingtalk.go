@@ -84,9 +84,9 @@ type Adapter struct {
 	stream  *Stream
 
 	mu       sync.Mutex
-	sessions map[string]session // by chat: a chatbot message's sessionWebhook
-	unions   map[string]string  // unionId → userId, as DingTalk mapped them
-	depts    deptCache          // department names for LookUp
+	sessions map[string]session  // by chat: a chatbot message's sessionWebhook
+	unions   map[string]string   // unionId → userId, as DingTalk mapped them
+	depts    bot.DepartmentCache // department names for LookUp
 	// media keeps the media_ids of files sent, for retries.
 	media mediaCache
 }

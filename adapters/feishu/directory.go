@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 
@@ -139,7 +137,7 @@ func (a *Adapter) departmentName(ctx context.Context, id string) string {
 		return ""
 	}
 	now := a.cfg.Now()
-	if name, ok := a.depts.get(id, now); ok {
+	if name, ok := a.depts.Get(id, now); ok {
 		return name
 	}
 	q := larkcore.QueryParams{}
@@ -148,7 +146,7 @@ func (a *Adapter) departmentName(ctx context.Context, id string) string {
 		PathParams: larkcore.PathParams{"department_id": id}, QueryParams: q})
 	if err != nil {
 		if bot.ErrorCode(directoryError(err)) != bot.EINTERNAL {
-			a.depts.put(id, "", now) // refused: do not ask again today
+			a.depts.Put(id, "", now) // refused: do not ask again today
 		}
 		return ""
 	}
@@ -156,7 +154,7 @@ func (a *Adapter) departmentName(ctx context.Context, id string) string {
 	if err != nil {
 		return ""
 	}
-	a.depts.put(id, name, now)
+	a.depts.Put(id, name, now)
 	return name
 }
 
@@ -177,37 +175,4 @@ func directoryError(err error) error {
 		return bot.Errorf(bot.ENOTFOUND, "feishu: the contact API knows no such person (code %d)", ae.Code)
 	}
 	return err
-}
-
-// deptTTL is how long a department's name is kept.
-const deptTTL = 24 * time.Hour
-
-// deptCache keeps department names (and refusals, as "") for a day.
-type deptCache struct {
-	mu    sync.Mutex
-	names map[string]deptName
-}
-
-type deptName struct {
-	name string
-	at   time.Time
-}
-
-func (c *deptCache) get(id string, now time.Time) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, ok := c.names[id]
-	if !ok || now.Sub(d.at) >= deptTTL || now.Before(d.at) {
-		return "", false
-	}
-	return d.name, true
-}
-
-func (c *deptCache) put(id, name string, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.names == nil || len(c.names) > 10000 {
-		c.names = map[string]deptName{}
-	}
-	c.names[id] = deptName{name: name, at: now}
 }

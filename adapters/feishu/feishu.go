@@ -74,8 +74,8 @@ type Adapter struct {
 	api     *client
 	dec     decoder
 	names   *nameCache
-	depts   deptCache        // department names for LookUp
-	wallNow func() time.Time // real time, for callback timestamps
+	depts   bot.DepartmentCache // department names for LookUp
+	wallNow func() time.Time    // real time, for callback timestamps
 
 	mu        sync.Mutex
 	botOpenID string

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -113,7 +112,7 @@ func (a *Adapter) LookUp(ctx context.Context, userID string) (bot.DirectoryEntry
 func (a *Adapter) departmentName(ctx context.Context, id int64) string {
 	key := strconv.FormatInt(id, 10)
 	now := time.Now()
-	if name, ok := a.depts.get(key, now); ok {
+	if name, ok := a.depts.Get(key, now); ok {
 		return name
 	}
 	var out struct {
@@ -124,12 +123,12 @@ func (a *Adapter) departmentName(ctx context.Context, id int64) string {
 	}
 	if err := a.api.call(ctx, pathDeptGet, url.Values{"id": {key}}, nil, &out); err != nil {
 		if c := bot.ErrorCode(directoryError("department/get", err)); c == bot.EFORBIDDEN || c == bot.ENOTFOUND {
-			a.depts.put(key, "", now)
+			a.depts.Put(key, "", now)
 		}
 		return ""
 	}
 	name := strings.TrimSpace(out.Department.Name)
-	a.depts.put(key, name, now)
+	a.depts.Put(key, name, now)
 	return name
 }
 
@@ -147,37 +146,4 @@ func directoryError(op string, err error) error {
 		return &bot.Error{Code: bot.EFORBIDDEN, Message: fmt.Sprintf("wecom: %s refused (HTTP 403); grant %s", op, permContact)}
 	}
 	return err
-}
-
-// deptTTL is how long a department's name is kept.
-const deptTTL = 24 * time.Hour
-
-// deptCache keeps department names (and refusals, as "") for a day.
-type deptCache struct {
-	mu    sync.Mutex
-	names map[string]deptName
-}
-
-type deptName struct {
-	name string
-	at   time.Time
-}
-
-func (c *deptCache) get(id string, now time.Time) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, ok := c.names[id]
-	if !ok || now.Sub(d.at) >= deptTTL || now.Before(d.at) {
-		return "", false
-	}
-	return d.name, true
-}
-
-func (c *deptCache) put(id, name string, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.names == nil || len(c.names) > 10000 {
-		c.names = map[string]deptName{}
-	}
-	c.names[id] = deptName{name: name, at: now}
 }

@@ -66,7 +66,7 @@ type Adapter struct {
 
 	kick   chan struct{}
 	procMu sync.Mutex
-	depts  deptCache // department names for LookUp
+	depts  bot.DepartmentCache // department names for LookUp
 	// files keeps the media_ids of files sent, for retries.
 	files mediaCache
 }
