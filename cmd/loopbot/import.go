@@ -302,12 +302,8 @@ func (a *App) apiImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "project: give the project to import into, ?project=P1")
 		return
 	}
-	switch q.Get("apply") {
-	case "", "false", "0":
-	case "true", "1":
-		in.Apply = true
-	default:
-		writeError(w, http.StatusBadRequest, bot.EINVALID, "apply: "+q.Get("apply")+" is not true or false")
+	var ok bool
+	if in.Apply, ok = applyParam(w, q.Get("apply")); !ok {
 		return
 	}
 	if v := q.Get("as"); v != "" {
@@ -318,31 +314,60 @@ func (a *App) apiImport(w http.ResponseWriter, r *http.Request) {
 		}
 		in.As = id
 	}
-	name, data, status, msg := planBody(w, r)
-	if status != 0 {
-		writeError(w, status, bot.EINVALID, msg)
+	if in.File, in.Table, ok = uploadedTable(w, r); !ok {
 		return
 	}
-	table, err := importer.Decode(name, data)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, bot.EINVALID, "file: "+err.Error())
-		return
-	}
-	in.Table, in.File = table, name
 	res, err := a.flows.ImportPlan(r.Context(), in)
 	if a.apiFailed(w, err) {
 		return
 	}
-	status = http.StatusOK
-	out := importJSON(name, res)
-	switch {
-	case len(res.Problems) > 0:
-		status = http.StatusUnprocessableEntity
-		out.Error = &apiErrorJSON{Code: bot.EINVALID, Message: fmt.Sprintf("%d problem(s) in the plan; nothing was written", len(res.Problems))}
-	case res.Applied:
-		status = http.StatusCreated
-	}
+	out := importJSON(in.File, res)
+	status, e := importStatus(len(res.Problems), res.Applied, "plan")
+	out.Error = e
 	writeJSON(w, status, out)
+}
+
+// applyParam reads an import's ?apply= ("", false, 0, true or 1); on
+// anything else it answers 400 and reports false.
+func applyParam(w http.ResponseWriter, v string) (apply, ok bool) {
+	switch v {
+	case "", "false", "0":
+		return false, true
+	case "true", "1":
+		return true, true
+	}
+	writeError(w, http.StatusBadRequest, bot.EINVALID, "apply: "+v+" is not true or false")
+	return false, false
+}
+
+// uploadedTable reads and decodes the CSV or XLSX file of an import
+// request (planBody); on failure it answers and reports false.
+func uploadedTable(w http.ResponseWriter, r *http.Request) (string, importer.Table, bool) {
+	name, data, status, msg := planBody(w, r)
+	if status != 0 {
+		writeError(w, status, bot.EINVALID, msg)
+		return "", importer.Table{}, false
+	}
+	table, err := importer.Decode(name, data)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, bot.EINVALID, "file: "+err.Error())
+		return "", importer.Table{}, false
+	}
+	return name, table, true
+}
+
+// importStatus is an import's HTTP status: 422 with an error when the file
+// (a "plan" or a "file") had problems and nothing was written, 201 once
+// applied, else 200 for a dry run.
+func importStatus(problems int, applied bool, what string) (int, *apiErrorJSON) {
+	switch {
+	case problems > 0:
+		return http.StatusUnprocessableEntity, &apiErrorJSON{Code: bot.EINVALID,
+			Message: fmt.Sprintf("%d problem(s) in the %s; nothing was written", problems, what)}
+	case applied:
+		return http.StatusCreated, nil
+	}
+	return http.StatusOK, nil
 }
 
 // planBody reads the request's file and its name; a non-zero status says

@@ -191,38 +191,20 @@ func (a *App) apiPeopleImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, bot.EINVALID, "platform: "+in.Platform+" is not feishu, dingtalk, wecom or playground")
 		return
 	}
-	switch q.Get("apply") {
-	case "", "false", "0":
-	case "true", "1":
-		in.Apply = true
-	default:
-		writeError(w, http.StatusBadRequest, bot.EINVALID, "apply: "+q.Get("apply")+" is not true or false")
+	var ok bool
+	if in.Apply, ok = applyParam(w, q.Get("apply")); !ok {
 		return
 	}
-	name, data, status, msg := planBody(w, r)
-	if status != 0 {
-		writeError(w, status, bot.EINVALID, msg)
+	if in.File, in.Table, ok = uploadedTable(w, r); !ok {
 		return
 	}
-	table, err := importer.Decode(name, data)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, bot.EINVALID, "file: "+err.Error())
-		return
-	}
-	in.Table, in.File = table, name
 	res, err := a.flows.ImportPeople(r.Context(), in)
 	if a.apiFailed(w, err) {
 		return
 	}
-	status = http.StatusOK
-	out := peopleJSON(name, res)
-	switch {
-	case len(res.Problems) > 0:
-		status = http.StatusUnprocessableEntity
-		out.Error = &apiErrorJSON{Code: bot.EINVALID, Message: fmt.Sprintf("%d problem(s) in the file; nothing was written", len(res.Problems))}
-	case res.Applied:
-		status = http.StatusCreated
-	}
+	out := peopleJSON(in.File, res)
+	status, e := importStatus(len(res.Problems), res.Applied, "file")
+	out.Error = e
 	writeJSON(w, status, out)
 }
 
