@@ -71,14 +71,8 @@ type PersonRow struct {
 
 // People is a decoded and checked people file.
 type People struct {
-	Format  string // CSV or XLSX
-	Sheet   string // the worksheet read, for XLSX
-	Columns []Column
-	Ignored []string
-	Rows    []PersonRow
-	// Problems stop the import; Warnings do not.
-	Problems []Problem
-	Warnings []Problem
+	Layout
+	Rows []PersonRow
 }
 
 // PeopleOptions are how ParsePeople reads ids.
@@ -95,7 +89,7 @@ type PeopleOptions struct {
 // email or mobile number that does not read. Empty cells are no problem:
 // missing data is never an error.
 func ParsePeople(t Table, opt PeopleOptions) *People {
-	p := &People{Format: t.Format, Sheet: t.Sheet}
+	p := &People{Layout: Layout{Format: t.Format, Sheet: t.Sheet}}
 	if len(t.Rows) == 0 {
 		p.problem(Problem{Message: "the file has no rows; the first row names the columns (id, name, department, manager, email, mobile)"})
 		return p
@@ -123,49 +117,9 @@ func ParsePeople(t Table, opt PeopleOptions) *People {
 	return p
 }
 
-func (p *People) problem(pr Problem) { p.Problems = append(p.Problems, pr) }
-
-func (p *People) col(f Field) (Column, bool) {
-	for _, c := range p.Columns {
-		if c.Field == f {
-			return c, true
-		}
-	}
-	return Column{}, false
-}
-
-func (p *People) value(r Row, f Field) string {
-	c, ok := p.col(f)
-	if !ok {
-		return ""
-	}
-	return r.Cell(c.Index)
-}
-
-func (p *People) cell(r Row, f Field, msg string) {
-	c, _ := p.col(f)
-	p.problem(Problem{Row: r.Num, Column: c.Header, Field: f, Value: clean(p.value(r, f)), Message: msg})
-}
-
 // header maps the header row's columns to fields.
 func (p *People) header(r Row) bool {
-	for i, h := range r.Cells {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			continue
-		}
-		f, ok := lookupHeader(byPeopleHeader, h)
-		if !ok {
-			p.Ignored = append(p.Ignored, h)
-			continue
-		}
-		if first, dup := p.col(f); dup {
-			p.problem(Problem{Row: r.Num, Column: h, Field: f,
-				Message: fmt.Sprintf("a second %s column (the first is %q); keep one", f, strings.TrimSpace(first.Header))})
-			continue
-		}
-		p.Columns = append(p.Columns, Column{Index: i, Header: h, Field: f})
-	}
+	p.mapColumns(r, func(h string) (Field, bool) { return lookupHeader(byPeopleHeader, h) })
 	if _, ok := p.col(FieldID); !ok {
 		p.problem(Problem{Row: r.Num, Column: string(FieldID), Field: FieldID, Message: fmt.Sprintf(
 			"the required column is missing; name it id, 工号 or 用户ID (the headers are: %s)", strings.Join(headerNames(r), ", "))})

@@ -65,13 +65,19 @@ func (p Problem) column() string {
 
 // Plan is a decoded and checked plan file.
 type Plan struct {
+	Layout
+	Items []Item
+}
+
+// Layout is what a plan and a people file share: how the file was read,
+// its columns and its problems.
+type Layout struct {
 	Format string // CSV or XLSX
 	Sheet  string // the worksheet read, for XLSX
 	// Columns are the file's columns that name a field, in file order.
 	Columns []Column
 	// Ignored are the headers of the columns that name no field.
 	Ignored []string
-	Items   []Item
 	// Problems stop the import; Warnings do not.
 	Problems []Problem
 	Warnings []Problem
@@ -97,7 +103,7 @@ type Options struct {
 // file's ids, 2 → 5 → 2), a planned start after the due date, and a
 // milestone with an estimate.
 func Parse(t Table, opt Options) *Plan {
-	p := &Plan{Format: t.Format, Sheet: t.Sheet}
+	p := &Plan{Layout: Layout{Format: t.Format, Sheet: t.Sheet}}
 	if len(t.Rows) == 0 {
 		p.problem(Problem{Message: "the file has no rows; the first row names the columns (id, title, assignee, due…)"})
 		return p
@@ -130,10 +136,10 @@ func Parse(t Table, opt Options) *Plan {
 	return p
 }
 
-func (p *Plan) problem(pr Problem) { p.Problems = append(p.Problems, pr) }
+func (p *Layout) problem(pr Problem) { p.Problems = append(p.Problems, pr) }
 
 // col returns the file's column of a field.
-func (p *Plan) col(f Field) (Column, bool) {
+func (p *Layout) col(f Field) (Column, bool) {
 	for _, c := range p.Columns {
 		if c.Field == f {
 			return c, true
@@ -144,7 +150,7 @@ func (p *Plan) col(f Field) (Column, bool) {
 
 // value returns a row's cell of a field, "" when the file has no such
 // column.
-func (p *Plan) value(r Row, f Field) string {
+func (p *Layout) value(r Row, f Field) string {
 	c, ok := p.col(f)
 	if !ok {
 		return ""
@@ -153,30 +159,37 @@ func (p *Plan) value(r Row, f Field) string {
 }
 
 // cell records a problem in a row's cell of a field.
-func (p *Plan) cell(r Row, f Field, msg string) {
+func (p *Layout) cell(r Row, f Field, msg string) {
 	c, _ := p.col(f)
 	p.problem(Problem{Row: r.Num, Column: c.Header, Field: f, Value: clean(p.value(r, f)), Message: msg})
+}
+
+// mapColumns maps the header row's columns to fields through lookup: a
+// header that names none is ignored, a field named twice is a problem.
+func (p *Layout) mapColumns(r Row, lookup func(string) (Field, bool)) {
+	for i, h := range r.Cells {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		f, ok := lookup(h)
+		if !ok {
+			p.Ignored = append(p.Ignored, h)
+			continue
+		}
+		if first, dup := p.col(f); dup {
+			p.problem(Problem{Row: r.Num, Column: h, Field: f,
+				Message: fmt.Sprintf("a second %s column (the first is %q); keep one", f, strings.TrimSpace(first.Header))})
+			continue
+		}
+		p.Columns = append(p.Columns, Column{Index: i, Header: h, Field: f})
+	}
 }
 
 // header maps the header row's columns to fields, and reports whether the
 // required columns are there.
 func (p *Plan) header(r Row) bool {
-	for i, h := range r.Cells {
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		f, ok := headerField(h)
-		if !ok {
-			p.Ignored = append(p.Ignored, strings.TrimSpace(h))
-			continue
-		}
-		if first, dup := p.col(f); dup {
-			p.problem(Problem{Row: r.Num, Column: strings.TrimSpace(h), Field: f,
-				Message: fmt.Sprintf("a second %s column (the first is %q); keep one", f, strings.TrimSpace(first.Header))})
-			continue
-		}
-		p.Columns = append(p.Columns, Column{Index: i, Header: strings.TrimSpace(h), Field: f})
-	}
+	p.mapColumns(r, headerField)
 	ok := len(p.Problems) == 0
 	for _, f := range required {
 		if _, found := p.col(f); !found {
