@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -69,4 +71,59 @@ func TestCards(t *testing.T) {
 		wantCode(t, err, bot.ENOTFOUND)
 		return nil
 	})
+}
+
+// TestFinishedCardsKeepPagesFull: cards are sent open (their inputs and
+// signed buttons make them large) and shrink when they finish; the pages
+// they were written to are merged as they empty, so that the cards bucket
+// does not keep a page per two or three finished cards.
+func TestFinishedCardsKeepPagesFull(t *testing.T) {
+	db := MustOpen(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	token := func() string { // as incompressible as a signed button value
+		b := make([]byte, 60)
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	const n, perTx = 1200, 50
+	for first := uint64(1); first <= n; first += perTx {
+		update(t, db, func(tx bot.Tx) error {
+			for id := first; id < first+perTx; id++ {
+				c := bigCard(id, fmt.Sprintf("checkin/%d", id))
+				for range 8 {
+					c.Card.Actions = append(c.Card.Actions, bot.Action{Name: "a", Value: token()})
+				}
+				if err := tx.PutCard(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	for id := uint64(1); id <= n; id += 7 { // answered one at a time, in any order
+		for _, id := range []uint64{id, id + 3, id + 1, id + 6, id + 2, id + 5, id + 4} {
+			update(t, db, func(tx bot.Tx) error {
+				c, err := tx.Card(id)
+				if bot.ErrorCode(err) == bot.ENOTFOUND {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				c.Card.Text, c.Card.Actions = "**已提交**", []bot.Action{}
+				return tx.PutCard(c)
+			})
+		}
+	}
+	sizes, err := db.BucketSizes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sizes {
+		if s.Name == bucketCards && float64(s.Pages) > 1.7*float64(s.Data) {
+			t.Errorf("%d finished cards of %d bytes take %d bytes of pages (%.1f×); want at most 1.7×",
+				s.Keys, s.Data, s.Pages, float64(s.Pages)/float64(s.Data))
+		}
+	}
 }

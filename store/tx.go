@@ -204,9 +204,23 @@ func (t *tx) reindex(bucket string, oldKey, newKey []byte) error {
 }
 
 // putRaw stores value at key as it is.
+//
+// A value that replaces a longer one is put after a delete of the key:
+// bbolt merges a page with its neighbour at commit only when a delete left
+// it under half its fill (rebalance), and a put that shrinks a record does
+// not count. Cards and chat lines shrink once their buttons are gone (a
+// check-in card from about 1,000 bytes stored to 400), so without the
+// delete their pages, filled while the cards were open, stayed about a
+// third full.
 func (t *tx) putRaw(bucket string, key, value []byte) error {
 	t.changed = t.changed || !deliveryBuckets[bucket]
-	if err := t.bucket(bucket).Put(key, value); err != nil {
+	b := t.bucket(bucket)
+	if old := b.Get(key); old != nil && len(value) < len(old) {
+		if err := b.Delete(key); err != nil {
+			return fmt.Errorf("store: put %s %x: %w", bucket, key, err)
+		}
+	}
+	if err := b.Put(key, value); err != nil {
 		return fmt.Errorf("store: put %s %x: %w", bucket, key, err)
 	}
 	return nil
