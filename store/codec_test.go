@@ -2,7 +2,12 @@ package store
 
 import (
 	"bytes"
+	"compress/flate"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,13 +57,17 @@ func TestCompressedRecords(t *testing.T) {
 		return out
 	}
 	bigJSON, _ := json.Marshal(bigCard(1, "big"))
-	if v := raw(bucketCards, 1); len(v) == 0 || v[0] != valueDeflated || len(v) >= len(bigJSON) {
+	if v := raw(bucketCards, 1); len(v) == 0 || v[0] != valueDict1 || len(v) >= len(bigJSON) {
 		t.Errorf("big card stored as %d bytes starting %q; want compressed, under its JSON's %d", len(v), v[:min(len(v), 1)], len(bigJSON))
 	}
-	if v := raw(bucketCards, 2); len(v) == 0 || v[0] != '{' {
-		t.Errorf("small card stored as %q; want JSON", v)
+	smallJSON, _ := json.Marshal(small)
+	if v := raw(bucketCards, 2); len(v) == 0 || v[0] != valueDict1 || len(v) > len(smallJSON)/2 {
+		t.Errorf("short card stored as %d bytes starting %q; want compressed with the dictionary, under half its JSON's %d", len(v), v[:min(len(v), 1)], len(smallJSON))
 	}
-	if v := raw(bucketChat, chatID); len(v) == 0 || v[0] != valueDeflated {
+	if v, err := encodeValue(bucketTasks, bigCard(1, "big")); err != nil || v[0] != '{' {
+		t.Errorf("a record of another bucket encoded as %q…, %v; want JSON", v[:min(len(v), 8)], err)
+	}
+	if v := raw(bucketChat, chatID); len(v) == 0 || v[0] != valueDict1 {
 		t.Errorf("chat line with a card stored as %q…; want compressed", v[:min(len(v), 8)])
 	}
 	view(t, db, func(tx bot.Tx) error {
@@ -66,6 +75,9 @@ func TestCompressedRecords(t *testing.T) {
 		want := bigCard(1, "big")
 		if err != nil || got.Card.Text != want.Card.Text || got.Card.Actions[0].Value != want.Card.Actions[0].Value || !got.CreatedAt.Equal(t0) {
 			t.Errorf("big card read back as %+v, %v", got, err)
+		}
+		if got, err := tx.Card(2); err != nil || got.Key != "small" || got.Card.Title != "hi" || len(got.Card.Actions) != 0 {
+			t.Errorf("short card read back as %+v, %v", got, err)
 		}
 		if recs, err := tx.CardsByKey("big"); err != nil || len(recs) != 1 {
 			t.Errorf("CardsByKey(big): %+v, %v", recs, err)
@@ -78,32 +90,74 @@ func TestCompressedRecords(t *testing.T) {
 	}
 }
 
-// TestUncompressedRecordsStillRead: card records and chat lines written as
-// plain JSON (by schema 4 and earlier) read, update and prune as before.
+// deflated01 is a record as schema 5 stored it before the dictionary:
+// valueDeflated, then the raw DEFLATE stream (flate.BestSpeed, no
+// dictionary) of its JSON.
+func deflated01(tb testing.TB, v any) []byte {
+	tb.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteByte(valueDeflated)
+	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	if _, err := w.Write(data); err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestUncompressedRecordsStillRead: card records and chat lines written in
+// the earlier formats, plain JSON (schema 4 and earlier) and DEFLATE with no
+// dictionary (valueDeflated, schema 5), read, update and prune as before.
 func TestUncompressedRecordsStillRead(t *testing.T) {
+	formats := []struct {
+		name   string
+		encode func(tb testing.TB, v any) []byte
+	}{
+		{"JSON", func(tb testing.TB, v any) []byte {
+			data, err := json.Marshal(v)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return data
+		}},
+		{"DEFLATE with no dictionary", deflated01},
+	}
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) { testOldRecords(t, f.encode) })
+	}
+}
+
+func testOldRecords(t *testing.T, encode func(tb testing.TB, v any) []byte) {
 	db := MustOpen(t)
 	old := bigCard(1, "old")
 	old.UpdatedAt = t0.Add(-40 * 24 * time.Hour)
 	old.CreatedAt = old.UpdatedAt
-	oldJSON, _ := json.Marshal(old)
+	recent := bigCard(2, "recent")
 	c := old.Card
-	chatJSON, _ := json.Marshal(bot.ChatMessage{ID: 1, Chat: "dm:x", From: "bot", Card: &c, Time: old.CreatedAt})
 	err := db.bolt.Update(func(btx *bbolt.Tx) error {
 		cards := btx.Bucket([]byte(bucketCards))
-		if err := cards.SetSequence(1); err != nil {
+		if err := cards.SetSequence(2); err != nil {
 			return err
 		}
-		if err := cards.Put(itob(1), oldJSON); err != nil {
-			return err
-		}
-		if err := btx.Bucket([]byte(bucketCardsByKey)).Put(strKey("old", 1), nil); err != nil {
-			return err
+		for _, rec := range []bot.CardRecord{old, recent} {
+			if err := cards.Put(itob(rec.ID), encode(t, rec)); err != nil {
+				return err
+			}
+			if err := btx.Bucket([]byte(bucketCardsByKey)).Put(strKey(rec.Key, rec.ID), nil); err != nil {
+				return err
+			}
 		}
 		chat := btx.Bucket([]byte(bucketChat))
 		if err := chat.SetSequence(1); err != nil {
 			return err
 		}
-		if err := chat.Put(itob(1), chatJSON); err != nil {
+		if err := chat.Put(itob(1), encode(t, bot.ChatMessage{ID: 1, Chat: "dm:x", From: "bot", Card: &c, Time: old.CreatedAt})); err != nil {
 			return err
 		}
 		return btx.Bucket([]byte(bucketChatByChat)).Put(chatKey("dm:x", 1), nil)
@@ -113,7 +167,7 @@ func TestUncompressedRecordsStillRead(t *testing.T) {
 	}
 	view(t, db, func(tx bot.Tx) error {
 		got, err := tx.Card(1)
-		if err != nil || got.Card.Text != old.Card.Text {
+		if err != nil || got.Card.Text != old.Card.Text || got.Card.Actions[0].Value != old.Card.Actions[0].Value {
 			t.Errorf("old card: %+v, %v", got, err)
 		}
 		return nil
@@ -121,6 +175,21 @@ func TestUncompressedRecordsStillRead(t *testing.T) {
 	if ms, err := db.ChatMessages(t.Context(), "dm:x"); err != nil || len(ms) != 1 || ms[0].Card == nil || ms[0].Card.Text != old.Card.Text {
 		t.Errorf("old chat line: %+v, %v", ms, err)
 	}
+	update(t, db, func(tx bot.Tx) error {
+		rec, err := tx.Card(2)
+		if err != nil {
+			return err
+		}
+		rec.Card.Color = bot.ColorGreen
+		return tx.PutCard(rec)
+	})
+	view(t, db, func(tx bot.Tx) error {
+		recs, err := tx.CardsByKey("recent")
+		if err != nil || len(recs) != 1 || recs[0].Card.Color != bot.ColorGreen || recs[0].Card.Text != recent.Card.Text {
+			t.Errorf("the card updated after it was read in its old format: %+v, %v", recs, err)
+		}
+		return nil
+	})
 	update(t, db, func(tx bot.Tx) error {
 		n, _, err := tx.PruneCards(t0.Add(-7*24*time.Hour), t0.Add(-31*24*time.Hour), 10)
 		if n != 1 || err != nil {
@@ -134,16 +203,69 @@ func TestUncompressedRecordsStillRead(t *testing.T) {
 	})
 }
 
+// TestDictionaryFrozen: the records of valueDict1 can be read only with
+// the dictionary they were written with.
+func TestDictionaryFrozen(t *testing.T) {
+	if sum := sha256.Sum256(dict1); hex.EncodeToString(sum[:]) != dict1SHA256 {
+		t.Fatalf("deflate_dict_v1.txt changed (SHA-256 %x): the records written with it would no longer read; "+
+			"restore it, and put a new dictionary in a new file with a new format byte", sum)
+	}
+	// A record written with the dictionary, kept as it was stored: it
+	// must read back as long as the store reads valueDict1.
+	stored, err := os.ReadFile(filepath.Join("testdata", "card_dict1.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec bot.CardRecord
+	if err := decodeValue(stored, &rec); err != nil || rec.ID != 7 || rec.Card.Title != "今日打卡 · 2026-11-04 周三" || len(rec.Card.Actions) != 3 {
+		t.Errorf("card_dict1.bin read as %+v, %v", rec, err)
+	}
+}
+
 // FuzzDecodeValue: a damaged record is an error, never a panic.
 func FuzzDecodeValue(f *testing.F) {
 	good, _ := encodeValue(bucketCards, bigCard(1, "k"))
 	f.Add(good)
+	f.Add(deflated01(f, bigCard(1, "k")))
 	f.Add([]byte(`{"id":1}`))
 	f.Add([]byte{valueDeflated})
 	f.Add([]byte{valueDeflated, 0xff, 0x00})
+	f.Add([]byte{valueDict1})
+	f.Add([]byte{valueDict1, 0xff, 0x00})
 	f.Add(good[:len(good)/2])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var rec bot.CardRecord
 		_ = decodeValue(data, &rec)
+	})
+}
+
+// FuzzRecordRoundTrip: whatever a card says, its record reads back as the
+// JSON it was written from, in either compressed bucket.
+func FuzzRecordRoundTrip(f *testing.F) {
+	f.Add("今天的任务进展如何？", "eyJjIjoyNDc0LCJhIjoic3VibWl0In0.yQQLl1lVxiUwO4wluQ")
+	f.Add("", "")
+	f.Add(`{"kind":"checkin"}`, "\x00\xff")
+	f.Add(string(dict1[len(dict1)-300:]), string(dict1[:100]))
+	f.Fuzz(func(t *testing.T, text, value string) {
+		rec := bigCard(3, "checkin/"+value)
+		rec.Card.Text = text
+		rec.Card.Actions = []bot.Action{{Name: "submit", Label: text, Value: value}}
+		want, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bucket := range []string{bucketCards, bucketChat} {
+			stored, err := encodeValue(bucket, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := valueJSON(stored)
+			if err != nil {
+				t.Fatalf("%s: decode %x: %v", bucket, stored, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: read back as\n%s\nwant\n%s", bucket, got, want)
+			}
+		}
 	})
 }
