@@ -249,3 +249,54 @@ func escalationIDs(es []bot.Escalation) []uint64 {
 	}
 	return ids
 }
+
+// TestGrowingEscalationsKeepPagesFull: escalations open in bursts and grow
+// as they climb (warned, escalated, acknowledged); their pages take the
+// growth without being split into pages that hold a record or two.
+func TestGrowingEscalationsKeepPagesFull(t *testing.T) {
+	db := MustOpen(t)
+	const n, perTx = 1200, 25
+	for first := uint64(1); first <= n; first += perTx {
+		update(t, db, func(tx bot.Tx) error {
+			for id := first; id < first+perTx; id++ {
+				e := bot.Escalation{ID: id, Rule: bot.RuleStale, Task: id, Project: 1 + id/50, Person: alice, Level: 1, OpenedAt: t0}
+				if err := tx.PutEscalation(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	climb := []func(*bot.Escalation){
+		func(e *bot.Escalation) { e.WarnedAt = t0.Add(15 * time.Hour) },
+		func(e *bot.Escalation) { e.Level, e.EscalatedAt = 2, t0.Add(39*time.Hour) },
+		func(e *bot.Escalation) { e.AcknowledgedAt, e.AcknowledgedBy = t0.Add(40*time.Hour), alice },
+	}
+	for _, step := range climb {
+		for first := uint64(1); first <= n; first += perTx {
+			update(t, db, func(tx bot.Tx) error {
+				for id := first; id < first+perTx; id++ {
+					e, err := tx.Escalation(id)
+					if err != nil {
+						return err
+					}
+					step(&e)
+					if err := tx.PutEscalation(e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	}
+	sizes, err := db.BucketSizes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sizes {
+		if s.Name == bucketEscalations && float64(s.Pages) > 1.7*float64(s.Data) {
+			t.Errorf("%d escalations of %d bytes take %d bytes of pages (%.1f×); want at most 1.7×",
+				s.Keys, s.Data, s.Pages, float64(s.Pages)/float64(s.Data))
+		}
+	}
+}

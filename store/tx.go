@@ -99,24 +99,33 @@ func (t *tx) bumpVersion() error {
 // bucket returns the named top-level bucket.
 func (t *tx) bucket(name string) *bbolt.Bucket {
 	b := t.btx.Bucket([]byte(name))
-	if appendOnly[name] && b != nil {
-		b.FillPercent = appendFill
+	if fill, ok := fills[name]; ok && b != nil {
+		b.FillPercent = fill
 	}
 	return b
 }
 
-// appendFill is how full bbolt fills a page of an appendOnly bucket before
-// it splits it (bbolt's default, 0.5, suits keys that arrive in any order,
-// and leaves every page of a bucket that only grows at its end half empty).
+// appendFill is how full bbolt fills a page of a bucket whose keys arrive
+// in order before it splits it (bbolt's default, 0.5, suits keys that
+// arrive in any order, and leaves every page of a bucket that only grows at
+// its end half empty).
 const appendFill = 0.9
 
-// appendOnly are the buckets whose new keys come after every key they hold
-// (ids from the bucket's sequence, times): their pages are filled to
-// appendFill.
-var appendOnly = map[string]bool{
-	bucketAudit: true, bucketChat: true, bucketCards: true, bucketOutbox: true,
-	bucketEscalations: true, bucketEventsByTime: true, bucketTasks: true,
-	bucketRisks: true, bucketChanges: true, bucketDeadLetters: true,
+// growFill is appendFill for the appended records that grow later. Filled
+// to appendFill, their pages overflow as they grow, and bbolt splits each
+// into one that keeps 90 % and one that holds a record or two. An
+// escalation grows by half or more as it is warned, escalated and
+// acknowledged (130 → 210 bytes and up): pages filled to 70 % take most of
+// that, and split into halves that have room again.
+const growFill = 0.7
+
+// fills are the buckets whose pages bbolt fills to other than its default:
+// those whose new keys come after every key they hold (ids from the
+// bucket's sequence, times).
+var fills = map[string]float64{
+	bucketAudit: appendFill, bucketChat: appendFill, bucketCards: appendFill, bucketOutbox: appendFill,
+	bucketEscalations: growFill, bucketEventsByTime: appendFill, bucketTasks: appendFill,
+	bucketRisks: appendFill, bucketChanges: appendFill, bucketDeadLetters: appendFill,
 }
 
 // writable returns an error wrapping ErrReadOnly when t was begun by View.
