@@ -14,6 +14,10 @@ type ChatMessage struct {
 	Time time.Time `json:"time"`
 	Text string    `json:"text,omitempty"`
 	Card *Card     `json:"card,omitempty"`
+	// CardID is the card record that Card was sent from
+	// (OutMessage.CardID), 0 for none. The store keeps the line's card as a
+	// reference to the record for as long as the two are the same.
+	CardID uint64 `json:"card_id,omitempty"`
 	// IdemKey de-duplicates bot messages delivered twice by the outbox.
 	IdemKey string `json:"idem_key,omitempty"`
 }

@@ -175,6 +175,15 @@ const (
 	bucketVersion = "version"
 )
 
+// Buckets added by schema version 6.
+const (
+	// bucketChatByCard holds the keys <card id><message id>, with empty
+	// values, for the playground chat lines whose card is stored as a
+	// reference to the card record it was sent from (chatlog.go), so that
+	// they get a copy of the card before the record changes or is pruned.
+	bucketChatByCard = "chat_by_card"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -187,7 +196,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5())...)
+	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6())...)
+}
+
+// bucketsV6 lists the buckets that schema version 6 added.
+func bucketsV6() []string {
+	return []string{bucketChatByCard}
 }
 
 // bucketsV5 lists the buckets that schema version 5 added.

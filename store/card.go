@@ -1,6 +1,10 @@
 package store
 
-import "github.com/loopbot/loopbot/bot"
+import (
+	"reflect"
+
+	"github.com/loopbot/loopbot/bot"
+)
 
 // NextCardID hands out the next card id. Ids are dense and never reused.
 func (t *tx) NextCardID() (uint64, error) {
@@ -35,8 +39,15 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 		return bot.Errorf(bot.EINVALID, "a card needs an id")
 	}
 	var old bot.CardRecord
-	if _, err := t.get(bucketCards, itob(c.ID), &old); err != nil {
+	found, err := t.get(bucketCards, itob(c.ID), &old)
+	if err != nil {
 		return err
+	}
+	if found && !reflect.DeepEqual(old.Card, c.Card) {
+		// The chat lines that show the card as it was keep it.
+		if err := t.keepChatCards(c.ID, old.Card); err != nil {
+			return err
+		}
 	}
 	if err := t.reindex(bucketCardsByKey, strKey(old.Key, c.ID), strKey(c.Key, c.ID)); err != nil {
 		return err

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -46,7 +48,7 @@ func (t *tx) appendChat(m bot.ChatMessage) (bot.ChatMessage, error) {
 	if m.Time.IsZero() {
 		m.Time = t.now()
 	}
-	if err := t.put(bucketChat, itob(id), m); err != nil {
+	if err := t.putChatLine(m); err != nil {
 		return bot.ChatMessage{}, err
 	}
 	if err := t.putRaw(bucketChatByChat, chatKey(m.Chat, id), nil); err != nil {
@@ -79,12 +81,106 @@ func (t *tx) UpdateChatCard(id uint64, c bot.Card) error {
 }
 
 func (t *tx) updateChatCard(id uint64, c bot.Card) error {
-	m, err := t.chatMessage(id)
+	m, ok, err := t.storedChatLine(id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return bot.Errorf(bot.ENOTFOUND, "message %d not found", id)
+	}
+	m.Card = &c
+	return t.putChatLine(m)
+}
+
+// Cards in chat lines. A bot line that shows a card (Card) sent from a
+// card record (CardID) is stored without its card while the card is the
+// record's, which it is from its delivery until the record's card next
+// changes: the line is read with the record's card, and bucketChatByCard
+// names it under the record. Before the record's card changes, and before
+// the record is pruned, the lines named under it get a copy of the card
+// they show (keepChatCards), so that a line still shows the card as it
+// was delivered, and outlives the record as before.
+
+// putChatLine stores m, without its card when the card is its record's.
+func (t *tx) putChatLine(m bot.ChatMessage) error {
+	shared, err := t.sharesCard(m)
 	if err != nil {
 		return err
 	}
-	m.Card = &c
-	return t.put(bucketChat, itob(id), m)
+	stored := m
+	if shared {
+		stored.Card = nil
+		if err := t.putRaw(bucketChatByCard, chatCardKey(m.CardID, m.ID), nil); err != nil {
+			return err
+		}
+	} else if m.CardID != 0 {
+		if err := t.del(bucketChatByCard, chatCardKey(m.CardID, m.ID)); err != nil {
+			return err
+		}
+	}
+	return t.put(bucketChat, itob(m.ID), stored)
+}
+
+// sharesCard reports whether m's card is the current card of its record.
+func (t *tx) sharesCard(m bot.ChatMessage) (bool, error) {
+	if m.Card == nil || m.CardID == 0 {
+		return false, nil
+	}
+	var rec bot.CardRecord
+	ok, err := t.get(bucketCards, itob(m.CardID), &rec)
+	if err != nil || !ok {
+		return false, err
+	}
+	return reflect.DeepEqual(rec.Card, *m.Card), nil
+}
+
+// keepChatCards gives the chat lines that read their card from record id a
+// copy of it, c, before the record's card changes or the record goes.
+func (t *tx) keepChatCards(id uint64, c bot.Card) error {
+	for _, line := range t.idsWithPrefix(bucketChatByCard, itob(id)) {
+		m, ok, err := t.storedChatLine(line)
+		if err != nil {
+			return err
+		}
+		if ok && m.Card == nil && m.CardID == id {
+			m.Card = &c
+			if err := t.put(bucketChat, itob(line), m); err != nil {
+				return err
+			}
+		}
+		if err := t.del(bucketChatByCard, chatCardKey(id, line)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chatCardKey is the key of bucketChatByCard that names line under card.
+func chatCardKey(card, line uint64) []byte {
+	return append(itob(card), itob(line)...)
+}
+
+// storedChatLine reads message id as it is stored: a line whose card is
+// its record's has no Card.
+func (t *tx) storedChatLine(id uint64) (bot.ChatMessage, bool, error) {
+	var m bot.ChatMessage
+	ok, err := t.get(bucketChat, itob(id), &m)
+	return m, ok, err
+}
+
+// withCard gives a line stored without its card the card of its record.
+func (t *tx) withCard(m *bot.ChatMessage) error {
+	if m.Card != nil || m.CardID == 0 {
+		return nil
+	}
+	var rec bot.CardRecord
+	ok, err := t.get(bucketCards, itob(m.CardID), &rec)
+	if err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("store: chat line %d: its card %d is gone", m.ID, m.CardID)
+	}
+	m.Card = &rec.Card
+	return nil
 }
 
 // ChatMessages returns the messages of a chat, oldest first.
@@ -93,7 +189,15 @@ func (d *DB) ChatMessages(ctx context.Context, chat string) ([]bot.ChatMessage, 
 	err := d.run(ctx, false, func(t *tx) error {
 		var err error
 		out, err = loadIDs[bot.ChatMessage](t, bucketChat, t.idsWithPrefix(bucketChatByChat, strPrefix(chat)))
-		return err
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			if err := t.withCard(&out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }
@@ -110,12 +214,14 @@ func (d *DB) ChatMessage(ctx context.Context, id uint64) (bot.ChatMessage, error
 }
 
 func (t *tx) chatMessage(id uint64) (bot.ChatMessage, error) {
-	var m bot.ChatMessage
-	ok, err := t.get(bucketChat, itob(id), &m)
+	m, ok, err := t.storedChatLine(id)
 	if err != nil {
 		return bot.ChatMessage{}, err
 	} else if !ok {
 		return bot.ChatMessage{}, bot.Errorf(bot.ENOTFOUND, "message %d not found", id)
+	}
+	if err := t.withCard(&m); err != nil {
+		return bot.ChatMessage{}, err
 	}
 	return m, nil
 }

@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
 )
 
 func TestChatLog(t *testing.T) {
@@ -47,4 +51,177 @@ func TestChatLog(t *testing.T) {
 	wantCode(t, db.UpdateChatCard(ctx, 9, done), bot.ENOTFOUND)
 	_, err = db.ChatMessage(ctx, 9)
 	wantCode(t, err, bot.ENOTFOUND)
+}
+
+// storedLine returns chat line id as the file holds it.
+func storedLine(tb testing.TB, db *DB, id uint64) (bot.ChatMessage, int) {
+	tb.Helper()
+	var m bot.ChatMessage
+	var n int
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		v := btx.Bucket([]byte(bucketChat)).Get(itob(id))
+		n = len(v)
+		return decodeValue(v, &m)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, n
+}
+
+// TestChatCardsShareTheirRecord: a chat line that shows a card record's
+// card is stored without it, and shows, at every step, the card as it was
+// last delivered to the chat: when the record's card changes before its
+// update is delivered, when the update is delivered, and once the record
+// is pruned.
+func TestChatCardsShareTheirRecord(t *testing.T) {
+	db := MustOpen(t)
+	ctx := t.Context()
+	open := bigCard(1, "checkin/alice")
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(open) })
+	line, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:alice", From: "bot", Card: &open.Card, CardID: 1, IdemKey: "loopbot-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shows := func(step string, want bot.Card) {
+		t.Helper()
+		m, err := db.ChatMessage(ctx, line.ID)
+		if err != nil || m.Card == nil || !reflect.DeepEqual(*m.Card, want) {
+			t.Errorf("%s: the line shows %+v, %v; want %+v", step, m.Card, err, want)
+		}
+		ms, err := db.ChatMessages(ctx, "dm:alice")
+		if err != nil || len(ms) != 1 || ms[0].Card == nil || !reflect.DeepEqual(*ms[0].Card, want) {
+			t.Errorf("%s: the chat shows %+v, %v; want the card %+v", step, ms, err, want)
+		}
+	}
+	shared := func(step string, want bool) {
+		t.Helper()
+		m, n := storedLine(t, db, line.ID)
+		if (m.Card == nil) != want || slices.Contains(indexKeys(t, db, bucketChatByCard), string(chatCardKey(1, line.ID))) != want {
+			t.Errorf("%s: stored with card %v (%d bytes), indexed %q; want the record's card shared: %v",
+				step, m.Card != nil, n, indexKeys(t, db, bucketChatByCard), want)
+		}
+	}
+	shows("delivered", open.Card)
+	shared("delivered", true)
+
+	// The card is answered: the record changes, and its update waits in
+	// the outbox. The chat still shows the card as delivered.
+	done := open
+	done.Card.Text, done.Card.Color, done.Card.Actions = "**已提交**", bot.ColorGreen, []bot.Action{}
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(done) })
+	shows("answered, not delivered", open.Card)
+	shared("answered, not delivered", false)
+
+	if err := db.UpdateChatCard(ctx, line.ID, done.Card); err != nil {
+		t.Fatal(err)
+	}
+	shows("update delivered", done.Card)
+	shared("update delivered", true)
+
+	// A change of the record that leaves its card alone (its message id,
+	// a merge of its person) leaves the line shared.
+	update(t, db, func(tx bot.Tx) error {
+		rec := done
+		rec.MessageRef = "1"
+		return tx.PutCard(rec)
+	})
+	shared("record changed, card not", true)
+
+	update(t, db, func(tx bot.Tx) error {
+		n, _, err := tx.PruneCards(t0.Add(time.Hour), t0.Add(-time.Hour), 10)
+		if n != 1 {
+			t.Errorf("pruned %d cards, %v; want the finished one", n, err)
+		}
+		return err
+	})
+	shows("record pruned", done.Card)
+	shared("record pruned", false)
+
+	// A card delivered as other than its record's current card (the
+	// record changed between the outbox's read and the delivery) is kept
+	// as delivered.
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(bigCard(2, "checkin/bob")) })
+	stale := bigCard(2, "").Card
+	stale.Title = "an older title"
+	other, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:bob", From: "bot", Card: &stale, CardID: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := db.ChatMessage(ctx, other.ID); err != nil || m.Card == nil || m.Card.Title != "an older title" {
+		t.Errorf("a card delivered as other than its record's shows %+v, %v", m.Card, err)
+	}
+
+	if err := db.UpdateChatCard(ctx, other.ID, bigCard(2, "").Card); err != nil {
+		t.Fatal(err)
+	}
+	if keys := indexKeys(t, db, bucketChatByCard); len(keys) != 1 {
+		t.Errorf("with bob's card delivered as its record's, chat_by_card holds %q", keys)
+	}
+	update(t, db, func(tx bot.Tx) error {
+		_, _, err := tx.PruneChat(t0.Add(time.Hour), 10)
+		return err
+	})
+	if keys := indexKeys(t, db, bucketChatByCard); len(keys) != 0 {
+		t.Errorf("after the chat was pruned, chat_by_card holds %q", keys)
+	}
+}
+
+// TestMigrateToVersion6: a file of schema 5 gets the index of the chat
+// lines that share their card record's card; the lines it had keep their
+// cards, and the cards delivered after the upgrade are shared.
+func TestMigrateToVersion6(t *testing.T) {
+	db := MustOpen(t)
+	ctx := t.Context()
+	rec := bigCard(1, "checkin/alice")
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(rec) })
+	// As schema 5 wrote it: the card, and no record id.
+	before, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:alice", From: "bot", Card: &rec.Card, IdemKey: "loopbot-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(btx *bbolt.Tx) error {
+		if err := btx.DeleteBucket([]byte(bucketChatByCard)); err != nil {
+			return err
+		}
+		return setSchemaVersion(btx, 5)
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db = mustOpenAt(t, path)
+	if version, buckets := migratedState(t, db.bolt); version != 6 || !slices.Contains(buckets, bucketChatByCard) {
+		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
+	}
+	if m, err := db.ChatMessage(ctx, before.ID); err != nil || m.Card == nil || m.Card.Text != rec.Card.Text {
+		t.Errorf("the line of schema 5 reads as %+v, %v", m, err)
+	}
+	changed := rec.Card
+	changed.Color = bot.ColorGreen
+	if err := db.UpdateChatCard(ctx, before.ID, changed); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := db.ChatMessage(ctx, before.ID); err != nil || m.Card == nil || m.Card.Color != bot.ColorGreen {
+		t.Errorf("the line of schema 5, updated, reads as %+v, %v", m, err)
+	}
+	after, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:alice", From: "bot", Card: &rec.Card, CardID: 1, IdemKey: "loopbot-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := storedLine(t, db, after.ID); m.Card != nil {
+		t.Errorf("a card delivered after the upgrade is stored whole, want shared with its record")
+	}
+	if m, err := db.ChatMessage(ctx, after.ID); err != nil || m.Card == nil || !reflect.DeepEqual(*m.Card, rec.Card) {
+		t.Errorf("a line after the upgrade reads as %+v, %v", m, err)
+	}
 }

@@ -20,6 +20,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBucketsV3,
 		createBucketsV4,
 		createBucketsV5,
+		createBucketsV6,
 	}
 }
 
@@ -82,6 +83,18 @@ func createBucketsV5(btx *bbolt.Tx) error {
 		}
 	}
 	return indexAuditByProject(btx)
+}
+
+// createBucketsV6 is version 6: the index of the chat lines whose card is
+// a reference to its card record. The lines a file already has hold their
+// cards, and are not in it.
+func createBucketsV6(btx *bbolt.Tx) error {
+	for _, name := range bucketsV6() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // indexAuditByProject fills bucketAuditByProject from the audit log.

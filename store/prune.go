@@ -66,6 +66,9 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, b
 		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
 			return 0, false, err
 		}
+		if err := t.keepChatCards(v.id, rec.Card); err != nil {
+			return 0, false, err
+		}
 		if key := strKey(v.key, v.id); key != nil {
 			if err := t.del(bucketCardsByKey, key); err != nil {
 				return 0, false, err
@@ -105,6 +108,11 @@ func (t *tx) PruneChat(before time.Time, limit int) (int, bool, error) {
 	for _, m := range victims {
 		if err := t.del(bucketChatByChat, chatKey(m.Chat, m.ID)); err != nil {
 			return 0, false, err
+		}
+		if m.CardID != 0 {
+			if err := t.del(bucketChatByCard, chatCardKey(m.CardID, m.ID)); err != nil {
+				return 0, false, err
+			}
 		}
 		if m.IdemKey != "" {
 			if v := t.bucket(bucketChatIdem).Get([]byte(m.IdemKey)); v != nil && btoi(v) == m.ID {

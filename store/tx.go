@@ -82,7 +82,7 @@ var versionKey = []byte("data")
 // removed as it delivers them).
 var deliveryBuckets = map[string]bool{
 	bucketOutbox: true, bucketOutboxUpdates: true, bucketDeadLetters: true,
-	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true,
+	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true, bucketChatByCard: true,
 	bucketFiles: true, bucketFileData: true,
 }
 
@@ -126,6 +126,7 @@ var fills = map[string]float64{
 	bucketAudit: appendFill, bucketChat: appendFill, bucketCards: appendFill, bucketOutbox: appendFill,
 	bucketEscalations: growFill, bucketEventsByTime: appendFill, bucketTasks: appendFill,
 	bucketRisks: appendFill, bucketChanges: appendFill, bucketDeadLetters: appendFill,
+	bucketChatByCard: appendFill,
 }
 
 // writable returns an error wrapping ErrReadOnly when t was begun by View.

@@ -161,7 +161,11 @@ func (a *Adapter) UpdateCardTx(tx bot.Tx, ref string, msg bot.OutMessage) error 
 
 // botLine is the chat line of a message the bot sends.
 func (a *Adapter) botLine(msg bot.OutMessage) bot.ChatMessage {
-	return bot.ChatMessage{Chat: chatName(msg.Target), From: "bot", Time: a.cfg.Clock.Now(), Text: msg.Text, Card: msg.Card, IdemKey: msg.IdemKey}
+	line := bot.ChatMessage{Chat: chatName(msg.Target), From: "bot", Time: a.cfg.Clock.Now(), Text: msg.Text, Card: msg.Card, IdemKey: msg.IdemKey}
+	if msg.Card != nil {
+		line.CardID = msg.CardID
+	}
+	return line
 }
 
 // cardRef reads the message id of a card update.
