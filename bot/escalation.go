@@ -79,6 +79,10 @@ type EscalationTx interface {
 	PutEscalation(e Escalation) error
 	// OpenEscalations returns every open escalation, by id.
 	OpenEscalations() ([]Escalation, error)
+	// OpenSubjects returns the subjects (task codes, person ids) with an
+	// open escalation of rule, from the open index alone: no escalation is
+	// read.
+	OpenSubjects(rule string) ([]string, error)
 	// OpenEscalation returns the open escalation of a rule for a subject
 	// (a task code like "T3", or a person id for missed check-ins).
 	// ENOTFOUND if none.

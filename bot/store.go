@@ -173,12 +173,14 @@ type RetentionTx interface {
 // Due index subjects, each followed by an id: a task's rules; a person's
 // (their zone or leave changed: their tasks' rules and their missed
 // check-ins); a person's missed check-ins alone (a prompt, a check-in or
-// one of their tasks changed); a project's (its tasks' rules).
+// one of their tasks changed); a project's (its tasks' rules); an open
+// escalation's next step up the ladder.
 const (
-	DueTaskPrefix     = "task/"
-	DuePersonPrefix   = "person/"
-	DueCheckinsPrefix = "checkins/"
-	DueProjectPrefix  = "project/"
+	DueTaskPrefix       = "task/"
+	DuePersonPrefix     = "person/"
+	DueCheckinsPrefix   = "checkins/"
+	DueProjectPrefix    = "project/"
+	DueEscalationPrefix = "esc/"
 )
 
 // DueNever is the time that removes a subject from the due index.
@@ -188,8 +190,10 @@ var DueNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 // what changed and at what a rule may fire for by now, not at everything.
 // The store files a subject as changed whenever it writes a task (the task,
 // and its assignees' check-ins), a person, a project, a prompt or a
-// check-in (the person's check-ins); the check files each subject it looked at for the next time one
-// of its rules may change.
+// check-in (the person's check-ins), and an escalation (the escalation,
+// while it is open; a resolved one leaves the index); the check files each
+// subject it looked at for the next time one of its rules may change, and
+// each open escalation for the next time it may climb.
 type DueTx interface {
 	// SetDue files subject for the given time, replacing its entry; the
 	// zero time means at once, DueNever removes it.

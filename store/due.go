@@ -13,6 +13,7 @@ func taskSubject(id uint64) string          { return bot.DueTaskPrefix + strconv
 func personSubject(p bot.PersonID) string   { return bot.DuePersonPrefix + string(p) }
 func checkinsSubject(p bot.PersonID) string { return bot.DueCheckinsPrefix + string(p) }
 func projectSubject(id uint64) string       { return bot.DueProjectPrefix + strconv.FormatUint(id, 10) }
+func escalationSubject(id uint64) string    { return bot.DueEscalationPrefix + strconv.FormatUint(id, 10) }
 
 // SetDue files subject to be looked at once the time reaches at, replacing
 // its earlier entry; the zero time files it as changed, due at once; Never
@@ -24,7 +25,12 @@ func (t *tx) SetDue(subject string, at time.Time) error {
 	if subject == "" {
 		return bot.Errorf(bot.EINVALID, "a due entry needs a subject")
 	}
-	if old := t.bucket(bucketDueBySubject).Get([]byte(subject)); old != nil {
+	tk := timeKey(at, 0)[:8]
+	old := t.bucket(bucketDueBySubject).Get([]byte(subject))
+	if old != nil && !at.Equal(bot.DueNever) && bytes.Equal(old, tk) {
+		return nil // filed for that time already
+	}
+	if old != nil {
 		if err := t.del(bucketDue, append(bytes.Clone(old), subject...)); err != nil {
 			return err
 		}
@@ -35,7 +41,6 @@ func (t *tx) SetDue(subject string, at time.Time) error {
 	if at.Equal(bot.DueNever) {
 		return nil
 	}
-	tk := timeKey(at, 0)[:8]
 	if err := t.putRaw(bucketDue, append(bytes.Clone(tk), subject...), nil); err != nil {
 		return err
 	}

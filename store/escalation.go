@@ -32,7 +32,8 @@ func (t *tx) Escalation(id uint64) (bot.Escalation, error) {
 
 // PutEscalation stores e and keeps its indexes in step: the open index
 // while e is open, and the time indexes of its opening and, once resolved,
-// its resolution. It returns EINVALID for an escalation with no id, rule,
+// its resolution, and files it in the due index (bot.DueTx) as changed
+// while open. It returns EINVALID for an escalation with no id, rule,
 // subject or opening time, and ECONFLICT for an open escalation whose
 // subject already has another open escalation of the same rule.
 func (t *tx) PutEscalation(e bot.Escalation) error {
@@ -60,6 +61,15 @@ func (t *tx) PutEscalation(e bot.Escalation) error {
 		return err
 	}
 	if err := t.claimID(bucketEscalations, e.ID); err != nil {
+		return err
+	}
+	// The climb looks at an escalation again once it changed (a click,
+	// a snooze, an extension request); a resolved one leaves the index.
+	next := time.Time{}
+	if !e.Open() {
+		next = bot.DueNever
+	}
+	if err := t.SetDue(escalationSubject(e.ID), next); err != nil {
 		return err
 	}
 	return t.put(bucketEscalations, itob(e.ID), e)
@@ -165,6 +175,20 @@ func (t *tx) OpenEscalations() ([]bot.Escalation, error) {
 	}
 	slices.Sort(ids)
 	return loadIDs[bot.Escalation](t, bucketEscalations, ids)
+}
+
+// OpenSubjects returns the subjects with an open escalation of rule, in
+// the open index's key order, reading its keys only.
+func (t *tx) OpenSubjects(rule string) ([]string, error) {
+	var out []string
+	suffix := append([]byte{0}, rule...)
+	err := t.bucket(bucketEscalationsOpen).ForEach(func(k, _ []byte) error {
+		if subj, ok := bytes.CutSuffix(k, suffix); ok && bytes.IndexByte(subj, 0) < 0 {
+			out = append(out, string(subj))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // OpenEscalation returns the open escalation of rule for subject (a task

@@ -300,3 +300,57 @@ func TestGrowingEscalationsKeepPagesFull(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationDueAndOpenSubjects: an open escalation is filed in the due
+// index as changed each time it is written, and leaves it once resolved;
+// OpenSubjects lists the subjects of a rule's open escalations.
+func TestEscalationDueAndOpenSubjects(t *testing.T) {
+	db := MustOpen(t)
+	later := t0.Add(24 * time.Hour)
+	update(t, db, func(tx bot.Tx) error {
+		for _, e := range []bot.Escalation{
+			{ID: 1, Rule: bot.RuleOverdue, Task: 1, Person: alice, OpenedAt: t0},
+			{ID: 2, Rule: bot.RuleMissedCheckins, Person: alice, OpenedAt: t0},
+			{ID: 3, Rule: bot.RuleMissedCheckins, Person: bob, OpenedAt: t0},
+			{ID: 4, Rule: bot.RuleMissedCheckins, Person: "feishu:carol", OpenedAt: t0, ResolvedAt: t0},
+		} {
+			if err := tx.PutEscalation(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, db, func(tx bot.Tx) error {
+		due, err := tx.DueSubjects(t0)
+		slices.Sort(due)
+		if want := []string{"esc/1", "esc/2", "esc/3"}; err != nil || !slices.Equal(due, want) {
+			t.Errorf("due after writing E1–E4 = %v, %v; want %v", due, err, want)
+		}
+		subj, err := tx.OpenSubjects(bot.RuleMissedCheckins)
+		slices.Sort(subj)
+		if want := []string{string(alice), string(bob)}; err != nil || !slices.Equal(subj, want) {
+			t.Errorf("OpenSubjects(missed_checkins) = %v, %v; want %v", subj, err, want)
+		}
+		return nil
+	})
+	update(t, db, func(tx bot.Tx) error {
+		if err := tx.SetDue("esc/1", later); err != nil {
+			return err
+		}
+		e, err := tx.Escalation(2)
+		if err != nil {
+			return err
+		}
+		e.ResolvedAt = t0
+		return tx.PutEscalation(e)
+	})
+	view(t, db, func(tx bot.Tx) error {
+		if due, _ := tx.DueSubjects(t0); !slices.Equal(due, []string{"esc/3"}) {
+			t.Errorf("due at t0 after filing E1 later and resolving E2 = %v, want [esc/3]", due)
+		}
+		if due, _ := tx.DueSubjects(later); !slices.Equal(due, []string{"esc/3", "esc/1"}) {
+			t.Errorf("due a day later = %v, want [esc/3 esc/1]", due)
+		}
+		return nil
+	})
+}
