@@ -411,15 +411,37 @@ func (s *Service) climb(tx bot.Tx, e bot.Escalation, now time.Time, groups map[u
 // for a task on its project's critical path. The plan is only looked at in
 // between, when the step is due for a critical task but not for another.
 func (s *Service) stepDue(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location, now time.Time) bool {
+	_, due := s.stepNext(tx, e, span, loc, now)
+	return due
+}
+
+// criticalRecheck is how often an escalation whose ladder step is due for
+// a critical task but not for another is looked at again: whether its task
+// is critical changes with its project's other tasks and with the day.
+const criticalRecheck = time.Hour
+
+// stepNext reports whether a ladder step is due at now (stepDue), and when
+// it is not, the moment to look again: when it falls due for a critical
+// task, then when it does for any; in between, every criticalRecheck.
+func (s *Service) stepNext(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location, now time.Time) (time.Time, bool) {
 	cal := s.cfg.Calendar
 	due := span.After(cal, e.WarnedAt, loc)
 	f := s.cfg.Schedule.CriticalPathFactor
 	if !now.Before(due) || f <= 1 {
-		return !now.Before(due)
+		return due, !now.Before(due)
 	}
 	full := cal.WorkingTime(e.WarnedAt, due, loc)
 	fast := cal.AddWorkingTime(e.WarnedAt, time.Duration(float64(full)/f), loc)
-	return !now.Before(fast) && s.onCriticalPath(tx, e, now)
+	switch {
+	case now.Before(fast):
+		return fast, false
+	case s.onCriticalPath(tx, e, now):
+		return now, true
+	}
+	if next := now.Add(criticalRecheck); next.Before(due) {
+		return next, false
+	}
+	return due, false
 }
 
 // warn sends the blue card to the assignee.
@@ -447,6 +469,12 @@ func escCardKey(e bot.Escalation, card uint64) string {
 // toManager sends the yellow card to the task's manager, when they are
 // available; with no manager at all the ladder skips to the group.
 func (s *Service) toManager(tx bot.Tx, e bot.Escalation, now time.Time) error {
+	// Whether the manager is there first: after hours, every escalation
+	// due to its manager comes here at each check, and what its card shows
+	// takes reading its task, project and plan.
+	if m := s.escManagerID(tx, e); m != "" && !s.available(s.readPerson(tx, m), now) {
+		return nil
+	}
 	in, err := s.escInfo(tx, e, now)
 	if err != nil {
 		return err

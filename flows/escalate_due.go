@@ -45,35 +45,45 @@ func (d *dueIndex) invalidate() { d.gen.Add(1) }
 func (s *Service) RunEscalations(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	gen, full := s.due.fullCheck()
-	if err := s.checkRules(ctx, now, full); err != nil {
+	peopleChanged, err := s.checkRules(ctx, now, full)
+	if err != nil {
+		return err
+	}
+	// The check of everything filed no escalation; a person's zone, leave
+	// or manager moves when escalations waiting for them may climb.
+	if err := s.climbAll(ctx, now, full || peopleChanged); err != nil {
 		return err
 	}
 	if full {
 		s.due.built.Store(gen)
 	}
-	return s.climbAll(ctx, now)
+	return nil
 }
 
 // checkRules opens an escalation for every rule that fires and resolves
 // those that no longer do: over everything when full, else over the
 // subjects due; tasks by id, then people by id, as a check of everything
-// takes them, so that escalations get the same ids.
-func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) error {
+// takes them, so that escalations get the same ids. It reports whether a
+// person changed.
+func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peopleChanged bool, err error) {
 	var (
 		ids      []uint64
 		people   []bot.PersonID
 		expanded []string // subjects whose tasks and people are looked at
 	)
-	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+	err = s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
 		ids, people, expanded, err = s.dueWork(tx, now, full)
 		return err
 	})
 	if err != nil {
-		return err
+		return false, err
+	}
+	for _, subj := range expanded {
+		peopleChanged = peopleChanged || strings.HasPrefix(subj, bot.DuePersonPrefix)
 	}
 	n := len(ids) + len(people)
 	if n == 0 && len(expanded) == 0 && !full {
-		return nil
+		return false, nil
 	}
 	if full {
 		// Forget what was filed: everything is filed anew. (A crash
@@ -84,7 +94,7 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) erro
 			return err
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 	}
 	err = s.batches(ctx, n, txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
@@ -94,11 +104,11 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) erro
 		return s.checkPersonDue(tx, people[i-len(ids)], now)
 	})
 	if err != nil || len(expanded) == 0 {
-		return err
+		return peopleChanged, err
 	}
 	// The subjects that named others leave the index once those were
 	// checked; a crash before leaves them due, to be expanded again.
-	return s.update(ctx, func(tx bot.Tx) error {
+	return peopleChanged, s.update(ctx, func(tx bot.Tx) error {
 		for _, subj := range expanded {
 			if err := tx.SetDue(subj, bot.DueNever); err != nil {
 				return err
@@ -141,6 +151,8 @@ func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.
 		}
 		for _, subj := range subjects {
 			switch {
+			case strings.HasPrefix(subj, bot.DueEscalationPrefix):
+				// climbAll's.
 			case strings.HasPrefix(subj, bot.DueTaskPrefix):
 				if id, err := strconv.ParseUint(strings.TrimPrefix(subj, bot.DueTaskPrefix), 10, 64); err == nil {
 					taskIDs[id] = true
@@ -167,14 +179,12 @@ func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.
 		}
 		// Whether a person with an open missed_checkins warning still has
 		// work changes with the day: they are looked at every time.
-		open, err := tx.OpenEscalations()
+		missing, err := tx.OpenSubjects(bot.RuleMissedCheckins)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		for _, e := range open {
-			if e.Rule == bot.RuleMissedCheckins {
-				people[e.Person] = true
-			}
+		for _, p := range missing {
+			people[bot.PersonID(p)] = true
 		}
 	}
 	ids := make([]uint64, 0, len(taskIDs))
@@ -207,8 +217,22 @@ func (s *Service) checkTaskDue(tx bot.Tx, id uint64, now time.Time) error {
 	if err := s.checkTask(tx, t, now); err != nil {
 		return err
 	}
+	// Its escalation climbs to the task's manager: the next climb looks
+	// at it again, in case that changed.
+	for _, rule := range taskRules {
+		if e, err := tx.OpenEscalation(t.Code(), rule); err == nil {
+			if err := tx.SetDue(escSubject(e.ID), time.Time{}); err != nil {
+				return err
+			}
+		} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+			return err
+		}
+	}
 	return tx.SetDue(subj, s.nextTaskCheck(tx, t, now))
 }
+
+// escSubject is the due index subject of an escalation's climb.
+func escSubject(id uint64) string { return bot.DueEscalationPrefix + strconv.FormatUint(id, 10) }
 
 // checkPersonDue checks a person's missed check-ins (checkPerson); one who
 // is gone leaves the index.
@@ -223,14 +247,26 @@ func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) erro
 }
 
 // climbAll moves the open escalations up the ladder in short transactions
-// (Service.batches), and sends the day's group warnings last, in one.
-func (s *Service) climbAll(ctx context.Context, now time.Time) error {
+// (Service.batches), and sends the day's group warnings last, in one. It
+// looks at the escalations due in the index (bot.DueEscalationPrefix), or
+// at every open one when all, and files each for the next moment it may
+// climb (nextClimb).
+func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 	var ids []uint64
 	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
-		open, err := tx.OpenEscalations()
-		for _, e := range open {
-			if s.mayClimb(e, now) {
+		if all {
+			open, err := tx.OpenEscalations()
+			for _, e := range open {
 				ids = append(ids, e.ID)
+			}
+			return err
+		}
+		subjects, err := tx.DueSubjects(now)
+		for _, subj := range subjects {
+			if rest, ok := strings.CutPrefix(subj, bot.DueEscalationPrefix); ok {
+				if id, err := strconv.ParseUint(rest, 10, 64); err == nil {
+					ids = append(ids, id)
+				}
 			}
 		}
 		return err
@@ -238,6 +274,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	slices.Sort(ids)   // as the open list has them: group warnings list them so
 	var order []uint64 // projects, in the order their first warning came
 	groups := map[uint64][]uint64{}
 	got := map[uint64][]bot.Escalation{}
@@ -247,7 +284,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 		return cache.begin(tx, continued)
 	}
 	committed := func(from, to int) {
-		for _, id := range ids[from:to] { // in the order of the open list
+		for _, id := range ids[from:to] {
 			for pid, escs := range got {
 				for _, e := range escs {
 					if e.ID == id {
@@ -262,10 +299,20 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	}
 	err = s.batches(ctx, len(ids), txSteps{begin: begin, committed: committed}, func(tx bot.Tx, i int) error {
 		e, err := tx.Escalation(ids[i])
-		if err != nil || !e.Open() {
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return tx.SetDue(escSubject(ids[i]), bot.DueNever)
+		} else if err != nil {
 			return err
 		}
-		return s.climb(tx, e, now, got)
+		if e.Open() && s.mayClimb(e, now) {
+			if err := s.climb(tx, e, now, got); err != nil {
+				return err
+			}
+			if e, err = tx.Escalation(e.ID); err != nil {
+				return err
+			}
+		}
+		return tx.SetDue(escSubject(e.ID), s.nextClimb(tx, e, now))
 	})
 	if err != nil {
 		return err
@@ -275,17 +322,9 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 	}
 	return s.update(ctx, func(tx bot.Tx) error {
 		tx = withProjectCache(tx)
-		open, err := tx.OpenEscalations()
-		if err != nil {
-			return err
-		}
+		// A task named in a group warning today, under any of its rules.
 		warned := map[uint64]bool{}
 		today := bot.DateOf(now.In(s.cfg.Location))
-		for _, e := range open {
-			if e.GroupWarnedOn == today {
-				warned[e.Task] = true
-			}
-		}
 		due := map[uint64][]bot.Escalation{}
 		for _, pid := range order {
 			for _, id := range groups[pid] {
@@ -293,8 +332,21 @@ func (s *Service) climbAll(ctx context.Context, now time.Time) error {
 				if err != nil {
 					return err
 				}
-				if e.Open() {
-					due[pid] = append(due[pid], e)
+				if !e.Open() {
+					continue
+				}
+				due[pid] = append(due[pid], e)
+				if _, seen := warned[e.Task]; seen {
+					continue
+				}
+				warned[e.Task] = false
+				for _, rule := range taskRules {
+					o, err := tx.OpenEscalation(bot.TaskCode(e.Task), rule)
+					if err == nil && o.GroupWarnedOn == today {
+						warned[e.Task] = true
+					} else if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+						return err
+					}
 				}
 			}
 		}
@@ -319,6 +371,92 @@ func (s *Service) mayClimb(e bot.Escalation, now time.Time) bool {
 		return e.Project != 0 && s.cfg.Calendar.IsWorkingTime(now, s.cfg.Location) && e.GroupWarnedOn != bot.DateOf(now.In(s.cfg.Location))
 	}
 	return true
+}
+
+// nextClimb returns the first moment after which climb may move an
+// escalation as it stands, for the due index: bot.DueNever once it cannot
+// climb again (resolved, acknowledged, a due_soon warning sent, a ladder
+// without a group), now to look at it again at the next check. Early,
+// never late: an escalation looked at too soon is filed again. A change to
+// the escalation files it anew (the store does), and so do changes to its
+// task (checkTaskDue) and to anyone (RunEscalations climbs all).
+func (s *Service) nextClimb(tx bot.Tx, e bot.Escalation, now time.Time) time.Time {
+	switch {
+	case !e.Open():
+		return bot.DueNever
+	case e.WarnedAt.IsZero():
+		return s.nextAvailable(s.readPerson(tx, e.Person), now)
+	case e.Rule == bot.RuleDueSoon || !e.AcknowledgedAt.IsZero():
+		return bot.DueNever
+	case now.Before(e.SnoozedUntil):
+		return e.SnoozedUntil
+	}
+	loc := s.loc(s.readPerson(tx, e.Person))
+	switch e.Level {
+	case bot.LevelAssignee:
+		if e.Extension.IsZero() {
+			if next, due := s.stepNext(tx, e, s.cfg.Schedule.ToManagerAfter, loc, now); !due {
+				return next
+			}
+		}
+		// Due to go to a manager who was not available.
+		if m := s.escManagerID(tx, e); m != "" {
+			return s.nextAvailable(s.readPerson(tx, m), now)
+		}
+		return now
+	case bot.LevelManager:
+		if e.Project == 0 {
+			return bot.DueNever
+		}
+		if next, due := s.stepNext(tx, e, s.cfg.Schedule.ToGroupAfter, loc, now); !due {
+			return next
+		}
+	case bot.LevelGroup:
+		if e.Project == 0 {
+			return bot.DueNever
+		}
+	default:
+		return now
+	}
+	// A group warning a working day, on the deployment's clock.
+	from := now
+	if today := bot.DateOf(now.In(s.cfg.Location)); e.GroupWarnedOn == today {
+		from = today.AddDays(1).In(s.cfg.Location)
+	}
+	return s.cfg.Calendar.NextWorkingTime(from, s.cfg.Location)
+}
+
+// nextAvailable returns now when p may get a warning now (available), and
+// otherwise the start of their next working time that is not on leave.
+func (s *Service) nextAvailable(p bot.Person, now time.Time) time.Time {
+	if s.available(p, now) {
+		return now
+	}
+	loc := s.loc(p)
+	next := s.cfg.Calendar.NextWorkingTime(now, loc)
+	// A year of leave at most: a person's leave is edited with their
+	// record, which has everything looked at again.
+	for range 366 {
+		d := bot.DateOf(next.In(loc))
+		if !p.OnLeave(d) {
+			break
+		}
+		next = s.cfg.Calendar.NextWorkingTime(d.AddDays(1).In(loc), loc)
+	}
+	return next
+}
+
+// escManagerID returns the person an escalation goes to at the manager
+// step, as escInfo finds them, or "" when it has none.
+func (s *Service) escManagerID(tx bot.Tx, e bot.Escalation) bot.PersonID {
+	if e.Task == 0 {
+		return s.readPerson(tx, e.Person).Manager
+	}
+	t, err := tx.Task(e.Task)
+	if err != nil {
+		return ""
+	}
+	return s.managerOf(tx, t)
 }
 
 // checkPerson checks a person's missed check-ins and files them for the

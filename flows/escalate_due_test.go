@@ -14,20 +14,32 @@ import (
 // readCounter counts the tasks and people that the escalation check reads.
 type readCounter struct {
 	bot.Store
-	reads atomic.Int64
+	reads    atomic.Int64
+	escReads atomic.Int64 // escalations read, apart
 }
 
 func (s *readCounter) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads}) })
+	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
 }
 
 func (s *readCounter) View(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.Store.View(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads}) })
+	return s.Store.View(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
 }
 
 type countingTx struct {
 	bot.Tx
-	reads *atomic.Int64
+	reads, escReads *atomic.Int64
+}
+
+func (t countingTx) Escalation(id uint64) (bot.Escalation, error) {
+	t.escReads.Add(1)
+	return t.Tx.Escalation(id)
+}
+
+func (t countingTx) OpenEscalations() ([]bot.Escalation, error) {
+	open, err := t.Tx.OpenEscalations()
+	t.escReads.Add(int64(len(open)))
+	return open, err
 }
 
 func (t countingTx) Task(id uint64) (bot.Task, error) {
@@ -97,5 +109,95 @@ func TestEscalationCheckReadsWhatChanged(t *testing.T) {
 	// they have no open task): not the other 95 tasks or 19 people.
 	if n := check(); n < 1 || n > 1+5 {
 		t.Errorf("a check after one task changed read %d tasks and people, want the task and its assignee's 5", n)
+	}
+}
+
+// TestEscalationClimbReadsWhatCanMove: once warned, an escalation is read
+// again when its next ladder step may fall due, not at every check; one
+// due to a manager who has gone home waits, unread, for their next working
+// time, and goes to them then.
+func TestEscalationClimbReadsWhatCanMove(t *testing.T) {
+	loc := benchZone(t)
+	mon := time.Date(2026, 11, 23, 10, 0, 0, 0, loc) // a Monday
+	clock := bot.NewFakeClock(mon)
+	db := storetest.OpenWith(t, store.Options{Now: clock.Now})
+	ctx := context.Background()
+	const people, tasks = 4, 4 * 5
+	boss := bot.PersonID("feishu:ou_boss")
+	err := db.Update(ctx, func(tx bot.Tx) error {
+		if err := tx.PutPerson(bot.Person{ID: boss, Name: "老板", Role: bot.RoleMember, CreatedAt: mon, UpdatedAt: mon}); err != nil {
+			return err
+		}
+		if err := putFanoutProject(tx, boss, 0, people, bot.DateOf(mon), mon); err != nil {
+			return err
+		}
+		for id := uint64(1); id <= tasks; id++ { // all overdue
+			task, err := tx.Task(id)
+			if err != nil {
+				return err
+			}
+			task.Due = bot.DateOf(mon).AddDays(-3)
+			if err := tx.PutTask(task); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &readCounter{Store: db}
+	svc := benchFlows(st, clock, loc)
+	check := func(at time.Time) int64 {
+		t.Helper()
+		clock.Set(at)
+		st.escReads.Store(0)
+		if err := svc.RunEscalations(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return st.escReads.Load()
+	}
+	levels := func() map[int]int {
+		t.Helper()
+		n := map[int]int{}
+		err := db.View(ctx, func(tx bot.Tx) error {
+			open, err := tx.OpenEscalations()
+			for _, e := range open {
+				if e.WarnedAt.IsZero() {
+					t.Errorf("%s is not warned", e.Code())
+				}
+				n[e.Level]++
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	check(mon)
+	if n := levels(); n[bot.LevelAssignee] != tasks {
+		t.Fatalf("after the first check: %v escalations by level, want %d at the assignee", n, tasks)
+	}
+	if n := check(mon.Add(5 * time.Minute)); n != 0 {
+		t.Errorf("a check 5 minutes after the warnings read %d escalations, want none", n)
+	}
+	// One working day on (critical_path_factor 2 looks at them once in
+	// between, and hourly after), the boss has gone home.
+	tue := mon.AddDate(0, 0, 1)
+	if n := check(tue.Add(9 * time.Hour)); n < tasks {
+		t.Errorf("the check at 19:00 on Tuesday read %d escalations, want the %d due to the boss", n, tasks)
+	}
+	if n := levels(); n[bot.LevelAssignee] != tasks {
+		t.Errorf("at 19:00: %v escalations by level, want all %d waiting at the assignee", n, tasks)
+	}
+	for _, at := range []time.Duration{9*time.Hour + 5*time.Minute, 12 * time.Hour, 20 * time.Hour} {
+		if n := check(tue.Add(at)); n != 0 {
+			t.Errorf("the check at %s read %d escalations, want none before the boss is back", tue.Add(at).Format("Mon 15:04"), n)
+		}
+	}
+	check(tue.Add(24 * time.Hour)) // Wednesday 10:00
+	if n := levels(); n[bot.LevelManager] != tasks {
+		t.Errorf("on Wednesday morning: %v escalations by level, want all %d at the manager", n, tasks)
 	}
 }
