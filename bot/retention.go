@@ -105,8 +105,7 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func
 			return tx.PruneChat(before(now, r.Chat), PruneBatch)
 		}},
 		{"events", &out.Events, r.Events > 0, func(tx Tx) (int, bool, error) {
-			n, err := tx.PruneEvents(before(now, r.Events))
-			return n, false, err
+			return tx.PruneEvents(before(now, r.Events), PruneBatch)
 		}},
 		{"missed runs", &out.Misses, r.Scheduler > 0, func(tx Tx) (int, bool, error) {
 			return PruneMisses(tx, before(now, r.Scheduler), PruneBatch)

@@ -140,8 +140,9 @@ type EventTx interface {
 	// SeenEvent reports whether an event id was recorded.
 	SeenEvent(id string) (bool, error)
 	MarkEvent(id string, at time.Time) error
-	// PruneEvents forgets event ids recorded before the given time.
-	PruneEvents(before time.Time) (int, error)
+	// PruneEvents forgets up to limit event ids recorded before the given
+	// time, oldest first, and reports whether more are due.
+	PruneEvents(before time.Time, limit int) (int, bool, error)
 }
 
 // MetaTx keeps small named values: scheduler state, calendar additions, the

@@ -45,27 +45,32 @@ func eventTimeKey(nanos uint64, id string) []byte {
 	return append(itob(nanos), id...)
 }
 
-// PruneEvents forgets the event ids marked before the given time, oldest
-// first, and returns how many it forgot.
-func (t *tx) PruneEvents(before time.Time) (int, error) {
+// PruneEvents forgets up to limit event ids marked before the given time,
+// oldest first, and returns how many it forgot and whether more are due.
+func (t *tx) PruneEvents(before time.Time, limit int) (int, bool, error) {
 	if err := t.writable("prune events"); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	limit := itob(uint64(before.UnixNano()))
+	end := itob(uint64(before.UnixNano()))
 	// Keys are collected first and deleted afterwards: deleting under a
 	// bbolt cursor can make it skip the next key.
 	var keys [][]byte
 	c := t.bucket(bucketEventsByTime).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0; k, _ = c.Next() {
+	more := false
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		if len(keys) == limit {
+			more = true
+			break
+		}
 		keys = append(keys, bytes.Clone(k))
 	}
 	for _, k := range keys {
 		if err := t.del(bucketEventsByTime, k); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if err := t.del(bucketEvents, k[8:]); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return len(keys), nil
+	return len(keys), more, nil
 }

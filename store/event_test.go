@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,8 +34,8 @@ func TestEventsDedupAndPrune(t *testing.T) {
 	prune := func(before time.Time, want int) {
 		t.Helper()
 		update(t, db, func(tx bot.Tx) error {
-			if n, err := tx.PruneEvents(before); err != nil || n != want {
-				t.Errorf("PruneEvents(%v) = %d, %v; want %d", before, n, err, want)
+			if n, more, err := tx.PruneEvents(before, 10); err != nil || n != want || more {
+				t.Errorf("PruneEvents(%v, 10) = %d, %v, %v; want %d, false", before, n, more, err, want)
 			}
 			return nil
 		})
@@ -51,4 +52,38 @@ func TestEventsDedupAndPrune(t *testing.T) {
 	if keys := indexKeys(t, db, bucketEventsByTime); len(keys) != 0 {
 		t.Errorf("time index keeps %q after pruning everything", keys)
 	}
+}
+
+// TestPruneEventsInBatches: pruning takes at most limit marks a
+// transaction, oldest first, and says when more are due.
+func TestPruneEventsInBatches(t *testing.T) {
+	db := MustOpen(t)
+	update(t, db, func(tx bot.Tx) error {
+		for i := range 5 {
+			if err := tx.MarkEvent(fmt.Sprintf("ev_%d", i), t0.Add(time.Duration(i)*time.Minute)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, want := range []struct {
+		n    int
+		more bool
+	}{{2, true}, {2, false}, {0, false}} {
+		update(t, db, func(tx bot.Tx) error {
+			n, more, err := tx.PruneEvents(t0.Add(4*time.Minute), 2)
+			if err != nil || n != want.n || more != want.more {
+				t.Errorf("PruneEvents(4 minutes in, 2) = %d, %v, %v; want %d, %v", n, more, err, want.n, want.more)
+			}
+			return nil
+		})
+	}
+	view(t, db, func(tx bot.Tx) error {
+		for i, want := range []bool{false, false, false, false, true} {
+			if got, _ := tx.SeenEvent(fmt.Sprintf("ev_%d", i)); got != want {
+				t.Errorf("SeenEvent(ev_%d) = %v after pruning, want %v", i, got, want)
+			}
+		}
+		return nil
+	})
 }

@@ -353,7 +353,7 @@ func TestReadOnlyTxRefusesWrites(t *testing.T) {
 		{"CompleteOutbox", func(tx bot.Tx) error { return tx.CompleteOutbox(1) }},
 		{"DeadLetter", func(tx bot.Tx) error { return tx.DeadLetter(item) }},
 		{"MarkEvent", func(tx bot.Tx) error { return tx.MarkEvent("e", t0) }},
-		{"PruneEvents", func(tx bot.Tx) error { _, err := tx.PruneEvents(t0); return err }},
+		{"PruneEvents", func(tx bot.Tx) error { _, _, err := tx.PruneEvents(t0, 10); return err }},
 		{"PutMeta", func(tx bot.Tx) error { return tx.PutMeta("k", nil) }},
 		{"DeleteMeta", func(tx bot.Tx) error { return tx.DeleteMeta("k") }},
 		{"PutPrompt", func(tx bot.Tx) error { return tx.PutPrompt(bot.Prompt{Person: "playground:a", Day: bot.DateOf(t0)}) }},
