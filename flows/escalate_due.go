@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +59,10 @@ func (s *Service) RunEscalations(ctx context.Context) error {
 	return nil
 }
 
+// dueClearBatch is how many due index entries one transaction of the check
+// of everything removes.
+const dueClearBatch = 2000
+
 // checkRules opens an escalation for every rule that fires and resolves
 // those that no longer do: over everything when full, else over the
 // subjects due; tasks by id, then people by id, as a check of everything
@@ -71,6 +74,23 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 		people   []bot.PersonID
 		expanded []string // subjects whose tasks and people are looked at
 	)
+	if full {
+		// Forget what was filed: everything is filed anew. (A crash
+		// right after leaves an empty index, which the first check
+		// after the restart fills again, as it checks everything.)
+		// In short transactions, as the index holds a few entries for
+		// each task and person; before the list of everything is read,
+		// so that what changes meanwhile stays filed.
+		for more := true; more; {
+			err := s.update(ctx, func(tx bot.Tx) (err error) {
+				_, more, err = tx.TakeDue(bot.DueNever, dueClearBatch)
+				return err
+			})
+			if err != nil {
+				return false, err
+			}
+		}
+	}
 	err = s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
 		ids, people, expanded, err = s.dueWork(tx, now, full)
 		return err
@@ -84,18 +104,6 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 	n := len(ids) + len(people)
 	if n == 0 && len(expanded) == 0 && !full {
 		return false, nil
-	}
-	if full {
-		// Forget what was filed: everything is filed anew. (A crash
-		// right after leaves an empty index, which the first check
-		// after the restart fills again, as it checks everything.)
-		err := s.update(ctx, func(tx bot.Tx) error {
-			_, _, err := tx.TakeDue(bot.DueNever, math.MaxInt)
-			return err
-		})
-		if err != nil {
-			return false, err
-		}
 	}
 	err = s.batches(ctx, n, txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
 		if i < len(ids) {
@@ -247,7 +255,8 @@ func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) erro
 }
 
 // climbAll moves the open escalations up the ladder in short transactions
-// (Service.batches), and sends the day's group warnings last, in one. It
+// (Service.batches), and sends the day's group warnings last, a project's
+// in one transaction (several share one while the budget allows). It
 // looks at the escalations due in the index (bot.DueEscalationPrefix), or
 // at every open one when all, and files each for the next moment it may
 // climb (nextClimb).
@@ -275,7 +284,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 		return err
 	}
 	slices.Sort(ids)   // as the open list has them: group warnings list them so
-	var order []uint64 // projects, in the order their first warning came
+	var order []uint64 // projects with escalations due a group warning
 	groups := map[uint64][]uint64{}
 	got := map[uint64][]bot.Escalation{}
 	cache := new(runCache)
@@ -283,17 +292,13 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 		clear(got)
 		return cache.begin(tx, continued)
 	}
-	committed := func(from, to int) {
-		for _, id := range ids[from:to] {
-			for pid, escs := range got {
-				for _, e := range escs {
-					if e.ID == id {
-						if _, ok := groups[pid]; !ok {
-							order = append(order, pid)
-						}
-						groups[pid] = append(groups[pid], id)
-					}
-				}
+	committed := func(int, int) { // got holds what the transaction collected, by id
+		for pid, escs := range got {
+			if _, ok := groups[pid]; !ok {
+				order = append(order, pid)
+			}
+			for _, e := range escs {
+				groups[pid] = append(groups[pid], e.ID)
 			}
 		}
 	}
@@ -317,40 +322,39 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 	if err != nil {
 		return err
 	}
-	if len(groups) == 0 {
-		return nil
-	}
-	return s.update(ctx, func(tx bot.Tx) error {
-		tx = withProjectCache(tx)
+	// Each project's group warning, by project id, is whole in one
+	// transaction (cards, escalations, outbox): a crash between two leaves
+	// the rest due, for the next check.
+	today := bot.DateOf(now.In(s.cfg.Location))
+	slices.Sort(order)
+	return s.batches(ctx, len(order), txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
+		pid := order[i]
 		// A task named in a group warning today, under any of its rules.
 		warned := map[uint64]bool{}
-		today := bot.DateOf(now.In(s.cfg.Location))
-		due := map[uint64][]bot.Escalation{}
-		for _, pid := range order {
-			for _, id := range groups[pid] {
-				e, err := tx.Escalation(id)
-				if err != nil {
+		var due []bot.Escalation
+		for _, id := range groups[pid] {
+			e, err := tx.Escalation(id)
+			if err != nil {
+				return err
+			}
+			if !e.Open() {
+				continue
+			}
+			due = append(due, e)
+			if _, seen := warned[e.Task]; seen {
+				continue
+			}
+			warned[e.Task] = false
+			for _, rule := range taskRules {
+				o, err := tx.OpenEscalation(bot.TaskCode(e.Task), rule)
+				if err == nil && o.GroupWarnedOn == today {
+					warned[e.Task] = true
+				} else if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
 					return err
-				}
-				if !e.Open() {
-					continue
-				}
-				due[pid] = append(due[pid], e)
-				if _, seen := warned[e.Task]; seen {
-					continue
-				}
-				warned[e.Task] = false
-				for _, rule := range taskRules {
-					o, err := tx.OpenEscalation(bot.TaskCode(e.Task), rule)
-					if err == nil && o.GroupWarnedOn == today {
-						warned[e.Task] = true
-					} else if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
-						return err
-					}
 				}
 			}
 		}
-		return s.sendGroupWarnings(tx, due, warned, now)
+		return s.sendGroupWarnings(tx, map[uint64][]bot.Escalation{pid: due}, warned, now)
 	})
 }
 
