@@ -59,15 +59,21 @@ func (t countingTx) People() ([]bot.Person, error) {
 	return people, err
 }
 
+// mondayStore returns the benchmarks' zone, Monday 2026-11-23 10:00 in it,
+// a fake clock set to it and an empty store on that clock.
+func mondayStore(t *testing.T) (*time.Location, time.Time, *bot.FakeClock, *store.DB) {
+	loc := benchZone(t)
+	mon := time.Date(2026, 11, 23, 10, 0, 0, 0, loc)
+	clock := bot.NewFakeClock(mon)
+	return loc, mon, clock, storetest.OpenWith(t, store.Options{Now: clock.Now})
+}
+
 // TestEscalationCheckReadsWhatChanged: the first check after a start reads
 // every task and person; a later one, with nothing changed and no rule due,
 // reads none; after one task changes, it reads that task and its
 // assignee's.
 func TestEscalationCheckReadsWhatChanged(t *testing.T) {
-	loc := benchZone(t)
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, loc) // a Monday
-	clock := bot.NewFakeClock(now)
-	db := storetest.OpenWith(t, store.Options{Now: clock.Now})
+	loc, now, clock, db := mondayStore(t)
 	ctx := context.Background()
 	const people = 20
 	err := db.Update(ctx, func(tx bot.Tx) error {
@@ -117,10 +123,7 @@ func TestEscalationCheckReadsWhatChanged(t *testing.T) {
 // due to a manager who has gone home waits, unread, for their next working
 // time, and goes to them then.
 func TestEscalationClimbReadsWhatCanMove(t *testing.T) {
-	loc := benchZone(t)
-	mon := time.Date(2026, 11, 23, 10, 0, 0, 0, loc) // a Monday
-	clock := bot.NewFakeClock(mon)
-	db := storetest.OpenWith(t, store.Options{Now: clock.Now})
+	loc, mon, clock, db := mondayStore(t)
 	ctx := context.Background()
 	const people, tasks = 4, 4 * 5
 	boss := bot.PersonID("feishu:ou_boss")
