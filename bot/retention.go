@@ -49,8 +49,14 @@ func DefaultRetention() Retention {
 }
 
 // PruneBatch is how many records one pruning transaction removes at most,
-// so that pruning never holds the writer for long.
+// so that pruning never holds the writer for long. Prune halves it while a
+// transaction takes longer than PruneTxTarget (records that cost more to
+// remove, a busy disk), down to 16, and doubles it back while they are
+// quick.
 const PruneBatch = 500
+
+// PruneTxTarget is how long Prune aims for one transaction to take.
+const PruneTxTarget = 25 * time.Millisecond
 
 // Pruned counts what one Prune removed.
 type Pruned struct {
@@ -66,21 +72,29 @@ func before(now time.Time, d time.Duration) time.Time {
 }
 
 // Prune removes what r says is past its window at now, in transactions of
-// at most PruneBatch records. other, when not nil, prunes further records
+// at most PruneBatch records, fewer while they take over PruneTxTarget. other, when not nil, prunes further records
 // (the flows' marks) in the same way: it gets the Scheduler window's
 // cut-off and reports how many it removed and whether more are due.
 func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func(tx Tx, before time.Time, limit int) (int, bool, error)) (Pruned, error) {
 	var out Pruned
-	loop := func(name string, n *int, fn func(tx Tx) (int, bool, error)) error {
+	limit := PruneBatch
+	loop := func(name string, n *int, fn func(tx Tx, limit int) (int, bool, error)) error {
 		for {
 			var k int
 			var more bool
+			t0 := time.Now()
 			err := st.Update(ctx, func(tx Tx) (err error) {
-				k, more, err = fn(tx)
+				k, more, err = fn(tx, limit)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("prune %s: %w", name, err)
+			}
+			switch took := time.Since(t0); {
+			case took > PruneTxTarget:
+				limit = max(16, limit/2)
+			case took < PruneTxTarget/4:
+				limit = min(PruneBatch, limit*2)
 			}
 			*n += k
 			if !more {
@@ -96,25 +110,25 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func
 		name string
 		n    *int
 		on   bool
-		fn   func(tx Tx) (int, bool, error)
+		fn   func(tx Tx, limit int) (int, bool, error)
 	}{
-		{"cards", &out.Cards, r.FinishedCards > 0 || r.OpenCards > 0, func(tx Tx) (int, bool, error) {
-			return tx.PruneCards(finished, open, PruneBatch)
+		{"cards", &out.Cards, r.FinishedCards > 0 || r.OpenCards > 0, func(tx Tx, limit int) (int, bool, error) {
+			return tx.PruneCards(finished, open, limit)
 		}},
-		{"chat", &out.Chat, r.Chat > 0, func(tx Tx) (int, bool, error) {
-			return tx.PruneChat(before(now, r.Chat), PruneBatch)
+		{"chat", &out.Chat, r.Chat > 0, func(tx Tx, limit int) (int, bool, error) {
+			return tx.PruneChat(before(now, r.Chat), limit)
 		}},
-		{"events", &out.Events, r.Events > 0, func(tx Tx) (int, bool, error) {
-			return tx.PruneEvents(before(now, r.Events), PruneBatch)
+		{"events", &out.Events, r.Events > 0, func(tx Tx, limit int) (int, bool, error) {
+			return tx.PruneEvents(before(now, r.Events), limit)
 		}},
-		{"missed runs", &out.Misses, r.Scheduler > 0, func(tx Tx) (int, bool, error) {
-			return PruneMisses(tx, before(now, r.Scheduler), PruneBatch)
+		{"missed runs", &out.Misses, r.Scheduler > 0, func(tx Tx, limit int) (int, bool, error) {
+			return PruneMisses(tx, before(now, r.Scheduler), limit)
 		}},
-		{"dead letters", &out.DeadLetters, r.DeadLetters > 0, func(tx Tx) (int, bool, error) {
-			return tx.PruneDeadLetters(before(now, r.DeadLetters), PruneBatch)
+		{"dead letters", &out.DeadLetters, r.DeadLetters > 0, func(tx Tx, limit int) (int, bool, error) {
+			return tx.PruneDeadLetters(before(now, r.DeadLetters), limit)
 		}},
-		{"marks", &out.Other, other != nil && r.Scheduler > 0, func(tx Tx) (int, bool, error) {
-			return other(tx, before(now, r.Scheduler), PruneBatch)
+		{"marks", &out.Other, other != nil && r.Scheduler > 0, func(tx Tx, limit int) (int, bool, error) {
+			return other(tx, before(now, r.Scheduler), limit)
 		}},
 	}
 	for _, s := range steps {

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,5 +56,46 @@ func TestPruneMissesAndEvents(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// slowStore takes a while to commit each write transaction, as a busy disk
+// or costly records would.
+type slowStore struct {
+	bot.Store
+	commit time.Duration
+}
+
+func (s slowStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	time.Sleep(s.commit)
+	return err
+}
+
+// TestPruneShrinksSlowTransactions: while its transactions take longer
+// than bot.PruneTxTarget, Prune halves how many records each removes, and
+// it grows back once they are quick.
+func TestPruneShrinksSlowTransactions(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	limits := func(commit time.Duration, calls int) []int {
+		var got []int
+		other := func(_ bot.Tx, _ time.Time, limit int) (int, bool, error) {
+			got = append(got, limit)
+			return limit, len(got) < calls, nil
+		}
+		st := slowStore{storetest.Open(t), commit}
+		if _, err := bot.Prune(ctx, st, bot.Retention{Scheduler: time.Hour}, now, other); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// The missed runs' step before the marks took one slow transaction.
+	slow := limits(2*bot.PruneTxTarget, 7)
+	if want := []int{250, 125, 62, 31, 16, 16, 16}; !slices.Equal(slow, want) {
+		t.Errorf("limits with each transaction taking twice the target: %v, want %v", slow, want)
+	}
+	if quick := limits(0, 3); !slices.Equal(quick, []int{bot.PruneBatch, bot.PruneBatch, bot.PruneBatch}) {
+		t.Errorf("limits with quick transactions: %v, want %d each time", quick, bot.PruneBatch)
 	}
 }
