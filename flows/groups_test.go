@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/flows"
 )
 
 // groupRig is a rig with admins on Feishu and DingTalk too, and project
@@ -119,4 +120,61 @@ func summaries(t *testing.T, r *rig) map[string]int {
 		}
 	}
 	return got
+}
+
+// afterRead runs a function once, after the store's n-th read transaction
+// from now: a write that commits between a job's read and write ones.
+type afterRead struct {
+	bot.Store
+	n  int
+	fn func()
+}
+
+func (a *afterRead) View(ctx context.Context, fn func(bot.Tx) error) error {
+	err := a.Store.View(ctx, fn)
+	if a.n--; a.n == 0 && a.fn != nil {
+		a.fn()
+	}
+	return err
+}
+
+// TestSummaryMadeAgainWhenDataChanges: the Monday summary is made in a read
+// transaction; when a risk is raised before it is sent, the summary sent
+// is made again and lists it.
+func TestSummaryMadeAgainWhenDataChanges(t *testing.T) {
+	meddle := &afterRead{}
+	r := newRigWith(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), func(c *flows.Config) {
+		meddle.Store = c.Store
+		c.Store = meddle
+	})
+	r.do("alice", "alpha", "/project new Alpha")
+	r.drain()
+	r.at(2026, 11, 30, 9, 0)
+	// The job reads the projects, then P1's summary.
+	meddle.n = 2
+	meddle.fn = func() {
+		err := r.st.Update(context.Background(), func(tx bot.Tx) error {
+			id, err := tx.NextRiskID()
+			if err != nil {
+				return err
+			}
+			now := r.clock.Now()
+			return tx.PutRisk(bot.Risk{ID: id, Project: 1, Text: "供应商可能延期交付", Owner: "playground:alice", Impact: bot.ImpactHigh,
+				State: bot.RiskOpen, CreatedBy: "playground:alice", CreatedAt: now, ReviewedAt: now})
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if err := r.svc.RunSummaries(context.Background(), r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if meddle.fn == nil || meddle.n > 0 {
+		t.Fatalf("the risk was not raised between the reads (%d reads to go)", meddle.n)
+	}
+	sums := cardsTo(r.drain(), "alice")
+	if len(sums) != 1 {
+		t.Fatalf("alice got %d summaries, want 1", len(sums))
+	}
+	wantIn(t, "summary", sums[0].Text, "供应商可能延期交付")
 }

@@ -247,29 +247,78 @@ func (s *Service) myProjects(r *req, cmd command.Command) ([]bot.Project, error)
 }
 
 // RunSummaries sends each open project's owner and group the summary of
-// the week before the slot, once.
+// the week before the slot, once. Like the digest (RunDigest), each
+// project's summary is made in a read transaction, which holds no lock, and
+// sent in a short write one, made again there only if data changed in
+// between.
 func (s *Service) RunSummaries(ctx context.Context, slot time.Time) error {
 	lastWeek := weekOf(bot.DateOf(slot.In(s.cfg.Location))).AddDays(-7)
-	return s.eachOpenProject(ctx, func(tx bot.Tx, p bot.Project) error {
-		marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
-		if _, err := tx.Meta(marker); err == nil {
-			return nil
-		}
-		if err := s.sendSummary(tx, p, weekPeriod(lastWeek), true); err != nil {
-			return err
-		}
-		return tx.PutMeta(marker, nil)
+	pd := weekPeriod(lastWeek)
+	var projects []bot.Project
+	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+		projects, err = tx.Projects()
+		return err
 	})
-}
-
-// sendSummary sends the summary of a period to the owner (and the
-// project's groups when toGroups).
-func (s *Service) sendSummary(tx bot.Tx, p bot.Project, pd period, toGroups bool) error {
-	owner := s.person(tx, p.Owner)
-	sum, err := s.summary(tx, p, pd)
 	if err != nil {
 		return err
 	}
+	for _, p := range projects {
+		if p.Closed {
+			continue
+		}
+		marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
+		// makeSum reads the project and makes its summary, unless it is
+		// closed or its summary went out already (skip).
+		makeSum := func(tx bot.Tx) (proj bot.Project, sum cards.Summary, skip bool, err error) {
+			if proj, err = tx.Project(p.ID); err != nil || proj.Closed {
+				return proj, sum, true, err
+			}
+			if _, err := tx.Meta(marker); err == nil {
+				return proj, sum, true, nil
+			}
+			sum, err = s.summary(tx, proj, pd)
+			return proj, sum, false, err
+		}
+		var (
+			proj    bot.Project
+			sum     cards.Summary
+			skip    bool
+			version uint64
+			known   bool
+		)
+		err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
+			version, known = txVersion(tx)
+			proj, sum, skip, err = makeSum(tx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if known && skip {
+			continue
+		}
+		err = s.update(ctx, func(tx bot.Tx) (err error) {
+			if v, ok := txVersion(tx); !known || !ok || v != version {
+				if proj, sum, skip, err = makeSum(tx); err != nil || skip {
+					return err
+				}
+			}
+			if err := s.sendSummary(tx, proj, sum, true); err != nil {
+				return err
+			}
+			return tx.PutMeta(marker, nil)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendSummary sends a project's summary to the owner (and the project's
+// groups when toGroups).
+func (s *Service) sendSummary(tx bot.Tx, p bot.Project, sum cards.Summary, toGroups bool) error {
+	owner := s.person(tx, p.Owner)
 	key := "summary/" + p.Code()
 	if _, err := s.sendDM(tx, owner.ID, key, cards.WeeklySummary(s.lang(owner), sum)); err != nil || !toGroups {
 		return err
