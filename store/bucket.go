@@ -184,6 +184,17 @@ const (
 	bucketChatByCard = "chat_by_card"
 )
 
+// Buckets added by schema version 7.
+const (
+	// bucketCardsByUpdate holds the keys <time><card id><finished>, with
+	// empty values: a card record's last change (UpdatedAt, else
+	// CreatedAt; timeKey's first eight bytes) and whether it has no
+	// buttons left (1) or has some (0), so that retention finds the cards
+	// past their window without reading the kept ones. Version 7 fills it
+	// from the cards a file already has.
+	bucketCardsByUpdate = "cards_by_update"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -196,7 +207,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6())...)
+	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6(), bucketsV7())...)
+}
+
+// bucketsV7 lists the buckets that schema version 7 added.
+func bucketsV7() []string {
+	return []string{bucketCardsByUpdate}
 }
 
 // bucketsV6 lists the buckets that schema version 6 added.

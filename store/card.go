@@ -52,6 +52,13 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 	if err := t.reindex(bucketCardsByKey, strKey(old.Key, c.ID), strKey(c.Key, c.ID)); err != nil {
 		return err
 	}
+	var oldUpdate []byte
+	if found {
+		oldUpdate = cardUpdateKey(old)
+	}
+	if err := t.reindex(bucketCardsByUpdate, oldUpdate, cardUpdateKey(c)); err != nil {
+		return err
+	}
 	if err := t.claimID(bucketCards, c.ID); err != nil {
 		return err
 	}
@@ -66,4 +73,17 @@ func (t *tx) CardsByKey(key string) ([]bot.CardRecord, error) {
 	}
 	ids := t.idsWithPrefix(bucketCardsByKey, strPrefix(key))
 	return loadIDs[bot.CardRecord](t, bucketCards, ids)
+}
+
+// cardUpdateKey is the key of bucketCardsByUpdate for a card record.
+func cardUpdateKey(c bot.CardRecord) []byte {
+	last := c.UpdatedAt
+	if last.IsZero() {
+		last = c.CreatedAt
+	}
+	finished := byte(0)
+	if c.Card.Finished() {
+		finished = 1
+	}
+	return append(append(timeKey(last, 0)[:8:8], itob(c.ID)...), finished)
 }

@@ -200,7 +200,7 @@ func TestMigrateToVersion6(t *testing.T) {
 	}
 
 	db = mustOpenAt(t, path)
-	if version, buckets := migratedState(t, db.bolt); version != 6 || !slices.Contains(buckets, bucketChatByCard) {
+	if version, buckets := migratedState(t, db.bolt); version != len(migrations()) || !slices.Contains(buckets, bucketChatByCard) {
 		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
 	}
 	if m, err := db.ChatMessage(ctx, before.ID); err != nil || m.Card == nil || m.Card.Text != rec.Card.Text {

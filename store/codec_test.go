@@ -152,6 +152,9 @@ func testOldRecords(t *testing.T, encode func(tb testing.TB, v any) []byte) {
 			if err := btx.Bucket([]byte(bucketCardsByKey)).Put(strKey(rec.Key, rec.ID), nil); err != nil {
 				return err
 			}
+			if err := btx.Bucket([]byte(bucketCardsByUpdate)).Put(cardUpdateKey(rec), nil); err != nil {
+				return err
+			}
 		}
 		chat := btx.Bucket([]byte(bucketChat))
 		if err := chat.SetSequence(1); err != nil {

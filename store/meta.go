@@ -45,6 +45,24 @@ func (t *tx) MetaPrefix(prefix string) (map[string][]byte, error) {
 	return out, nil
 }
 
+// MetaKeysAfter returns up to limit keys that start with prefix and sort
+// after the key after, in key order.
+func (t *tx) MetaKeysAfter(prefix, after string, limit int) ([]string, error) {
+	var out []string
+	p := []byte(prefix)
+	c := t.bucket(bucketMeta).Cursor()
+	k, _ := c.Seek(p)
+	if after != "" {
+		if k, _ = c.Seek([]byte(after)); k != nil && string(k) == after {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && bytes.HasPrefix(k, p) && len(out) < limit; k, _ = c.Next() {
+		out = append(out, string(k))
+	}
+	return out, nil
+}
+
 // DeleteMeta removes key. A missing key is no error. It returns EINVALID for
 // one of the store's own keys.
 func (t *tx) DeleteMeta(key string) error {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/loopbot/loopbot/bot"
@@ -59,6 +60,37 @@ func TestDeleteMeta(t *testing.T) {
 	view(t, db, func(tx bot.Tx) error {
 		if _, err := tx.Meta("wecom/x"); bot.ErrorCode(err) != bot.ENOTFOUND {
 			t.Errorf("after DeleteMeta: %v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+}
+
+// TestMetaKeysAfter pages through a prefix's keys, in key order.
+func TestMetaKeysAfter(t *testing.T) {
+	db := MustOpen(t)
+	update(t, db, func(tx bot.Tx) error {
+		for _, k := range []string{"a/1", "a/2", "a/3", "b/1"} {
+			if err := tx.PutMeta(k, []byte("v")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, db, func(tx bot.Tx) error {
+		for _, c := range []struct {
+			after string
+			limit int
+			want  []string
+		}{
+			{"", 2, []string{"a/1", "a/2"}},
+			{"a/2", 2, []string{"a/3"}},
+			{"a/25", 5, []string{"a/3"}}, // a key that is not there
+			{"a/3", 2, nil},
+		} {
+			got, err := tx.MetaKeysAfter("a/", c.after, c.limit)
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("MetaKeysAfter(a/, %q, %d) = %v, %v; want %v", c.after, c.limit, got, err, c.want)
+			}
 		}
 		return nil
 	})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/loopbot/loopbot/bot"
 )
 
 // migrations returns the schema changes in order: entry i takes a file from
@@ -21,6 +23,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBucketsV4,
 		createBucketsV5,
 		createBucketsV6,
+		createBucketsV7,
 	}
 }
 
@@ -95,6 +98,22 @@ func createBucketsV6(btx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// createBucketsV7 is version 7: the index of card records by their last
+// change, filled from the cards the file has.
+func createBucketsV7(btx *bbolt.Tx) error {
+	idx, err := btx.CreateBucketIfNotExists([]byte(bucketCardsByUpdate))
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketCardsByUpdate, err)
+	}
+	return btx.Bucket([]byte(bucketCards)).ForEach(func(k, v []byte) error {
+		var rec bot.CardRecord
+		if err := decodeValue(v, &rec); err != nil {
+			return fmt.Errorf("store: decode %s %x: %w", bucketCards, k, err)
+		}
+		return idx.Put(cardUpdateKey(rec), nil)
+	})
 }
 
 // indexAuditByProject fills bucketAuditByProject from the audit log.

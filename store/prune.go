@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -14,67 +13,57 @@ import (
 // PruneCards removes up to limit card records that can no longer change:
 // those with no buttons left (bot.Card.Finished) that have not changed since
 // finishedBefore, and any card not changed since openBefore, whose buttons
-// have expired. It walks the cards oldest first and stops at the first card
-// created at or after finishedBefore, since no later card qualifies. It
-// reports how many it removed and whether it stopped at the limit with more
-// to look at. Each card's final state goes to the audit log as it is
+// have expired. It walks the index of cards by last change
+// (bucketCardsByUpdate) up to finishedBefore, reading only the cards it
+// removes. It reports how many it removed and whether it stopped at the
+// limit with more to look at. Each card's final state goes to the audit log as it is
 // removed (CardFinalState), besides the state changes that drew it, which
 // were recorded there when they happened.
 func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error) {
 	if err := t.writable("prune cards"); err != nil {
 		return 0, false, err
 	}
-	type victim struct {
-		id  uint64
-		key string
-	}
-	var victims []victim
+	// The index names each card's last change and whether it is
+	// finished, so that the cards kept are passed over without being read.
+	end, openEnd := timeKey(finishedBefore, 0)[:8], timeKey(openBefore, 0)[:8]
+	var victims [][]byte
 	more := false
-	c := t.bucket(bucketCards).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		var rec struct {
-			Key  string `json:"key"`
-			Card struct {
-				Actions []json.RawMessage `json:"actions"`
-			} `json:"card"`
-			CreatedAt time.Time `json:"created_at"`
-			UpdatedAt time.Time `json:"updated_at"`
+	c := t.bucket(bucketCardsByUpdate).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		if len(k) != 17 || k[16] != 1 && bytes.Compare(k[:8], openEnd) >= 0 {
+			continue
 		}
-		if err := decodeValue(v, &rec); err != nil {
-			return 0, false, fmt.Errorf("store: decode %s %x: %w", bucketCards, k, err)
-		}
-		if !rec.CreatedAt.Before(finishedBefore) {
+		if len(victims) == limit {
+			more = true
 			break
 		}
-		last := rec.UpdatedAt
-		if last.IsZero() {
-			last = rec.CreatedAt
-		}
-		if last.Before(openBefore) || len(rec.Card.Actions) == 0 && last.Before(finishedBefore) {
-			if len(victims) == limit {
-				more = true
-				break
-			}
-			victims = append(victims, victim{btoi(k), rec.Key})
-		}
+		victims = append(victims, bytes.Clone(k))
 	}
-	for _, v := range victims {
+	for _, k := range victims {
+		id := btoi(k[8:16])
 		var rec bot.CardRecord
-		if _, err := t.get(bucketCards, itob(v.id), &rec); err != nil {
+		found, err := t.get(bucketCards, itob(id), &rec)
+		if err != nil {
 			return 0, false, err
+		}
+		if err := t.del(bucketCardsByUpdate, k); err != nil {
+			return 0, false, err
+		}
+		if !found {
+			continue
 		}
 		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
 			return 0, false, err
 		}
-		if err := t.keepChatCards(v.id, rec.Card); err != nil {
+		if err := t.keepChatCards(id, rec.Card); err != nil {
 			return 0, false, err
 		}
-		if key := strKey(v.key, v.id); key != nil {
+		if key := strKey(rec.Key, id); key != nil {
 			if err := t.del(bucketCardsByKey, key); err != nil {
 				return 0, false, err
 			}
 		}
-		if err := t.del(bucketCards, itob(v.id)); err != nil {
+		if err := t.del(bucketCards, itob(id)); err != nil {
 			return 0, false, err
 		}
 	}

@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
+	"go.etcd.io/bbolt"
 )
 
 // TestPruneCards: a finished card goes once it has not changed for the
@@ -143,11 +146,11 @@ func TestPruneCardsKeepsFinalState(t *testing.T) {
 		if len(events) != 3 {
 			t.Fatalf("audit after pruning 3 cards: %+v", events)
 		}
-		want := []bot.AuditEvent{
-			{Time: t0.Add(-10 * day), Kind: AuditCardFinal, Old: "assign/T7", New: bot.ColorGreen,
-				Note: "T7 Write spec\n**Accepted · Bob · 11-02 10:00**"},
+		want := []bot.AuditEvent{ // the oldest change first
 			{Time: t0.Add(-40 * day), Kind: AuditCardFinal, Old: "esc/E3", New: bot.ColorBlue,
 				Note: "Stale · T8\nexpired, open: ack, snooze"},
+			{Time: t0.Add(-10 * day), Kind: AuditCardFinal, Old: "assign/T7", New: bot.ColorGreen,
+				Note: "T7 Write spec\n**Accepted · Bob · 11-02 10:00**"},
 		}
 		for i, w := range want {
 			e := events[i]
@@ -228,6 +231,61 @@ func TestPruneDeadLetters(t *testing.T) {
 		dead, err := tx.DeadLetters()
 		if n != 1 || len(dead) != 1 || err != nil {
 			t.Errorf("pruned %d, left %d (%v); want the old one gone", n, len(dead), err)
+		}
+		return nil
+	})
+}
+
+// TestMigrateToVersion7: a file of schema 6 gets the index of card records
+// by last change from the cards it has, so that retention finds them.
+func TestMigrateToVersion7(t *testing.T) {
+	db := MustOpen(t)
+	day := 24 * time.Hour
+	update(t, db, func(tx bot.Tx) error {
+		for id, age := range map[uint64]time.Duration{1: 10 * day, 2: day} {
+			rec := bot.CardRecord{ID: id, Key: fmt.Sprintf("k%d", id), Target: bot.DM(alice), Card: bot.Card{Title: "done"},
+				CreatedAt: t0.Add(-age), UpdatedAt: t0.Add(-age)}
+			if err := tx.PutCard(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(btx *bbolt.Tx) error {
+		if err := btx.DeleteBucket([]byte(bucketCardsByUpdate)); err != nil {
+			return err
+		}
+		return setSchemaVersion(btx, 6)
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenAt(t, path)
+	if version, buckets := migratedState(t, db.bolt); version != 7 || !slices.Contains(buckets, bucketCardsByUpdate) {
+		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
+	}
+	update(t, db, func(tx bot.Tx) error {
+		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10)
+		if n != 1 || more || err != nil {
+			t.Errorf("PruneCards after the upgrade: %d, %v, %v; want the card of 10 days ago", n, more, err)
+		}
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		if ok, _ := tx.HasCard(1); ok {
+			t.Error("the card of 10 days ago is kept")
+		}
+		if ok, _ := tx.HasCard(2); !ok {
+			t.Error("the card of yesterday is gone")
 		}
 		return nil
 	})

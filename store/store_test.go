@@ -108,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "6" || len(migrations()) != 6 {
+		if string(v) != "7" || len(migrations()) != 7 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -134,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 7, newer than this loopbot (6); upgrade loopbot"
+	want := "store: " + path + " has schema version 8, newer than this loopbot (7); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}
@@ -260,7 +260,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 }
 
 // downgradeToVersion1 makes the closed store file at path look as schema
-// version 1 left it: no buckets of versions 2 to 6, and the version set
+// version 1 left it: no buckets of versions 2 to 7, and the version set
 // back.
 func downgradeToVersion1(tb testing.TB, path string) {
 	tb.Helper()
@@ -270,7 +270,7 @@ func downgradeToVersion1(tb testing.TB, path string) {
 	}
 	defer raw.Close()
 	err = raw.Update(func(btx *bbolt.Tx) error {
-		for _, name := range slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6()) {
+		for _, name := range slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6(), bucketsV7()) {
 			if err := btx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("delete %s: %w", name, err)
 			}
