@@ -152,6 +152,10 @@ type MetaTx interface {
 	PutMeta(key string, value []byte) error
 	// MetaPrefix returns every key with the prefix and its value, in key order.
 	MetaPrefix(prefix string) (map[string][]byte, error)
+	// MetaKeysAfter returns up to limit keys with the prefix that sort
+	// after the key after ("" for the first), in key order, without their
+	// values.
+	MetaKeysAfter(prefix, after string, limit int) ([]string, error)
 	// DeleteMeta removes a key; a missing key is no error.
 	DeleteMeta(key string) error
 }

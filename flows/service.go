@@ -85,6 +85,10 @@ type Service struct {
 	zones    sync.Map // zone name → *time.Location
 	// due says whether the escalation check's due index is complete.
 	due dueIndex
+	// markPos is the last escalation card link that PruneMarks looked at
+	// ("" for the start), under markMu.
+	markMu  sync.Mutex
+	markPos string
 	// times keeps the distinct check-in times (see checkinTimes).
 	times struct {
 		sync.Mutex
