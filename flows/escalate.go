@@ -422,7 +422,8 @@ const criticalRecheck = time.Hour
 
 // stepNext reports whether a ladder step is due at now (stepDue), and when
 // it is not, the moment to look again: when it falls due for a critical
-// task, then when it does for any; in between, every criticalRecheck.
+// task, then when it does for any; in between, every criticalRecheck while
+// the project has a critical path.
 func (s *Service) stepNext(tx bot.Tx, e bot.Escalation, span calendar.Span, loc *time.Location, now time.Time) (time.Time, bool) {
 	cal := s.cfg.Calendar
 	due := span.After(cal, e.WarnedAt, loc)
@@ -437,6 +438,11 @@ func (s *Service) stepNext(tx bot.Tx, e bot.Escalation, span calendar.Span, loc 
 		return fast, false
 	case s.onCriticalPath(tx, e, now):
 		return now, true
+	case !s.hasCriticalPath(tx, e, now):
+		// No task of the project waits for another: none is critical
+		// until one does, and that change has the project's tasks, and
+		// so their escalations, looked at again (the store files it).
+		return due, false
 	}
 	if next := now.Add(criticalRecheck); next.Before(due) {
 		return next, false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/flows"
 	"github.com/loopbot/loopbot/store"
 	"github.com/loopbot/loopbot/store/storetest"
 )
@@ -118,23 +119,33 @@ func TestEscalationCheckReadsWhatChanged(t *testing.T) {
 	}
 }
 
-// TestEscalationClimbReadsWhatCanMove: once warned, an escalation is read
-// again when its next ladder step may fall due, not at every check; one
-// due to a manager who has gone home waits, unread, for their next working
-// time, and goes to them then.
-func TestEscalationClimbReadsWhatCanMove(t *testing.T) {
+// overdueRig is a project of 4 people with 5 tasks each, all overdue, and
+// their boss, on Monday 10:00; check runs the escalation check at a time
+// and returns how many escalations it read; levels counts the open
+// escalations by ladder level.
+type overdueRig struct {
+	t     *testing.T
+	db    *store.DB
+	clock *bot.FakeClock
+	mon   time.Time
+	st    *readCounter
+	svc   *flows.Service
+	tasks int
+}
+
+func newOverdueRig(t *testing.T) *overdueRig {
 	loc, mon, clock, db := mondayStore(t)
-	ctx := context.Background()
-	const people, tasks = 4, 4 * 5
+	const people = 4
 	boss := bot.PersonID("feishu:ou_boss")
-	err := db.Update(ctx, func(tx bot.Tx) error {
+	r := &overdueRig{t: t, db: db, clock: clock, mon: mon, st: &readCounter{Store: db}, tasks: people * 5}
+	err := db.Update(context.Background(), func(tx bot.Tx) error {
 		if err := tx.PutPerson(bot.Person{ID: boss, Name: "老板", Role: bot.RoleMember, CreatedAt: mon, UpdatedAt: mon}); err != nil {
 			return err
 		}
 		if err := putFanoutProject(tx, boss, 0, people, bot.DateOf(mon), mon); err != nil {
 			return err
 		}
-		for id := uint64(1); id <= tasks; id++ { // all overdue
+		for id := uint64(1); id <= uint64(r.tasks); id++ {
 			task, err := tx.Task(id)
 			if err != nil {
 				return err
@@ -149,58 +160,105 @@ func TestEscalationClimbReadsWhatCanMove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &readCounter{Store: db}
-	svc := benchFlows(st, clock, loc)
-	check := func(at time.Time) int64 {
-		t.Helper()
-		clock.Set(at)
-		st.escReads.Store(0)
-		if err := svc.RunEscalations(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return st.escReads.Load()
+	r.svc = benchFlows(r.st, clock, loc)
+	return r
+}
+
+func (r *overdueRig) check(at time.Time) int64 {
+	r.t.Helper()
+	r.clock.Set(at)
+	r.st.escReads.Store(0)
+	if err := r.svc.RunEscalations(context.Background()); err != nil {
+		r.t.Fatal(err)
 	}
-	levels := func() map[int]int {
-		t.Helper()
-		n := map[int]int{}
-		err := db.View(ctx, func(tx bot.Tx) error {
-			open, err := tx.OpenEscalations()
-			for _, e := range open {
-				if e.WarnedAt.IsZero() {
-					t.Errorf("%s is not warned", e.Code())
-				}
-				n[e.Level]++
+	return r.st.escReads.Load()
+}
+
+func (r *overdueRig) levels() map[int]int {
+	r.t.Helper()
+	n := map[int]int{}
+	err := r.db.View(context.Background(), func(tx bot.Tx) error {
+		open, err := tx.OpenEscalations()
+		for _, e := range open {
+			if e.WarnedAt.IsZero() {
+				r.t.Errorf("%s is not warned", e.Code())
 			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
+			n[e.Level]++
 		}
-		return n
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	check(mon)
-	if n := levels(); n[bot.LevelAssignee] != tasks {
+	return n
+}
+
+// TestEscalationClimbReadsWhatCanMove: once warned, an escalation is read
+// again when its next ladder step may fall due, not at every check; one
+// due to a manager who has gone home waits, unread, for their next working
+// time, and goes to them then.
+func TestEscalationClimbReadsWhatCanMove(t *testing.T) {
+	r := newOverdueRig(t)
+	mon, tasks := r.mon, r.tasks
+	r.check(mon)
+	if n := r.levels(); n[bot.LevelAssignee] != tasks {
 		t.Fatalf("after the first check: %v escalations by level, want %d at the assignee", n, tasks)
 	}
-	if n := check(mon.Add(5 * time.Minute)); n != 0 {
+	if n := r.check(mon.Add(5 * time.Minute)); n != 0 {
 		t.Errorf("a check 5 minutes after the warnings read %d escalations, want none", n)
 	}
-	// One working day on (critical_path_factor 2 looks at them once in
-	// between, and hourly after), the boss has gone home.
+	// Half a working day on, the step would be due for a critical task;
+	// the project has no dependencies, so none is, and they are not read
+	// again until the step is due for all.
+	r.check(mon.Add(5 * time.Hour))
+	if n := r.check(mon.Add(6 * time.Hour)); n != 0 {
+		t.Errorf("the check an hour later read %d escalations, want none in a project without dependencies", n)
+	}
+	// One working day on, the boss has gone home.
 	tue := mon.AddDate(0, 0, 1)
-	if n := check(tue.Add(9 * time.Hour)); n < tasks {
+	if n := r.check(tue.Add(9 * time.Hour)); n < int64(tasks) {
 		t.Errorf("the check at 19:00 on Tuesday read %d escalations, want the %d due to the boss", n, tasks)
 	}
-	if n := levels(); n[bot.LevelAssignee] != tasks {
+	if n := r.levels(); n[bot.LevelAssignee] != tasks {
 		t.Errorf("at 19:00: %v escalations by level, want all %d waiting at the assignee", n, tasks)
 	}
 	for _, at := range []time.Duration{9*time.Hour + 5*time.Minute, 12 * time.Hour, 20 * time.Hour} {
-		if n := check(tue.Add(at)); n != 0 {
+		if n := r.check(tue.Add(at)); n != 0 {
 			t.Errorf("the check at %s read %d escalations, want none before the boss is back", tue.Add(at).Format("Mon 15:04"), n)
 		}
 	}
-	check(tue.Add(24 * time.Hour)) // Wednesday 10:00
-	if n := levels(); n[bot.LevelManager] != tasks {
+	r.check(tue.Add(24 * time.Hour)) // Wednesday 10:00
+	if n := r.levels(); n[bot.LevelManager] != tasks {
 		t.Errorf("on Wednesday morning: %v escalations by level, want all %d at the manager", n, tasks)
+	}
+}
+
+// TestEscalationClimbsOnceADependencyMakesItCritical: in a project without
+// dependencies no escalation is looked at between the critical step and
+// the normal one; a dependency added meanwhile has the next check look at
+// them again, and the critical tasks' go to the manager at once.
+func TestEscalationClimbsOnceADependencyMakesItCritical(t *testing.T) {
+	r := newOverdueRig(t)
+	r.check(r.mon)
+	r.check(r.mon.Add(5 * time.Hour)) // 15:00, past the critical step
+	if n := r.levels(); n[bot.LevelManager] != 0 {
+		t.Fatalf("at 15:00 without dependencies: %v escalations by level, want none at the manager", n)
+	}
+	err := r.db.Update(context.Background(), func(tx bot.Tx) error {
+		task, err := tx.Task(2)
+		if err != nil {
+			return err
+		}
+		task.DependsOn = []uint64{1}
+		return tx.PutTask(task)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.check(r.mon.Add(5*time.Hour + 5*time.Minute)); n < int64(r.tasks) {
+		t.Errorf("the check after the dependency read %d escalations, want the project's %d", n, r.tasks)
+	}
+	if n := r.levels(); n[bot.LevelManager] == 0 {
+		t.Errorf("after the dependency: %v escalations by level, want the critical tasks' at the manager", n)
 	}
 }

@@ -109,6 +109,16 @@ func (s *Service) onCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) boo
 	return pp.plan.Slots[e.Task].Critical
 }
 
+// hasCriticalPath reports whether the project of an escalation's task has
+// a critical path: tasks that wait for others.
+func (s *Service) hasCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) bool {
+	if e.Task == 0 || e.Project == 0 {
+		return false
+	}
+	pp, err := s.escalationPlan(tx, e.Project, bot.DateOf(now.In(s.cfg.Location)))
+	return err == nil && pp.plan != nil
+}
+
 // critical reports whether task id is on the critical path of a project
 // with dependencies.
 func (pp *escPlan) critical(id uint64) bool { return pp.plan != nil && pp.plan.Slots[id].Critical }

@@ -60,6 +60,17 @@ func (t *tx) PutTask(task bot.Task) error {
 			changed = append(changed, checkinsSubject(p))
 		}
 	}
+	// Whether a project has dependencies, and so a critical path, changes
+	// with its tasks' dependencies and membership: its tasks' escalations
+	// are looked at again.
+	if !slices.Equal(old.DependsOn, task.DependsOn) || old.Project != task.Project ||
+		(old.Status == bot.StatusCancelled) != (task.Status == bot.StatusCancelled) {
+		for _, p := range []uint64{old.Project, task.Project} {
+			if p != 0 {
+				changed = append(changed, projectSubject(p))
+			}
+		}
+	}
 	if err := t.markChanged(changed...); err != nil {
 		return err
 	}
