@@ -15,10 +15,11 @@ import (
 // finishedBefore, and any card not changed since openBefore, whose buttons
 // have expired. It walks the index of cards by last change
 // (bucketCardsByUpdate) up to finishedBefore, reading only the cards it
-// removes. It reports how many it removed and whether it stopped at the
-// limit with more to look at. Each card's final state goes to the audit log as it is
-// removed (CardFinalState), besides the state changes that drew it, which
-// were recorded there when they happened.
+// removes, the oldest change first. It reports how many it removed and
+// whether it stopped at the limit with more to look at. Each card's final
+// state goes to the audit log as it is removed (CardFinalState), besides
+// the state changes that drew it, which were recorded there when they
+// happened.
 func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error) {
 	if err := t.writable("prune cards"); err != nil {
 		return 0, false, err
