@@ -623,6 +623,12 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 // groupCard renders a group warning from its escalation ids ("1,2,3"),
 // one line a task: its open rules, or all of them once resolved.
 func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, error) {
+	// Its lines are of one project: its plan is made once, not once a
+	// line (an answer that resolves one of a hundred lines draws the card
+	// again in the answer's transaction).
+	if _, ok := tx.(*projectCache); !ok {
+		tx = withProjectCache(tx)
+	}
 	type rules struct{ open, all []cards.EscInfo }
 	var order []uint64
 	byTask := map[uint64]*rules{}

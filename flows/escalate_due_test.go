@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +22,10 @@ type readCounter struct {
 
 func (s *readCounter) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
+}
+
+func (s *readCounter) Batch(ctx context.Context, fn func(bot.Tx) error) error {
+	return s.Store.Batch(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
 }
 
 func (s *readCounter) View(ctx context.Context, fn func(bot.Tx) error) error {
@@ -260,5 +265,47 @@ func TestEscalationClimbsOnceADependencyMakesItCritical(t *testing.T) {
 	}
 	if n := r.levels(); n[bot.LevelManager] == 0 {
 		t.Errorf("after the dependency: %v escalations by level, want the critical tasks' at the manager", n)
+	}
+}
+
+// TestGroupWarningRedrawPlansOnce: an answer that resolves one line of a
+// group warning draws the card again in the answer's transaction, with
+// the project's plan made once, not once a line.
+func TestGroupWarningRedrawPlansOnce(t *testing.T) {
+	r := newOverdueRig(t)
+	ctx := context.Background()
+	err := r.db.Update(ctx, func(tx bot.Tx) error {
+		p, err := tx.Project(1)
+		if err != nil {
+			return err
+		}
+		p.Groups = []bot.Target{bot.Group(bot.Playground, "team")}
+		return tx.PutProject(p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := range 3 { // warned, to the boss, to the group
+		r.check(r.mon.AddDate(0, 0, day))
+	}
+	if n := r.levels(); n[bot.LevelGroup] != r.tasks {
+		t.Fatalf("on Wednesday: %v escalations by level, want all %d in the group warning", n, r.tasks)
+	}
+	engine := bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
+	engine.Observe = func(ev bot.Event, outcome string) {
+		if outcome != "" {
+			t.Errorf("%q: %s", ev.Text, outcome)
+		}
+	}
+	who := bot.PersonID("feishu:ou_00000") // T1's assignee
+	r.st.reads.Store(0)
+	_, err = engine.Handle(ctx, bot.Event{ID: "done-1", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
+		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/done T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One plan reads the project's 20 tasks; one a line would read 400.
+	if n := r.st.reads.Load(); n > 3*int64(r.tasks) {
+		t.Errorf("/done T1 read %d tasks and people, want the project's %d about once", n, r.tasks)
 	}
 }
