@@ -115,18 +115,11 @@ func (s *Service) digestJob() bot.Job {
 // digest again there, so what is sent is what the write transaction sees.
 func (s *Service) RunDigest(ctx context.Context, slot time.Time) error {
 	day := bot.DateOf(slot.In(s.cfg.Location))
-	var projects []bot.Project
-	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
-		projects, err = tx.Projects()
-		return err
-	})
+	projects, err := s.openProjects(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range projects {
-		if p.Closed {
-			continue
-		}
 		var (
 			made    digestMade
 			version uint64

@@ -254,18 +254,11 @@ func (s *Service) myProjects(r *req, cmd command.Command) ([]bot.Project, error)
 func (s *Service) RunSummaries(ctx context.Context, slot time.Time) error {
 	lastWeek := weekOf(bot.DateOf(slot.In(s.cfg.Location))).AddDays(-7)
 	pd := weekPeriod(lastWeek)
-	var projects []bot.Project
-	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
-		projects, err = tx.Projects()
-		return err
-	})
+	projects, err := s.openProjects(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range projects {
-		if p.Closed {
-			continue
-		}
 		marker := "review_summary/" + p.Code() + "/" + bot.ISOWeek(lastWeek)
 		// makeSum reads the project and makes its summary, unless it is
 		// closed or its summary went out already (skip).

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -228,23 +229,27 @@ func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bo
 	return nil
 }
 
-// eachOpenProject runs fn for every open project, each in its own short
-// transaction, so that a job over many projects never holds the writer for
-// long. fn must be idempotent per project (a marker, a review record): after
-// a failure, the scheduler's next run does the projects that are left.
-func (s *Service) eachOpenProject(ctx context.Context, fn func(tx bot.Tx, p bot.Project) error) error {
+// openProjects returns the projects that are not closed, as a read
+// transaction sees them.
+func (s *Service) openProjects(ctx context.Context) ([]bot.Project, error) {
 	var projects []bot.Project
 	err := s.cfg.Store.View(ctx, func(tx bot.Tx) (err error) {
 		projects, err = tx.Projects()
 		return err
 	})
+	return slices.DeleteFunc(projects, func(p bot.Project) bool { return p.Closed }), err
+}
+
+// eachOpenProject runs fn for every open project, each in its own short
+// transaction, so that a job over many projects never holds the writer for
+// long. fn must be idempotent per project (a marker, a review record): after
+// a failure, the scheduler's next run does the projects that are left.
+func (s *Service) eachOpenProject(ctx context.Context, fn func(tx bot.Tx, p bot.Project) error) error {
+	projects, err := s.openProjects(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range projects {
-		if p.Closed {
-			continue
-		}
 		err := s.update(ctx, func(tx bot.Tx) error {
 			p, err := tx.Project(p.ID)
 			if err != nil || p.Closed {

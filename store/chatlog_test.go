@@ -180,26 +180,7 @@ func TestMigrateToVersion6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := db.Path()
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = raw.Update(func(btx *bbolt.Tx) error {
-		if err := btx.DeleteBucket([]byte(bucketChatByCard)); err != nil {
-			return err
-		}
-		return setSchemaVersion(btx, 5)
-	})
-	raw.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	db = mustOpenAt(t, path)
+	db = mustOpenAt(t, downgrade(t, db, 5, bucketChatByCard))
 	if version, buckets := migratedState(t, db.bolt); version != len(migrations()) || !slices.Contains(buckets, bucketChatByCard) {
 		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
 	}
@@ -224,4 +205,32 @@ func TestMigrateToVersion6(t *testing.T) {
 	if m, err := db.ChatMessage(ctx, after.ID); err != nil || m.Card == nil || !reflect.DeepEqual(*m.Card, rec.Card) {
 		t.Errorf("a line after the upgrade reads as %+v, %v", m, err)
 	}
+}
+
+// downgrade closes db and makes its file look as schema version left it:
+// without the given buckets, and the version set back. It returns the
+// file's path.
+func downgrade(t *testing.T, db *DB, version int, buckets ...string) string {
+	t.Helper()
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(btx *bbolt.Tx) error {
+		for _, name := range buckets {
+			if err := btx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return setSchemaVersion(btx, version)
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/loopbot/loopbot/bot"
-	"go.etcd.io/bbolt"
 )
 
 // TestPruneCards: a finished card goes once it has not changed for the
@@ -251,25 +250,7 @@ func TestMigrateToVersion7(t *testing.T) {
 		}
 		return nil
 	})
-	path := db.Path()
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = raw.Update(func(btx *bbolt.Tx) error {
-		if err := btx.DeleteBucket([]byte(bucketCardsByUpdate)); err != nil {
-			return err
-		}
-		return setSchemaVersion(btx, 6)
-	})
-	raw.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db = mustOpenAt(t, path)
+	db = mustOpenAt(t, downgrade(t, db, 6, bucketCardsByUpdate))
 	if version, buckets := migratedState(t, db.bolt); version != 7 || !slices.Contains(buckets, bucketCardsByUpdate) {
 		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
 	}
