@@ -72,9 +72,10 @@ func before(now time.Time, d time.Duration) time.Time {
 }
 
 // Prune removes what r says is past its window at now, in transactions of
-// at most PruneBatch records, fewer while they take over PruneTxTarget. other, when not nil, prunes further records
-// (the flows' marks) in the same way: it gets the Scheduler window's
-// cut-off and reports how many it removed and whether more are due.
+// at most PruneBatch records, fewer while they take over PruneTxTarget.
+// other, when not nil, prunes further records (the flows' marks) in the
+// same way: it gets the Scheduler window's cut-off and the batch, and
+// reports how many it removed and whether more are due.
 func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func(tx Tx, before time.Time, limit int) (int, bool, error)) (Pruned, error) {
 	var out Pruned
 	limit := PruneBatch
