@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -187,6 +188,9 @@ const (
 	DueProjectPrefix    = "project/"
 	DueEscalationPrefix = "esc/"
 )
+
+// DueEscalation returns the due index subject of escalation id's climb.
+func DueEscalation(id uint64) string { return DueEscalationPrefix + strconv.FormatUint(id, 10) }
 
 // DueNever is the time that removes a subject from the due index.
 var DueNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)

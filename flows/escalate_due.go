@@ -229,7 +229,7 @@ func (s *Service) checkTaskDue(tx bot.Tx, id uint64, now time.Time) error {
 	// at it again, in case that changed.
 	for _, rule := range taskRules {
 		if e, err := tx.OpenEscalation(t.Code(), rule); err == nil {
-			if err := tx.SetDue(escSubject(e.ID), time.Time{}); err != nil {
+			if err := tx.SetDue(bot.DueEscalation(e.ID), time.Time{}); err != nil {
 				return err
 			}
 		} else if bot.ErrorCode(err) != bot.ENOTFOUND {
@@ -239,8 +239,6 @@ func (s *Service) checkTaskDue(tx bot.Tx, id uint64, now time.Time) error {
 	return tx.SetDue(subj, s.nextTaskCheck(tx, t, now))
 }
 
-// escSubject is the due index subject of an escalation's climb.
-func escSubject(id uint64) string { return bot.DueEscalationPrefix + strconv.FormatUint(id, 10) }
 
 // checkPersonDue checks a person's missed check-ins (checkPerson); one who
 // is gone leaves the index.
@@ -305,7 +303,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 	err = s.batches(ctx, len(ids), txSteps{begin: begin, committed: committed}, func(tx bot.Tx, i int) error {
 		e, err := tx.Escalation(ids[i])
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			return tx.SetDue(escSubject(ids[i]), bot.DueNever)
+			return tx.SetDue(bot.DueEscalation(ids[i]), bot.DueNever)
 		} else if err != nil {
 			return err
 		}
@@ -317,7 +315,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 				return err
 			}
 		}
-		return tx.SetDue(escSubject(e.ID), s.nextClimb(tx, e, now))
+		return tx.SetDue(bot.DueEscalation(e.ID), s.nextClimb(tx, e, now))
 	})
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ func taskSubject(id uint64) string          { return bot.DueTaskPrefix + strconv
 func personSubject(p bot.PersonID) string   { return bot.DuePersonPrefix + string(p) }
 func checkinsSubject(p bot.PersonID) string { return bot.DueCheckinsPrefix + string(p) }
 func projectSubject(id uint64) string       { return bot.DueProjectPrefix + strconv.FormatUint(id, 10) }
-func escalationSubject(id uint64) string    { return bot.DueEscalationPrefix + strconv.FormatUint(id, 10) }
 
 // SetDue files subject to be looked at once the time reaches at, replacing
 // its earlier entry; the zero time files it as changed, due at once; Never

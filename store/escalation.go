@@ -69,7 +69,7 @@ func (t *tx) PutEscalation(e bot.Escalation) error {
 	if !e.Open() {
 		next = bot.DueNever
 	}
-	if err := t.SetDue(escalationSubject(e.ID), next); err != nil {
+	if err := t.SetDue(bot.DueEscalation(e.ID), next); err != nil {
 		return err
 	}
 	return t.put(bucketEscalations, itob(e.ID), e)
