@@ -239,7 +239,6 @@ func (s *Service) checkTaskDue(tx bot.Tx, id uint64, now time.Time) error {
 	return tx.SetDue(subj, s.nextTaskCheck(tx, t, now))
 }
 
-
 // checkPersonDue checks a person's missed check-ins (checkPerson); one who
 // is gone leaves the index.
 func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) error {
