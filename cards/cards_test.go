@@ -717,3 +717,54 @@ func TestGroupWarningFromPlan(t *testing.T) {
 		t.Errorf("without a plan: %q", plain.Text)
 	}
 }
+
+// TestRedrawGroupLine: redrawing one line of a group warning changes that
+// line only, turns the card green once every line is resolved, writes the
+// footer it is given, and is refused for a card of another shape.
+func TestRedrawGroupLine(t *testing.T) {
+	open := cards.GroupItem{Infos: []cards.EscInfo{overdueEsc(false)}}
+	blocked := cards.GroupItem{Infos: []cards.EscInfo{blockedEsc()}}
+	deadline := cards.EN.Date(project.Deadline)
+	c := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, blocked}, deadline)
+	c.Refs["escalations"] = "2,4"
+	if got := cards.GroupLinesOpen(c); !slices.Equal(got, []bool{true, true}) {
+		t.Fatalf("GroupLinesOpen = %v, want both open", got)
+	}
+	blocked.Resolved = true
+	one, ok := cards.RedrawGroupLine(cards.EN, c, project, 1, blocked, bot.Date{}, deadline)
+	if !ok {
+		t.Fatal("RedrawGroupLine refused a group warning")
+	}
+	want := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, blocked}, deadline)
+	if one.Text != want.Text || one.Color != bot.ColorRed || one.Title != c.Title || one.Refs["escalations"] != "2,4" {
+		t.Errorf("after resolving line 1:\n%+v\nwant the text of the whole card drawn again:\n%+v", one, want)
+	}
+	if got := cards.GroupLinesOpen(one); !slices.Equal(got, []bool{true, false}) {
+		t.Errorf("GroupLinesOpen = %v, want [true false]", got)
+	}
+	if c.Refs["escalations"] != "2,4" || !strings.Contains(c.Text, "Blocked since") || strings.Contains(c.Text, "~~") {
+		t.Errorf("the card redrawn from was changed: %+v", c)
+	}
+	// The other line keeps what it showed, though its task changed since.
+	later := open
+	later.Infos = []cards.EscInfo{overdueEsc(false)}
+	later.Infos[0].DaysLate = 9
+	later.Resolved = true
+	both, ok := cards.RedrawGroupLine(cards.EN, one, project, 0, later, bot.NewDate(2026, time.December, 21), deadline)
+	if !ok || both.Color != bot.ColorGreen || !strings.Contains(both.Text, "Overdue by 9 working days") ||
+		!strings.HasSuffix(both.Text, "\n\nProject deadline: "+deadline+"\nProjected finish: Mon 2026-12-21, after the deadline") {
+		t.Errorf("both resolved = %+v", both)
+	}
+	for _, bad := range []bot.Card{
+		{Kind: bot.CardGroupWarning, Text: "someone's text"},
+		{Kind: bot.CardEscalation, Text: c.Text},
+		{Kind: bot.CardGroupWarning},
+	} {
+		if _, ok := cards.RedrawGroupLine(cards.EN, bad, project, 0, open, bot.Date{}, ""); ok {
+			t.Errorf("RedrawGroupLine accepted %+v", bad)
+		}
+	}
+	if _, ok := cards.RedrawGroupLine(cards.EN, c, project, 2, open, bot.Date{}, ""); ok {
+		t.Error("RedrawGroupLine accepted line 2 of a card of 2 lines")
+	}
+}

@@ -2,6 +2,8 @@ package cards
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,35 +205,97 @@ type GroupItem struct {
 // GroupWarning is the red auto-warning in a project's group chat: one card
 // for several tasks, one line a task.
 func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot.Card {
-	var lines []string
-	open := 0
-	for _, it := range items {
-		line := groupLine(l, it.Infos)
-		if it.Resolved {
-			line = "- ✅ ~~" + strings.TrimPrefix(line, "- ") + "~~ " + l.T("resolved", "已解决")
-		} else {
-			open++
-		}
-		lines = append(lines, line)
+	lines := make([]string, len(items))
+	for i, it := range items {
+		lines[i] = GroupLine(l, it)
 	}
+	c := bot.Card{
+		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d %s", "⚠️ 督办预警 · %s · %d 项%s", p.Name, len(items), l.T(plural(len(items), "task", "tasks"), "")),
+		Actions: []bot.Action{}, Refs: map[string]string{"project": p.Code()},
+	}
+	groupBody(l, &c, p, lines, projectedOf(items), deadline)
+	return c
+}
+
+// groupResolved starts the line of a resolved task in a group warning.
+const groupResolved = "- ✅ ~~"
+
+// GroupLine writes one task of a group warning: the task, its assignee,
+// why (every rule) and what it holds up; struck through once resolved.
+func GroupLine(l Lang, it GroupItem) string {
+	line := groupLine(l, it.Infos)
+	if it.Resolved {
+		line = groupResolved + strings.TrimPrefix(line, "- ") + "~~ " + l.T("resolved", "已解决")
+	}
+	return line
+}
+
+// GroupLinesOpen reports, for each line of a group warning c made by
+// GroupWarning (one line a task, in order), whether its task is still
+// open; nil when c's text does not have that shape.
+func GroupLinesOpen(c bot.Card) []bool {
+	body, _, _ := strings.Cut(c.Text, "\n\n")
+	if c.Kind != bot.CardGroupWarning || body == "" {
+		return nil
+	}
+	lines := strings.Split(body, "\n")
+	open := make([]bool, len(lines))
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "- ") {
+			return nil
+		}
+		open[i] = !strings.HasPrefix(line, groupResolved)
+	}
+	return open
+}
+
+// RedrawGroupLine returns group warning c (made by GroupWarning) with its
+// line i, and nothing else, drawn anew for it: an answer that resolves one
+// task of many changes its line, not the others, which stay as the warning
+// showed them. The footer shows projected, the project's projected finish,
+// when it is not zero: the caller passes it only while an open task of the
+// card holds up other work (see GroupWarning). ok is false when c does not
+// have GroupWarning's shape or has no line i; draw it whole again then.
+func RedrawGroupLine(l Lang, c bot.Card, p bot.Project, i int, it GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
+	if GroupLinesOpen(c) == nil {
+		return c, false
+	}
+	body, _, _ := strings.Cut(c.Text, "\n\n")
+	lines := strings.Split(body, "\n")
+	if i < 0 || i >= len(lines) {
+		return c, false
+	}
+	lines[i] = GroupLine(l, it)
+	c.Refs = maps.Clone(c.Refs)
+	c.Actions = slices.Clone(c.Actions)
+	groupBody(l, &c, p, lines, projected, deadline)
+	return c, true
+}
+
+// groupBody writes a group warning's text from its lines and footer, and
+// its colour: red while a task is open, green once all are resolved.
+func groupBody(l Lang, c *bot.Card, p bot.Project, lines []string, projected bot.Date, deadline string) {
 	text := strings.Join(lines, "\n")
 	var foot []string
 	if deadline != "" {
 		foot = append(foot, l.T("Project deadline: ", "项目截止：")+deadline)
 	}
-	if pl := projectedLine(l, p, items); pl != "" {
-		foot = append(foot, pl)
+	if !projected.IsZero() {
+		line := l.T("Projected finish: ", "项目预计完工：") + l.Date(projected)
+		if !p.Deadline.IsZero() && projected.After(p.Deadline) {
+			line += l.T(", after the deadline", "，晚于截止日期")
+		}
+		foot = append(foot, line)
 	}
 	if len(foot) > 0 {
 		text += "\n\n" + strings.Join(foot, "\n")
 	}
-	color := bot.ColorRed
-	if open == 0 {
-		color = bot.ColorGreen
-	}
-	return bot.Card{
-		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d %s", "⚠️ 督办预警 · %s · %d 项%s", p.Name, len(items), l.T(plural(len(items), "task", "tasks"), "")),
-		Color: color, Text: text, Actions: []bot.Action{}, Refs: map[string]string{"project": p.Code()},
+	c.Text, c.Color = text, bot.ColorGreen
+	for _, line := range lines {
+		if !strings.HasPrefix(line, groupResolved) {
+			c.Color = bot.ColorRed
+			break
+		}
 	}
 }
 
@@ -252,7 +316,7 @@ func groupLine(l Lang, infos []EscInfo) string {
 	if m := in.Feeds; m != nil {
 		line += sep + l.T("Milestone ", "里程碑 ") + m.Code() + " " + escLine(m.Title) + l.F(" (planned %s) waits for it.", "（计划 %s）受其影响。", l.Date(in.FeedsOn))
 	}
-	if in.Critical && holdsUp(in) {
+	if in.Critical && HoldsUp(in) {
 		line += sep + l.T("It is on the critical path.", "位于关键路径上。")
 	}
 	if t.Milestone {
@@ -261,25 +325,19 @@ func groupLine(l Lang, infos []EscInfo) string {
 	return line
 }
 
-// holdsUp reports whether other work waits for the task of in.
-func holdsUp(in EscInfo) bool { return len(in.Downstream) > 0 || in.Feeds != nil }
+// HoldsUp reports whether other work waits for the task of in.
+func HoldsUp(in EscInfo) bool { return len(in.Downstream) > 0 || in.Feeds != nil }
 
-// projectedLine says when the project is projected to finish, for a group
-// warning in which an open task holds up other work; "" when none does or
-// the project is not planned.
-func projectedLine(l Lang, p bot.Project, items []GroupItem) string {
+// projectedOf returns the project's projected finish for a group warning
+// in which an open task holds up other work; zero when none does or the
+// project is not planned.
+func projectedOf(items []GroupItem) bot.Date {
 	for _, it := range items {
-		if it.Resolved || !holdsUp(it.Infos[0]) || it.Infos[0].Projected.IsZero() {
-			continue
+		if !it.Resolved && HoldsUp(it.Infos[0]) && !it.Infos[0].Projected.IsZero() {
+			return it.Infos[0].Projected
 		}
-		d := it.Infos[0].Projected
-		line := l.T("Projected finish: ", "项目预计完工：") + l.Date(d)
-		if !p.Deadline.IsZero() && d.After(p.Deadline) {
-			line += l.T(", after the deadline", "，晚于截止日期")
-		}
-		return line
 	}
-	return ""
+	return bot.Date{}
 }
 
 // plural picks the English singular or plural.

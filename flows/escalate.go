@@ -124,15 +124,17 @@ func (s *Service) escCards(tx bot.Tx, e bot.Escalation) ([]bot.CardRecord, error
 // group warnings.
 func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
 	recs, err := s.escCards(tx, e)
-	if err != nil {
+	if err != nil || len(recs) == 0 {
 		return err
 	}
+	tx = cachedProjects(tx)
+	var memo groupMemo
 	for _, rec := range recs {
 		rd := s.readerOf(tx, rec)
 		var c bot.Card
 		switch rec.Card.Kind {
 		case bot.CardGroupWarning:
-			if c, err = s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang); err != nil {
+			if c, err = s.groupCardAfter(tx, rec, e, now, &memo); err != nil {
 				return err
 			}
 		case bot.CardEscalation:
@@ -316,21 +318,24 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 // refreshEscCards updates every card that shows an escalation.
 func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, lead string) error {
 	recs, err := s.escCards(tx, e)
-	if err != nil {
+	if err != nil || len(recs) == 0 {
 		return err
 	}
+	// The warnings of several days name it: the project is planned once.
+	tx = cachedProjects(tx)
+	var memo groupMemo
 	for _, rec := range recs {
-		if err := s.refreshEscCard(tx, rec, e, now, lead); err != nil {
+		if err := s.refreshEscCard(tx, rec, e, now, lead, &memo); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string) error {
+func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string, memo *groupMemo) error {
 	rd := s.readerOf(tx, rec)
 	if rec.Card.Kind == bot.CardGroupWarning {
-		c, err := s.groupCard(tx, rec.Card.Refs["escalations"], rd.Lang)
+		c, err := s.groupCardAfter(tx, rec, e, now, memo)
 		if err != nil {
 			return err
 		}
@@ -620,15 +625,103 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 	return nil
 }
 
+// groupCardAfter draws group warning rec again after escalation e, one of
+// its lines, changed: that line only, the others as the warning showed
+// them, so that an answer resolving one task of a hundred redraws one line
+// of each warning that named it, not the hundred (issue 7). The whole card
+// is drawn again when rec does not have the shape cards.GroupWarning gives
+// (one line an escalation, in the order of its "escalations" ref).
+//
+// memo keeps what the next card that names e can use again; the caller
+// passes the same one for each of e's cards.
+func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, memo *groupMemo) (bot.Card, error) {
+	list := rec.Card.Refs["escalations"]
+	rd := s.readerOf(tx, rec)
+	ids := strings.Split(list, ",")
+	open := cards.GroupLinesOpen(rec.Card)
+	i := slices.Index(ids, strconv.FormatUint(e.ID, 10))
+	if i < 0 || len(open) != len(ids) {
+		return s.groupCard(tx, list, rd.Lang)
+	}
+	tx = cachedProjects(tx)
+	if memo.in.Esc.ID != e.ID {
+		in, err := s.escInfo(tx, e, now)
+		if err != nil {
+			return bot.Card{}, err
+		}
+		memo.in = in
+	}
+	in := memo.in
+	in.Loc = s.cfg.Location
+	if in.Task.Project == nil {
+		return s.groupCard(tx, list, rd.Lang)
+	}
+	p := *in.Task.Project
+	open[i] = e.Open()
+	projected, err := s.groupProjected(tx, p.ID, ids, open, now, memo)
+	if err != nil {
+		return bot.Card{}, err
+	}
+	deadline := ""
+	if !p.Deadline.IsZero() {
+		deadline = rd.Date(p.Deadline)
+	}
+	c, ok := cards.RedrawGroupLine(rd.Lang, rec.Card, p, i, cards.GroupItem{Infos: []cards.EscInfo{in}, Resolved: !e.Open()}, projected, deadline)
+	if !ok {
+		return s.groupCard(tx, list, rd.Lang)
+	}
+	return c, nil
+}
+
+// groupMemo is what the redraws of the cards that name one escalation
+// share (groupCardAfter).
+type groupMemo struct {
+	in    cards.EscInfo     // the escalation's (none while in.Esc.ID is 0)
+	tasks map[uint64]uint64 // escalation id → task id
+}
+
+// groupProjected returns the projected finish a group warning's footer
+// shows: the project's, while one of its open lines (ids, open) holds up
+// other work (as cards.GroupWarning); zero otherwise or when the project
+// is not planned.
+func (s *Service) groupProjected(tx bot.Tx, pid uint64, ids []string, open []bool, now time.Time, memo *groupMemo) (bot.Date, error) {
+	pp, err := s.escalationPlan(tx, pid, bot.DateOf(now.In(s.cfg.Location)))
+	if err != nil || pp.plan == nil {
+		return bot.Date{}, err
+	}
+	for j, code := range ids {
+		if !open[j] {
+			continue
+		}
+		id, err := strconv.ParseUint(code, 10, 64)
+		if err != nil {
+			return bot.Date{}, fmt.Errorf("flows: group card lists %q", code)
+		}
+		task, ok := memo.tasks[id]
+		if !ok {
+			e, err := tx.Escalation(id)
+			if err != nil {
+				return bot.Date{}, err
+			}
+			if memo.tasks == nil {
+				memo.tasks = map[uint64]uint64{}
+			}
+			task, memo.tasks[id] = e.Task, e.Task
+		}
+		if _, _, feeds := pp.feeds(task); feeds || len(pp.dependants(task)) > 0 {
+			return pp.plan.Projected, nil
+		}
+	}
+	return bot.Date{}, nil
+}
+
 // groupCard renders a group warning from its escalation ids ("1,2,3"),
 // one line a task: its open rules, or all of them once resolved.
 func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, error) {
 	// Its lines are of one project: its plan is made once, not once a
 	// line (an answer that resolves one of a hundred lines draws the card
 	// again in the answer's transaction).
-	if _, ok := tx.(*projectCache); !ok {
-		tx = withProjectCache(tx)
-	}
+	tx = cachedProjects(tx)
 	type rules struct{ open, all []cards.EscInfo }
 	var order []uint64
 	byTask := map[uint64]*rules{}

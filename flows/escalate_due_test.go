@@ -3,6 +3,8 @@ package flows_test
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -307,5 +309,97 @@ func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	// One plan reads the project's 20 tasks; one a line would read 400.
 	if n := r.st.reads.Load(); n > 3*int64(r.tasks) {
 		t.Errorf("/done T1 read %d tasks and people, want the project's %d about once", n, r.tasks)
+	}
+}
+
+// TestGroupWarningRedrawsOneLine: T1 holds up T2, and all 20 overdue
+// tasks of the project are in Wednesday's and Thursday's group warnings.
+// /done T1 redraws T1's line of both cards, and not the 19 others (they
+// keep what they showed); the projected finish goes once no open line
+// holds up other work; and the reads are about one plan of the project,
+// not a line's worth each.
+func TestGroupWarningRedrawsOneLine(t *testing.T) {
+	r := newOverdueRig(t)
+	ctx := context.Background()
+	err := r.db.Update(ctx, func(tx bot.Tx) error {
+		p, err := tx.Project(1)
+		if err != nil {
+			return err
+		}
+		p.Groups = []bot.Target{bot.Group(bot.Playground, "team")}
+		if err := tx.PutProject(p); err != nil {
+			return err
+		}
+		t2, err := tx.Task(2)
+		if err != nil {
+			return err
+		}
+		t2.DependsOn = []uint64{1}
+		return tx.PutTask(t2)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := range 4 { // warned, to the boss, to the group, to the group again
+		r.check(r.mon.AddDate(0, 0, day))
+	}
+	groupCards := func() []bot.CardRecord {
+		t.Helper()
+		var recs []bot.CardRecord
+		err := r.db.View(ctx, func(tx bot.Tx) (err error) {
+			recs, err = tx.CardsByKey("escgroup/P1")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	before := groupCards()
+	if len(before) != 2 {
+		t.Fatalf("%d group warnings by Thursday, want Wednesday's and Thursday's", len(before))
+	}
+	for _, rec := range before {
+		if lines := strings.Count(rec.Card.Text, "\n- "); lines != r.tasks-1 || !strings.Contains(rec.Card.Text, "项目预计完工") {
+			t.Fatalf("group warning of %d lines, want %d with the projected finish:\n%s", lines+1, r.tasks, rec.Card.Text)
+		}
+	}
+	engine := bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
+	engine.Observe = func(ev bot.Event, outcome string) {
+		if outcome != "" {
+			t.Errorf("%q: %s", ev.Text, outcome)
+		}
+	}
+	who := bot.PersonID("feishu:ou_00000") // T1's assignee
+	r.st.reads.Store(0)
+	r.st.escReads.Store(0)
+	_, err = engine.Handle(ctx, bot.Event{ID: "done-1", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
+		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/done T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One plan reads the project's 20 tasks; each card drawn whole would
+	// read them again, and each of its lines a task and its people.
+	if n := r.st.reads.Load(); n > int64(r.tasks)+12 {
+		t.Errorf("/done T1 read %d tasks and people, want the project's %d and a few", n, r.tasks)
+	}
+	// Whether an open line holds up work: each line's escalation once,
+	// not once a card.
+	if n := r.st.escReads.Load(); n > int64(r.tasks)+5 {
+		t.Errorf("/done T1 read %d escalations, want %d at most", n, r.tasks+5)
+	}
+	after := groupCards()
+	for i, rec := range after {
+		was := strings.Split(before[i].Card.Text, "\n")
+		now := strings.Split(rec.Card.Text, "\n")
+		if !strings.HasPrefix(now[0], "- ✅ ~~**T1 ") || rec.Card.Color != bot.ColorRed {
+			t.Errorf("card %d: T1's line %q (colour %s), want it resolved in a red card", i, now[0], rec.Card.Color)
+		}
+		if !slices.Equal(now[1:r.tasks], was[1:r.tasks]) {
+			t.Errorf("card %d: the other lines changed:\n%s\nwas:\n%s", i, rec.Card.Text, before[i].Card.Text)
+		}
+		if strings.Contains(rec.Card.Text, "项目预计完工") {
+			t.Errorf("card %d still shows the projected finish with no open line holding up work:\n%s", i, rec.Card.Text)
+		}
 	}
 }

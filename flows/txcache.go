@@ -43,6 +43,14 @@ func (s *Service) readPerson(tx bot.Tx, id bot.PersonID) bot.Person {
 	return p
 }
 
+// cachedProjects returns tx with a projectCache over it, unless it has one.
+func cachedProjects(tx bot.Tx) bot.Tx {
+	if _, ok := tx.(*projectCache); ok {
+		return tx
+	}
+	return withProjectCache(tx)
+}
+
 func withProjectCache(tx bot.Tx) bot.Tx {
 	return &projectCache{Tx: tx, projects: map[uint64]bot.Project{}}
 }
