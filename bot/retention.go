@@ -49,11 +49,18 @@ func DefaultRetention() Retention {
 }
 
 // PruneBatch is how many records one pruning transaction removes at most,
-// so that pruning never holds the writer for long. Prune halves it while a
-// transaction takes longer than PruneTxTarget (records that cost more to
-// remove, a busy disk), down to 16, and doubles it back while they are
-// quick.
+// so that pruning never holds the writer for long. Each kind of record
+// starts at PruneStart records a transaction and doubles it, up to
+// PruneBatch, while transactions take under a quarter of PruneTxTarget;
+// it halves it, down to 16, while they take longer than PruneTxTarget
+// (records that cost more to remove, a big file, a busy disk).
 const PruneBatch = 500
+
+// PruneStart is how many records the first pruning transaction of each
+// kind removes at most: at 10,000 people, one transaction of 500 took
+// 64–105 ms (BenchmarkMonth), so each kind starts small and grows while
+// its transactions are quick.
+const PruneStart = 64
 
 // PruneTxTarget is how long Prune aims for one transaction to take.
 const PruneTxTarget = 25 * time.Millisecond
@@ -72,14 +79,17 @@ func before(now time.Time, d time.Duration) time.Time {
 }
 
 // Prune removes what r says is past its window at now, in transactions of
-// at most PruneBatch records, fewer while they take over PruneTxTarget.
+// PruneStart to PruneBatch records, sized to take about PruneTxTarget.
 // other, when not nil, prunes further records (the flows' marks) in the
 // same way: it gets the Scheduler window's cut-off and the batch, and
 // reports how many it removed and whether more are due.
 func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func(tx Tx, before time.Time, limit int) (int, bool, error)) (Pruned, error) {
 	var out Pruned
-	limit := PruneBatch
+	// Each kind of record starts small again: what one costs to remove
+	// differs from kind to kind (a chat line, a card and its index
+	// entries, a page of links).
 	loop := func(name string, n *int, fn func(tx Tx, limit int) (int, bool, error)) error {
+		limit := PruneStart
 		for {
 			var k int
 			var more bool

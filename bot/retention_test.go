@@ -74,7 +74,8 @@ func (s slowStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
 
 // TestPruneShrinksSlowTransactions: while its transactions take longer
 // than bot.PruneTxTarget, Prune halves how many records each removes, down
-// to 16; each run starts at the full batch.
+// to 16; each kind of record starts small (bot.PruneStart), whatever the
+// kind before it took.
 func TestPruneShrinksSlowTransactions(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -92,12 +93,11 @@ func TestPruneShrinksSlowTransactions(t *testing.T) {
 	}
 	// The missed runs' step before the marks took one slow transaction.
 	slow := limits(2*bot.PruneTxTarget, 7)
-	if want := []int{250, 125, 62, 31, 16, 16, 16}; !slices.Equal(slow, want) {
+	if want := []int{64, 32, 16, 16, 16, 16, 16}; !slices.Equal(slow, want) {
 		t.Errorf("limits with each transaction taking twice the target: %v, want %v", slow, want)
 	}
-	// How long a quick commit takes is the machine's; a run starts at the
-	// full batch whatever it is.
-	if quick := limits(0, 1); !slices.Equal(quick, []int{bot.PruneBatch}) {
-		t.Errorf("the first limit of a run: %v, want %d", quick, bot.PruneBatch)
+	// How long the missed runs' transaction took does not carry over.
+	if quick := limits(0, 1); !slices.Equal(quick, []int{bot.PruneStart}) {
+		t.Errorf("the marks' first limit in a run: %v, want %d", quick, bot.PruneStart)
 	}
 }
