@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -96,34 +97,65 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 }
 
 // escCards returns the cards that show escalation e and are still kept
-// (a card past bot.Retention.OpenCards is gone).
-func (s *Service) escCards(tx bot.Tx, e bot.Escalation) ([]bot.CardRecord, error) {
-	keys, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
+// (a card past bot.Retention.OpenCards is gone), the newest first. With
+// newestGroup, of the group warnings that list e only the newest: an
+// escalation listed again each day is in a group warning a day, and what
+// changes while it stays open (the rules that apply) is drawn in the
+// warning people read now, not in every older one (issue 7); its
+// resolution is drawn in all of them.
+func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot.CardRecord, error) {
+	links, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
 		return nil, err
 	}
-	var out []bot.CardRecord
-	for key := range keys {
+	type link struct {
+		card uint64
+		kind string
+	}
+	ls := make([]link, 0, len(links))
+	for key, v := range links {
 		id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
-		if err != nil {
-			continue
+		if err == nil {
+			ls = append(ls, link{id, string(v)})
 		}
-		rec, err := tx.Card(id)
+	}
+	slices.SortFunc(ls, func(a, b link) int { return cmp.Compare(b.card, a.card) })
+	var out []bot.CardRecord
+	group := false // the newest group warning was taken
+	for _, l := range ls {
+		if newestGroup && group && l.kind == escLinkGroup {
+			continue // not even read: a group warning can have hundreds of lines
+		}
+		rec, err := tx.Card(l.card)
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, err
+		}
+		if rec.Card.Kind == bot.CardGroupWarning {
+			if newestGroup && group {
+				continue
+			}
+			group = true
 		}
 		out = append(out, rec)
 	}
 	return out, nil
 }
 
+// The values of the esc_card links: what kind of card each is, so that
+// the older group warnings need not be read to be told apart. A link
+// written before they were has none.
+const (
+	escLinkDM    = "d" // a blue or yellow card in a direct chat
+	escLinkGroup = "g" // a group warning
+)
+
 // redrawEscCards draws the cards of an open escalation again, each for its
 // reader: the blue one to the assignee, the yellow one to the manager, the
-// group warnings.
+// newest group warning that lists it.
 func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
-	recs, err := s.escCards(tx, e)
+	recs, err := s.escCards(tx, e, true)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
@@ -317,7 +349,7 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 
 // refreshEscCards updates every card that shows an escalation.
 func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, lead string) error {
-	recs, err := s.escCards(tx, e)
+	recs, err := s.escCards(tx, e, false)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
@@ -470,7 +502,7 @@ func (s *Service) warn(tx bot.Tx, e bot.Escalation, now time.Time) error {
 	if err := tx.PutEscalation(e); err != nil {
 		return err
 	}
-	return tx.PutMeta(escCardKey(e, rec.ID), nil)
+	return tx.PutMeta(escCardKey(e, rec.ID), []byte(escLinkDM))
 }
 
 func escCardKey(e bot.Escalation, card uint64) string {
@@ -499,7 +531,7 @@ func (s *Service) toManager(tx bot.Tx, e bot.Escalation, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.PutMeta(escCardKey(e, rec.ID), nil); err != nil {
+		if err := tx.PutMeta(escCardKey(e, rec.ID), []byte(escLinkDM)); err != nil {
 			return err
 		}
 	}
@@ -617,7 +649,7 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 			return err
 		}
 		for _, e := range escs {
-			if err := tx.PutMeta(escCardKey(e, rec.ID), nil); err != nil {
+			if err := tx.PutMeta(escCardKey(e, rec.ID), []byte(escLinkGroup)); err != nil {
 				return err
 			}
 		}

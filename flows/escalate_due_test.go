@@ -317,7 +317,8 @@ func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 // /done T1 redraws T1's line of both cards, and not the 19 others (they
 // keep what they showed); the projected finish goes once no open line
 // holds up other work; and the reads are about one plan of the project,
-// not a line's worth each.
+// not a line's worth each. A change to T2's rules while it stays open is
+// drawn in Thursday's warning only.
 func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r := newOverdueRig(t)
 	ctx := context.Background()
@@ -401,5 +402,22 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 		if strings.Contains(rec.Card.Text, "项目预计完工") {
 			t.Errorf("card %d still shows the projected finish with no open line holding up work:\n%s", i, rec.Card.Text)
 		}
+	}
+	// Progress on T2 ends its "no progress" rule, and it stays overdue:
+	// the next check draws that in Thursday's warning, which people read
+	// now, and leaves Wednesday's as it was.
+	_, err = engine.Handle(ctx, bot.Event{ID: "progress-2", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
+		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/progress T2 80"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check(r.clock.Now().Add(5 * time.Minute))
+	final := groupCards()
+	t2 := func(rec bot.CardRecord) string { return strings.Split(rec.Card.Text, "\n")[1] }
+	if got := t2(final[1]); !strings.HasPrefix(got, "- **T2 ") || strings.Contains(got, "没有进度更新") {
+		t.Errorf("Thursday's line for T2 after its progress: %q, want it open without the no-progress rule", got)
+	}
+	if t2(final[0]) != t2(after[0]) {
+		t.Errorf("Wednesday's line for T2 changed to %q, want it as it was: %q", t2(final[0]), t2(after[0]))
 	}
 }

@@ -272,7 +272,8 @@ const (
 //   - review_summary/<project code>/<ISO week>: marks that the project's
 //     weekly review summary for that week went out (flows); empty value.
 //   - esc_card/<escalation id>/<card id>: a card that shows the escalation
-//     and is updated when it changes (flows); empty value.
+//     and is updated when it changes (flows); the value is "d" for a card
+//     in a direct chat, "g" for a group warning (empty before 2026-12-02).
 //   - missed_seen/<person id>: when the person's last missed_checkins
 //     escalation was resolved, RFC 3339 (flows); check-ins sent before it
 //     no longer open one.
