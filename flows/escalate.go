@@ -234,7 +234,10 @@ func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool 
 // cards only go to people with open tasks, so that check-in is new
 // evidence by itself; without it, the old misses would reopen the warning
 // every check_every while the person has no task.
-func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
+//
+// prompts are the person's check-in prompts of the last 31 days (and any
+// later), oldest first, as checkPerson read them.
+func (s *Service) checkMissed(tx bot.Tx, p bot.Person, prompts []bot.Prompt, now time.Time) error {
 	n := s.cfg.Schedule.MissedCheckins
 	if n <= 0 {
 		return nil
@@ -254,12 +257,8 @@ func (s *Service) checkMissed(tx bot.Tx, p bot.Person, now time.Time) error {
 	case len(open) == 0:
 		return nil
 	}
-	today := bot.DateOf(now.In(s.loc(p)))
-	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today)
-	if err != nil {
-		return err
-	}
-	prompts = slices.DeleteFunc(prompts, func(pr bot.Prompt) bool { return now.Before(pr.Cutoff) })
+	// Those whose cut-off passed (a later day's has not).
+	prompts = slices.DeleteFunc(slices.Clone(prompts), func(pr bot.Prompt) bool { return now.Before(pr.Cutoff) })
 	if len(prompts) < n {
 		return nil
 	}

@@ -463,15 +463,17 @@ func (s *Service) escManagerID(tx bot.Tx, e bot.Escalation) bot.PersonID {
 // checkPerson checks a person's missed check-ins and files them for the
 // next cut-off of a prompt of theirs.
 func (s *Service) checkPerson(tx bot.Tx, p bot.Person, now time.Time) error {
-	if err := s.checkMissed(tx, p, now); err != nil {
-		return err
-	}
-	next := bot.DueNever
+	// One read of the prompts for both: they are most of what a person's
+	// check costs, once a day for everyone at the cut-off.
 	today := bot.DateOf(now.In(s.loc(p)))
 	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today.AddDays(1))
 	if err != nil {
 		return err
 	}
+	if err := s.checkMissed(tx, p, prompts, now); err != nil {
+		return err
+	}
+	next := bot.DueNever
 	for _, pr := range prompts {
 		if pr.Cutoff.After(now) && pr.Cutoff.Before(next) {
 			next = pr.Cutoff
