@@ -275,40 +275,62 @@ func TestEscalationClimbsOnceADependencyMakesItCritical(t *testing.T) {
 // the project's plan made once, not once a line.
 func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	r := newOverdueRig(t)
-	ctx := context.Background()
-	err := r.db.Update(ctx, func(tx bot.Tx) error {
-		p, err := tx.Project(1)
-		if err != nil {
-			return err
-		}
-		p.Groups = []bot.Target{bot.Group(bot.Playground, "team")}
-		return tx.PutProject(p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.groupChat(nil)
 	for day := range 3 { // warned, to the boss, to the group
 		r.check(r.mon.AddDate(0, 0, day))
 	}
 	if n := r.levels(); n[bot.LevelGroup] != r.tasks {
 		t.Fatalf("on Wednesday: %v escalations by level, want all %d in the group warning", n, r.tasks)
 	}
-	engine := bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
-	engine.Observe = func(ev bot.Event, outcome string) {
-		if outcome != "" {
-			t.Errorf("%q: %s", ev.Text, outcome)
-		}
-	}
-	who := bot.PersonID("feishu:ou_00000") // T1's assignee
+	engine := r.engine()
 	r.st.reads.Store(0)
-	_, err = engine.Handle(ctx, bot.Event{ID: "done-1", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
-		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/done T1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.say(engine, "done-1", "/done T1")
 	// One plan reads the project's 20 tasks; one a line would read 400.
 	if n := r.st.reads.Load(); n > 3*int64(r.tasks) {
 		t.Errorf("/done T1 read %d tasks and people, want the project's %d about once", n, r.tasks)
+	}
+}
+
+// groupChat gives the rig's project a group chat; more, when not nil,
+// changes the store further in the same transaction.
+func (r *overdueRig) groupChat(more func(tx bot.Tx) error) {
+	r.t.Helper()
+	err := r.db.Update(context.Background(), func(tx bot.Tx) error {
+		p, err := tx.Project(1)
+		if err != nil {
+			return err
+		}
+		p.Groups = []bot.Target{bot.Group(bot.Playground, "team")}
+		if err := tx.PutProject(p); err != nil || more == nil {
+			return err
+		}
+		return more(tx)
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// engine returns an engine over the rig's flows and counting store that
+// fails the test when an event is not handled.
+func (r *overdueRig) engine() *bot.Engine {
+	engine := bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
+	engine.Observe = func(ev bot.Event, outcome string) {
+		if outcome != "" {
+			r.t.Errorf("%q: %s", ev.Text, outcome)
+		}
+	}
+	return engine
+}
+
+// say has T1's assignee (who has T1–T5) type text to the bot.
+func (r *overdueRig) say(engine *bot.Engine, id, text string) {
+	r.t.Helper()
+	who := bot.PersonID("feishu:ou_00000")
+	_, err := engine.Handle(context.Background(), bot.Event{ID: id, Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
+		Chat: bot.DM(who), Time: r.clock.Now(), Text: text})
+	if err != nil {
+		r.t.Fatal(err)
 	}
 }
 
@@ -322,15 +344,7 @@ func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r := newOverdueRig(t)
 	ctx := context.Background()
-	err := r.db.Update(ctx, func(tx bot.Tx) error {
-		p, err := tx.Project(1)
-		if err != nil {
-			return err
-		}
-		p.Groups = []bot.Target{bot.Group(bot.Playground, "team")}
-		if err := tx.PutProject(p); err != nil {
-			return err
-		}
+	r.groupChat(func(tx bot.Tx) error {
 		t2, err := tx.Task(2)
 		if err != nil {
 			return err
@@ -338,9 +352,6 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 		t2.DependsOn = []uint64{1}
 		return tx.PutTask(t2)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for day := range 4 { // warned, to the boss, to the group, to the group again
 		r.check(r.mon.AddDate(0, 0, day))
 	}
@@ -365,20 +376,10 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 			t.Fatalf("group warning of %d lines, want %d with the projected finish:\n%s", lines+1, r.tasks, rec.Card.Text)
 		}
 	}
-	engine := bot.NewEngine(r.st, r.svc, slog.New(slog.DiscardHandler))
-	engine.Observe = func(ev bot.Event, outcome string) {
-		if outcome != "" {
-			t.Errorf("%q: %s", ev.Text, outcome)
-		}
-	}
-	who := bot.PersonID("feishu:ou_00000") // T1's assignee
+	engine := r.engine()
 	r.st.reads.Store(0)
 	r.st.escReads.Store(0)
-	_, err = engine.Handle(ctx, bot.Event{ID: "done-1", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
-		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/done T1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.say(engine, "done-1", "/done T1")
 	// One plan reads the project's 20 tasks; each card drawn whole would
 	// read them again, and each of its lines a task and its people.
 	if n := r.st.reads.Load(); n > int64(r.tasks)+12 {
@@ -406,11 +407,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	// Progress on T2 ends its "no progress" rule, and it stays overdue:
 	// the next check draws that in Thursday's warning, which people read
 	// now, and leaves Wednesday's as it was.
-	_, err = engine.Handle(ctx, bot.Event{ID: "progress-2", Platform: bot.Feishu, Kind: bot.EventMessage, From: who,
-		Chat: bot.DM(who), Time: r.clock.Now(), Text: "/progress T2 80"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.say(engine, "progress-2", "/progress T2 80")
 	r.check(r.clock.Now().Add(5 * time.Minute))
 	final := groupCards()
 	t2 := func(rec bot.CardRecord) string { return strings.Split(rec.Card.Text, "\n")[1] }
