@@ -207,7 +207,7 @@ type GroupItem struct {
 func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot.Card {
 	lines := make([]string, len(items))
 	for i, it := range items {
-		lines[i] = GroupLine(l, it)
+		lines[i] = groupItemLine(l, it)
 	}
 	c := bot.Card{
 		Kind: bot.CardGroupWarning, Title: l.F("⚠️ Warning · %s · %d %s", "⚠️ 督办预警 · %s · %d 项%s", p.Name, len(items), l.T(plural(len(items), "task", "tasks"), "")),
@@ -220,9 +220,10 @@ func GroupWarning(l Lang, p bot.Project, items []GroupItem, deadline string) bot
 // groupResolved starts the line of a resolved task in a group warning.
 const groupResolved = "- ✅ ~~"
 
-// GroupLine writes one task of a group warning: the task, its assignee,
-// why (every rule) and what it holds up; struck through once resolved.
-func GroupLine(l Lang, it GroupItem) string {
+// groupItemLine writes one task of a group warning: the task, its
+// assignee, why (every rule) and what it holds up; struck through once
+// resolved.
+func groupItemLine(l Lang, it GroupItem) string {
 	line := groupLine(l, it.Infos)
 	if it.Resolved {
 		line = groupResolved + strings.TrimPrefix(line, "- ") + "~~ " + l.T("resolved", "已解决")
@@ -234,19 +235,31 @@ func GroupLine(l Lang, it GroupItem) string {
 // GroupWarning (one line a task, in order), whether its task is still
 // open; nil when c's text does not have that shape.
 func GroupLinesOpen(c bot.Card) []bool {
-	body, _, _ := strings.Cut(c.Text, "\n\n")
-	if c.Kind != bot.CardGroupWarning || body == "" {
+	lines, ok := groupLines(c)
+	if !ok {
 		return nil
 	}
-	lines := strings.Split(body, "\n")
 	open := make([]bool, len(lines))
 	for i, line := range lines {
-		if !strings.HasPrefix(line, "- ") {
-			return nil
-		}
 		open[i] = !strings.HasPrefix(line, groupResolved)
 	}
 	return open
+}
+
+// groupLines returns the task lines of a group warning c made by
+// GroupWarning (its text before the footer), and whether c has that shape.
+func groupLines(c bot.Card) ([]string, bool) {
+	body, _, _ := strings.Cut(c.Text, "\n\n")
+	if c.Kind != bot.CardGroupWarning || body == "" {
+		return nil, false
+	}
+	lines := strings.Split(body, "\n")
+	for _, line := range lines {
+		if !strings.HasPrefix(line, "- ") {
+			return nil, false
+		}
+	}
+	return lines, true
 }
 
 // RedrawGroupLine returns group warning c (made by GroupWarning) with its
@@ -257,15 +270,11 @@ func GroupLinesOpen(c bot.Card) []bool {
 // card holds up other work (see GroupWarning). ok is false when c does not
 // have GroupWarning's shape or has no line i; draw it whole again then.
 func RedrawGroupLine(l Lang, c bot.Card, p bot.Project, i int, it GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
-	if GroupLinesOpen(c) == nil {
+	lines, ok := groupLines(c)
+	if !ok || i < 0 || i >= len(lines) {
 		return c, false
 	}
-	body, _, _ := strings.Cut(c.Text, "\n\n")
-	lines := strings.Split(body, "\n")
-	if i < 0 || i >= len(lines) {
-		return c, false
-	}
-	lines[i] = GroupLine(l, it)
+	lines[i] = groupItemLine(l, it)
 	c.Refs = maps.Clone(c.Refs)
 	c.Actions = slices.Clone(c.Actions)
 	groupBody(l, &c, p, lines, projected, deadline)
@@ -316,7 +325,7 @@ func groupLine(l Lang, infos []EscInfo) string {
 	if m := in.Feeds; m != nil {
 		line += sep + l.T("Milestone ", "里程碑 ") + m.Code() + " " + escLine(m.Title) + l.F(" (planned %s) waits for it.", "（计划 %s）受其影响。", l.Date(in.FeedsOn))
 	}
-	if in.Critical && HoldsUp(in) {
+	if in.Critical && holdsUp(in) {
 		line += sep + l.T("It is on the critical path.", "位于关键路径上。")
 	}
 	if t.Milestone {
@@ -325,15 +334,15 @@ func groupLine(l Lang, infos []EscInfo) string {
 	return line
 }
 
-// HoldsUp reports whether other work waits for the task of in.
-func HoldsUp(in EscInfo) bool { return len(in.Downstream) > 0 || in.Feeds != nil }
+// holdsUp reports whether other work waits for the task of in.
+func holdsUp(in EscInfo) bool { return len(in.Downstream) > 0 || in.Feeds != nil }
 
 // projectedOf returns the project's projected finish for a group warning
 // in which an open task holds up other work; zero when none does or the
 // project is not planned.
 func projectedOf(items []GroupItem) bot.Date {
 	for _, it := range items {
-		if !it.Resolved && HoldsUp(it.Infos[0]) && !it.Infos[0].Projected.IsZero() {
+		if !it.Resolved && holdsUp(it.Infos[0]) && !it.Infos[0].Projected.IsZero() {
 			return it.Infos[0].Projected
 		}
 	}

@@ -739,7 +739,7 @@ func (s *Service) groupProjected(tx bot.Tx, pid uint64, ids []string, open []boo
 			}
 			task, memo.tasks[id] = e.Task, e.Task
 		}
-		if _, _, feeds := pp.feeds(task); feeds || len(pp.dependants(task)) > 0 {
+		if pp.holdsUp(task) {
 			return pp.plan.Projected, nil
 		}
 	}

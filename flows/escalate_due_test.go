@@ -336,8 +336,9 @@ func (r *overdueRig) say(engine *bot.Engine, id, text string) {
 
 // TestGroupWarningRedrawsOneLine: T1 holds up T2, and all 20 overdue
 // tasks of the project are in Wednesday's and Thursday's group warnings.
-// /done T1 redraws T1's line of both cards, and not the 19 others (they
-// keep what they showed); the projected finish goes once no open line
+// /done T1 on Friday redraws T1's line of both cards, and not the 19
+// others (they keep what they showed, though each task is a day later
+// now); the projected finish goes once no open line
 // holds up other work; and the reads are about one plan of the project,
 // not a line's worth each. A change to T2's rules while it stays open is
 // drawn in Thursday's warning only.
@@ -376,6 +377,9 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 			t.Fatalf("group warning of %d lines, want %d with the projected finish:\n%s", lines+1, r.tasks, rec.Card.Text)
 		}
 	}
+	// Friday morning, before its check: each line drawn again would say
+	// a day more late.
+	r.clock.Set(r.mon.AddDate(0, 0, 4))
 	engine := r.engine()
 	r.st.reads.Store(0)
 	r.st.escReads.Store(0)

@@ -123,6 +123,16 @@ func (s *Service) hasCriticalPath(tx bot.Tx, e bot.Escalation, now time.Time) bo
 // with dependencies.
 func (pp *escPlan) critical(id uint64) bool { return pp.plan != nil && pp.plan.Slots[id].Critical }
 
+// holdsUp reports whether other open work waits for task id: a task after
+// it, or a milestone it feeds (what a warning's "holds up" shows).
+func (pp *escPlan) holdsUp(id uint64) bool {
+	if len(pp.dependants(id)) > 0 {
+		return true
+	}
+	_, _, feeds := pp.feeds(id)
+	return feeds
+}
+
 // dependants returns the open tasks that wait for task id: those that come
 // after it or after a summary task it is part of, in id order.
 func (pp *escPlan) dependants(id uint64) []bot.Task {
