@@ -15,6 +15,14 @@ import (
 // events does not make one long transaction that everyone waits on.
 const maxBatch = 256
 
+// batchBudget bounds how long the calls of one shared transaction run: once
+// they have run this long, the calls not yet run wait for the next
+// transaction, first in line. So a burst of heavy events (answers that
+// each redraw a group warning) does not hold the writer for 256 of them:
+// issue 7 asks that no write transaction hold it for more than about
+// 50 ms, and the commit's fsyncs come on top.
+const batchBudget = 20 * time.Millisecond
+
 // errSolo tells a batched call that it failed in company and runs again
 // alone.
 var errSolo = errors.New("store: batch call failed, run it alone")
@@ -87,26 +95,36 @@ func (d *DB) drainBatches() {
 		calls := b.pending[:n:n]
 		b.pending = b.pending[n:]
 		b.mu.Unlock()
-		d.commitBatch(calls)
+		if rest := d.commitBatch(calls); len(rest) > 0 {
+			b.mu.Lock()
+			b.pending = append(rest, b.pending...)
+			b.taken = 0
+			b.mu.Unlock()
+		}
 	}
 }
 
-// commitBatch runs calls in one transaction. A call that fails (or panics)
-// is taken out and told to run alone, and the rest run again, as bbolt's
-// DB.Batch does.
-func (d *DB) commitBatch(calls []*batchCall) {
+// commitBatch runs calls in one transaction, in order, until they have
+// run for batchBudget, and returns those it did not run, for the next one.
+// A call that fails (or panics) is taken out and told to run alone, and the
+// rest run again, as bbolt's DB.Batch does.
+func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
 		var began time.Time
+		ran := len(calls)
 		err := d.guardedUpdate(func(btx *bbolt.Tx) error {
-			if d.observe != nil {
-				began = time.Now()
-			}
+			began = time.Now()
+			ran = len(calls)
 			t := &tx{btx: btx, now: d.now}
 			for i, c := range calls {
 				if err := safeCall(c.fn, t); err != nil {
 					failed = i
 					return err
+				}
+				if i+1 < len(calls) && time.Since(began) >= batchBudget {
+					ran = i + 1
+					break
 				}
 			}
 			return t.bumpVersion()
@@ -120,11 +138,12 @@ func (d *DB) commitBatch(calls []*batchCall) {
 		if err != nil && !errors.Is(err, ErrDamaged) {
 			err = fmt.Errorf("store: transaction: %w", err)
 		}
-		for _, c := range calls {
+		for _, c := range calls[:ran] {
 			c.done <- err
 		}
-		return
+		return calls[ran:]
 	}
+	return nil
 }
 
 // guardedUpdate is bbolt's Update, where a fault on a damaged file becomes

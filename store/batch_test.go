@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	"go.etcd.io/bbolt"
@@ -147,4 +149,85 @@ func TestBatchAfterClose(t *testing.T) {
 	if !errors.Is(err, bbolt.ErrDatabaseNotOpen) {
 		t.Errorf("Batch after Close: %v, want ErrDatabaseNotOpen", err)
 	}
+}
+
+// TestBatchBudgetSplitsSlowCalls queues 10 calls of 8 ms each while the
+// writer is held. They no longer share one 80 ms transaction: once the
+// calls of a transaction have run batchBudget (20 ms), the rest wait for
+// the next, first in line, so at most 3 share one; all of them commit, in
+// the order they queued.
+func TestBatchBudgetSplitsSlowCalls(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	const n = 10
+	const each = 8 * time.Millisecond
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	go func() {
+		_ = db.Update(ctx, func(bot.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+
+	var (
+		mu    sync.Mutex
+		ran   []int           // call numbers, in the order they ran
+		perTx = map[int]int{} // transaction id → calls committed in it
+		wg    sync.WaitGroup
+		errs  = make([]error, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Batch(ctx, func(btx bot.Tx) error {
+				time.Sleep(each)
+				mu.Lock()
+				ran = append(ran, i)
+				perTx[int(btx.(*tx).btx.ID())]++
+				mu.Unlock()
+				return btx.PutMeta(fmt.Sprintf("k%02d", i), []byte("v"))
+			})
+		}()
+		// One at a time, so that the queue's order is 0, 1, 2…
+		for {
+			db.batch.mu.Lock()
+			in := len(db.batch.pending) + db.batch.taken
+			db.batch.mu.Unlock()
+			if in == i+1 {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	close(release)
+	wg.Wait()
+
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	for id, k := range perTx {
+		if limit := int(batchBudget/each) + 1; k > limit {
+			t.Errorf("transaction %d ran %d calls of %v; want at most %d (a budget of %v)", id, k, each, limit, batchBudget)
+		}
+	}
+	if len(perTx) < n/3 {
+		t.Errorf("%d calls of %v committed in %d transaction(s); want at least %d", n, each, len(perTx), n/3)
+	}
+	if !slices.IsSorted(ran) || len(ran) != n {
+		t.Errorf("calls ran in the order %v; want each once, in the order they queued", ran)
+	}
+	view(t, db, func(btx bot.Tx) error {
+		for i := range n {
+			if _, err := btx.Meta(fmt.Sprintf("k%02d", i)); err != nil {
+				t.Errorf("k%02d: %v", i, err)
+			}
+		}
+		return nil
+	})
 }
