@@ -56,6 +56,9 @@ type CheckinTx interface {
 	// PersonPrompts returns a person's prompts with from <= Day <= to, oldest
 	// first.
 	PersonPrompts(person PersonID, from, to Date) ([]Prompt, error)
+	// LatestPrompts returns the last n of a person's prompts with from <=
+	// Day <= to, oldest first; fewer when there are not n.
+	LatestPrompts(person PersonID, from, to Date, n int) ([]Prompt, error)
 	CheckIn(person PersonID, day Date) (CheckIn, error)
 	PutCheckIn(c CheckIn) error
 	// CheckIns returns the check-ins with from <= Day <= to, of one person

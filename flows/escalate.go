@@ -235,8 +235,9 @@ func (s *Service) fires(tx bot.Tx, t bot.Task, rule string, now time.Time) bool 
 // evidence by itself; without it, the old misses would reopen the warning
 // every check_every while the person has no task.
 //
-// prompts are the person's check-in prompts of the last 31 days (and any
-// later), oldest first, as checkPerson read them.
+// prompts are the person's latest check-in prompts, oldest first, as
+// checkPerson read them (latestPrompts): the last N whose cut-off passed,
+// when the last 31 days have that many, and every later one.
 func (s *Service) checkMissed(tx bot.Tx, p bot.Person, prompts []bot.Prompt, now time.Time) error {
 	n := s.cfg.Schedule.MissedCheckins
 	if n <= 0 {

@@ -138,6 +138,11 @@ func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.
 		tasks, err := tx.Tasks(f)
 		for _, t := range tasks {
 			taskIDs[t.ID] = true
+			if f.Project != 0 && t.Assignee != "" {
+				// Whether its assignee still has work (checkMissed)
+				// changes when the project closes or opens again.
+				people[t.Assignee] = true
+			}
 		}
 		return err
 	}
@@ -184,15 +189,6 @@ func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.
 					}
 				}
 			}
-		}
-		// Whether a person with an open missed_checkins warning still has
-		// work changes with the day: they are looked at every time.
-		missing, err := tx.OpenSubjects(bot.RuleMissedCheckins)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for _, p := range missing {
-			people[bot.PersonID(p)] = true
 		}
 	}
 	ids := make([]uint64, 0, len(taskIDs))
@@ -465,8 +461,7 @@ func (s *Service) escManagerID(tx bot.Tx, e bot.Escalation) bot.PersonID {
 func (s *Service) checkPerson(tx bot.Tx, p bot.Person, now time.Time) error {
 	// One read of the prompts for both: they are most of what a person's
 	// check costs, once a day for everyone at the cut-off.
-	today := bot.DateOf(now.In(s.loc(p)))
-	prompts, err := tx.PersonPrompts(p.ID, today.AddDays(-31), today.AddDays(1))
+	prompts, err := s.latestPrompts(tx, p, now)
 	if err != nil {
 		return err
 	}
@@ -480,6 +475,31 @@ func (s *Service) checkPerson(tx bot.Tx, p bot.Person, now time.Time) error {
 		}
 	}
 	return tx.SetDue(bot.DueCheckinsPrefix+string(p.ID), next)
+}
+
+// latestPrompts returns what checkPerson looks at of a person's check-in
+// prompts of the last 31 days (and tomorrow's), oldest first: the last
+// missed_checkins (at least one) whose cut-off passed, when there are that
+// many, and every later one. It reads them newest first, a few at a time,
+// so that its cost does not grow with the days kept (issue 7).
+func (s *Service) latestPrompts(tx bot.Tx, p bot.Person, now time.Time) ([]bot.Prompt, error) {
+	today := bot.DateOf(now.In(s.loc(p)))
+	need := max(s.cfg.Schedule.MissedCheckins, 1)
+	for k := need + 2; ; k *= 2 {
+		prompts, err := tx.LatestPrompts(p.ID, today.AddDays(-31), today.AddDays(1), k)
+		if err != nil || len(prompts) < k {
+			return prompts, err
+		}
+		passed := 0
+		for _, pr := range prompts {
+			if !now.Before(pr.Cutoff) {
+				passed++
+			}
+		}
+		if passed >= need {
+			return prompts, nil
+		}
+	}
 }
 
 // nextTaskCheck returns the first moment after now at which one of the task

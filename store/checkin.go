@@ -52,6 +52,37 @@ func (t *tx) PersonPrompts(person bot.PersonID, from, to bot.Date) ([]bot.Prompt
 	return loadPersonDays[bot.Prompt](t, bucketPrompts, person, from, to)
 }
 
+// LatestPrompts returns the last n prompts of person with from <= Day <= to,
+// oldest first (fewer when there are not n), reading those n only: a
+// person's check of missed check-ins needs their latest few, not a month.
+func (t *tx) LatestPrompts(person bot.PersonID, from, to bot.Date, n int) ([]bot.Prompt, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	start := append(strPrefix(string(person)), rangeKey(from)...)
+	end := append(strPrefix(string(person)), rangeKey(to)...)
+	c := t.bucket(bucketPrompts).Cursor()
+	t.read() // the Seek
+	k, v := c.Seek(end)
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case bytes.Compare(k, end) > 0:
+		k, v = c.Prev()
+	}
+	var out []bot.Prompt
+	for ; k != nil && bytes.Compare(k, start) >= 0 && len(out) < n; k, v = c.Prev() {
+		t.read()
+		var pr bot.Prompt
+		if err := decodeValue(v, &pr); err != nil {
+			return nil, fmt.Errorf("store: decode %s %x: %w", bucketPrompts, k, err)
+		}
+		out = append(out, pr)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
 // CheckIn returns the check-in of person for day, or an ENOTFOUND error when
 // the person has not answered for that day.
 func (t *tx) CheckIn(person bot.PersonID, day bot.Date) (bot.CheckIn, error) {

@@ -196,6 +196,17 @@ func TestPromptRanges(t *testing.T) {
 			{"alice, Tuesday on", func() ([]bot.Prompt, error) { return tx.PersonPrompts(alice, tue, thu) }, []string{"alice tue", "alice wed"}},
 			{"alice2 is not alice", func() ([]bot.Prompt, error) { return tx.PersonPrompts(alice2, mon, mon) }, []string{"alice2 mon"}},
 			{"alice, from after to", func() ([]bot.Prompt, error) { return tx.PersonPrompts(alice, wed, mon) }, nil},
+			// LatestPrompts reads backwards from to: bob's keys are the
+			// bucket's last, alice's end on a key of to or before alice2's.
+			{"bob, latest 2", func() ([]bot.Prompt, error) { return tx.LatestPrompts(bob, mon, thu.AddDays(5), 2) }, []string{"bob tue", "bob wed"}},
+			{"alice, latest 2 to Tuesday", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, mon, tue, 2) }, []string{"alice mon", "alice tue"}},
+			{"alice, latest 5 to Thursday", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, mon, thu, 5) }, []string{"alice mon", "alice tue", "alice wed"}},
+			{"alice, latest 9 from Wednesday", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, wed, thu, 9) }, []string{"alice wed"}},
+			{"alice2, latest before the week", func() ([]bot.Prompt, error) {
+				return tx.LatestPrompts(alice2, mon.AddDays(-7), mon.AddDays(-1), 3)
+			}, nil},
+			{"alice, none asked for", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, mon, wed, 0) }, nil},
+			{"an unknown person before alice", func() ([]bot.Prompt, error) { return tx.LatestPrompts("playground:al", mon, wed, 3) }, nil},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

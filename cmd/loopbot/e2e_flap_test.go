@@ -242,3 +242,25 @@ func TestNoFlapMissedCheckins(t *testing.T) {
 		}
 	}
 }
+
+// TestMissedCheckinsEndWithTheProject: Bob misses Monday's and Tuesday's
+// check-ins; on Wednesday his only task's project is closed. He has no work
+// left, so the next check resolves his warning: the project's closing has
+// its tasks' assignees looked at again (they are not looked at every
+// check while their warning is open).
+func TestMissedCheckinsEndWithTheProject(t *testing.T) {
+	ta := startApp(t, testConfig, "")
+	ta.reply("alice", "alpha", "/project new Alpha")
+	ta.reply("alice", "alpha", "/task new 接口文档 @bob due:2026-12-31")
+	ta.act("bob", ta.lastCard("dm:bob", "task_assigned").ID, "accept", nil)
+	ta.at("2026-11-25 09:00")
+	if n := ta.warnings("dm:bob", "missed_checkins"); n != 1 {
+		t.Fatalf("Wednesday 09:00: bob has %d missed check-in warnings, want 1", n)
+	}
+	ta.at("2026-11-25 10:00")
+	ta.reply("alice", "alpha", "/project close P1")
+	ta.at("2026-11-25 10:05") // the next check
+	if escs := ta.escalationsOf("missed_checkins", "playground:bob"); len(escs) != 1 || openOf(escs) != 0 {
+		t.Fatalf("bob after his project closed: %+v, want 1 resolved", escs)
+	}
+}

@@ -60,7 +60,11 @@ func envInt(name string, def int) int {
 // It prints, per day: the time of each scheduled job (the sum of its runs
 // that day, and the longest run), the answers' p50 and p99, the p99 of the
 // clicks during the fan-out and during the 09:35 check, the longest write
-// transaction, and the store's live and file size; then the ratios day N ÷
+// transaction, the store's live and file size, and the escalations open at
+// the end of the day (with the escalation check's time per 1,000 of them:
+// SPEC lists each open one in its project's group warning again every
+// working day, so that part of the work follows how many are open, not the
+// history); then the ratios day N ÷
 // day 2, and the baselines of the same run.
 //
 //	go test -run XXX -bench Month -benchtime 1x -timeout 0 ./cmd/loopbot/
@@ -90,6 +94,7 @@ type monthDay struct {
 	longestTx  time.Duration
 	longestAt  string
 	live, file int64
+	openEscs   int // open escalations at the end of the day
 }
 
 type monthRun struct {
@@ -282,6 +287,19 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 		r.b.Fatal(err)
 	}
 	md.live, md.file = size.Live, size.File
+	err = r.app.store.View(r.ctx, func(tx bot.Tx) error {
+		for _, rule := range []string{bot.RuleOverdue, bot.RuleDueSoon, bot.RuleBlocked, bot.RuleStale, bot.RuleUnaccepted, bot.RuleMissedCheckins} {
+			subjects, err := tx.OpenSubjects(rule)
+			if err != nil {
+				return err
+			}
+			md.openEscs += len(subjects)
+		}
+		return nil
+	})
+	if err != nil {
+		r.b.Fatal(err)
+	}
 	return md
 }
 
@@ -518,7 +536,11 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		ms(pct(md.answers, 50)), ms(pct(md.answers, 99)), ms(pct(md.commands, 99)),
 		ms(pct(md.fanClicks, 99)), ms(pct(md.escClicks, 99)), ms(md.longestTx),
 		float64(md.live)/(1<<20), float64(md.file)/(1<<20))
-	fmt.Printf("%-10s longest write transaction: %s\n", "", md.longestAt)
+	perK := "-"
+	if md.openEscs > 0 {
+		perK = ms(md.jobs["escalation"] * 1000 / time.Duration(md.openEscs))
+	}
+	fmt.Printf("%-10s longest write transaction: %s; %d escalations open, escalation ms per 1,000 open: %s\n", "", md.longestAt, md.openEscs, perK)
 }
 
 // txCaller names the functions of loopbot's own packages (outside the
