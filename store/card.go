@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -38,16 +39,32 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 	if c.ID == 0 {
 		return bot.Errorf(bot.EINVALID, "a card needs an id")
 	}
-	var old bot.CardRecord
-	found, err := t.get(bucketCards, itob(c.ID), &old)
-	if err != nil {
-		return err
-	}
-	if found && !reflect.DeepEqual(old.Card, c.Card) {
-		// The chat lines that show the card as it was keep it.
-		if err := t.keepChatCards(c.ID, old.Card); err != nil {
+	var (
+		old   bot.CardRecord
+		found bool
+		err   error
+	)
+	if len(t.idsWithPrefix(bucketChatByCard, itob(c.ID))) > 0 {
+		found, err = t.get(bucketCards, itob(c.ID), &old)
+		if err != nil {
 			return err
 		}
+		if found && !reflect.DeepEqual(old.Card, c.Card) {
+			// The chat lines that show the card as it was keep it.
+			if err := t.keepChatCards(c.ID, old.Card); err != nil {
+				return err
+			}
+		}
+	} else {
+		// Only what its index entries are made of: a group warning's
+		// text is long, and each update of it would decode it whole.
+		var idx cardIndexed
+		found, err = t.get(bucketCards, itob(c.ID), &idx)
+		if err != nil {
+			return err
+		}
+		old = bot.CardRecord{ID: c.ID, Key: idx.Key, CreatedAt: idx.CreatedAt, UpdatedAt: idx.UpdatedAt,
+			Card: bot.Card{Actions: make([]bot.Action, len(idx.Card.Actions))}}
 	}
 	if err := t.reindex(bucketCardsByKey, strKey(old.Key, c.ID), strKey(c.Key, c.ID)); err != nil {
 		return err
@@ -63,6 +80,17 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 		return err
 	}
 	return t.put(bucketCards, itob(c.ID), c)
+}
+
+// cardIndexed is the part of a stored card record that its index entries
+// (cardsByKey, cardUpdateKey) are made of.
+type cardIndexed struct {
+	Key  string `json:"key"`
+	Card struct {
+		Actions []struct{} `json:"actions"`
+	} `json:"card"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // CardsByKey returns the cards with the given key, oldest first. An empty

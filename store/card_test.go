@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -126,4 +127,39 @@ func TestFinishedCardsKeepPagesFull(t *testing.T) {
 				s.Keys, s.Data, s.Pages, float64(s.Pages)/float64(s.Data))
 		}
 	}
+}
+
+// TestCardUpdateIndexFollowsTheCard: the update index (cardUpdateKey: when
+// the card last changed, and whether it is finished) has one entry a card,
+// the one of its current state, whether or not a chat line shows the card
+// (PutCard then reads the replaced record whole or only its index fields).
+func TestCardUpdateIndexFollowsTheCard(t *testing.T) {
+	db := MustOpen(t)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	open := bot.CardRecord{ID: 1, Key: "esc/T1", Target: bot.DM(alice), CreatedAt: at,
+		Card: bot.Card{Kind: bot.CardTaskAssigned, Title: "T1", Actions: []bot.Action{{Name: "ack"}, {Name: "snooze"}}}}
+	put := func(rec bot.CardRecord) {
+		t.Helper()
+		update(t, db, func(tx bot.Tx) error { return tx.PutCard(rec) })
+	}
+	want := func(rec bot.CardRecord) {
+		t.Helper()
+		if got := indexKeys(t, db, bucketCardsByUpdate); !slices.Equal(got, []string{string(cardUpdateKey(rec))}) {
+			t.Errorf("update index %q; want only %q", got, cardUpdateKey(rec))
+		}
+	}
+	put(open)
+	want(open)
+	moved := open
+	moved.UpdatedAt = at.Add(time.Hour)
+	put(moved) // still open, later
+	want(moved)
+	done := moved
+	done.UpdatedAt, done.Card.Actions = at.Add(2*time.Hour), nil
+	put(done) // finished
+	want(done)
+	again := done
+	again.UpdatedAt, again.Card.Actions = at.Add(3*time.Hour), []bot.Action{{Name: "reopen"}}
+	put(again) // open again
+	want(again)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,7 +59,9 @@ func envInt(name string, def int) int {
 // check every 5 minutes, retention every hour).
 //
 // It prints, per day: the time of each scheduled job (the sum of its runs
-// that day, and the longest run), the answers' p50 and p99, the p99 of the
+// that day, and the longest run), the 09:35 check (and how long its own
+// write transactions and everyone else's held the writer while it ran),
+// the answers' p50 and p99, the p99 of the
 // clicks during the fan-out and during the 09:35 check, the longest write
 // transaction, the store's live and file size, and the escalations open at
 // the end of the day (with the escalation check's time per 1,000 of them:
@@ -69,6 +72,7 @@ func envInt(name string, def int) int {
 //
 //	go test -run XXX -bench Month -benchtime 1x -timeout 0 ./cmd/loopbot/
 //	LOOPBOT_MONTH_PEOPLE=1000 go test -run XXX -bench Month -benchtime 1x ./cmd/loopbot/
+//	LOOPBOT_MONTH_PROFILE_DAYS=4,14 …   # CPU profiles of working days 4 and 14
 func BenchmarkMonth(b *testing.B) {
 	people := envInt("LOOPBOT_MONTH_PEOPLE", 10000)
 	days := envInt("LOOPBOT_MONTH_DAYS", 20)
@@ -91,6 +95,8 @@ type monthDay struct {
 	fanClicks  []time.Duration
 	escClicks  []time.Duration
 	esc0935    time.Duration
+	own0935    time.Duration // the 09:35 run's own write transactions
+	other0935  time.Duration // the others' write transactions meanwhile
 	longestTx  time.Duration
 	longestAt  string
 	live, file int64
@@ -110,6 +116,10 @@ type monthRun struct {
 	longestTx atomic.Int64
 	longestAt string           // who ran the longest write transaction (txCaller)
 	toVerify  map[int][]uint64 // team → tasks done yesterday
+
+	// While the 09:35 check runs: the time its own write transactions
+	// and the others' held the writer, apart.
+	in0935, own0935, other0935 atomic.Int64
 }
 
 func runMonth(b *testing.B, people, days int) {
@@ -134,6 +144,13 @@ func runMonth(b *testing.B, people, days int) {
 		cfg.Playground.Groups = append(cfg.Playground.Groups, g)
 	}
 	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+		if r.in0935.Load() != 0 {
+			if onStack("RunEscalations") {
+				r.own0935.Add(int64(held))
+			} else {
+				r.other0935.Add(int64(held))
+			}
+		}
 		for {
 			old := r.longestTx.Load()
 			if int64(held) <= old {
@@ -161,13 +178,40 @@ func runMonth(b *testing.B, people, days int) {
 		if !app.cal.IsWorkday(d) {
 			continue
 		}
+		stop := profileDay(b, len(results)+1)
 		results = append(results, r.day(d))
+		stop()
 		r.printDay(results[len(results)-1], len(results) == 1)
 	}
 	if len(results) >= 2 {
 		r.printRatios(results[1], results[len(results)-1], len(results))
 	}
 	r.printBuckets(len(results))
+}
+
+// profileDay starts a CPU profile of working day n when
+// LOOPBOT_MONTH_PROFILE_DAYS lists it ("4,14"), written to
+// month-day<n>.prof in LOOPBOT_MONTH_PROFILE_DIR (default the system's
+// temporary directory), and returns what stops it: which work grows from
+// one day to a later one.
+func profileDay(b *testing.B, n int) (stop func()) {
+	if !slices.Contains(strings.Split(os.Getenv("LOOPBOT_MONTH_PROFILE_DAYS"), ","), strconv.Itoa(n)) {
+		return func() {}
+	}
+	dir := cmp.Or(os.Getenv("LOOPBOT_MONTH_PROFILE_DIR"), os.TempDir())
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("month-day%d.prof", n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // printBuckets prints what each bucket holds at the end, largest first:
@@ -194,15 +238,23 @@ func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
 	for i := range jobs {
 		name, run := jobs[i].Name, jobs[i].Run
 		jobs[i].Run = func(ctx context.Context, slot time.Time) error {
+			at0935 := name == "escalation" && slot.In(shanghai).Format("15:04") == "09:35"
+			if at0935 {
+				r.own0935.Store(0)
+				r.other0935.Store(0)
+				r.in0935.Store(1)
+			}
 			t0 := time.Now()
 			err := run(ctx, slot)
 			took := time.Since(t0)
+			r.in0935.Store(0)
 			r.mu.Lock()
 			if d := r.cur; d != nil {
 				d.jobs[name] += took
 				d.jobMax[name] = max(d.jobMax[name], took)
-				if name == "escalation" && slot.In(shanghai).Format("15:04") == "09:35" {
+				if at0935 {
 					d.esc0935 = took
+					d.own0935, d.other0935 = time.Duration(r.own0935.Load()), time.Duration(r.other0935.Load())
 				}
 			}
 			r.mu.Unlock()
@@ -540,7 +592,24 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 	if md.openEscs > 0 {
 		perK = ms(md.jobs["escalation"] * 1000 / time.Duration(md.openEscs))
 	}
-	fmt.Printf("%-10s longest write transaction: %s; %d escalations open, escalation ms per 1,000 open: %s\n", "", md.longestAt, md.openEscs, perK)
+	fmt.Printf("%-10s longest write transaction: %s; %d escalations open, escalation ms per 1,000 open: %s; "+
+		"09:35 run's write transactions %s ms, others' meanwhile %s ms\n", "", md.longestAt, md.openEscs, perK, ms(md.own0935), ms(md.other0935))
+}
+
+// onStack reports whether a function whose name contains name is on the
+// calling goroutine's stack.
+func onStack(name string) bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, name) {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // txCaller names the functions of loopbot's own packages (outside the
