@@ -122,9 +122,17 @@ func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot
 	slices.SortFunc(ls, func(a, b link) int { return cmp.Compare(b.card, a.card) })
 	var out []bot.CardRecord
 	group := false // the newest group warning was taken
+	deferred := deferredRedraws(tx) != nil
 	for _, l := range ls {
 		if newestGroup && group && l.kind == escLinkGroup {
 			continue // not even read: a group warning can have hundreds of lines
+		}
+		if deferred && l.kind == escLinkGroup {
+			// Its line is drawn when the transaction ends
+			// (flushGroupRedraws), which reads it then.
+			group = true
+			out = append(out, bot.CardRecord{ID: l.card, Card: bot.Card{Kind: bot.CardGroupWarning}})
+			continue
 		}
 		rec, err := tx.Card(l.card)
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
@@ -166,6 +174,10 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 		var c bot.Card
 		switch rec.Card.Kind {
 		case bot.CardGroupWarning:
+			if g := deferredRedraws(tx); g != nil {
+				g.add(rec.ID, e.ID)
+				continue
+			}
 			if c, err = s.groupCardAfter(tx, rec, e, now, &memo); err != nil {
 				return err
 			}
@@ -367,6 +379,10 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, le
 func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string, memo *groupMemo) error {
 	rd := s.readerOf(tx, rec)
 	if rec.Card.Kind == bot.CardGroupWarning {
+		if g := deferredRedraws(tx); g != nil {
+			g.add(rec.ID, e.ID)
+			return nil
+		}
 		c, err := s.groupCardAfter(tx, rec, e, now, memo)
 		if err != nil {
 			return err
@@ -703,6 +719,55 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 		return s.groupCard(tx, list, rd.Lang)
 	}
 	return c, nil
+}
+
+// flushGroupCards is how many group warnings the escalation check
+// lets wait to be drawn before it draws them (see groupRedraws): enough
+// for every day's warning of a project, few enough that drawing them keeps
+// a transaction short.
+const flushGroupCards = 16
+
+// flushGroupRedraws draws the group warning lines that tx collected
+// (groupRedraws) again, each card once with all its changed lines, from
+// the escalations as they are now; a card no longer kept is skipped.
+func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
+	c, ok := tx.(*projectCache)
+	if !ok || c.redraws == nil || len(c.redraws.cards) == 0 {
+		return nil
+	}
+	g := c.redraws
+	c.redraws = nil // drawn at once below
+	defer func() { c.redraws = &groupRedraws{} }()
+	escs := map[uint64]bot.Escalation{}
+	memos := map[uint64]*groupMemo{}
+	for _, id := range g.cards {
+		rec, err := tx.Card(id)
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if rec.Card.Kind != bot.CardGroupWarning {
+			continue
+		}
+		drawn := rec
+		for _, eid := range g.escs[id] {
+			e, ok := escs[eid]
+			if !ok {
+				if e, err = tx.Escalation(eid); err != nil {
+					return err
+				}
+				escs[eid], memos[eid] = e, &groupMemo{}
+			}
+			if drawn.Card, err = s.groupCardAfter(tx, drawn, e, now, memos[eid]); err != nil {
+				return err
+			}
+		}
+		if _, err := s.updateCard(tx, rec, drawn.Card); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // groupMemo is what the redraws of the cards that name one escalation

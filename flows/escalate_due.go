@@ -105,11 +105,21 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 	if n == 0 && len(expanded) == 0 && !full {
 		return false, nil
 	}
-	err = s.batches(ctx, n, txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
+	// The group warning lines that change are drawn once a card, when the
+	// transaction ends or has a few cards to draw.
+	rc := &runCache{deferGroups: true}
+	flush := func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) }
+	err = s.batches(ctx, n, txSteps{begin: rc.begin, end: flush}, func(tx bot.Tx, i int) error {
+		var err error
 		if i < len(ids) {
-			return s.checkTaskDue(tx, ids[i], now)
+			err = s.checkTaskDue(tx, ids[i], now)
+		} else {
+			err = s.checkPersonDue(tx, people[i-len(ids)], now)
 		}
-		return s.checkPersonDue(tx, people[i-len(ids)], now)
+		if g := deferredRedraws(tx); err == nil && g != nil && len(g.cards) >= flushGroupCards {
+			err = flush(tx)
+		}
+		return err
 	})
 	if err != nil || len(expanded) == 0 {
 		return peopleChanged, err

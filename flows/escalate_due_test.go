@@ -18,25 +18,33 @@ import (
 // readCounter counts the tasks and people that the escalation check reads.
 type readCounter struct {
 	bot.Store
-	reads    atomic.Int64
-	escReads atomic.Int64 // escalations read, apart
+	reads       atomic.Int64
+	escReads    atomic.Int64 // escalations read, apart
+	groupWrites atomic.Int64 // group warnings written
 }
 
 func (s *readCounter) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
+	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads, &s.groupWrites}) })
 }
 
 func (s *readCounter) Batch(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.Store.Batch(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
+	return s.Store.Batch(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads, &s.groupWrites}) })
 }
 
 func (s *readCounter) View(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.Store.View(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads}) })
+	return s.Store.View(ctx, func(tx bot.Tx) error { return fn(countingTx{tx, &s.reads, &s.escReads, &s.groupWrites}) })
 }
 
 type countingTx struct {
 	bot.Tx
-	reads, escReads *atomic.Int64
+	reads, escReads, groupWrites *atomic.Int64
+}
+
+func (t countingTx) PutCard(rec bot.CardRecord) error {
+	if rec.Card.Kind == bot.CardGroupWarning {
+		t.groupWrites.Add(1)
+	}
+	return t.Tx.PutCard(rec)
 }
 
 func (t countingTx) Escalation(id uint64) (bot.Escalation, error) {
@@ -420,5 +428,69 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	}
 	if t2(final[0]) != t2(after[0]) {
 		t.Errorf("Wednesday's line for T2 changed to %q, want it as it was: %q", t2(final[0]), t2(after[0]))
+	}
+}
+
+// TestGroupWarningsDrawnOnceACheck: five tasks listed in three days' group
+// warnings get a later due date together; the next check closes their five
+// overdue escalations and draws each warning once, with the five lines
+// changed (not once a task: 15 writes of the same long cards), and the
+// other lines as they were.
+func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
+	r := newOverdueRig(t)
+	ctx := context.Background()
+	r.groupChat(nil)
+	for day := range 5 { // warned, to the boss, to the group Wednesday, Thursday, Friday
+		r.check(r.mon.AddDate(0, 0, day))
+	}
+	groupCards := func() []bot.CardRecord {
+		t.Helper()
+		var recs []bot.CardRecord
+		err := r.db.View(ctx, func(tx bot.Tx) (err error) {
+			recs, err = tx.CardsByKey("escgroup/P1")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	before := groupCards()
+	if len(before) != 3 {
+		t.Fatalf("%d group warnings by Friday, want Wednesday's, Thursday's and Friday's", len(before))
+	}
+	err := r.db.Update(ctx, func(tx bot.Tx) error {
+		for id := uint64(1); id <= 5; id++ {
+			task, err := tx.Task(id)
+			if err != nil {
+				return err
+			}
+			task.Due = bot.DateOf(r.mon).AddDays(30)
+			if err := tx.PutTask(task); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.st.groupWrites.Store(0)
+	r.check(r.clock.Now().Add(5 * time.Minute))
+	if n := r.st.groupWrites.Load(); n != int64(len(before)) {
+		t.Errorf("the check wrote group warnings %d times, want each of the %d once", n, len(before))
+	}
+	after := groupCards()
+	for i, rec := range after {
+		was := strings.Split(before[i].Card.Text, "\n")
+		now := strings.Split(rec.Card.Text, "\n")
+		for j := range 5 {
+			if !strings.HasPrefix(now[j], "- ✅ ~~**T") {
+				t.Errorf("card %d, line %d: %q, want it resolved", i, j+1, now[j])
+			}
+		}
+		if !slices.Equal(now[5:r.tasks], was[5:r.tasks]) {
+			t.Errorf("card %d: the other lines changed:\n%s\nwas:\n%s", i, rec.Card.Text, before[i].Card.Text)
+		}
 	}
 }

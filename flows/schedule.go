@@ -180,6 +180,9 @@ type txSteps struct {
 	// so that what the job read then is still what the store holds, but
 	// for its own writes.
 	begin func(tx bot.Tx, continued bool) bot.Tx
+	// end is called last in each transaction, with the Tx begin
+	// returned, to finish what the steps left for it.
+	end func(tx bot.Tx) error
 	// committed is called after the transaction that ran steps [from, to)
 	// committed.
 	committed func(from, to int)
@@ -213,6 +216,11 @@ func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bo
 				end++
 				if time.Since(t0) >= s.cfg.TxBudget {
 					break
+				}
+			}
+			if b.end != nil {
+				if err := b.end(tx); err != nil {
+					return err
 				}
 			}
 			next, _ = txVersion(raw) // what this transaction commits

@@ -16,6 +16,44 @@ type projectCache struct {
 	plans map[uint64]*escPlan
 	// people are the people read by readPerson, to be read only.
 	people map[bot.PersonID]bot.Person
+	// redraws, when not nil, collects the group warning lines to draw
+	// again at the end of the transaction (Service.flushGroupRedraws).
+	redraws *groupRedraws
+}
+
+// groupRedraws are the lines of group warnings that a transaction of the
+// escalation check has yet to draw again: the cards, in the order first
+// named, and for each the escalations whose lines changed. Each card is
+// drawn and written once, however many of its lines changed: when a
+// project's tasks fall overdue together, each closes a "no progress"
+// escalation listed in every day's warning, and drawing each card once a
+// task wrote the same long card again and again (issue 7).
+type groupRedraws struct {
+	cards []uint64
+	escs  map[uint64][]uint64
+}
+
+// add files escalation e's line of group warning card.
+func (g *groupRedraws) add(card, e uint64) {
+	if g.escs == nil {
+		g.escs = map[uint64][]uint64{}
+	}
+	list, ok := g.escs[card]
+	if !ok {
+		g.cards = append(g.cards, card)
+	}
+	if !slices.Contains(list, e) {
+		g.escs[card] = append(list, e)
+	}
+}
+
+// deferredRedraws returns the group redraws that tx collects, or nil when
+// it draws them at once.
+func deferredRedraws(tx bot.Tx) *groupRedraws {
+	if c, ok := tx.(*projectCache); ok {
+		return c.redraws
+	}
+	return nil
 }
 
 // PutPerson writes through and forgets the cached copy.
@@ -61,6 +99,9 @@ func withProjectCache(tx bot.Tx) bot.Tx {
 // transaction starts from. Once another commits, it starts afresh.
 type runCache struct {
 	c *projectCache
+	// deferGroups has the cache collect group warning redraws, for the
+	// job to draw with Service.flushGroupRedraws before each commit.
+	deferGroups bool
 }
 
 // begin is a txSteps.begin: it returns the cache over tx, kept from the
@@ -70,6 +111,9 @@ func (r *runCache) begin(tx bot.Tx, continued bool) bot.Tx {
 		r.c = withProjectCache(tx).(*projectCache)
 	}
 	r.c.Tx = tx
+	if r.deferGroups {
+		r.c.redraws = &groupRedraws{}
+	}
 	return r.c
 }
 
