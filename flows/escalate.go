@@ -727,6 +727,12 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 // a transaction short.
 const flushGroupCards = 16
 
+// groupDrawCost is about how long drawing a group warning of a few hundred
+// lines again and writing it takes (read, redraw, JSON, DEFLATE; 1,000
+// people in BenchmarkMonth): the escalation check's transactions end
+// sooner when many wait (txSteps.pending).
+const groupDrawCost = 2 * time.Millisecond
+
 // flushGroupRedraws draws the group warning lines that tx collected
 // (groupRedraws) again, each card once with all its changed lines, from
 // the escalations as they are now; a card no longer kept is skipped.

@@ -109,7 +109,13 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 	// transaction ends or has a few cards to draw.
 	rc := &runCache{deferGroups: true}
 	flush := func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) }
-	err = s.batches(ctx, n, txSteps{begin: rc.begin, end: flush}, func(tx bot.Tx, i int) error {
+	pending := func(tx bot.Tx) time.Duration {
+		if g := deferredRedraws(tx); g != nil {
+			return time.Duration(len(g.cards)) * groupDrawCost
+		}
+		return 0
+	}
+	err = s.batches(ctx, n, txSteps{begin: rc.begin, end: flush, pending: pending}, func(tx bot.Tx, i int) error {
 		var err error
 		if i < len(ids) {
 			err = s.checkTaskDue(tx, ids[i], now)

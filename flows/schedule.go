@@ -183,6 +183,11 @@ type txSteps struct {
 	// end is called last in each transaction, with the Tx begin
 	// returned, to finish what the steps left for it.
 	end func(tx bot.Tx) error
+	// pending estimates how long end will take in tx as the steps left it.
+	// The steps stop once that and the time they took reach twice
+	// Config.TxBudget: end gathers the work of several steps (drawing a
+	// card once for all of them), and the transaction stays short.
+	pending func(tx bot.Tx) time.Duration
 	// committed is called after the transaction that ran steps [from, to)
 	// committed.
 	committed func(from, to int)
@@ -214,7 +219,8 @@ func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bo
 					return err
 				}
 				end++
-				if time.Since(t0) >= s.cfg.TxBudget {
+				took := time.Since(t0)
+				if took >= s.cfg.TxBudget || b.pending != nil && took+b.pending(tx) >= 2*s.cfg.TxBudget {
 					break
 				}
 			}
