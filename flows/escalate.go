@@ -103,6 +103,11 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 // changes while it stays open (the rules that apply) is drawn in the
 // warning people read now, not in every older one (issue 7); its
 // resolution is drawn in all of them.
+//
+// In a transaction that collects group redraws (groupRedraws), a group
+// warning whose link says it is one is not read: it comes back as a stub
+// (its id and kind only), for refreshEscCard and redrawEscCards to file
+// its line; flushGroupRedraws reads it, and skips it when it is gone.
 func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot.CardRecord, error) {
 	links, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
@@ -720,12 +725,6 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 	}
 	return c, nil
 }
-
-// flushGroupCards is how many group warnings the escalation check
-// lets wait to be drawn before it draws them (see groupRedraws): enough
-// for every day's warning of a project, few enough that drawing them keeps
-// a transaction short.
-const flushGroupCards = 16
 
 // groupDrawCost is about how long drawing a group warning of a few hundred
 // lines again and writing it takes (read, redraw, JSON, DEFLATE; 1,000

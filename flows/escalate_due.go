@@ -105,27 +105,24 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 	if n == 0 && len(expanded) == 0 && !full {
 		return false, nil
 	}
-	// The group warning lines that change are drawn once a card, when the
-	// transaction ends or has a few cards to draw.
+	// The group warning lines that change are drawn when the transaction
+	// ends, each card once; it ends sooner while many cards wait.
 	rc := &runCache{deferGroups: true}
-	flush := func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) }
-	pending := func(tx bot.Tx) time.Duration {
-		if g := deferredRedraws(tx); g != nil {
-			return time.Duration(len(g.cards)) * groupDrawCost
-		}
-		return 0
+	steps := txSteps{
+		begin: rc.begin,
+		end:   func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
+		pending: func(tx bot.Tx) time.Duration {
+			if g := deferredRedraws(tx); g != nil {
+				return time.Duration(len(g.cards)) * groupDrawCost
+			}
+			return 0
+		},
 	}
-	err = s.batches(ctx, n, txSteps{begin: rc.begin, end: flush, pending: pending}, func(tx bot.Tx, i int) error {
-		var err error
+	err = s.batches(ctx, n, steps, func(tx bot.Tx, i int) error {
 		if i < len(ids) {
-			err = s.checkTaskDue(tx, ids[i], now)
-		} else {
-			err = s.checkPersonDue(tx, people[i-len(ids)], now)
+			return s.checkTaskDue(tx, ids[i], now)
 		}
-		if g := deferredRedraws(tx); err == nil && g != nil && len(g.cards) >= flushGroupCards {
-			err = flush(tx)
-		}
-		return err
+		return s.checkPersonDue(tx, people[i-len(ids)], now)
 	})
 	if err != nil || len(expanded) == 0 {
 		return peopleChanged, err
@@ -154,11 +151,6 @@ func (s *Service) dueWork(tx bot.Tx, now time.Time, full bool) ([]uint64, []bot.
 		tasks, err := tx.Tasks(f)
 		for _, t := range tasks {
 			taskIDs[t.ID] = true
-			if f.Project != 0 && t.Assignee != "" {
-				// Whether its assignee still has work (checkMissed)
-				// changes when the project closes or opens again.
-				people[t.Assignee] = true
-			}
 		}
 		return err
 	}

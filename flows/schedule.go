@@ -195,13 +195,15 @@ type txSteps struct {
 
 // batches runs step(tx, i) for i from 0 to n-1 in write transactions that
 // each commit once they have run for Config.TxBudget (wall time; at least
-// one step each), so that a job over many subjects never holds the writer
-// for long whatever a step costs, and a click waits behind one short
-// transaction at most. Each step must be idempotent and complete on its own
-// (its card, record and outbox item in the one transaction), so that a
-// crash between two transactions leaves every subject either done or not,
-// and the job's next run does the rest without doubling anything. A step's
-// error rolls back its transaction and ends the job.
+// one step each), or sooner by what b.pending says b.end has left to do,
+// so that a job over many subjects never holds the writer for long
+// whatever a step costs, and a click waits behind one short transaction at
+// most. Each step must be idempotent and complete with b.end, which runs
+// last in the same transaction (its card, record and outbox item commit
+// together), so that a crash between two transactions leaves every subject
+// either done or not, and the job's next run does the rest without
+// doubling anything. A step's error rolls back its transaction and ends
+// the job.
 func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bot.Tx, i int) error) error {
 	var next uint64 // the data version the next transaction sees if no other commits
 	for done := 0; done < n; {

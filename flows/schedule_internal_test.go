@@ -48,3 +48,58 @@ func TestBatchesStopForPendingWork(t *testing.T) {
 		t.Errorf("with 40 ms pending a step: transactions %v, want 3 steps each", got)
 	}
 }
+
+// TestLatestPromptsReadsBackUntilEnoughPassed: the person check reads a
+// person's latest prompts, a few at a time, until missed_checkins (2) of
+// them have had their cut-off pass. With the five latest still before
+// their cut-offs, it reads further back: the 8 latest, of which 3 passed.
+func TestLatestPromptsReadsBackUntilEnoughPassed(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	st := storetest.Open(t)
+	sched := DefaultSchedule()
+	sched.MissedCheckins = 2
+	s := New(Config{Clock: bot.NewFakeClock(now), Calendar: calendar.New(calendar.Config{}), Signer: bot.NewSigner("test-secret"),
+		Logger: slog.New(slog.DiscardHandler), Location: time.UTC, Store: st, Schedule: sched})
+	p := bot.Person{ID: "playground:bob", Name: "Bob", Role: bot.RoleMember, CreatedAt: now, UpdatedAt: now}
+	today := bot.DateOf(now)
+	err := st.Update(context.Background(), func(tx bot.Tx) error {
+		if err := tx.PutPerson(p); err != nil {
+			return err
+		}
+		for i := range 9 { // days today-8 … today; the last 5 not cut off yet
+			cutoff := now.Add(-time.Hour)
+			if i >= 4 {
+				cutoff = now.Add(time.Duration(i) * time.Hour)
+			}
+			pr := bot.Prompt{Person: p.ID, Day: today.AddDays(i - 8), CardID: uint64(i + 1), SentAt: now.Add(-48 * time.Hour), Cutoff: cutoff}
+			if err := tx.PutPrompt(pr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.View(context.Background(), func(tx bot.Tx) error {
+		got, err := s.latestPrompts(tx, p, now)
+		if err != nil {
+			return err
+		}
+		var days []string
+		for _, pr := range got {
+			days = append(days, pr.Day.String())
+		}
+		var want []string
+		for i := 1; i <= 8; i++ {
+			want = append(want, today.AddDays(i-8).String())
+		}
+		if !slices.Equal(days, want) {
+			t.Errorf("latestPrompts read %v; want the 8 latest, oldest first: %v", days, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -206,6 +206,7 @@ func TestPromptRanges(t *testing.T) {
 				return tx.LatestPrompts(alice2, mon.AddDays(-7), mon.AddDays(-1), 3)
 			}, nil},
 			{"alice, none asked for", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, mon, wed, 0) }, nil},
+			{"alice, latest from after to", func() ([]bot.Prompt, error) { return tx.LatestPrompts(alice, wed, mon, 3) }, nil},
 			{"an unknown person before alice", func() ([]bot.Prompt, error) { return tx.LatestPrompts("playground:al", mon, wed, 3) }, nil},
 		}
 		for _, c := range cases {
@@ -280,4 +281,16 @@ func checkInNames(cs []bot.CheckIn) []string {
 // dayName names a record of the test week, such as "alice tue".
 func dayName(p bot.PersonID, d bot.Date) string {
 	return string(p[len("playground:"):]) + " " + map[bot.Date]string{mon: "mon", tue: "tue", wed: "wed", thu: "thu"}[d]
+}
+
+// TestLatestPromptsOfAnEmptyStore: no prompts at all, none back.
+func TestLatestPromptsOfAnEmptyStore(t *testing.T) {
+	db := MustOpen(t)
+	view(t, db, func(tx bot.Tx) error {
+		got, err := tx.LatestPrompts(alice, mon.AddDays(-31), mon, 3)
+		if err != nil || len(got) != 0 {
+			t.Errorf("LatestPrompts on an empty store = %v, %v; want none", got, err)
+		}
+		return nil
+	})
 }

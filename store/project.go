@@ -47,10 +47,33 @@ func (t *tx) PutProject(p bot.Project) error {
 	if err := t.markChanged(projectSubject(p.ID)); err != nil {
 		return err
 	}
+	if old.ID != 0 && old.Closed != p.Closed {
+		// Whether its open tasks' assignees still have work (their missed
+		// check-ins' warning ends when they have none) changes with it.
+		if err := t.markAssignees(p.ID); err != nil {
+			return err
+		}
+	}
 	if err := t.claimID(bucketProjects, p.ID); err != nil {
 		return err
 	}
 	return t.reindexGroups(old, p)
+}
+
+// markAssignees marks the check-ins of the assignees of project id's open
+// tasks as changed (bot.DueCheckinsPrefix).
+func (t *tx) markAssignees(id uint64) error {
+	tasks, err := t.Tasks(bot.TaskFilter{Project: id, OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	var subjects []string
+	for _, task := range tasks {
+		if s := checkinsSubject(task.Assignee); task.Assignee != "" && !slices.Contains(subjects, s) {
+			subjects = append(subjects, s)
+		}
+	}
+	return t.markChanged(subjects...)
 }
 
 // reindexGroups updates the group index after a project changed from old to

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -93,4 +95,57 @@ func renamed(p bot.Project, name string) bot.Project {
 func closed(p bot.Project) bot.Project {
 	p.Closed = true
 	return p
+}
+
+// TestClosingAProjectMarksItsAssignees: closing a project, and opening it
+// again, marks the check-ins of its open tasks' assignees as changed (their
+// missed check-ins warning ends when they have no work left), and no one
+// else's; an edit that leaves it open marks only the project.
+func TestClosingAProjectMarksItsAssignees(t *testing.T) {
+	db := MustOpen(t)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	p := bot.Project{ID: 1, Name: "Alpha", Owner: alice, CreatedAt: at, UpdatedAt: at}
+	update(t, db, func(tx bot.Tx) error {
+		if err := tx.PutProject(p); err != nil {
+			return err
+		}
+		for i, who := range []bot.PersonID{alice, bob, alice} {
+			task := bot.Task{ID: uint64(i + 1), Project: 1, Title: "T", Assignee: who, Status: bot.StatusAccepted, CreatedAt: at, UpdatedAt: at}
+			if i == 1 {
+				task.Status = bot.StatusDone // bob's only task is done: no work of his
+			}
+			if err := tx.PutTask(task); err != nil {
+				return err
+			}
+		}
+		return tx.PutTask(bot.Task{ID: 4, Title: "elsewhere", Assignee: "feishu:carol", Status: bot.StatusAccepted, CreatedAt: at, UpdatedAt: at})
+	})
+	due := func(change func(*bot.Project)) []string {
+		t.Helper()
+		var got []string
+		update(t, db, func(tx bot.Tx) error {
+			if _, _, err := tx.TakeDue(bot.DueNever, 1000); err != nil { // forget what was marked before
+				return err
+			}
+			change(&p)
+			if err := tx.PutProject(p); err != nil {
+				return err
+			}
+			var err error
+			got, err = tx.DueSubjects(at)
+			slices.Sort(got)
+			return err
+		})
+		return got
+	}
+	marked := []string{bot.DueCheckinsPrefix + string(alice), bot.DueProjectPrefix + "1"}
+	if got := due(func(p *bot.Project) { p.Closed = true }); !slices.Equal(got, marked) {
+		t.Errorf("closing it marked %q; want %q", got, marked)
+	}
+	if got := due(func(p *bot.Project) { p.Name = "Alpha 2" }); !slices.Equal(got, []string{bot.DueProjectPrefix + "1"}) {
+		t.Errorf("renaming it while closed marked %q; want the project only", got)
+	}
+	if got := due(func(p *bot.Project) { p.Closed = false }); !slices.Equal(got, marked) {
+		t.Errorf("opening it again marked %q; want %q", got, marked)
+	}
 }
