@@ -320,6 +320,20 @@ func (r *overdueRig) groupChat(more func(tx bot.Tx) error) {
 	}
 }
 
+// groupCards returns the group warnings of project P1, oldest first.
+func (r *overdueRig) groupCards() []bot.CardRecord {
+	r.t.Helper()
+	var recs []bot.CardRecord
+	err := r.db.View(context.Background(), func(tx bot.Tx) (err error) {
+		recs, err = tx.CardsByKey("escgroup/P1")
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return recs
+}
+
 // engine returns an engine over the rig's flows and counting store that
 // fails the test when an event is not handled.
 func (r *overdueRig) engine() *bot.Engine {
@@ -353,7 +367,6 @@ func (r *overdueRig) say(engine *bot.Engine, id, text string) {
 // drawn in Thursday's warning only.
 func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r := newOverdueRig(t)
-	ctx := context.Background()
 	r.groupChat(func(tx bot.Tx) error {
 		t2, err := tx.Task(2)
 		if err != nil {
@@ -365,19 +378,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	for day := range 4 { // warned, to the boss, to the group, to the group again
 		r.check(r.mon.AddDate(0, 0, day))
 	}
-	groupCards := func() []bot.CardRecord {
-		t.Helper()
-		var recs []bot.CardRecord
-		err := r.db.View(ctx, func(tx bot.Tx) (err error) {
-			recs, err = tx.CardsByKey("escgroup/P1")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return recs
-	}
-	before := groupCards()
+	before := r.groupCards()
 	if len(before) != 2 {
 		t.Fatalf("%d group warnings by Thursday, want Wednesday's and Thursday's", len(before))
 	}
@@ -403,7 +404,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	if n := r.st.escReads.Load(); n > int64(r.tasks)+5 {
 		t.Errorf("/done T1 read %d escalations, want %d at most", n, r.tasks+5)
 	}
-	after := groupCards()
+	after := r.groupCards()
 	for i, rec := range after {
 		was := strings.Split(before[i].Card.Text, "\n")
 		now := strings.Split(rec.Card.Text, "\n")
@@ -422,7 +423,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	// now, and leaves Wednesday's as it was.
 	r.say(engine, "progress-2", "/progress T2 80")
 	r.check(r.clock.Now().Add(5 * time.Minute))
-	final := groupCards()
+	final := r.groupCards()
 	t2 := func(rec bot.CardRecord) string { return strings.Split(rec.Card.Text, "\n")[1] }
 	if got := t2(final[1]); !strings.HasPrefix(got, "- **T2 ") || strings.Contains(got, "没有进度更新") {
 		t.Errorf("Thursday's line for T2 after its progress: %q, want it open without the no-progress rule", got)
@@ -450,19 +451,7 @@ func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
 	for day := range 5 { // warned, to the boss, to the group Wednesday, Thursday, Friday
 		r.check(r.mon.AddDate(0, 0, day))
 	}
-	groupCards := func() []bot.CardRecord {
-		t.Helper()
-		var recs []bot.CardRecord
-		err := r.db.View(ctx, func(tx bot.Tx) (err error) {
-			recs, err = tx.CardsByKey("escgroup/P1")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return recs
-	}
-	before := groupCards()
+	before := r.groupCards()
 	if len(before) != 3 {
 		t.Fatalf("%d group warnings by Friday, want Wednesday's, Thursday's and Friday's", len(before))
 	}
@@ -487,7 +476,7 @@ func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
 	if n := r.st.groupWrites.Load(); n != int64(len(before)) {
 		t.Errorf("the check wrote group warnings %d times, want each of the %d once", n, len(before))
 	}
-	after := groupCards()
+	after := r.groupCards()
 	for i, rec := range after {
 		was := strings.Split(before[i].Card.Text, "\n")
 		now := strings.Split(rec.Card.Text, "\n")

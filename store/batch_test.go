@@ -23,16 +23,7 @@ func TestBatchSharesCommitsAndIsolatesFailures(t *testing.T) {
 	ctx := context.Background()
 	const n = 20
 	const bad = 7
-	release := make(chan struct{})
-	holding := make(chan struct{})
-	go func() {
-		_ = db.Update(ctx, func(bot.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdWriter(db)
 
 	var (
 		mu    sync.Mutex
@@ -74,7 +65,7 @@ func TestBatchSharesCommitsAndIsolatesFailures(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	close(release)
+	release()
 	wg.Wait()
 
 	for i, err := range errs {
@@ -162,16 +153,7 @@ func TestBatchBudgetSplitsSlowCalls(t *testing.T) {
 	ctx := context.Background()
 	const n = 10
 	const each = 8 * time.Millisecond
-	release := make(chan struct{})
-	holding := make(chan struct{})
-	go func() {
-		_ = db.Update(ctx, func(bot.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdWriter(db)
 
 	var (
 		mu    sync.Mutex
@@ -230,7 +212,7 @@ func TestBatchBudgetSplitsSlowCalls(t *testing.T) {
 		call(i)
 		waitQueued(i + 1) // one at a time, so that the queue's order is 0, 1, 2…
 	}
-	close(release)
+	release()
 	wg.Wait()
 
 	for i, err := range errs {
@@ -254,4 +236,20 @@ func TestBatchBudgetSplitsSlowCalls(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// holdWriter starts a write transaction that holds db's writer until the
+// returned func is called, and returns once it holds it.
+func holdWriter(db *DB) (release func()) {
+	done := make(chan struct{})
+	holding := make(chan struct{})
+	go func() {
+		_ = db.Update(context.Background(), func(bot.Tx) error {
+			close(holding)
+			<-done
+			return nil
+		})
+	}()
+	<-holding
+	return func() { close(done) }
 }
