@@ -23,8 +23,9 @@ func (t *tx) Prompt(person bot.PersonID, day bot.Date) (bot.Prompt, error) {
 }
 
 // PutPrompt stores p under its person and day, replacing the prompt stored
-// there, and indexes it by day. It returns EINVALID for a prompt with no
-// person or no valid day.
+// there, indexes it by day, and files the person's check-ins in the due
+// index by the prompt's cut-off (at once when it has none). It returns
+// EINVALID for a prompt with no person or no valid day.
 func (t *tx) PutPrompt(p bot.Prompt) error {
 	if err := t.writable("put prompt"); err != nil {
 		return err
@@ -35,7 +36,11 @@ func (t *tx) PutPrompt(p bot.Prompt) error {
 	if err := t.putRaw(bucketPromptsByDay, dayPersonKey(p.Day, p.Person), nil); err != nil {
 		return err
 	}
-	if err := t.markChanged(checkinsSubject(p.Person)); err != nil {
+	// The person's missed check-ins can change only once a prompt's cut-off
+	// passes (an answer resolves their warning at once, in its own
+	// transaction): they are looked at then, not at the next check, so that
+	// the morning's fan-out does not have everyone checked at once.
+	if err := t.fileBy(checkinsSubject(p.Person), p.Cutoff); err != nil {
 		return err
 	}
 	return t.put(bucketPrompts, personDayKey(p.Person, p.Day), p)

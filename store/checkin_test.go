@@ -294,3 +294,53 @@ func TestLatestPromptsOfAnEmptyStore(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPromptFilesItsPersonByTheCutoff: a new prompt files its person's
+// check-ins in the due index at its cut-off, not at once (nothing about
+// their missed check-ins changes before it); a sooner entry stays, a later
+// one is brought forward, and a prompt with no cut-off files them at once.
+func TestPromptFilesItsPersonByTheCutoff(t *testing.T) {
+	db := MustOpen(t)
+	cutoff := t0.Add(8 * time.Hour)
+	subject := bot.DueCheckinsPrefix + string(alice)
+	dueAt := func(at time.Time) bool {
+		t.Helper()
+		var due []string
+		view(t, db, func(tx bot.Tx) (err error) {
+			due, err = tx.DueSubjects(at)
+			return err
+		})
+		return slices.Contains(due, subject)
+	}
+	put := func(pr bot.Prompt, before func(bot.Tx) error) {
+		t.Helper()
+		update(t, db, func(tx bot.Tx) error {
+			if _, _, err := tx.TakeDue(bot.DueNever, 100); err != nil {
+				return err
+			}
+			if before != nil {
+				if err := before(tx); err != nil {
+					return err
+				}
+			}
+			return tx.PutPrompt(pr)
+		})
+	}
+	pr := bot.Prompt{Person: alice, Day: mon, SentAt: t0, Cutoff: cutoff}
+	put(pr, nil)
+	if dueAt(cutoff.Add(-time.Second)) || !dueAt(cutoff) {
+		t.Errorf("a new prompt: alice due before its cut-off %v, or not at it", cutoff)
+	}
+	put(pr, func(tx bot.Tx) error { return tx.SetDue(subject, t0.Add(time.Hour)) })
+	if !dueAt(t0.Add(time.Hour)) {
+		t.Errorf("a prompt put after alice was filed for sooner moved her entry later")
+	}
+	put(pr, func(tx bot.Tx) error { return tx.SetDue(subject, cutoff.Add(24*time.Hour)) })
+	if !dueAt(cutoff) {
+		t.Errorf("a prompt put after alice was filed for later did not bring her entry forward to its cut-off")
+	}
+	put(bot.Prompt{Person: alice, Day: mon, SentAt: t0}, nil)
+	if !dueAt(t0.Add(-24 * time.Hour)) {
+		t.Errorf("a prompt with no cut-off did not file alice at once")
+	}
+}

@@ -84,6 +84,16 @@ func (t *tx) DueSubjects(at time.Time) ([]string, error) {
 	return subjects, nil
 }
 
+// fileBy files subject to be looked at by at: it keeps an entry that is due
+// sooner, and replaces a later one.
+func (t *tx) fileBy(subject string, at time.Time) error {
+	old := t.bucket(bucketDueBySubject).Get([]byte(subject))
+	if old != nil && bytes.Compare(old, timeKey(at, 0)[:8]) <= 0 {
+		return nil
+	}
+	return t.SetDue(subject, at)
+}
+
 // markChanged files subjects as changed, due at once.
 func (t *tx) markChanged(subjects ...string) error {
 	for _, s := range subjects {
