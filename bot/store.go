@@ -178,8 +178,9 @@ type RetentionTx interface {
 
 // Due index subjects, each followed by an id: a task's rules; a person's
 // (their zone or leave changed: their tasks' rules and their missed
-// check-ins); a person's missed check-ins alone (a prompt, a check-in or
-// one of their tasks changed); a project's (its tasks' rules); an open
+// check-ins); a person's missed check-ins alone (a check-in or one of
+// their tasks changed, a prompt's cut-off came, a project of their open
+// tasks closed or opened again); a project's (its tasks' rules); an open
 // escalation's next step up the ladder.
 const (
 	DueTaskPrefix       = "task/"
@@ -198,9 +199,11 @@ var DueNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 // DueTx is the escalation check's work list, so that a check looks only at
 // what changed and at what a rule may fire for by now, not at everything.
 // The store files a subject as changed whenever it writes a task (the task,
-// and its assignees' check-ins), a person, a project, a prompt or a
-// check-in (the person's check-ins), and an escalation (the escalation,
-// while it is open; a resolved one leaves the index); the check files each
+// and its assignees' check-ins), a person, a project (and, when it closes
+// or opens again, its open tasks' assignees' check-ins), a check-in (the
+// person's check-ins), and an escalation (the escalation, while it is
+// open; a resolved one leaves the index); a prompt files its person's
+// check-ins by its cut-off, keeping a sooner entry; the check files each
 // subject it looked at for the next time one of its rules may change, and
 // each open escalation for the next time it may climb.
 type DueTx interface {

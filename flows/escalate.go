@@ -741,8 +741,7 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 		return nil
 	}
 	g := c.redraws
-	c.redraws = nil // drawn at once below
-	defer func() { c.redraws = &groupRedraws{} }()
+	c.redraws = &groupRedraws{}
 	escs := map[uint64]bot.Escalation{}
 	memos := map[uint64]*groupMemo{}
 	for _, id := range g.cards {

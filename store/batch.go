@@ -49,9 +49,9 @@ type batcher struct {
 // Batch runs fn in a read-write transaction that it may share with other
 // Batch calls made at the same moment: those that run in it (as many as
 // fit in batchBudget and maxBatch; the others go first into the next one)
-// commit together, with one set of fsyncs. When fn returns an error, the shared transaction rolls
-// back and the others run again without it; then fn runs once more, alone,
-// and its error comes back as Update's would. So fn may run more than once
+// commit together, with one set of fsyncs. When fn returns an error, the
+// shared transaction rolls back and the others run again without it; then
+// fn runs once more, alone, and its error comes back as Update's would. So fn may run more than once
 // and must have no effect outside the transaction (see bot.Store.Batch).
 // The calls of one transaction run one after the other, in arrival order,
 // and each sees the writes of those before it.

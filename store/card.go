@@ -44,7 +44,7 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 		found bool
 		err   error
 	)
-	if len(t.idsWithPrefix(bucketChatByCard, itob(c.ID))) > 0 {
+	if t.hasPrefix(bucketChatByCard, itob(c.ID)) {
 		found, err = t.get(bucketCards, itob(c.ID), &old)
 		if err != nil {
 			return err

@@ -284,6 +284,13 @@ func loadIDs[T any](t *tx, bucket string, ids []uint64) ([]T, error) {
 	return out, nil
 }
 
+// hasPrefix reports whether bucket has a key that starts with prefix.
+func (t *tx) hasPrefix(bucket string, prefix []byte) bool {
+	t.read() // the Seek
+	k, _ := t.bucket(bucket).Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
+}
+
 // idsWithPrefix returns the ids that end the index keys starting with
 // prefix, in key order. Only keys exactly eight bytes longer than the prefix
 // count, so that the prefix "ab\x00" never matches a key of "ab\x00c".

@@ -540,8 +540,8 @@ func (r *monthRun) work(d bot.Date) []time.Duration {
 func (r *monthRun) lastTaskID(who int) uint64 {
 	var id uint64
 	err := r.app.store.View(r.ctx, func(tx bot.Tx) error {
+		// By id, as the assignee index keeps them.
 		tasks, err := tx.Tasks(bot.TaskFilter{Assignee: bot.PersonID(fmt.Sprintf("playground:u%d", who))})
-		slices.SortFunc(tasks, func(a, b bot.Task) int { return cmp.Compare(a.ID, b.ID) })
 		if len(tasks) > 0 {
 			id = tasks[len(tasks)-1].ID
 		}
