@@ -78,12 +78,24 @@ func before(now time.Time, d time.Duration) time.Time {
 	return now.Add(-d)
 }
 
+// PruneHooks are what Prune does besides the store's own records; either
+// may be nil.
+type PruneHooks struct {
+	// Marks prunes further records (the flows' marks) as Prune does its
+	// own: it gets the Scheduler window's cut-off and the batch, and
+	// reports how many it removed and whether more are due.
+	Marks func(tx Tx, before time.Time, limit int) (int, bool, error)
+	// CardGone gets each card record before it is pruned, in the same
+	// transaction, to remove what refers to it (the flows' links from an
+	// escalation to its cards).
+	CardGone func(tx Tx, rec CardRecord) error
+}
+
 // Prune removes what r says is past its window at now, in transactions of
-// PruneStart to PruneBatch records, sized to take about PruneTxTarget.
-// other, when not nil, prunes further records (the flows' marks) in the
-// same way: it gets the Scheduler window's cut-off and the batch, and
-// reports how many it removed and whether more are due.
-func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func(tx Tx, before time.Time, limit int) (int, bool, error)) (Pruned, error) {
+// PruneStart to PruneBatch records, sized to take about PruneTxTarget,
+// with hooks (PruneHooks).
+func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks PruneHooks) (Pruned, error) {
+	other := hooks.Marks
 	var out Pruned
 	// Each kind of record starts small again: what one costs to remove
 	// differs from kind to kind (a chat line, a card and its index
@@ -124,7 +136,11 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, other func
 		fn   func(tx Tx, limit int) (int, bool, error)
 	}{
 		{"cards", &out.Cards, r.FinishedCards > 0 || r.OpenCards > 0, func(tx Tx, limit int) (int, bool, error) {
-			return tx.PruneCards(finished, open, limit)
+			var gone func(CardRecord) error
+			if hooks.CardGone != nil {
+				gone = func(rec CardRecord) error { return hooks.CardGone(tx, rec) }
+			}
+			return tx.PruneCards(finished, open, limit, gone)
 		}},
 		{"chat", &out.Chat, r.Chat > 0, func(tx Tx, limit int) (int, bool, error) {
 			return tx.PruneChat(before(now, r.Chat), limit)

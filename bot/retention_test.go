@@ -35,7 +35,7 @@ func TestPruneMissesAndEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := bot.Prune(ctx, st, bot.DefaultRetention(), now, nil)
+	n, err := bot.Prune(ctx, st, bot.DefaultRetention(), now, bot.PruneHooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestPruneShrinksSlowTransactions(t *testing.T) {
 			return limit, len(got) < calls, nil
 		}
 		st := slowStore{storetest.Open(t), commit}
-		if _, err := bot.Prune(ctx, st, bot.Retention{Scheduler: time.Hour}, now, other); err != nil {
+		if _, err := bot.Prune(ctx, st, bot.Retention{Scheduler: time.Hour}, now, bot.PruneHooks{Marks: other}); err != nil {
 			t.Fatal(err)
 		}
 		return got

@@ -168,8 +168,10 @@ type MetaTx interface {
 type RetentionTx interface {
 	// PruneCards removes the card records that can no longer change: those
 	// with no buttons left that have not changed since finishedBefore, and
-	// any not changed since openBefore (their buttons have expired).
-	PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error)
+	// any not changed since openBefore (their buttons have expired). gone,
+	// when not nil, gets each record before it is removed, in the same
+	// transaction, to remove what refers to it.
+	PruneCards(finishedBefore, openBefore time.Time, limit int, gone func(CardRecord) error) (int, bool, error)
 	// PruneChat removes the playground chat lines sent before the time.
 	PruneChat(before time.Time, limit int) (int, bool, error)
 	// PruneDeadLetters removes the dead letters that died before the time.

@@ -543,7 +543,7 @@ func TestDecideAfterTheCardIsGone(t *testing.T) {
 	w.say(ben, "/due T2 10-08 接口晚到")
 	w.update(func(tx bot.Tx) error {
 		far := w.clock.Now().AddDate(1, 0, 0)
-		_, _, err := tx.PruneCards(far, far, 1000)
+		_, _, err := tx.PruneCards(far, far, 1000, nil)
 		return err
 	})
 	wantAll(t, "Cat's /approve C1", w.say(cat, "/approve C1"), "T2")

@@ -10,12 +10,14 @@ import (
 
 // PruneMarks removes up to limit of the flows' own meta records that are no
 // longer needed: the marks of daily digests sent before the given time
-// (digest/<project>/<day>), and the links from an escalation to a card
-// (esc_card/<escalation>/<card>) whose card record is gone. It is the
-// "other" of bot.Prune. The links are many (one a card that shows an
-// escalation, kept as long as the card): a call looks at 8 × limit of them
-// at most, from where the previous call stopped, and reports more until it
-// has been round them all.
+// (digest/<project>/<day>), and links from an escalation to a card
+// (esc_card/<escalation>/<card>) whose card record is gone. It is the Marks
+// of bot.PruneHooks. A pruned card's links go with it (CardPruned), so the
+// walk over the links is only a safety net for links left by a store that
+// pruned without it: a call looks at 8 × limit of them, from where the
+// previous call stopped, and goes round them over many calls. It reports
+// more while digest marks are due, never for the links, so that a pruning
+// run's work follows what is due, not how many links are kept.
 func (s *Service) PruneMarks(tx bot.Tx, before time.Time, limit int) (int, bool, error) {
 	if limit <= 0 {
 		return 0, false, nil
@@ -42,11 +44,11 @@ func (s *Service) PruneMarks(tx bot.Tx, before time.Time, limit int) (int, bool,
 		}
 		pos = "" // round them all, unless cut short
 		if len(links) == 8*limit {
-			pos, more = links[len(links)-1], true
+			pos = links[len(links)-1]
 		}
 		for i, key := range links {
 			if len(victims) == limit { // i > 0: the link before was one
-				pos, more = links[i-1], true
+				pos = links[i-1]
 				break
 			}
 			id, err := strconv.ParseUint(key[strings.LastIndexByte(key, '/')+1:], 10, 64)
@@ -67,4 +69,26 @@ func (s *Service) PruneMarks(tx bot.Tx, before time.Time, limit int) (int, bool,
 	}
 	s.markPos = pos
 	return len(victims), more, nil
+}
+
+// CardPruned removes the links from escalations to card rec (escCardKey)
+// as retention removes the card: the CardGone of bot.PruneHooks. A group
+// warning names its escalations in its "escalations" ref, a blue or yellow
+// card in its key (esc/E<id>).
+func (s *Service) CardPruned(tx bot.Tx, rec bot.CardRecord) error {
+	var ids []string
+	if rec.Card.Kind == bot.CardGroupWarning {
+		ids = strings.Split(rec.Card.Refs["escalations"], ",")
+	} else if code, ok := strings.CutPrefix(rec.Key, "esc/E"); ok {
+		ids = []string{code}
+	}
+	for _, id := range ids {
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			continue
+		}
+		if err := tx.DeleteMeta(escCardPrefix + id + "/" + strconv.FormatUint(rec.ID, 10)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -186,12 +186,13 @@ const (
 
 // Buckets added by schema version 7.
 const (
-	// bucketCardsByUpdate holds the keys <time><card id><finished>, with
-	// empty values: a card record's last change (UpdatedAt, else
-	// CreatedAt; timeKey's first eight bytes) and whether it has no
-	// buttons left (1) or has some (0), so that retention finds the cards
-	// past their window without reading the kept ones. Version 7 fills it
-	// from the cards a file already has.
+	// bucketCardsByUpdate holds the keys <finished><time><card id>, with
+	// empty values: whether a card record has no buttons left (1) or has
+	// some (0), and its last change (UpdatedAt, else CreatedAt; timeKey's
+	// first eight bytes), so that retention finds the cards past their
+	// window without reading, or even passing over, the kept ones.
+	// Version 7 filled it from the cards a file already had, with the
+	// keys <time><card id><finished>; version 8 moves the flag first.
 	bucketCardsByUpdate = "cards_by_update"
 )
 

@@ -113,5 +113,13 @@ func cardUpdateKey(c bot.CardRecord) []byte {
 	if c.Card.Finished() {
 		finished = 1
 	}
-	return append(append(timeKey(last, 0)[:8:8], itob(c.ID)...), finished)
+	return append(append([]byte{finished}, timeKey(last, 0)[:8]...), itob(c.ID)...)
+}
+
+// cardUpdateKeyV7 is the key schema version 7 gave a card record in
+// bucketCardsByUpdate, <time><card id><finished>, which version 8 turns
+// into cardUpdateKey's (createBucketsV8).
+func cardUpdateKeyV7(c bot.CardRecord) []byte {
+	k := cardUpdateKey(c)
+	return append(k[1:], k[0])
 }

@@ -129,7 +129,7 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 	shared("record changed, card not", true)
 
 	update(t, db, func(tx bot.Tx) error {
-		n, _, err := tx.PruneCards(t0.Add(time.Hour), t0.Add(-time.Hour), 10)
+		n, _, err := tx.PruneCards(t0.Add(time.Hour), t0.Add(-time.Hour), 10, nil)
 		if n != 1 {
 			t.Errorf("pruned %d cards, %v; want the finished one", n, err)
 		}

@@ -194,7 +194,7 @@ func testOldRecords(t *testing.T, encode func(tb testing.TB, v any) []byte) {
 		return nil
 	})
 	update(t, db, func(tx bot.Tx) error {
-		n, _, err := tx.PruneCards(t0.Add(-7*24*time.Hour), t0.Add(-31*24*time.Hour), 10)
+		n, _, err := tx.PruneCards(t0.Add(-7*24*time.Hour), t0.Add(-31*24*time.Hour), 10, nil)
 		if n != 1 || err != nil {
 			t.Errorf("pruning the old card: %d, %v", n, err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -24,6 +25,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBucketsV5,
 		createBucketsV6,
 		createBucketsV7,
+		reorderCardsByUpdate,
 	}
 }
 
@@ -112,8 +114,40 @@ func createBucketsV7(btx *bbolt.Tx) error {
 		if err := decodeValue(v, &rec); err != nil {
 			return fmt.Errorf("store: decode %s %x: %w", bucketCards, k, err)
 		}
-		return idx.Put(cardUpdateKey(rec), nil)
+		return idx.Put(cardUpdateKeyV7(rec), nil)
 	})
+}
+
+// reorderCardsByUpdate is version 8: the keys of the index of card records
+// by last change put the finished flag first (<finished><time><card id>,
+// cardUpdateKey), so that retention walks only the finished cards up to
+// their cut-off and only the open ones up to theirs. Before, each pruning
+// transaction passed over every open card older than the finished cards'
+// cut-off: escalation cards with buttons, kept for weeks (BenchmarkMonth).
+func reorderCardsByUpdate(btx *bbolt.Tx) error {
+	idx := btx.Bucket([]byte(bucketCardsByUpdate))
+	var keys [][]byte
+	err := idx.ForEach(func(k, _ []byte) error {
+		if len(k) == 17 {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := btx.DeleteBucket([]byte(bucketCardsByUpdate)); err != nil {
+		return fmt.Errorf("delete bucket %s: %w", bucketCardsByUpdate, err)
+	}
+	if idx, err = btx.CreateBucket([]byte(bucketCardsByUpdate)); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketCardsByUpdate, err)
+	}
+	for _, k := range keys {
+		if err := idx.Put(append([]byte{k[16]}, k[:16]...), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // indexAuditByProject fills bucketAuditByProject from the audit log.

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/loopbot/loopbot/bot"
 )
 
@@ -14,34 +16,67 @@ import (
 // those with no buttons left (bot.Card.Finished) that have not changed since
 // finishedBefore, and any card not changed since openBefore, whose buttons
 // have expired. It walks the index of cards by last change
-// (bucketCardsByUpdate) up to finishedBefore, reading only the cards it
-// removes, the oldest change first. It reports how many it removed and
-// whether it stopped at the limit with more to look at. Each card's final
-// state goes to the audit log as it is removed (CardFinalState), besides
-// the state changes that drew it, which were recorded there when they
-// happened.
-func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, bool, error) {
+// (bucketCardsByUpdate), the finished ones up to the later of the two
+// times and the open ones up to openBefore, and reads only the cards it
+// removes, the oldest change first within each. It reports how many it
+// removed and whether it stopped at the limit with more to look at. Each
+// card's final state goes to the audit log as it is removed
+// (CardFinalState), besides the state changes that drew it, which were
+// recorded there when they happened; gone, when not nil, gets each record
+// before it is removed, in the same transaction.
+func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone func(bot.CardRecord) error) (int, bool, error) {
 	if err := t.writable("prune cards"); err != nil {
 		return 0, false, err
 	}
-	// The index names each card's last change and whether it is
-	// finished, so that the cards kept are passed over without being read.
-	end, openEnd := timeKey(finishedBefore, 0)[:8], timeKey(openBefore, 0)[:8]
+	if openBefore.After(finishedBefore) {
+		finishedBefore = openBefore
+	}
+	// The finished cards up to their cut-off and the open ones up to
+	// theirs, merged by last change: neither walk passes over a card it
+	// keeps.
+	type walk struct {
+		c      *bbolt.Cursor
+		k, end []byte
+	}
+	// step moves w to its next key of its flag before its end (nil
+	// after the last).
+	step := func(w *walk, k []byte) {
+		for ; k != nil && k[0] == w.end[0] && bytes.Compare(k[:min(len(k), 9)], w.end) < 0; k, _ = w.c.Next() {
+			if len(k) == 17 {
+				w.k = k
+				return
+			}
+		}
+		w.k = nil
+	}
+	var walks [2]walk
+	for i, before := range []time.Time{finishedBefore, openBefore} {
+		flag := byte(1 - i)
+		w := &walks[i]
+		w.c, w.end = t.bucket(bucketCardsByUpdate).Cursor(), append([]byte{flag}, timeKey(before, 0)[:8]...)
+		k, _ := w.c.Seek([]byte{flag})
+		step(w, k)
+	}
 	var victims [][]byte
 	more := false
-	c := t.bucket(bucketCardsByUpdate).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
-		if len(k) != 17 || k[16] != 1 && bytes.Compare(k[:8], openEnd) >= 0 {
-			continue
+	for {
+		w := &walks[0]
+		if w.k == nil || walks[1].k != nil && bytes.Compare(walks[1].k[1:], w.k[1:]) < 0 {
+			w = &walks[1]
+		}
+		if w.k == nil {
+			break
 		}
 		if len(victims) == limit {
 			more = true
 			break
 		}
-		victims = append(victims, bytes.Clone(k))
+		victims = append(victims, bytes.Clone(w.k))
+		k, _ := w.c.Next()
+		step(w, k)
 	}
 	for _, k := range victims {
-		id := btoi(k[8:16])
+		id := btoi(k[9:17])
 		var rec bot.CardRecord
 		found, err := t.get(bucketCards, itob(id), &rec)
 		if err != nil {
@@ -52,6 +87,11 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int) (int, b
 		}
 		if !found {
 			continue
+		}
+		if gone != nil {
+			if err := gone(rec); err != nil {
+				return 0, false, err
+			}
 		}
 		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
 			return 0, false, err

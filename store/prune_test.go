@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/loopbot/loopbot/bot"
 )
 
@@ -55,11 +57,18 @@ func TestPruneCards(t *testing.T) {
 	})
 	finished, open := t0.Add(-7*day), t0.Add(-31*day)
 	var total int
+	var told []string // what gone got
 	for {
 		var n int
 		var more bool
 		update(t, db, func(tx bot.Tx) (err error) {
-			n, more, err = tx.PruneCards(finished, open, 1)
+			n, more, err = tx.PruneCards(finished, open, 1, func(rec bot.CardRecord) error {
+				if ok, err := tx.HasCard(rec.ID); err != nil || !ok {
+					t.Errorf("gone got card %d (%s) after it was removed", rec.ID, rec.Key)
+				}
+				told = append(told, rec.Key)
+				return nil
+			})
 			return err
 		})
 		if n > 1 {
@@ -72,6 +81,10 @@ func TestPruneCards(t *testing.T) {
 	}
 	if total != 3 {
 		t.Errorf("removed %d cards, want 3", total)
+	}
+	// The oldest change first (of two at once, the older card).
+	if want := []string{"open/ancient", "done/ancient", "done/old"}; !slices.Equal(told, want) {
+		t.Errorf("gone got %q; want %q", told, want)
 	}
 	view(t, db, func(tx bot.Tx) error {
 		for _, x := range cards {
@@ -131,7 +144,7 @@ func TestPruneCardsKeepsFinalState(t *testing.T) {
 		return nil
 	})
 	update(t, db, func(tx bot.Tx) error {
-		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10)
+		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10, nil)
 		if n != 3 || more || err != nil {
 			t.Errorf("PruneCards: %d, %v, %v; want 3 removed", n, more, err)
 		}
@@ -251,11 +264,11 @@ func TestMigrateToVersion7(t *testing.T) {
 		return nil
 	})
 	db = mustOpenAt(t, downgrade(t, db, 6, bucketCardsByUpdate))
-	if version, buckets := migratedState(t, db.bolt); version != 7 || !slices.Contains(buckets, bucketCardsByUpdate) {
+	if version, buckets := migratedState(t, db.bolt); version != len(migrations()) || !slices.Contains(buckets, bucketCardsByUpdate) {
 		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
 	}
 	update(t, db, func(tx bot.Tx) error {
-		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10)
+		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10, nil)
 		if n != 1 || more || err != nil {
 			t.Errorf("PruneCards after the upgrade: %d, %v, %v; want the card of 10 days ago", n, more, err)
 		}
@@ -267,6 +280,81 @@ func TestMigrateToVersion7(t *testing.T) {
 		}
 		if ok, _ := tx.HasCard(2); !ok {
 			t.Error("the card of yesterday is gone")
+		}
+		return nil
+	})
+}
+
+// TestMigrateToVersion8: the update index of a file of schema 7, keyed
+// <time><card id><finished>, is keyed <finished><time><card id> after the
+// upgrade, one entry a card, and retention prunes by it.
+func TestMigrateToVersion8(t *testing.T) {
+	db := MustOpen(t)
+	day := 24 * time.Hour
+	var recs []bot.CardRecord
+	update(t, db, func(tx bot.Tx) error {
+		for id, x := range []struct {
+			age     time.Duration
+			actions []bot.Action
+		}{{10 * day, nil}, {day, nil}, {40 * day, []bot.Action{{Name: "ack"}}}, {10 * day, []bot.Action{{Name: "ack"}}}} {
+			rec := bot.CardRecord{ID: uint64(id + 1), Key: fmt.Sprintf("k%d", id+1), Target: bot.DM(alice),
+				Card: bot.Card{Title: "t", Actions: x.actions}, CreatedAt: t0.Add(-x.age), UpdatedAt: t0.Add(-x.age)}
+			recs = append(recs, rec)
+			if err := tx.PutCard(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// The index as version 7 kept it.
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(btx *bbolt.Tx) error {
+		if err := btx.DeleteBucket([]byte(bucketCardsByUpdate)); err != nil {
+			return err
+		}
+		idx, err := btx.CreateBucket([]byte(bucketCardsByUpdate))
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := idx.Put(cardUpdateKeyV7(rec), nil); err != nil {
+				return err
+			}
+		}
+		return setSchemaVersion(btx, 7)
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenAt(t, path)
+	var want []string
+	for _, rec := range recs {
+		want = append(want, string(cardUpdateKey(rec)))
+	}
+	slices.Sort(want)
+	if got := indexKeys(t, db, bucketCardsByUpdate); !slices.Equal(got, want) {
+		t.Errorf("update index after the upgrade %q; want %q", got, want)
+	}
+	update(t, db, func(tx bot.Tx) error {
+		n, more, err := tx.PruneCards(t0.Add(-7*day), t0.Add(-31*day), 10, nil)
+		if n != 2 || more || err != nil {
+			t.Errorf("PruneCards after the upgrade: %d, %v, %v; want the finished card of 10 days ago and the open one of 40", n, more, err)
+		}
+		return err
+	})
+	view(t, db, func(tx bot.Tx) error {
+		for id, kept := range map[uint64]bool{1: false, 2: true, 3: false, 4: true} {
+			if ok, _ := tx.HasCard(id); ok != kept {
+				t.Errorf("card %d kept = %v; want %v", id, ok, kept)
+			}
 		}
 		return nil
 	})

@@ -271,7 +271,7 @@ func (a *App) retentionJob() bot.Job {
 		Next:  func(after time.Time) time.Time { return after.Truncate(time.Hour).Add(time.Hour) },
 		Grace: func(slot time.Time) time.Time { return slot.Add(24 * time.Hour) },
 		Run: func(ctx context.Context, slot time.Time) error {
-			n, err := bot.Prune(ctx, a.store, r, slot, a.flows.PruneMarks)
+			n, err := bot.Prune(ctx, a.store, r, slot, bot.PruneHooks{Marks: a.flows.PruneMarks, CardGone: a.flows.CardPruned})
 			if n != (bot.Pruned{}) {
 				a.logger.Debug("pruned", "cards", n.Cards, "chat", n.Chat, "events", n.Events,
 					"missed_runs", n.Misses, "dead_letters", n.DeadLetters, "marks", n.Other)
