@@ -62,6 +62,12 @@ type DispatcherConfig struct {
 	// (OutboxItem.FileID) at their first delivery. Nil sends every such
 	// item's text (its link) instead.
 	MakeFile FileMaker
+	// Prepare, when not nil, queues what the service deferred past its
+	// events' commits (flows.Service.FlushGroupRedraws: the older group
+	// warnings a resolution changed): Run calls it before each look at
+	// the store, Drain and Settle first, so that what they deliver is
+	// what the events drew. Its error is logged and does not stop them.
+	Prepare func(ctx context.Context) error
 }
 
 // DeliveryObserver is a metrics hook of the dispatcher. Its methods must be
@@ -210,6 +216,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		d.runPrepare(ctx)
 		next := d.startDue(ctx, &wg)
 		timer.Reset(time.Until(next))
 		select {
@@ -221,6 +228,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			// without a Kick.
 			d.invalidate()
 		}
+	}
+}
+
+// runPrepare calls cfg.Prepare, when set, and logs its error.
+func (d *Dispatcher) runPrepare(ctx context.Context) {
+	if d.cfg.Prepare == nil {
+		return
+	}
+	if err := d.cfg.Prepare(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("prepare the outbox", slog.Any("error", err))
 	}
 }
 
@@ -251,6 +268,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		first firstError
 	)
 	defer wg.Wait()
+	d.runPrepare(ctx)
 	d.invalidate()
 	for {
 		p, err := d.claim(ctx)
@@ -323,6 +341,11 @@ func (d *Dispatcher) Settle(ctx context.Context) error {
 		d.mu.Unlock()
 		return d.Drain(ctx)
 	}
+	d.mu.Unlock()
+	// What the caller's events deferred is queued before the waiter's
+	// mark is read.
+	d.runPrepare(ctx)
+	d.mu.Lock()
 	d.waiters = append(d.waiters, w)
 	d.grown = true
 	d.mu.Unlock()

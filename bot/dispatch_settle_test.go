@@ -224,3 +224,55 @@ func chatLine(st bot.Store, id uint64) (bot.ChatMessage, error) {
 	}
 	return log.ChatMessage(context.Background(), id)
 }
+
+// TestPrepareQueuesBeforeDelivery: what Prepare queues (the group warning
+// lines that events deferred) is delivered by the Settle and the Drain
+// that follow the events, with and without Run going.
+func TestPrepareQueuesBeforeDelivery(t *testing.T) {
+	for _, run := range []bool{false, true} {
+		st := storetest.Open(t)
+		m := newMessenger(bot.Playground)
+		var mu sync.Mutex
+		deferred, queued := 0, 0 // events that deferred a message; messages queued
+		prepare := func(ctx context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for ; queued < deferred; queued++ {
+				enqueue(t, st, text(bot.DM("playground:dave"), "deferred "+strconv.Itoa(queued+1)))
+			}
+			return nil
+		}
+		event := func() {
+			mu.Lock()
+			deferred++
+			mu.Unlock()
+		}
+		d := bot.NewDispatcher(bot.DispatcherConfig{Store: st, Messengers: map[string]bot.Messenger{bot.Playground: m}, Prepare: prepare})
+		ctx, cancel := context.WithCancel(context.Background())
+		runDone := make(chan error, 1)
+		if run {
+			go func() { runDone <- d.Run(ctx) }()
+		}
+		event()
+		if err := d.Settle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, sent, _ := m.snapshot(); len(sent) != 1 {
+			t.Errorf("run %v: Settle returned with %d sent, want the event's 1", run, len(sent))
+		}
+		event()
+		event()
+		if err := d.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, sent, _ := m.snapshot(); len(sent) != 3 {
+			t.Errorf("run %v: Drain returned with %d sent, want 3", run, len(sent))
+		}
+		cancel()
+		if run {
+			if err := <-runDone; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+}

@@ -104,10 +104,10 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 // warning people read now, not in every older one (issue 7); its
 // resolution is drawn in all of them.
 //
-// In a transaction that collects group redraws (groupRedraws), a group
-// warning whose link says it is one is not read: it comes back as a stub
-// (its id and kind only), for refreshEscCard and redrawEscCards to file
-// its line; flushGroupRedraws reads it, and skips it when it is gone.
+// A group warning whose link says it is one is not read: it comes back
+// as a stub (its id and kind only), for refreshEscCard and redrawEscCards
+// to queue its line (queueGroupRedraw); flushGroupRedraws reads it, and
+// skips it when it is gone.
 func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot.CardRecord, error) {
 	links, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
@@ -127,14 +127,13 @@ func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot
 	slices.SortFunc(ls, func(a, b link) int { return cmp.Compare(b.card, a.card) })
 	var out []bot.CardRecord
 	group := false // the newest group warning was taken
-	deferred := deferredRedraws(tx) != nil
 	for _, l := range ls {
 		if newestGroup && group && l.kind == escLinkGroup {
 			continue // not even read: a group warning can have hundreds of lines
 		}
-		if deferred && l.kind == escLinkGroup {
-			// Its line is drawn when the transaction ends
-			// (flushGroupRedraws), which reads it then.
+		if l.kind == escLinkGroup {
+			// Its line is drawn later (queueGroupRedraw), which
+			// reads it then.
 			group = true
 			out = append(out, bot.CardRecord{ID: l.card, Card: bot.Card{Kind: bot.CardGroupWarning}})
 			continue
@@ -173,19 +172,15 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 		return err
 	}
 	tx = cachedProjects(tx)
-	var memo groupMemo
 	for _, rec := range recs {
 		rd := s.readerOf(tx, rec)
 		var c bot.Card
 		switch rec.Card.Kind {
 		case bot.CardGroupWarning:
-			if g := deferredRedraws(tx); g != nil {
-				g.add(rec.ID, e.ID)
-				continue
-			}
-			if c, err = s.groupCardAfter(tx, rec, e, now, &memo); err != nil {
+			if err := queueGroupRedraw(tx, rec.ID, e.ID); err != nil {
 				return err
 			}
+			continue
 		case bot.CardEscalation:
 			in, err := s.escInfo(tx, e, now)
 			if err != nil {
@@ -370,31 +365,19 @@ func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, le
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	// The warnings of several days name it: the project is planned once.
-	tx = cachedProjects(tx)
-	var memo groupMemo
 	for _, rec := range recs {
-		if err := s.refreshEscCard(tx, rec, e, now, lead, &memo); err != nil {
+		if err := s.refreshEscCard(tx, rec, e, now, lead); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string, memo *groupMemo) error {
-	rd := s.readerOf(tx, rec)
+func (s *Service) refreshEscCard(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, lead string) error {
 	if rec.Card.Kind == bot.CardGroupWarning {
-		if g := deferredRedraws(tx); g != nil {
-			g.add(rec.ID, e.ID)
-			return nil
-		}
-		c, err := s.groupCardAfter(tx, rec, e, now, memo)
-		if err != nil {
-			return err
-		}
-		_, err = s.updateCard(tx, rec, c)
-		return err
+		return queueGroupRedraw(tx, rec.ID, e.ID)
 	}
+	rd := s.readerOf(tx, rec)
 	// An escalation resolves once, so each of its cards is finished here
 	// once, even a card that never had buttons.
 	state, color := rd.T("Resolved", "已解决")+" · "+rd.Stamp(now.In(rd.loc)), bot.ColorGreen

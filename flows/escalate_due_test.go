@@ -280,8 +280,8 @@ func TestEscalationClimbsOnceADependencyMakesItCritical(t *testing.T) {
 }
 
 // TestGroupWarningRedrawPlansOnce: an answer that resolves one line of a
-// group warning draws the card again in the answer's transaction, with
-// the project's plan made once, not once a line.
+// group warning has the card drawn again after it commits
+// (FlushGroupRedraws), with the project's plan made once, not once a line.
 func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	r := newOverdueRig(t)
 	r.groupChat(nil)
@@ -294,6 +294,7 @@ func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	engine := r.engine()
 	r.st.reads.Store(0)
 	r.say(engine, "done-1", "/done T1")
+	r.flush(1)
 	// One plan reads the project's 20 tasks; one a line would read 400.
 	if n := r.st.reads.Load(); n > 3*int64(r.tasks) {
 		t.Errorf("/done T1 read %d tasks and people, want the project's %d about once", n, r.tasks)
@@ -334,6 +335,16 @@ func (r *overdueRig) groupCards() []bot.CardRecord {
 	return recs
 }
 
+// flush draws the group warning lines that events queued, as the
+// service does before it delivers, and checks that it drew cards cards.
+func (r *overdueRig) flush(cards int) {
+	r.t.Helper()
+	n, err := r.svc.FlushGroupRedraws(context.Background())
+	if err != nil || n != cards {
+		r.t.Fatalf("FlushGroupRedraws: %d cards, %v; want %d", n, err, cards)
+	}
+}
+
 // engine returns an engine over the rig's flows and counting store that
 // fails the test when an event is not handled.
 func (r *overdueRig) engine() *bot.Engine {
@@ -359,12 +370,14 @@ func (r *overdueRig) say(engine *bot.Engine, id, text string) {
 
 // TestGroupWarningRedrawsOneLine: T1 holds up T2, and all 20 overdue
 // tasks of the project are in Wednesday's and Thursday's group warnings.
-// /done T1 on Friday redraws T1's line of both cards, and not the 19
-// others (they keep what they showed, though each task is a day later
-// now); the projected finish goes once no open line
-// holds up other work; and the reads are about one plan of the project,
-// not a line's worth each. A change to T2's rules while it stays open is
-// drawn in Thursday's warning only.
+// /done T1 on Friday queues T1's line of both cards, which its
+// transaction neither reads nor writes (an event costs the same however
+// many days a task was listed), and the flush after it redraws that line of
+// each card once, and not the 19 others (they keep what they showed,
+// though each task is a day later now); the projected finish goes once no
+// open line holds up other work; and the reads are about one plan of the
+// project, not a line's worth each. A change to T2's rules while it stays
+// open is drawn in Thursday's warning only.
 func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r := newOverdueRig(t)
 	r.groupChat(func(tx bot.Tx) error {
@@ -394,6 +407,13 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r.st.reads.Store(0)
 	r.st.escReads.Store(0)
 	r.say(engine, "done-1", "/done T1")
+	for i, rec := range r.groupCards() {
+		if rec.Card.Text != before[i].Card.Text || !rec.UpdatedAt.Equal(before[i].UpdatedAt) {
+			t.Errorf("card %d changed in /done's own transaction", i)
+		}
+	}
+	r.flush(2)
+	r.flush(0)
 	// One plan reads the project's 20 tasks; each card drawn whole would
 	// read them again, and each of its lines a task and its people.
 	if n := r.st.reads.Load(); n > int64(r.tasks)+12 {
@@ -422,6 +442,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	// the next check draws that in Thursday's warning, which people read
 	// now, and leaves Wednesday's as it was.
 	r.say(engine, "progress-2", "/progress T2 80")
+	r.flush(0)
 	r.check(r.clock.Now().Add(5 * time.Minute))
 	final := r.groupCards()
 	t2 := func(rec bot.CardRecord) string { return strings.Split(rec.Card.Text, "\n")[1] }

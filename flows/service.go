@@ -89,6 +89,9 @@ type Service struct {
 	// ("" for the start), under markMu.
 	markMu  sync.Mutex
 	markPos string
+	// redrawMu lets one FlushGroupRedraws run at a time: the others
+	// would only wait for the writer to find nothing left.
+	redrawMu sync.Mutex
 	// times keeps the distinct check-in times (see checkinTimes).
 	times struct {
 		sync.Mutex

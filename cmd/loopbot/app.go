@@ -42,6 +42,9 @@ type App struct {
 	exporter   *export.Exporter
 	engine     *bot.Engine
 	dispatcher *bot.Dispatcher
+	// onFlush, when set, is told the time of each flushRedraws that drew
+	// something (BenchmarkMonth).
+	onFlush func(time.Duration)
 	// messengers are the enabled platforms' messengers, by platform.
 	messengers map[string]bot.Messenger
 	scheduler  *bot.Scheduler
@@ -224,7 +227,8 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Store: a.store, Messengers: messengers, Logger: a.logger, Observer: a.metrics,
-		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow(), MakeFile: a.makeFile})
+		Limits: map[string][]bot.Limit{bot.WeCom: wecom.Limits()}, Now: a.limitsNow(), MakeFile: a.makeFile,
+		Prepare: a.flushRedraws})
 	a.engine.Committed = a.dispatcher.Kick
 	a.scheduler = bot.NewScheduler(a.store, a.clock, a.logger, a.jobs()...)
 	if a.playground != nil {
@@ -234,6 +238,18 @@ func (a *App) wire(ctx context.Context) error {
 		a.feishu.SetHandler(a.engine)
 	}
 	return nil
+}
+
+// flushRedraws draws the group warning lines that events queued
+// (flows.Service.FlushGroupRedraws), before the outbox delivers; onFlush,
+// when set, is told how long it took (BenchmarkMonth).
+func (a *App) flushRedraws(ctx context.Context) error {
+	t0 := time.Now()
+	n, err := a.flows.FlushGroupRedraws(ctx)
+	if a.onFlush != nil && n > 0 {
+		a.onFlush(time.Since(t0))
+	}
+	return err
 }
 
 // limitsNow returns the clock of the outbox's rate limits.

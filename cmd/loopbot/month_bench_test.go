@@ -48,7 +48,13 @@ func envInt(name string, def int) int {
 // commit, which is when a platform gets its answer; the outbox delivers to
 // the playground's chats afterwards): N people in projects of 50 (each with a
 // manager and a group chat), 5 open tasks each, over 20 working days from
-// Monday 2026-11-02 (no holidays). Each working day: the 09:30 check-in
+// Monday 2026-11-02 (no holidays), after a warm-up of 5 working days
+// (LOOPBOT_MONTH_WARMUP; 0 for none) that is printed but not counted. The
+// warm-up is there so that day 2 and day 20 carry the same load and their
+// ratio shows what grows with the history: from a cold start, 247
+// escalations are open on day 2 and 40,000 from day 3 on at 10,000
+// people (the seeded tasks' no-progress and due rules fire together), and
+// the first group warnings go out on day 5. Each working day: the 09:30 check-in
 // fan-out (with a client typing /progress meanwhile), the 09:35 escalation
 // check (with a client typing meanwhile), 85 % of the people answering
 // their check-in through the playground API from 8 concurrent clients, 2 %
@@ -59,7 +65,9 @@ func envInt(name string, def int) int {
 // check every 5 minutes, retention every hour).
 //
 // It prints, per day: the time of each scheduled job (the sum of its runs
-// that day, and the longest run), the 09:35 check (and how long its own
+// that day, and the longest run) and of the group warning redraws that
+// events queued (flows.Service.FlushGroupRedraws, run before each
+// delivery), the 09:35 check (and how long its own
 // write transactions and everyone else's held the writer while it ran),
 // the answers' p50 and p99, the p99 of the
 // clicks during the fan-out and during the 09:35 check, the longest write
@@ -122,8 +130,25 @@ type monthRun struct {
 	in0935, own0935, other0935 atomic.Int64
 }
 
+// monthWarmup returns LOOPBOT_MONTH_WARMUP, the working days run before the
+// month and not measured (default 5; 0 for none).
+func monthWarmup() int {
+	if v, err := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_WARMUP")); err == nil && v >= 0 {
+		return v
+	}
+	return 5
+}
+
 func runMonth(b *testing.B, people, days int) {
-	start := time.Date(2026, 11, 2, 8, 0, 0, 0, shanghai)
+	// The month is measured from Monday 11-02, after the warm-up's
+	// working days (Monday to Friday: late October 2026 has no holiday).
+	first := time.Date(2026, 11, 2, 8, 0, 0, 0, shanghai)
+	start := first
+	for n := monthWarmup(); n > 0; {
+		if start = start.AddDate(0, 0, -1); start.Weekday() != time.Saturday && start.Weekday() != time.Sunday {
+			n--
+		}
+	}
 	r := &monthRun{b: b, ctx: context.Background(), people: people, teams: (people + monthTeam - 1) / monthTeam,
 		rng: rand.New(rand.NewPCG(1, 2)), toVerify: map[int][]uint64{}}
 	cfg := DefaultConfig()
@@ -173,15 +198,34 @@ func runMonth(b *testing.B, people, days int) {
 	app.scheduler = bot.NewScheduler(app.store, app.clock, app.logger, r.timedJobs(app.jobs())...)
 	r.seed(start)
 
+	app.onFlush = func(took time.Duration) {
+		r.mu.Lock()
+		if d := r.cur; d != nil {
+			d.jobs["redraws"] += took
+			d.jobMax["redraws"] = max(d.jobMax["redraws"], took)
+		}
+		r.mu.Unlock()
+	}
+
 	var results []*monthDay
+	header := true
 	for d := bot.DateOf(start); len(results) < days; d = d.AddDays(1) {
 		if !app.cal.IsWorkday(d) {
 			continue
 		}
+		if d.Before(bot.DateOf(first)) {
+			r.printDay(r.day(d), header)
+			header = false
+			continue
+		}
+		if len(results) == 0 && !header {
+			fmt.Println("(the rows above are the warm-up; the month starts here)")
+		}
 		stop := profileDay(b, len(results)+1)
 		results = append(results, r.day(d))
 		stop()
-		r.printDay(results[len(results)-1], len(results) == 1)
+		r.printDay(results[len(results)-1], header)
+		header = false
 	}
 	if len(results) >= 2 {
 		r.printRatios(results[1], results[len(results)-1], len(results))
@@ -562,10 +606,13 @@ func pct(lat []time.Duration, p int) time.Duration {
 	return s[min(len(s)-1, len(s)*p/100)]
 }
 
-var monthJobs = []string{"checkin", "checkin_reminder", "daily_digest", "escalation", "review_prompt", "review_summary", "retention"}
+// monthJobs are the scheduled jobs, and "redraws": the group warning lines
+// that events queued, drawn after they commit
+// (flows.Service.FlushGroupRedraws).
+var monthJobs = []string{"checkin", "checkin_reminder", "daily_digest", "escalation", "review_prompt", "review_summary", "retention", "redraws"}
 
 // monthJobHeads are the short column names of monthJobs.
-var monthJobHeads = []string{"checkin", "reminder", "digest", "escalation", "review", "summary", "retention"}
+var monthJobHeads = []string{"checkin", "reminder", "digest", "escalation", "review", "summary", "retention", "redraws"}
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
@@ -573,7 +620,8 @@ func ms(d time.Duration) string {
 
 func (r *monthRun) printDay(md *monthDay, header bool) {
 	if header {
-		fmt.Printf("month: %d people, %d projects, %d tasks at the start; times in ms, sizes in MiB\n", r.people, r.teams, r.people*monthTasks)
+		fmt.Printf("month: %d people, %d projects, %d tasks at the start, %d working days of warm-up; times in ms, sizes in MiB\n",
+			r.people, r.teams, r.people*monthTasks, monthWarmup())
 		fmt.Printf("%-10s", "day")
 		for _, j := range monthJobHeads {
 			fmt.Printf(" %10s", j)
