@@ -711,8 +711,8 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 
 // groupDrawCost is about how long drawing a group warning of a few hundred
 // lines again and writing it takes (read, redraw, JSON, DEFLATE; 1,000
-// people in BenchmarkMonth): the escalation check's transactions end
-// sooner when many wait (txSteps.pending).
+// people in BenchmarkMonth): FlushGroupRedraws's transactions end sooner
+// when many wait (txSteps.pending).
 const groupDrawCost = 2 * time.Millisecond
 
 // flushGroupRedraws draws the group warning lines that tx collected

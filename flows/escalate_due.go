@@ -105,19 +105,11 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 	if n == 0 && len(expanded) == 0 && !full {
 		return false, nil
 	}
-	// The group warning lines that change are drawn when the transaction
-	// ends, each card once; it ends sooner while many cards wait.
-	rc := &runCache{deferGroups: true}
-	steps := txSteps{
-		begin: rc.begin,
-		end:   func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
-		pending: func(tx bot.Tx) time.Duration {
-			if g := deferredRedraws(tx); g != nil {
-				return time.Duration(len(g.cards)) * groupDrawCost
-			}
-			return 0
-		},
-	}
+	// The group warning lines that change are queued, and drawn after
+	// the check commits (FlushGroupRedraws), each card once for the whole
+	// check and the events around it.
+	rc := &runCache{}
+	steps := txSteps{begin: rc.begin}
 	err = s.batches(ctx, n, steps, func(tx bot.Tx, i int) error {
 		if i < len(ids) {
 			return s.checkTaskDue(tx, ids[i], now)

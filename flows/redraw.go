@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 )
@@ -30,62 +31,81 @@ func queueGroupRedraw(tx bot.Tx, card, e uint64) error {
 	return tx.PutMeta(groupRedrawPrefix+strconv.FormatUint(card, 10)+"/"+strconv.FormatUint(e, 10), nil)
 }
 
-// groupRedrawBatch is how many group warnings one transaction of
-// FlushGroupRedraws draws at most: each takes about groupDrawCost.
-const groupRedrawBatch = 8
+// groupRedrawScan is how many queued lines FlushGroupRedraws reads at a
+// time.
+const groupRedrawScan = 16384
 
 // FlushGroupRedraws draws the queued group warning lines (queueGroupRedraw)
 // again, each card once with all its queued lines, from the escalations as
-// they are now, in transactions of at most groupRedrawBatch cards, and
-// returns how many cards it drew. The service calls it after each event
-// commits and before it delivers the outbox (the playground's Settle, the
-// fake clock's and WeCom's drains), so that the cards people see are the
-// same as when the event drew them itself, a moment later; a queue left by
-// a crash is drawn at the next start. It reads before it writes: with
-// nothing queued it costs one read transaction.
+// they are now, in the short transactions of a job (batches, with the
+// escalation check's cache of projects and plans kept from one to the next
+// while nothing else commits), and returns how many cards it drew. The
+// service calls it after events commit and before it delivers the outbox
+// (bot.DispatcherConfig.Prepare: the playground's Settle, the drains of the
+// fake clock and of WeCom's callbacks, the dispatcher's loop), so that the
+// cards people see are the same as when the event drew them itself, a
+// moment later; a queue left by a crash is drawn at the next start. It
+// reads before it writes: with nothing queued it costs one read
+// transaction.
 func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 	s.redrawMu.Lock()
 	defer s.redrawMu.Unlock()
 	drawn := 0
 	for {
-		var queued bool
+		// The cards in the order first queued, each with its keys.
+		var cards []uint64
+		keys := map[uint64][]string{}
+		escs := map[uint64][]uint64{}
 		err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
-			keys, err := tx.MetaKeysAfter(groupRedrawPrefix, "", 1)
-			queued = len(keys) > 0
-			return err
-		})
-		if err != nil || !queued {
-			return drawn, err
-		}
-		var n int
-		err = s.update(ctx, func(tx bot.Tx) error {
-			n = 0
-			keys, err := tx.MetaKeysAfter(groupRedrawPrefix, "", 64*groupRedrawBatch)
-			if err != nil {
-				return err
-			}
-			c := withProjectCache(tx).(*projectCache)
-			c.redraws = &groupRedraws{}
-			for _, key := range keys {
+			queued, err := tx.MetaKeysAfter(groupRedrawPrefix, "", groupRedrawScan)
+			for _, key := range queued {
 				cs, es, _ := strings.Cut(strings.TrimPrefix(key, groupRedrawPrefix), "/")
 				card, err1 := strconv.ParseUint(cs, 10, 64)
 				e, err2 := strconv.ParseUint(es, 10, 64)
-				if _, named := c.redraws.escs[card]; err1 == nil && err2 == nil && !named && len(c.redraws.cards) == groupRedrawBatch {
-					break // the next transaction's
+				if err1 != nil || err2 != nil {
+					card, e = 0, 0 // not a line: removed with card 0's
 				}
-				if err1 == nil && err2 == nil {
-					c.redraws.add(card, e)
+				if _, ok := keys[card]; !ok {
+					cards = append(cards, card)
 				}
+				keys[card] = append(keys[card], key)
+				if e != 0 {
+					escs[card] = append(escs[card], e)
+				}
+			}
+			return err
+		})
+		if err != nil || len(cards) == 0 {
+			return drawn, err
+		}
+		now := s.cfg.Clock.Now()
+		rc := &runCache{deferGroups: true}
+		steps := txSteps{
+			begin:   rc.begin,
+			end:     func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
+			pending: func(tx bot.Tx) time.Duration { return time.Duration(len(deferredRedraws(tx).cards)) * groupDrawCost },
+			committed: func(from, to int) {
+				for _, card := range cards[from:to] {
+					if card != 0 {
+						drawn++
+					}
+				}
+			},
+		}
+		err = s.batches(ctx, len(cards), steps, func(tx bot.Tx, i int) error {
+			card := cards[i]
+			for _, e := range escs[card] {
+				deferredRedraws(tx).add(card, e)
+			}
+			for _, key := range keys[card] {
 				if err := tx.DeleteMeta(key); err != nil {
 					return err
 				}
 			}
-			n = len(c.redraws.cards)
-			return s.flushGroupRedraws(c, s.cfg.Clock.Now())
+			return nil
 		})
 		if err != nil {
 			return drawn, err
 		}
-		drawn += n
 	}
 }

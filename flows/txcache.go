@@ -21,8 +21,8 @@ type projectCache struct {
 	redraws *groupRedraws
 }
 
-// groupRedraws are the lines of group warnings that a transaction of the
-// escalation check has yet to draw again: the cards, in the order first
+// groupRedraws are the lines of group warnings that a transaction of
+// FlushGroupRedraws has yet to draw again: the cards, in the order first
 // named, and for each the escalations whose lines changed. Each card is
 // drawn and written once, however many of its lines changed: when a
 // project's tasks fall overdue together, each closes a "no progress"
@@ -99,8 +99,9 @@ func withProjectCache(tx bot.Tx) bot.Tx {
 // transaction starts from. Once another commits, it starts afresh.
 type runCache struct {
 	c *projectCache
-	// deferGroups has the cache collect group warning redraws, for the
-	// job to draw with Service.flushGroupRedraws before each commit.
+	// deferGroups has the cache collect group warning redraws, to draw
+	// with Service.flushGroupRedraws before each commit
+	// (FlushGroupRedraws).
 	deferGroups bool
 }
 

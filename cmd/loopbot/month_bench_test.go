@@ -66,8 +66,8 @@ func envInt(name string, def int) int {
 //
 // It prints, per day: the time of each scheduled job (the sum of its runs
 // that day, and the longest run) and of the group warning redraws that
-// events queued (flows.Service.FlushGroupRedraws, run before each
-// delivery), the 09:35 check (and how long its own
+// events and the escalation check queued (flows.Service.FlushGroupRedraws,
+// run before each delivery), the 09:35 check (and how long its own
 // write transactions and everyone else's held the writer while it ran),
 // the answers' p50 and p99, the p99 of the
 // clicks during the fan-out and during the 09:35 check, the longest write
@@ -607,7 +607,7 @@ func pct(lat []time.Duration, p int) time.Duration {
 }
 
 // monthJobs are the scheduled jobs, and "redraws": the group warning lines
-// that events queued, drawn after they commit
+// that events and the escalation check queued, drawn after they commit
 // (flows.Service.FlushGroupRedraws).
 var monthJobs = []string{"checkin", "checkin_reminder", "daily_digest", "escalation", "review_prompt", "review_summary", "retention", "redraws"}
 
