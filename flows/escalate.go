@@ -717,7 +717,9 @@ const groupDrawCost = 2 * time.Millisecond
 
 // flushGroupRedraws draws the group warning lines that tx collected
 // (groupRedraws) again, each card once with all its changed lines, from
-// the escalations as they are now; a card no longer kept is skipped.
+// the escalations as they are now; a card no longer kept is skipped, and
+// so is a line whose escalation cannot be read (logged), so that one bad
+// record does not hold up the others' redraws for ever.
 func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 	c, ok := tx.(*projectCache)
 	if !ok || c.redraws == nil || len(c.redraws.cards) == 0 {
@@ -742,7 +744,8 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 			e, ok := escs[eid]
 			if !ok {
 				if e, err = tx.Escalation(eid); err != nil {
-					return err
+					s.logger.Warn("redraw a group warning line", slog.Uint64("card", id), slog.Uint64("escalation", eid), slog.Any("error", err))
+					continue
 				}
 				escs[eid], memos[eid] = e, &groupMemo{}
 			}

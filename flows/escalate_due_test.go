@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -514,5 +515,43 @@ func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
 		if !slices.Equal(now[5:r.tasks], was[5:r.tasks]) {
 			t.Errorf("card %d: the other lines changed:\n%s\nwas:\n%s", i, rec.Card.Text, before[i].Card.Text)
 		}
+	}
+}
+
+// TestBadQueuedLineDoesNotHoldUpRedraws: a queued group warning line
+// whose escalation cannot be read is skipped, and the other lines of its
+// card and the other cards are drawn, the queue left empty.
+func TestBadQueuedLineDoesNotHoldUpRedraws(t *testing.T) {
+	r := newOverdueRig(t)
+	r.groupChat(nil)
+	for day := range 4 { // warned, to the boss, to the group Wednesday and Thursday
+		r.check(r.mon.AddDate(0, 0, day))
+	}
+	before := r.groupCards()
+	if len(before) != 2 {
+		t.Fatalf("%d group warnings by Thursday, want 2", len(before))
+	}
+	err := r.db.Update(context.Background(), func(tx bot.Tx) error {
+		return tx.PutMeta(fmt.Sprintf("group_redraw/%d/999999", before[0].ID), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.say(r.engine(), "done-1", "/done T1")
+	r.flush(2)
+	for i, rec := range r.groupCards() {
+		if !strings.HasPrefix(rec.Card.Text, "- ✅ ~~**T1 ") {
+			t.Errorf("card %d after the flush:\n%s", i, rec.Card.Text)
+		}
+	}
+	err = r.db.View(context.Background(), func(tx bot.Tx) error {
+		left, err := tx.MetaKeysAfter("group_redraw/", "", 10)
+		if len(left) != 0 {
+			t.Errorf("queue after the flush: %q", left)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
