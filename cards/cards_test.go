@@ -767,4 +767,13 @@ func TestRedrawGroupLine(t *testing.T) {
 	if _, ok := cards.RedrawGroupLine(cards.EN, c, project, 2, open, bot.Date{}, ""); ok {
 		t.Error("RedrawGroupLine accepted line 2 of a card of 2 lines")
 	}
+	// Both lines at once draw what one line after the other does.
+	at := bot.NewDate(2026, time.December, 21)
+	together, ok := cards.RedrawGroupLines(cards.EN, c, project, map[int]cards.GroupItem{0: later, 1: blocked}, at, deadline)
+	if !ok || together.Text != both.Text || together.Color != both.Color {
+		t.Errorf("both lines at once = %+v, want %+v", together, both)
+	}
+	if _, ok := cards.RedrawGroupLines(cards.EN, c, project, map[int]cards.GroupItem{0: later, 2: open}, at, deadline); ok {
+		t.Error("RedrawGroupLines accepted line 2 of a card of 2 lines")
+	}
 }

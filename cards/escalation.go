@@ -270,11 +270,24 @@ func groupLines(c bot.Card) ([]string, bool) {
 // card holds up other work (see GroupWarning). ok is false when c does not
 // have GroupWarning's shape or has no line i; draw it whole again then.
 func RedrawGroupLine(l Lang, c bot.Card, p bot.Project, i int, it GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
+	return RedrawGroupLines(l, c, p, map[int]GroupItem{i: it}, projected, deadline)
+}
+
+// RedrawGroupLines is RedrawGroupLine for several lines at once, by index:
+// the card's text is split and joined once, however many lines change.
+func RedrawGroupLines(l Lang, c bot.Card, p bot.Project, items map[int]GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
 	lines, ok := groupLines(c)
-	if !ok || i < 0 || i >= len(lines) {
+	if !ok {
 		return c, false
 	}
-	lines[i] = groupItemLine(l, it)
+	for i := range items {
+		if i < 0 || i >= len(lines) {
+			return c, false
+		}
+	}
+	for i, it := range items {
+		lines[i] = groupItemLine(l, it)
+	}
 	c.Refs = maps.Clone(c.Refs)
 	c.Actions = slices.Clone(c.Actions)
 	groupBody(l, &c, p, lines, projected, deadline)

@@ -661,39 +661,59 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 	return nil
 }
 
-// groupCardAfter draws group warning rec again after escalation e, one of
-// its lines, changed: that line only, the others as the warning showed
-// them, so that an answer resolving one task of a hundred redraws one line
-// of each warning that named it, not the hundred (issue 7). The whole card
-// is drawn again when rec does not have the shape cards.GroupWarning gives
-// (one line an escalation, in the order of its "escalations" ref).
+// groupCardLines draws group warning rec again after escalations es, some
+// of its lines, changed: those lines only, the others as the warning
+// showed them, so that an answer resolving one task of a hundred redraws
+// one line of each warning that named it, not the hundred (issue 7); the
+// card's text is split and joined once for all of es. The whole card is
+// drawn again when rec does not have the shape cards.GroupWarning gives
+// (one line an escalation, in the order of its "escalations" ref) or does
+// not list one of es.
 //
-// memo keeps what the next card that names e can use again; the caller
-// passes the same one for each of e's cards.
-func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation, now time.Time, memo *groupMemo) (bot.Card, error) {
+// memo keeps what the next card can use again; the caller passes the same
+// one for every card it draws in a transaction.
+func (s *Service) groupCardLines(tx bot.Tx, rec bot.CardRecord, es []bot.Escalation, now time.Time, memo *groupMemo) (bot.Card, error) {
 	list := rec.Card.Refs["escalations"]
 	rd := s.readerOf(tx, rec)
 	ids := strings.Split(list, ",")
 	open := cards.GroupLinesOpen(rec.Card)
-	i := slices.Index(ids, strconv.FormatUint(e.ID, 10))
-	if i < 0 || len(open) != len(ids) {
+	if len(open) != len(ids) {
 		return s.groupCard(tx, list, rd.Lang)
+	}
+	index := make(map[string]int, len(ids))
+	for j, id := range ids {
+		index[id] = j
 	}
 	tx = cachedProjects(tx)
-	if memo.in.Esc.ID != e.ID {
-		in, err := s.escInfo(tx, e, now)
-		if err != nil {
-			return bot.Card{}, err
+	items := make(map[int]cards.GroupItem, len(es))
+	var p *bot.Project
+	for _, e := range es {
+		i, ok := index[strconv.FormatUint(e.ID, 10)]
+		if !ok {
+			return s.groupCard(tx, list, rd.Lang)
 		}
-		memo.in = in
+		in, ok := memo.ins[e.ID]
+		if !ok {
+			var err error
+			if in, err = s.escInfo(tx, e, now); err != nil {
+				return bot.Card{}, err
+			}
+			if memo.ins == nil {
+				memo.ins = map[uint64]cards.EscInfo{}
+			}
+			memo.ins[e.ID] = in
+		}
+		in.Loc = s.cfg.Location
+		if in.Task.Project == nil {
+			return s.groupCard(tx, list, rd.Lang)
+		}
+		p = in.Task.Project
+		open[i] = e.Open()
+		items[i] = cards.GroupItem{Infos: []cards.EscInfo{in}, Resolved: !e.Open()}
 	}
-	in := memo.in
-	in.Loc = s.cfg.Location
-	if in.Task.Project == nil {
-		return s.groupCard(tx, list, rd.Lang)
+	if p == nil {
+		return rec.Card, nil
 	}
-	p := *in.Task.Project
-	open[i] = e.Open()
 	projected, err := s.groupProjected(tx, p.ID, ids, open, now, memo)
 	if err != nil {
 		return bot.Card{}, err
@@ -702,7 +722,7 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 	if !p.Deadline.IsZero() {
 		deadline = rd.Date(p.Deadline)
 	}
-	c, ok := cards.RedrawGroupLine(rd.Lang, rec.Card, p, i, cards.GroupItem{Infos: []cards.EscInfo{in}, Resolved: !e.Open()}, projected, deadline)
+	c, ok := cards.RedrawGroupLines(rd.Lang, rec.Card, *p, items, projected, deadline)
 	if !ok {
 		return s.groupCard(tx, list, rd.Lang)
 	}
@@ -714,6 +734,12 @@ func (s *Service) groupCardAfter(tx bot.Tx, rec bot.CardRecord, e bot.Escalation
 // people in BenchmarkMonth): FlushGroupRedraws's transactions end sooner
 // when many wait (txSteps.pending).
 const groupDrawCost = 2 * time.Millisecond
+
+// groupLineCost is about how long drawing one changed line of a group
+// warning takes besides (its escalation's task, people and rules:
+// escInfo), for the same estimate: a card can have hundreds of lines
+// changed at once, after a morning's answers.
+const groupLineCost = 30 * time.Microsecond
 
 // flushGroupRedraws draws the group warning lines that tx collected
 // (groupRedraws) again, each card once with all its changed lines, from
@@ -728,7 +754,7 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 	g := c.redraws
 	c.redraws = &groupRedraws{}
 	escs := map[uint64]bot.Escalation{}
-	memos := map[uint64]*groupMemo{}
+	var memo groupMemo
 	for _, id := range g.cards {
 		rec, err := tx.Card(id)
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
@@ -739,7 +765,7 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 		if rec.Card.Kind != bot.CardGroupWarning {
 			continue
 		}
-		drawn := rec
+		var es []bot.Escalation
 		for _, eid := range g.escs[id] {
 			e, ok := escs[eid]
 			if !ok {
@@ -747,24 +773,29 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 					s.logger.Warn("redraw a group warning line", slog.Uint64("card", id), slog.Uint64("escalation", eid), slog.Any("error", err))
 					continue
 				}
-				escs[eid], memos[eid] = e, &groupMemo{}
+				escs[eid] = e
 			}
-			if drawn.Card, err = s.groupCardAfter(tx, drawn, e, now, memos[eid]); err != nil {
-				return err
-			}
+			es = append(es, e)
 		}
-		if _, err := s.updateCard(tx, rec, drawn.Card); err != nil {
+		if len(es) == 0 {
+			continue
+		}
+		drawn, err := s.groupCardLines(tx, rec, es, now, &memo)
+		if err != nil {
+			return err
+		}
+		if _, err := s.updateCard(tx, rec, drawn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// groupMemo is what the redraws of the cards that name one escalation
-// share (groupCardAfter).
+// groupMemo is what the redraws of the group warnings of a transaction
+// share (groupCardLines).
 type groupMemo struct {
-	in    cards.EscInfo     // the escalation's (none while in.Esc.ID is 0)
-	tasks map[uint64]uint64 // escalation id → task id
+	ins   map[uint64]cards.EscInfo // by escalation id
+	tasks map[uint64]uint64        // escalation id → task id
 }
 
 // groupProjected returns the projected finish a group warning's footer

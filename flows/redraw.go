@@ -81,9 +81,12 @@ func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 		now := s.cfg.Clock.Now()
 		rc := &runCache{deferGroups: true}
 		steps := txSteps{
-			begin:   rc.begin,
-			end:     func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
-			pending: func(tx bot.Tx) time.Duration { return time.Duration(len(deferredRedraws(tx).cards)) * groupDrawCost },
+			begin: rc.begin,
+			end:   func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
+			pending: func(tx bot.Tx) time.Duration {
+				g := deferredRedraws(tx)
+				return time.Duration(len(g.cards))*groupDrawCost + time.Duration(g.lines)*groupLineCost
+			},
 			committed: func(from, to int) {
 				for _, card := range cards[from:to] {
 					if card != 0 {

@@ -31,6 +31,7 @@ type projectCache struct {
 type groupRedraws struct {
 	cards []uint64
 	escs  map[uint64][]uint64
+	lines int // of all the cards
 }
 
 // add files escalation e's line of group warning card.
@@ -44,6 +45,7 @@ func (g *groupRedraws) add(card, e uint64) {
 	}
 	if !slices.Contains(list, e) {
 		g.escs[card] = append(list, e)
+		g.lines++
 	}
 }
 
