@@ -729,16 +729,17 @@ func (s *Service) groupCardLines(tx bot.Tx, rec bot.CardRecord, es []bot.Escalat
 	return c, nil
 }
 
-// groupDrawCost is about how long drawing a group warning of a few hundred
-// lines again and writing it takes (read, redraw, JSON, DEFLATE; 1,000
-// people in BenchmarkMonth): FlushGroupRedraws's transactions end sooner
-// when many wait (txSteps.pending).
+// groupDrawCost is the least that FlushGroupRedraws reckons drawing a
+// group warning of a few hundred lines again and writing it takes (read,
+// redraw, JSON, DEFLATE), so that its transactions end sooner when many
+// wait (txSteps.pending); it learns what cards really take
+// (learnDrawCost): several milliseconds at 1,000 people in BenchmarkMonth.
 const groupDrawCost = 2 * time.Millisecond
 
 // groupLineCost is about how long drawing one changed line of a group
-// warning takes besides (its escalation's task, people and rules:
-// escInfo), for the same estimate: a card can have hundreds of lines
-// changed at once, after a morning's answers.
+// warning takes besides its card (its escalation's task, people and rules:
+// escInfo, once a transaction), for the same estimate: a card can have
+// hundreds of lines changed at once, after a morning's answers or a check.
 const groupLineCost = 30 * time.Microsecond
 
 // flushGroupRedraws draws the group warning lines that tx collected

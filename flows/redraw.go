@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,64 +52,94 @@ func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 	s.redrawMu.Lock()
 	defer s.redrawMu.Unlock()
 	drawn := 0
+	type line struct {
+		card, e uint64 // e is 0 for a key that names no line
+		key     string
+	}
 	for {
-		// The cards in the order first queued, each with its keys.
-		var cards []uint64
-		keys := map[uint64][]string{}
-		escs := map[uint64][]uint64{}
+		// The lines by card, the cards in the order first queued: a
+		// transaction draws each of its cards once.
+		var lines []line
 		err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
 			queued, err := tx.MetaKeysAfter(groupRedrawPrefix, "", groupRedrawScan)
+			at := map[uint64]int{}
+			var byCard [][]line
 			for _, key := range queued {
 				cs, es, _ := strings.Cut(strings.TrimPrefix(key, groupRedrawPrefix), "/")
 				card, err1 := strconv.ParseUint(cs, 10, 64)
 				e, err2 := strconv.ParseUint(es, 10, 64)
 				if err1 != nil || err2 != nil {
-					card, e = 0, 0 // not a line: removed with card 0's
+					card, e = 0, 0 // not a line: removed, nothing drawn
 				}
-				if _, ok := keys[card]; !ok {
-					cards = append(cards, card)
+				j, ok := at[card]
+				if !ok {
+					j = len(byCard)
+					at[card] = j
+					byCard = append(byCard, nil)
 				}
-				keys[card] = append(keys[card], key)
-				if e != 0 {
-					escs[card] = append(escs[card], e)
-				}
+				byCard[j] = append(byCard[j], line{card, e, key})
 			}
+			lines = slices.Concat(byCard...)
 			return err
 		})
-		if err != nil || len(cards) == 0 {
+		if err != nil || len(lines) == 0 {
 			return drawn, err
 		}
 		now := s.cfg.Clock.Now()
 		rc := &runCache{deferGroups: true}
 		steps := txSteps{
 			begin: rc.begin,
-			end:   func(tx bot.Tx) error { return s.flushGroupRedraws(tx, now) },
+			end: func(tx bot.Tx) error {
+				g := deferredRedraws(tx)
+				cards, n, t0 := len(g.cards), g.lines, time.Now()
+				err := s.flushGroupRedraws(tx, now)
+				s.learnDrawCost(time.Since(t0), cards, n)
+				return err
+			},
 			pending: func(tx bot.Tx) time.Duration {
 				g := deferredRedraws(tx)
-				return time.Duration(len(g.cards))*groupDrawCost + time.Duration(g.lines)*groupLineCost
+				return time.Duration(len(g.cards))*s.drawCost() + time.Duration(g.lines)*groupLineCost
 			},
 			committed: func(from, to int) {
-				for _, card := range cards[from:to] {
-					if card != 0 {
+				seen := map[uint64]bool{}
+				for _, l := range lines[from:to] {
+					if l.e != 0 && !seen[l.card] {
+						seen[l.card] = true
 						drawn++
 					}
 				}
 			},
 		}
-		err = s.batches(ctx, len(cards), steps, func(tx bot.Tx, i int) error {
-			card := cards[i]
-			for _, e := range escs[card] {
-				deferredRedraws(tx).add(card, e)
+		err = s.batches(ctx, len(lines), steps, func(tx bot.Tx, i int) error {
+			if l := lines[i]; l.e != 0 {
+				deferredRedraws(tx).add(l.card, l.e)
 			}
-			for _, key := range keys[card] {
-				if err := tx.DeleteMeta(key); err != nil {
-					return err
-				}
-			}
-			return nil
+			return tx.DeleteMeta(lines[i].key)
 		})
 		if err != nil {
 			return drawn, err
 		}
 	}
+}
+
+// drawCost returns what drawing a group warning again and writing it
+// costs, as measured (learnDrawCost), at least groupDrawCost.
+func (s *Service) drawCost() time.Duration {
+	return max(groupDrawCost, time.Duration(s.drawCard.Load()))
+}
+
+// learnDrawCost folds in how long drawing cards cards with lines changed
+// lines took, so that the flush's transactions end before the next cards
+// would hold the writer too long, on this machine and for these cards
+// (their length, whether a playground chat line shows them).
+func (s *Service) learnDrawCost(took time.Duration, cards, lines int) {
+	if cards == 0 {
+		return
+	}
+	sample := max(0, took-time.Duration(lines)*groupLineCost) / time.Duration(cards)
+	old := time.Duration(s.drawCard.Load())
+	if old == 0 {
+		old = sample
+	}
+	s.drawCard.Store(int64((3*old + sample) / 4))
 }

@@ -103,3 +103,33 @@ func TestLatestPromptsReadsBackUntilEnoughPassed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDrawCostFollowsWhatCardsTake: the flush reckons a card at
+// groupDrawCost until it has measured one; then at what cards took
+// (without their lines), moving a quarter of the way to each new sample,
+// and never below groupDrawCost.
+func TestDrawCostFollowsWhatCardsTake(t *testing.T) {
+	var s Service
+	if got := s.drawCost(); got != groupDrawCost {
+		t.Fatalf("before any flush: %v, want %v", got, groupDrawCost)
+	}
+	// 4 cards with 100 lines in 43 ms: 3 ms of lines, 10 ms a card.
+	s.learnDrawCost(40*time.Millisecond+100*groupLineCost, 4, 100)
+	if got := s.drawCost(); got != 10*time.Millisecond {
+		t.Errorf("after 10 ms a card: %v", got)
+	}
+	s.learnDrawCost(2*time.Millisecond, 1, 0)
+	if got := s.drawCost(); got != 8*time.Millisecond {
+		t.Errorf("after 10 ms and then 2 ms a card: %v, want 8 ms", got)
+	}
+	for range 50 {
+		s.learnDrawCost(0, 1, 0)
+	}
+	if got := s.drawCost(); got != groupDrawCost {
+		t.Errorf("after quick cards: %v, want at least %v", got, groupDrawCost)
+	}
+	s.learnDrawCost(time.Second, 0, 3) // nothing drawn: nothing learnt
+	if got := s.drawCost(); got != groupDrawCost {
+		t.Errorf("after a flush of no card: %v", got)
+	}
+}

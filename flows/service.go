@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -92,6 +93,9 @@ type Service struct {
 	// redrawMu lets one FlushGroupRedraws run at a time: the others
 	// would only wait for the writer to find nothing left.
 	redrawMu sync.Mutex
+	// drawCard is what drawing a group warning again and writing it has
+	// been taking, in nanoseconds (learnDrawCost).
+	drawCard atomic.Int64
 	// times keeps the distinct check-in times (see checkinTimes).
 	times struct {
 		sync.Mutex
