@@ -10,20 +10,20 @@ import (
 	"github.com/loopbot/loopbot/bot"
 )
 
-// groupRedrawPrefix queues the group warning lines that an event, or a job
-// other than the escalation check, changed: meta keys
+// groupRedrawPrefix queues the group warning lines that an event or a job
+// (the escalation check) changed: meta keys
 // group_redraw/<card id>/<escalation id>, written in the transaction that
 // changed the escalation, for FlushGroupRedraws to draw. A resolution
 // changes a line of every day's warning that listed the escalation (SPEC
 // §4.3: its cards are updated in place), so drawing them in the event's
 // own transaction made an answer or a command cost one long card a day the
-// escalation was open (issue 7). The escalation check collects its own in
-// memory and draws them before each commit (groupRedraws).
+// escalation was open, and the check drew a card again in each of its
+// transactions (issue 7).
 const groupRedrawPrefix = "group_redraw/"
 
 // queueGroupRedraw files escalation e's line of group warning card to be
-// drawn again: at the end of the transaction when tx collects redraws
-// (the escalation check), otherwise by FlushGroupRedraws after it commits.
+// drawn again: by FlushGroupRedraws after tx commits, or at the end of tx
+// when it is one of FlushGroupRedraws's own (it collects redraws).
 func queueGroupRedraw(tx bot.Tx, card, e uint64) error {
 	if g := deferredRedraws(tx); g != nil {
 		g.add(card, e)
@@ -47,7 +47,9 @@ const groupRedrawScan = 16384
 // cards people see are the same as when the event drew them itself, a
 // moment later; a queue left by a crash is drawn at the next start. It
 // reads before it writes: with nothing queued it costs one read
-// transaction.
+// transaction. It draws what was queued when it began (and more, up to
+// groupRedrawScan lines a round), not what the events that go on meanwhile
+// queue: their own calls draw that.
 func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 	s.redrawMu.Lock()
 	defer s.redrawMu.Unlock()
@@ -60,8 +62,10 @@ func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 		// The lines by card, the cards in the order first queued: a
 		// transaction draws each of its cards once.
 		var lines []line
+		full := false
 		err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
 			queued, err := tx.MetaKeysAfter(groupRedrawPrefix, "", groupRedrawScan)
+			full = len(queued) == groupRedrawScan
 			at := map[uint64]int{}
 			var byCard [][]line
 			for _, key := range queued {
@@ -116,7 +120,7 @@ func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 			}
 			return tx.DeleteMeta(lines[i].key)
 		})
-		if err != nil {
+		if err != nil || !full {
 			return drawn, err
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // have expired. It walks the index of cards by last change
 // (bucketCardsByUpdate), the finished ones up to the later of the two
 // times and the open ones up to openBefore, and reads only the cards it
-// removes, the oldest change first within each. It reports how many it
+// removes, the oldest change first. It reports how many it
 // removed and whether it stopped at the limit with more to look at. Each
 // card's final state goes to the audit log as it is removed
 // (CardFinalState), besides the state changes that drew it, which were

@@ -240,7 +240,7 @@ func (a *App) wire(ctx context.Context) error {
 	return nil
 }
 
-// flushRedraws draws the group warning lines that events queued
+// flushRedraws draws the group warning lines that events and jobs queued
 // (flows.Service.FlushGroupRedraws), before the outbox delivers; onFlush,
 // when set, is told how long it took (BenchmarkMonth).
 func (a *App) flushRedraws(ctx context.Context) error {
