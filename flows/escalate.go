@@ -754,8 +754,10 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 	}
 	g := c.redraws
 	c.redraws = &groupRedraws{}
-	escs := map[uint64]bot.Escalation{}
-	var memo groupMemo
+	if c.memo == nil {
+		c.memo = &groupMemo{escs: map[uint64]bot.Escalation{}}
+	}
+	memo, escs := c.memo, c.memo.escs
 	for _, id := range g.cards {
 		rec, err := tx.Card(id)
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
@@ -781,7 +783,7 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 		if len(es) == 0 {
 			continue
 		}
-		drawn, err := s.groupCardLines(tx, rec, es, now, &memo)
+		drawn, err := s.groupCardLines(tx, rec, es, now, memo)
 		if err != nil {
 			return err
 		}
@@ -792,11 +794,12 @@ func (s *Service) flushGroupRedraws(tx bot.Tx, now time.Time) error {
 	return nil
 }
 
-// groupMemo is what the redraws of the group warnings of a transaction
-// share (groupCardLines).
+// groupMemo is what the redraws of the group warnings of a flush share
+// (groupCardLines), while no other transaction commits.
 type groupMemo struct {
-	ins   map[uint64]cards.EscInfo // by escalation id
-	tasks map[uint64]uint64        // escalation id → task id
+	escs  map[uint64]bot.Escalation // by id, as last read
+	ins   map[uint64]cards.EscInfo  // by escalation id
+	tasks map[uint64]uint64         // escalation id → task id
 }
 
 // groupProjected returns the projected finish a group warning's footer

@@ -290,6 +290,7 @@ func TestEscalationClimbsOnceADependencyMakesItCritical(t *testing.T) {
 // (FlushGroupRedraws), with the project's plan made once, not once a line.
 func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	r := newOverdueRig(t)
+	r.oneTransaction()
 	r.groupChat(nil)
 	for day := range 3 { // warned, to the boss, to the group
 		r.check(r.mon.AddDate(0, 0, day))
@@ -341,6 +342,16 @@ func (r *overdueRig) groupCards() []bot.CardRecord {
 	return recs
 }
 
+// oneTransaction has the rig's flows run each job, and each flush of group
+// warnings, in one transaction, however slow the machine: one split in two
+// draws a card once in each, and may read what it read again.
+func (r *overdueRig) oneTransaction() {
+	r.svc = flows.New(flows.Config{
+		Clock: r.clock, Calendar: calendar.New(calendar.Config{}), Signer: bot.NewSigner("bench-secret"),
+		Logger: slog.New(slog.DiscardHandler), Location: r.mon.Location(), Store: r.st, TxBudget: time.Hour,
+	})
+}
+
 // flush draws the group warning lines that events queued, as the
 // service does before it delivers, and checks that it drew cards cards.
 func (r *overdueRig) flush(cards int) {
@@ -386,6 +397,7 @@ func (r *overdueRig) say(engine *bot.Engine, id, text string) {
 // open is drawn in Thursday's warning only.
 func TestGroupWarningRedrawsOneLine(t *testing.T) {
 	r := newOverdueRig(t)
+	r.oneTransaction()
 	r.groupChat(func(tx bot.Tx) error {
 		t2, err := tx.Task(2)
 		if err != nil {
@@ -467,12 +479,7 @@ func TestGroupWarningRedrawsOneLine(t *testing.T) {
 // writes of the same long cards), and the other lines as they were.
 func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
 	r := newOverdueRig(t)
-	// One transaction for the whole check, however slow the machine: a
-	// check split in two draws each card once in each.
-	r.svc = flows.New(flows.Config{
-		Clock: r.clock, Calendar: calendar.New(calendar.Config{}), Signer: bot.NewSigner("bench-secret"),
-		Logger: slog.New(slog.DiscardHandler), Location: r.mon.Location(), Store: r.st, TxBudget: time.Hour,
-	})
+	r.oneTransaction()
 	ctx := context.Background()
 	r.groupChat(nil)
 	for day := range 5 { // warned, to the boss, to the group Wednesday, Thursday, Friday
@@ -523,6 +530,7 @@ func TestGroupWarningsDrawnOnceACheck(t *testing.T) {
 // card and the other cards are drawn, the queue left empty.
 func TestBadQueuedLineDoesNotHoldUpRedraws(t *testing.T) {
 	r := newOverdueRig(t)
+	r.oneTransaction()
 	r.groupChat(nil)
 	for day := range 4 { // warned, to the boss, to the group Wednesday and Thursday
 		r.check(r.mon.AddDate(0, 0, day))

@@ -19,6 +19,10 @@ type projectCache struct {
 	// redraws, when not nil, collects the group warning lines to draw
 	// again at the end of the transaction (Service.flushGroupRedraws).
 	redraws *groupRedraws
+	// memo is what those redraws read (escalations, what their lines
+	// show), kept with the cache from one transaction of a flush to the
+	// next.
+	memo *groupMemo
 }
 
 // groupRedraws are the lines of group warnings that a transaction of
