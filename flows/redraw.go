@@ -135,15 +135,18 @@ func (s *Service) drawCost() time.Duration {
 // learnDrawCost folds in how long drawing cards cards with lines changed
 // lines took, so that the flush's transactions end before the next cards
 // would hold the writer too long, on this machine and for these cards
-// (their length, whether a playground chat line shows them).
+// (their length, whether a playground chat line shows them): a dearer
+// card is believed at once, a cheaper one a quarter of the way, so that
+// one quick transaction does not make the next one long.
 func (s *Service) learnDrawCost(took time.Duration, cards, lines int) {
 	if cards == 0 {
 		return
 	}
 	sample := max(0, took-time.Duration(lines)*groupLineCost) / time.Duration(cards)
 	old := time.Duration(s.drawCard.Load())
-	if old == 0 {
-		old = sample
+	if sample >= old {
+		s.drawCard.Store(int64(sample))
+		return
 	}
 	s.drawCard.Store(int64((3*old + sample) / 4))
 }

@@ -106,8 +106,8 @@ func TestLatestPromptsReadsBackUntilEnoughPassed(t *testing.T) {
 
 // TestDrawCostFollowsWhatCardsTake: the flush reckons a card at
 // groupDrawCost until it has measured one; then at what cards took
-// (without their lines), moving a quarter of the way to each new sample,
-// and never below groupDrawCost.
+// (without their lines): at once when they took longer, a quarter of the
+// way when they took less, and never below groupDrawCost.
 func TestDrawCostFollowsWhatCardsTake(t *testing.T) {
 	var s Service
 	if got := s.drawCost(); got != groupDrawCost {
@@ -121,6 +121,10 @@ func TestDrawCostFollowsWhatCardsTake(t *testing.T) {
 	s.learnDrawCost(2*time.Millisecond, 1, 0)
 	if got := s.drawCost(); got != 8*time.Millisecond {
 		t.Errorf("after 10 ms and then 2 ms a card: %v, want 8 ms", got)
+	}
+	s.learnDrawCost(30*time.Millisecond, 2, 0)
+	if got := s.drawCost(); got != 15*time.Millisecond {
+		t.Errorf("after 15 ms a card: %v, want 15 ms at once", got)
 	}
 	for range 50 {
 		s.learnDrawCost(0, 1, 0)
