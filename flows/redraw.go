@@ -92,7 +92,10 @@ func (s *Service) FlushGroupRedraws(ctx context.Context) (int, error) {
 		now := s.cfg.Clock.Now()
 		rc := &runCache{deferGroups: true}
 		steps := txSteps{
-			begin: rc.begin,
+			// The cards and their outbox items are long: the commit
+			// that writes them takes about as long again.
+			budget: s.cfg.TxBudget / 2,
+			begin:  rc.begin,
 			end: func(tx bot.Tx) error {
 				g := deferredRedraws(tx)
 				cards, n, t0 := len(g.cards), g.lines, time.Now()

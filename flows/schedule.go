@@ -191,6 +191,10 @@ type txSteps struct {
 	// committed is called after the transaction that ran steps [from, to)
 	// committed.
 	committed func(from, to int)
+	// budget, when not zero, is the transaction budget instead of
+	// Config.TxBudget: for steps whose commit costs much besides them
+	// (long cards written).
+	budget time.Duration
 }
 
 // batches runs step(tx, i) for i from 0 to n-1 in write transactions that
@@ -206,6 +210,10 @@ type txSteps struct {
 // the job.
 func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bot.Tx, i int) error) error {
 	var next uint64 // the data version the next transaction sees if no other commits
+	budget := s.cfg.TxBudget
+	if b.budget > 0 {
+		budget = b.budget
+	}
 	for done := 0; done < n; {
 		end := done
 		err := s.update(ctx, func(tx bot.Tx) error {
@@ -222,7 +230,7 @@ func (s *Service) batches(ctx context.Context, n int, b txSteps, step func(tx bo
 				}
 				end++
 				took := time.Since(t0)
-				if took >= s.cfg.TxBudget || b.pending != nil && took+b.pending(tx) >= 2*s.cfg.TxBudget {
+				if took >= budget || b.pending != nil && took+b.pending(tx) >= 2*budget {
 					break
 				}
 			}
