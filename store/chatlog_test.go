@@ -212,6 +212,21 @@ func TestMigrateToVersion6(t *testing.T) {
 // file's path.
 func downgrade(t *testing.T, db *DB, version int, buckets ...string) string {
 	t.Helper()
+	return closeAndUpdate(t, db, func(btx *bbolt.Tx) error {
+		for _, name := range buckets {
+			if err := btx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return setSchemaVersion(btx, version)
+	})
+}
+
+// closeAndUpdate closes db, changes its file with fn in one raw bbolt
+// transaction, as an older or newer loopbot would have left it, and returns
+// its path.
+func closeAndUpdate(t *testing.T, db *DB, fn func(btx *bbolt.Tx) error) string {
+	t.Helper()
 	path := db.Path()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -220,14 +235,7 @@ func downgrade(t *testing.T, db *DB, version int, buckets ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = raw.Update(func(btx *bbolt.Tx) error {
-		for _, name := range buckets {
-			if err := btx.DeleteBucket([]byte(name)); err != nil {
-				return err
-			}
-		}
-		return setSchemaVersion(btx, version)
-	})
+	err = raw.Update(fn)
 	raw.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -307,15 +307,7 @@ func TestMigrateToVersion8(t *testing.T) {
 		return nil
 	})
 	// The index as version 7 kept it.
-	path := db.Path()
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = raw.Update(func(btx *bbolt.Tx) error {
+	path := closeAndUpdate(t, db, func(btx *bbolt.Tx) error {
 		if err := btx.DeleteBucket([]byte(bucketCardsByUpdate)); err != nil {
 			return err
 		}
@@ -330,10 +322,6 @@ func TestMigrateToVersion8(t *testing.T) {
 		}
 		return setSchemaVersion(btx, 7)
 	})
-	raw.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	db = mustOpenAt(t, path)
 	var want []string
 	for _, rec := range recs {
