@@ -718,9 +718,11 @@ func TestGroupWarningFromPlan(t *testing.T) {
 	}
 }
 
-// TestRedrawGroupLine: redrawing one line of a group warning changes that
-// line only, turns the card green once every line is resolved, writes the
-// footer it is given, and is refused for a card of another shape.
+// TestRedrawGroupLine: redrawing one line of a group warning
+// (RedrawGroupLines) changes that line only, turns the card green once
+// every line is resolved, writes the footer it is given, and is refused for
+// a card of another shape; two lines at once draw what one after the other
+// does.
 func TestRedrawGroupLine(t *testing.T) {
 	open := cards.GroupItem{Infos: []cards.EscInfo{overdueEsc(false)}}
 	blocked := cards.GroupItem{Infos: []cards.EscInfo{blockedEsc()}}
@@ -731,9 +733,9 @@ func TestRedrawGroupLine(t *testing.T) {
 		t.Fatalf("GroupLinesOpen = %v, want both open", got)
 	}
 	blocked.Resolved = true
-	one, ok := cards.RedrawGroupLine(cards.EN, c, project, 1, blocked, bot.Date{}, deadline)
+	one, ok := cards.RedrawGroupLines(cards.EN, c, project, map[int]cards.GroupItem{1: blocked}, bot.Date{}, deadline)
 	if !ok {
-		t.Fatal("RedrawGroupLine refused a group warning")
+		t.Fatal("RedrawGroupLines refused a group warning")
 	}
 	want := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, blocked}, deadline)
 	if one.Text != want.Text || one.Color != bot.ColorRed || one.Title != c.Title || one.Refs["escalations"] != "2,4" {
@@ -750,7 +752,7 @@ func TestRedrawGroupLine(t *testing.T) {
 	later.Infos = []cards.EscInfo{overdueEsc(false)}
 	later.Infos[0].DaysLate = 9
 	later.Resolved = true
-	both, ok := cards.RedrawGroupLine(cards.EN, one, project, 0, later, bot.NewDate(2026, time.December, 21), deadline)
+	both, ok := cards.RedrawGroupLines(cards.EN, one, project, map[int]cards.GroupItem{0: later}, bot.NewDate(2026, time.December, 21), deadline)
 	if !ok || both.Color != bot.ColorGreen || !strings.Contains(both.Text, "Overdue by 9 working days") ||
 		!strings.HasSuffix(both.Text, "\n\nProject deadline: "+deadline+"\nProjected finish: Mon 2026-12-21, after the deadline") {
 		t.Errorf("both resolved = %+v", both)
@@ -760,12 +762,12 @@ func TestRedrawGroupLine(t *testing.T) {
 		{Kind: bot.CardEscalation, Text: c.Text},
 		{Kind: bot.CardGroupWarning},
 	} {
-		if _, ok := cards.RedrawGroupLine(cards.EN, bad, project, 0, open, bot.Date{}, ""); ok {
-			t.Errorf("RedrawGroupLine accepted %+v", bad)
+		if _, ok := cards.RedrawGroupLines(cards.EN, bad, project, map[int]cards.GroupItem{0: open}, bot.Date{}, ""); ok {
+			t.Errorf("RedrawGroupLines accepted %+v", bad)
 		}
 	}
-	if _, ok := cards.RedrawGroupLine(cards.EN, c, project, 2, open, bot.Date{}, ""); ok {
-		t.Error("RedrawGroupLine accepted line 2 of a card of 2 lines")
+	if _, ok := cards.RedrawGroupLines(cards.EN, c, project, map[int]cards.GroupItem{2: open}, bot.Date{}, ""); ok {
+		t.Error("RedrawGroupLines accepted line 2 of a card of 2 lines")
 	}
 	// Both lines at once draw what one line after the other does.
 	at := bot.NewDate(2026, time.December, 21)

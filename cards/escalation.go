@@ -262,19 +262,15 @@ func groupLines(c bot.Card) ([]string, bool) {
 	return lines, true
 }
 
-// RedrawGroupLine returns group warning c (made by GroupWarning) with its
-// line i, and nothing else, drawn anew for it: an answer that resolves one
-// task of many changes its line, not the others, which stay as the warning
-// showed them. The footer shows projected, the project's projected finish,
-// when it is not zero: the caller passes it only while an open task of the
-// card holds up other work (see GroupWarning). ok is false when c does not
-// have GroupWarning's shape or has no line i; draw it whole again then.
-func RedrawGroupLine(l Lang, c bot.Card, p bot.Project, i int, it GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
-	return RedrawGroupLines(l, c, p, map[int]GroupItem{i: it}, projected, deadline)
-}
-
-// RedrawGroupLines is RedrawGroupLine for several lines at once, by index:
-// the card's text is split and joined once, however many lines change.
+// RedrawGroupLines returns group warning c (made by GroupWarning) with its
+// lines named in items (by index), and nothing else, drawn anew: an answer
+// that resolves one task of many changes its line, not the others, which
+// stay as the warning showed them; the card's text is split and joined
+// once, however many lines change. The footer shows projected, the
+// project's projected finish, when it is not zero: the caller passes it
+// only while an open task of the card holds up other work (see
+// GroupWarning). ok is false when c does not have GroupWarning's shape or
+// has no line of one of the indexes; draw it whole again then.
 func RedrawGroupLines(l Lang, c bot.Card, p bot.Project, items map[int]GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
 	lines, ok := groupLines(c)
 	if !ok {

@@ -841,8 +841,7 @@ func (s *Service) groupProjected(tx bot.Tx, pid uint64, ids []string, open []boo
 // one line a task: its open rules, or all of them once resolved.
 func (s *Service) groupCard(tx bot.Tx, list string, l cards.Lang) (bot.Card, error) {
 	// Its lines are of one project: its plan is made once, not once a
-	// line (an answer that resolves one of a hundred lines draws the card
-	// again in the answer's transaction).
+	// line.
 	tx = cachedProjects(tx)
 	type rules struct{ open, all []cards.EscInfo }
 	var order []uint64
