@@ -107,8 +107,11 @@ func (s *Service) checkTask(tx bot.Tx, t bot.Task, now time.Time) error {
 // A group warning whose link says it is one is not read: it comes back
 // as a stub (its id and kind only), for refreshEscCard and redrawEscCards
 // to queue its line (queueGroupRedraw); flushGroupRedraws reads it, and
-// skips it when it is gone.
-func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot.CardRecord, error) {
+// skips it when it is gone. A group warning sent Schedule.GroupUpdatesFor
+// or longer before now is left out: it keeps what it showed, and the
+// newer warnings list what is still open (its link says when it was sent;
+// one written before links did counts as recent).
+func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool, now time.Time) ([]bot.CardRecord, error) {
 	links, err := tx.MetaPrefix(escCardPrefix + strconv.FormatUint(e.ID, 10) + "/")
 	if err != nil {
 		return nil, err
@@ -127,11 +130,13 @@ func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot
 	slices.SortFunc(ls, func(a, b link) int { return cmp.Compare(b.card, a.card) })
 	var out []bot.CardRecord
 	group := false // the newest group warning was taken
+	window := s.cfg.Schedule.GroupUpdatesFor
 	for _, l := range ls {
-		if newestGroup && group && l.kind == escLinkGroup {
+		kind, sent := parseEscLink(l.kind)
+		if kind == escLinkGroup && (newestGroup && group || window > 0 && !sent.IsZero() && !now.Before(sent.Add(window))) {
 			continue // not even read: a group warning can have hundreds of lines
 		}
-		if l.kind == escLinkGroup {
+		if kind == escLinkGroup {
 			// Its line is drawn later (queueGroupRedraw), which
 			// reads it then.
 			group = true
@@ -160,14 +165,33 @@ func (s *Service) escCards(tx bot.Tx, e bot.Escalation, newestGroup bool) ([]bot
 // written before they were has none.
 const (
 	escLinkDM    = "d" // a blue or yellow card in a direct chat
-	escLinkGroup = "g" // a group warning
+	escLinkGroup = "g" // a group warning, followed by when it was sent (groupLink)
 )
+
+// groupLink is the value of a group warning's esc_card link: "g" and the
+// Unix seconds it was sent, such as "g1795600000".
+func groupLink(sent time.Time) []byte {
+	return strconv.AppendInt([]byte(escLinkGroup), sent.Unix(), 10)
+}
+
+// parseEscLink splits an esc_card link's value into its kind (escLinkDM,
+// escLinkGroup or "") and, for a group warning, when it was sent (zero when
+// the link does not say: a link written before they did).
+func parseEscLink(v string) (kind string, sent time.Time) {
+	if v == "" || v[0] != escLinkGroup[0] {
+		return v, time.Time{}
+	}
+	if secs, err := strconv.ParseInt(v[1:], 10, 64); err == nil {
+		sent = time.Unix(secs, 0)
+	}
+	return escLinkGroup, sent
+}
 
 // redrawEscCards draws the cards of an open escalation again, each for its
 // reader: the blue one to the assignee, the yellow one to the manager, the
 // newest group warning that lists it.
 func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) error {
-	recs, err := s.escCards(tx, e, true)
+	recs, err := s.escCards(tx, e, true, now)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
@@ -361,7 +385,7 @@ func (s *Service) close(tx bot.Tx, e bot.Escalation, by bot.PersonID, now time.T
 
 // refreshEscCards updates every card that shows an escalation.
 func (s *Service) refreshEscCards(tx bot.Tx, e bot.Escalation, now time.Time, lead string) error {
-	recs, err := s.escCards(tx, e, false)
+	recs, err := s.escCards(tx, e, false, now)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
@@ -653,7 +677,7 @@ func (s *Service) groupWarning(tx bot.Tx, pid uint64, escs []bot.Escalation, now
 			return err
 		}
 		for _, e := range escs {
-			if err := tx.PutMeta(escCardKey(e, rec.ID), []byte(escLinkGroup)); err != nil {
+			if err := tx.PutMeta(escCardKey(e, rec.ID), groupLink(now)); err != nil {
 				return err
 			}
 		}

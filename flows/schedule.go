@@ -35,6 +35,11 @@ type Schedule struct {
 	ToManagerAfter     calendar.Span
 	ToGroupAfter       calendar.Span
 	CriticalPathFactor float64
+	// GroupUpdatesFor is how long after it is sent a group warning is
+	// still drawn again when a task it lists resolves or is superseded;
+	// 0: for as long as its card is kept. An older warning keeps what it
+	// showed: the newer ones list what is still open.
+	GroupUpdatesFor time.Duration
 
 	ReviewPrompt  Weekly
 	ReviewSummary Weekly
@@ -51,8 +56,9 @@ func DefaultSchedule() Schedule {
 		CheckEvery: 5 * time.Minute, UnacceptedAfter: span("1wd"), DueSoonWithin: span("1wd"), DueSoonBelow: 80,
 		BlockedAfter: span("4wh"), StaleAfter: span("3wd"), MissedCheckins: 2,
 		ToManagerAfter: span("1wd"), ToGroupAfter: span("2wd"), CriticalPathFactor: 2,
-		ReviewPrompt:  Weekly{Day: time.Friday, Minute: 16 * 60},
-		ReviewSummary: Weekly{Day: time.Monday, Minute: 9 * 60},
+		GroupUpdatesFor: 7 * 24 * time.Hour,
+		ReviewPrompt:    Weekly{Day: time.Friday, Minute: 16 * 60},
+		ReviewSummary:   Weekly{Day: time.Monday, Minute: 9 * 60},
 	}
 }
 

@@ -137,3 +137,41 @@ func TestDrawCostFollowsWhatCardsTake(t *testing.T) {
 		t.Errorf("after a flush of no card: %v", got)
 	}
 }
+
+// TestEscLink: a group warning's esc_card link says when it was sent, to
+// the second; a link written before links did, or a direct chat's, says
+// nothing of it.
+func TestEscLink(t *testing.T) {
+	sent := time.Date(2026, 11, 26, 9, 35, 12, 0, time.UTC)
+	tests := []struct {
+		v    string
+		kind string
+		sent time.Time
+	}{
+		{string(groupLink(sent)), escLinkGroup, sent},
+		{"g", escLinkGroup, time.Time{}},
+		{"g12x", escLinkGroup, time.Time{}},
+		{escLinkDM, escLinkDM, time.Time{}},
+		{"", "", time.Time{}},
+	}
+	for _, tt := range tests {
+		kind, at := parseEscLink(tt.v)
+		if kind != tt.kind || !at.Equal(tt.sent) {
+			t.Errorf("parseEscLink(%q) = %q, %v; want %q, %v", tt.v, kind, at, tt.kind, tt.sent)
+		}
+	}
+}
+
+func FuzzParseEscLink(f *testing.F) {
+	for _, v := range []string{"g1795600000", "g", "d", "", "g-1", "g99999999999999999999"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		kind, sent := parseEscLink(v)
+		if kind == escLinkGroup && !sent.IsZero() {
+			if k, again := parseEscLink(string(groupLink(sent))); k != kind || !again.Equal(sent) {
+				t.Fatalf("%q: sent %v does not survive groupLink: %v", v, sent, again)
+			}
+		}
+	})
+}

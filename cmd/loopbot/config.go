@@ -97,6 +97,7 @@ type EscalationConfig struct {
 	ToManagerAfter     string  `toml:"to_manager_after"`     // span from the first warning to the manager
 	ToGroupAfter       string  `toml:"to_group_after"`       // span from the first warning to the group
 	CriticalPathFactor float64 `toml:"critical_path_factor"` // how many times faster critical tasks climb, at least 1
+	GroupUpdatesFor    string  `toml:"group_updates_for"`    // plain duration after sending that a group warning is updated in place, or "0": while kept
 }
 
 // ReviewConfig is the [review] section: the weekly review (§4.4), as a
@@ -262,7 +263,7 @@ func DefaultConfig() Config {
 		Escalation: EscalationConfig{
 			CheckEvery: "5m", UnacceptedAfter: "1wd", DueSoonWithin: "1wd", DueSoonBelow: 80,
 			BlockedAfter: "4wh", StaleAfter: "3wd", MissedCheckins: 2,
-			ToManagerAfter: "1wd", ToGroupAfter: "2wd", CriticalPathFactor: 2,
+			ToManagerAfter: "1wd", ToGroupAfter: "2wd", CriticalPathFactor: 2, GroupUpdatesFor: "7d",
 		},
 		Review: ReviewConfig{PromptAt: "fri 16:00", SummaryAt: "mon 09:00"},
 		Retention: RetentionConfig{
@@ -647,6 +648,12 @@ func (e EscalationConfig) check(k *checker) {
 	k.span("escalation.stale_after", e.StaleAfter)
 	k.span("escalation.to_manager_after", e.ToManagerAfter)
 	k.span("escalation.to_group_after", e.ToGroupAfter)
+	if v := e.GroupUpdatesFor; v != "0" {
+		sp, err := calendar.ParseSpan(v)
+		if d, plain := sp.Duration(); err != nil || !plain || d < time.Hour {
+			k.addf("escalation.group_updates_for", "%q is not a plain duration of an hour or more; use hours or days such as 7d, or 0 to update a group warning for as long as it is kept", v)
+		}
+	}
 	if e.DueSoonBelow < 0 || e.DueSoonBelow > 100 {
 		k.addf("escalation.due_soon_below", "%d is not a percentage; use 0 to 100", e.DueSoonBelow)
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	_ "time/tzdata" // The test machine may have no zone database.
@@ -82,6 +83,7 @@ func TestDefaultConfig(t *testing.T) {
 		{"escalation.to_manager_after", c.Escalation.ToManagerAfter, "1wd"},
 		{"escalation.to_group_after", c.Escalation.ToGroupAfter, "2wd"},
 		{"escalation.critical_path_factor", c.Escalation.CriticalPathFactor, 2.0},
+		{"escalation.group_updates_for", c.Escalation.GroupUpdatesFor, "7d"},
 		{"review.prompt_at", c.Review.PromptAt, "fri 16:00"},
 		{"review.summary_at", c.Review.SummaryAt, "mon 09:00"},
 		{"retention", c.Retention.Retention(), bot.DefaultRetention()},
@@ -195,6 +197,9 @@ func TestLoadConfigFull(t *testing.T) {
 		{"playground.fake_clock_start (a TOML date-time)", c.Playground.FakeClockStart, "2026-09-21T08:00:00+08:00"},
 		{"escalation.check_every (the shortest allowed)", c.Escalation.CheckEvery, "1m"},
 		{"escalation.critical_path_factor", c.Escalation.CriticalPathFactor, 1.5},
+		{"escalation.group_updates_for", c.Escalation.GroupUpdatesFor, "0"},
+		{"the schedule's group_updates_for (0: while kept)", schedule(c).GroupUpdatesFor, time.Duration(0)},
+		{"the default schedule's group_updates_for", schedule(DefaultConfig()).GroupUpdatesFor, 7 * 24 * time.Hour},
 		{"wecom.agent_id", c.WeCom.AgentID, 1000002},
 		{"dingtalk.templates", len(c.DingTalk.Templates), 2},
 		{"feishu.mode", c.Feishu.Mode, "webhook"},
@@ -283,6 +288,10 @@ func TestLoadConfigProblems(t *testing.T) {
 			[]problem{{2, "escalation.due_soon_below", "120 is not a percentage; use 0 to 100"}}},
 		{"factor below one", "[escalation]\ncritical_path_factor = 0.5\n",
 			[]problem{{2, "escalation.critical_path_factor", "0.5 is below 1"}}},
+		{"group updates in working days", "[escalation]\ngroup_updates_for = \"5wd\"\n",
+			[]problem{{2, "escalation.group_updates_for", `"5wd" is not a plain duration of an hour or more`}}},
+		{"group updates too short", "[escalation]\ngroup_updates_for = \"10m\"\n",
+			[]problem{{2, "escalation.group_updates_for", `"10m" is not a plain duration of an hour or more`}}},
 		{"retention in working days", "[retention]\nchat = \"3wd\"\n",
 			[]problem{{2, "retention.chat", `"3wd" is not a plain duration; use hours or days such as 48h or 7d, or 0 to keep forever`}}},
 		{"events kept too briefly", "[retention]\nevents = \"12h\"\n",
