@@ -68,9 +68,29 @@ func (c *projectCache) PutPerson(p bot.Person) error {
 	return c.Tx.PutPerson(p)
 }
 
-// readPerson is Service.person through the run's cache, when tx has one:
-// for callers that only read the person (its slices are shared with the
-// cache's copy).
+// Person returns a copy of the cached person (its slices too), reading
+// it the first time: a group warning of 200 lines names the same few
+// dozen people again and again. A person that cannot be read is not
+// cached.
+func (c *projectCache) Person(id bot.PersonID) (bot.Person, error) {
+	p, ok := c.people[id]
+	if !ok {
+		var err error
+		if p, err = c.Tx.Person(id); err != nil {
+			return p, err
+		}
+		if c.people == nil {
+			c.people = map[bot.PersonID]bot.Person{}
+		}
+		c.people[id] = p
+	}
+	p.Leave, p.Chosen, p.Identities = slices.Clone(p.Leave), slices.Clone(p.Chosen), slices.Clone(p.Identities)
+	return p, nil
+}
+
+// readPerson is Service.person through the run's cache, when tx has one,
+// without the copy: for callers that only read the person (its slices are
+// shared with the cache's copy).
 func (s *Service) readPerson(tx bot.Tx, id bot.PersonID) bot.Person {
 	c, ok := tx.(*projectCache)
 	if !ok {
@@ -79,12 +99,10 @@ func (s *Service) readPerson(tx bot.Tx, id bot.PersonID) bot.Person {
 	if p, ok := c.people[id]; ok {
 		return p
 	}
-	p := s.person(tx, id)
-	if c.people == nil {
-		c.people = map[bot.PersonID]bot.Person{}
+	if _, err := c.Person(id); err != nil {
+		return bot.Person{ID: id}
 	}
-	c.people[id] = p
-	return p
+	return c.people[id]
 }
 
 // cachedProjects returns tx with a projectCache over it, unless it has one.
