@@ -67,6 +67,9 @@ func envInt(name string, def int) int {
 // nights and weekends run every scheduled job on the way (the escalation
 // check every 5 minutes, retention every hour).
 //
+// LOOPBOT_MONTH_TXLOG=<ms> also prints every write transaction held that
+// long or longer, with its caller.
+//
 // It prints, per day: the time of each scheduled job (the sum of its runs
 // that day, and the longest run) and of the group warning redraws that
 // events and the escalation check queued (flows.Service.FlushGroupRedraws,
@@ -172,7 +175,13 @@ func runMonth(b *testing.B, people, days int) {
 		}
 		cfg.Playground.Groups = append(cfg.Playground.Groups, g)
 	}
+	// LOOPBOT_MONTH_TXLOG=<ms> prints each write transaction held that
+	// long or longer, with its caller: where the long ones come from.
+	txLog, _ := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_TXLOG"))
 	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+		if txLog > 0 && held >= time.Duration(txLog)*time.Millisecond {
+			fmt.Printf("tx %.1f ms: %s\n", float64(held)/float64(time.Millisecond), txCaller())
+		}
 		if r.in0935.Load() != 0 {
 			if onStack("RunEscalations") {
 				r.own0935.Add(int64(held))
