@@ -91,6 +91,16 @@ type TxVersion interface {
 	Version() uint64
 }
 
+// ProjectRevision is implemented by a Tx that tells, for a project, a
+// revision that changes whenever the project or one of its tasks is
+// written, and is never given twice (not even after a transaction that
+// rolls back), so that what was worked out from them (the project's plan)
+// can be kept from one transaction to the next while the revision stands.
+// A project never written since the store kept revisions has "".
+type ProjectRevision interface {
+	ProjectRevision(project uint64) (string, error)
+}
+
 // AuditTx appends to and reads the audit log.
 type AuditTx interface {
 	AppendAudit(e AuditEvent) error

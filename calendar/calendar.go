@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -85,7 +86,14 @@ type Calendar struct {
 	mu    sync.RWMutex
 	days  map[bot.Date]Day
 	years map[int]bool
+	// version counts the changes to days (Version).
+	version atomic.Uint64
 }
+
+// Version changes whenever a day is added to the calendar (Load,
+// AddHoliday, AddWorkday), so that what was worked out from it (a
+// project's plan) can be kept while it stands.
+func (c *Calendar) Version() uint64 { return c.version.Load() }
 
 // New returns a Calendar for cfg, loaded with the shipped PRC schedule. A
 // Config that Validate refuses falls back to the default weekdays and hours,
@@ -162,6 +170,7 @@ func (c *Calendar) add(days ...Day) {
 		c.days[d.Date] = d
 		c.years[d.Date.Year] = true
 	}
+	c.version.Add(1)
 }
 
 // IsWorkday reports whether d is a working day.

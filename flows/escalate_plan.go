@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
@@ -45,14 +46,101 @@ func escPlanTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
 	return out
 }
 
-// escalationPlan plans a project as of today (in the default zone), once per scheduled run (the run's
-// projectCache keeps it). A project whose tasks form a cycle (refused when
-// made, so only from old data) has no plan.
+// planCache keeps the projects' plans (escalationPlan) across
+// transactions: each with the project's revision (bot.ProjectRevision) and
+// the day it was made for, so that a plan is used again only while neither
+// the project nor any of its tasks was written since, whoever wrote them.
+// The escalation check looks at escalations of every project in each of
+// its short transactions, and loading a project's tasks for each was a
+// quarter of its time at 1,000 people (issue 7). A plan is read only once
+// made, so goroutines share it.
+type planCache struct {
+	mu sync.Mutex
+	m  map[uint64]cachedPlan
+}
+
+// planKey is what a plan was made from besides the tasks' records: the
+// project's revision, the day, and the calendar's version (an admin can
+// add a holiday).
+type planKey struct {
+	rev      string
+	today    bot.Date
+	calendar uint64
+}
+
+type cachedPlan struct {
+	key planKey
+	pp  *escPlan
+}
+
+// maxCachedPlans bounds planCache: past it, it starts afresh.
+const maxCachedPlans = 4096
+
+func (c *planCache) get(pid uint64, key planKey) (*escPlan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[pid]
+	if !ok || e.key != key {
+		return nil, false
+	}
+	return e.pp, true
+}
+
+func (c *planCache) put(pid uint64, key planKey, pp *escPlan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedPlans {
+		c.m = map[uint64]cachedPlan{}
+	}
+	c.m[pid] = cachedPlan{key, pp}
+}
+
+// projectRevision returns project pid's revision as tx sees it (through a
+// projectCache), and false when tx cannot tell.
+func projectRevision(tx bot.Tx, pid uint64) (string, bool) {
+	if c, ok := tx.(*projectCache); ok {
+		tx = c.Tx
+	}
+	r, ok := tx.(bot.ProjectRevision)
+	if !ok {
+		return "", false
+	}
+	rev, err := r.ProjectRevision(pid)
+	return rev, err == nil
+}
+
+// escalationPlan plans a project as of today (in the default zone), once
+// for as long as neither the project nor its tasks change (planCache; the
+// run's projectCache keeps it for the transaction). A project whose tasks
+// form a cycle (refused when made, so only from old data) has no plan.
 func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPlan, error) {
 	cache, _ := tx.(*projectCache)
 	if pp, ok := cache.plan(pid); ok {
 		return pp, nil
 	}
+	rev, known := projectRevision(tx, pid)
+	// The calendar's version is read before the plan is made: a holiday
+	// added meanwhile leaves the plan under the older version.
+	key := planKey{rev: rev, today: today, calendar: s.cfg.Calendar.Version()}
+	if known {
+		if pp, ok := s.plans.get(pid, key); ok {
+			cache.keepPlan(pid, pp)
+			return pp, nil
+		}
+	}
+	pp, err := s.makePlan(tx, pid, today)
+	if err != nil {
+		return nil, err
+	}
+	if known {
+		s.plans.put(pid, key, pp)
+	}
+	cache.keepPlan(pid, pp)
+	return pp, nil
+}
+
+// makePlan plans project pid as of today, from its tasks as tx sees them.
+func (s *Service) makePlan(tx bot.Tx, pid uint64, today bot.Date) (*escPlan, error) {
 	p, err := tx.Project(pid)
 	if err != nil {
 		return nil, err
@@ -92,7 +180,6 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 			pp.plan = nil
 		}
 	}
-	cache.keepPlan(pid, pp)
 	return pp, nil
 }
 

@@ -103,6 +103,9 @@ type Service struct {
 	}
 	// dir is the directory job's memory (directory.go).
 	dir dirState
+	// plans keeps each project's plan from one transaction to the next
+	// while the project's revision stands (escalationPlan).
+	plans planCache
 }
 
 // New returns the flows over cfg.

@@ -1,6 +1,9 @@
 package store
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Buckets. This is the one place that lists every bucket of the file. The
 // first migration creates them all in a new file; a later step that adds
@@ -274,7 +277,10 @@ const (
 //     weekly review summary for that week went out (flows); empty value.
 //   - esc_card/<escalation id>/<card id>: a card that shows the escalation
 //     and is updated when it changes (flows); the value is "d" for a card
-//     in a direct chat, "g" for a group warning (empty before 2026-12-02).
+//     in a direct chat, "g" and the Unix seconds it was sent for a group
+//     warning ("g" alone before 2026-12-03, empty before 2026-12-02).
+//   - project_rev/<project id>: the project's revision (tx.ProjectRevision),
+//     16 bytes, written by the store with the project and its tasks.
 //   - missed_seen/<person id>: when the person's last missed_checkins
 //     escalation was resolved, RFC 3339 (flows); check-ins sent before it
 //     no longer open one.
@@ -287,5 +293,5 @@ const (
 
 // reservedMetaKey reports whether key belongs to the store.
 func reservedMetaKey(key string) bool {
-	return key == keySchemaVersion
+	return key == keySchemaVersion || strings.HasPrefix(key, projectRevPrefix)
 }

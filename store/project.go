@@ -44,6 +44,9 @@ func (t *tx) PutProject(p bot.Project) error {
 	if err := t.put(bucketProjects, itob(p.ID), p); err != nil {
 		return err
 	}
+	if err := t.newProjectRevision(p.ID); err != nil {
+		return err
+	}
 	if err := t.markChanged(projectSubject(p.ID)); err != nil {
 		return err
 	}

@@ -74,6 +74,15 @@ func (t *tx) PutTask(task bot.Task) error {
 	if err := t.markChanged(changed...); err != nil {
 		return err
 	}
+	// The plans worked out from the project's tasks are out of date.
+	if err := t.newProjectRevision(task.Project); err != nil {
+		return err
+	}
+	if old.Project != task.Project {
+		if err := t.newProjectRevision(old.Project); err != nil {
+			return err
+		}
+	}
 	return t.put(bucketTasks, itob(task.ID), task)
 }
 
