@@ -72,6 +72,19 @@ func (s slowStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	return err
 }
 
+// countingStore calls begin as each write transaction begins.
+type countingStore struct {
+	bot.Store
+	begin func()
+}
+
+func (s countingStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	return s.Store.Update(ctx, func(tx bot.Tx) error {
+		s.begin()
+		return fn(tx)
+	})
+}
+
 // TestPruneShrinksSlowTransactions: while its transactions take longer
 // than bot.PruneTxTarget, Prune halves how many records each removes, down
 // to 16; each kind of record starts small (bot.PruneStart), whatever the
@@ -99,5 +112,54 @@ func TestPruneShrinksSlowTransactions(t *testing.T) {
 	// How long the missed runs' transaction took does not carry over.
 	if quick := limits(0, 1); !slices.Equal(quick, []int{bot.PruneStart}) {
 		t.Errorf("the marks' first limit in a run: %v, want %d", quick, bot.PruneStart)
+	}
+}
+
+// TestPruneCountsWhatCardsTakeWithThem: a pruning transaction's batch
+// counts each card and the records its CardGone removes with it, so that
+// cards that take 1,000 links each (more than bot.PruneBatch) go one a
+// transaction, the first card of each always goes, and every card is
+// pruned in the end.
+func TestPruneCountsWhatCardsTakeWithThem(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	t0 := time.Date(2026, 11, 2, 9, 35, 0, 0, time.UTC)
+	const cards = 5
+	err := st.Update(ctx, func(tx bot.Tx) error {
+		for id := uint64(1); id <= cards; id++ {
+			rec := bot.CardRecord{ID: id, Key: "escgroup/P1", Target: bot.Group(bot.Feishu, "oc_1"), CreatedAt: t0, UpdatedAt: t0,
+				Card: bot.Card{Kind: bot.CardGroupWarning}}
+			if err := tx.PutCard(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var perTx []int // the cards gone in each transaction
+	counted := countingStore{Store: st, begin: func() { perTx = append(perTx, 0) }}
+	gone := func(tx bot.Tx, rec bot.CardRecord) (int, error) {
+		perTx[len(perTx)-1]++
+		return 1000, nil
+	}
+	n, err := bot.Prune(ctx, counted, bot.Retention{FinishedCards: time.Hour}, t0.Add(24*time.Hour), bot.PruneHooks{CardGone: gone})
+	if err != nil || n.Cards != cards {
+		t.Fatalf("Prune: %+v, %v; want all %d cards", n, err, cards)
+	}
+	if want := []int{1, 1, 1, 1, 1}; !slices.Equal(perTx, want) {
+		t.Errorf("cards a transaction: %v, want %v (each takes 1,000 records, a batch is at most %d)", perTx, want, bot.PruneBatch)
+	}
+	err = st.View(ctx, func(tx bot.Tx) error {
+		for id := uint64(1); id <= cards; id++ {
+			if _, err := tx.Card(id); bot.ErrorCode(err) != bot.ENOTFOUND {
+				t.Errorf("card %d: %v, want it pruned", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

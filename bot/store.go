@@ -180,7 +180,8 @@ type RetentionTx interface {
 	// with no buttons left that have not changed since finishedBefore, and
 	// any not changed since openBefore (their buttons have expired). gone,
 	// when not nil, gets each record before it is removed, in the same
-	// transaction, to remove what refers to it.
+	// transaction, to remove what refers to it; ErrPruneEnough from it stops
+	// the call before that card, which reports more to look at.
 	PruneCards(finishedBefore, openBefore time.Time, limit int, gone func(CardRecord) error) (int, bool, error)
 	// PruneChat removes the playground chat lines sent before the time.
 	PruneChat(before time.Time, limit int) (int, bool, error)

@@ -72,23 +72,25 @@ func (s *Service) PruneMarks(tx bot.Tx, before time.Time, limit int) (int, bool,
 }
 
 // CardPruned removes the links from escalations to card rec (escCardKey)
-// as retention removes the card: the CardGone of bot.PruneHooks. A group
-// warning names its escalations in its "escalations" ref, a blue or yellow
-// card in its key (esc/E<id>).
-func (s *Service) CardPruned(tx bot.Tx, rec bot.CardRecord) error {
+// as retention removes the card, and reports how many: the CardGone of
+// bot.PruneHooks. A group warning names its escalations in its
+// "escalations" ref, a blue or yellow card in its key (esc/E<id>).
+func (s *Service) CardPruned(tx bot.Tx, rec bot.CardRecord) (int, error) {
 	var ids []string
 	if rec.Card.Kind == bot.CardGroupWarning {
 		ids = strings.Split(rec.Card.Refs["escalations"], ",")
 	} else if code, ok := strings.CutPrefix(rec.Key, "esc/E"); ok {
 		ids = []string{code}
 	}
+	n := 0
 	for _, id := range ids {
 		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
 			continue
 		}
 		if err := tx.DeleteMeta(escCardPrefix + id + "/" + strconv.FormatUint(rec.ID, 10)); err != nil {
-			return err
+			return n, err
 		}
+		n++
 	}
-	return nil
+	return n, nil
 }

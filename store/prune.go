@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +24,9 @@ import (
 // card's final state goes to the audit log as it is removed
 // (CardFinalState), besides the state changes that drew it, which were
 // recorded there when they happened; gone, when not nil, gets each record
-// before it is removed, in the same transaction.
+// before it is removed, in the same transaction. When gone returns
+// bot.ErrPruneEnough, PruneCards stops before that card (it stays, for
+// the next call) and reports what it removed, with more to look at.
 func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone func(bot.CardRecord) error) (int, bool, error) {
 	if err := t.writable("prune cards"); err != nil {
 		return 0, false, err
@@ -75,6 +78,7 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone fu
 		k, _ := w.c.Next()
 		step(w, k)
 	}
+	n := 0
 	for _, k := range victims {
 		id := btoi(k[9:17])
 		var rec bot.CardRecord
@@ -82,16 +86,19 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone fu
 		if err != nil {
 			return 0, false, err
 		}
+		if found && gone != nil {
+			if err := gone(rec); errors.Is(err, bot.ErrPruneEnough) {
+				return n, true, nil
+			} else if err != nil {
+				return 0, false, err
+			}
+		}
+		n++
 		if err := t.del(bucketCardsByUpdate, k); err != nil {
 			return 0, false, err
 		}
 		if !found {
 			continue
-		}
-		if gone != nil {
-			if err := gone(rec); err != nil {
-				return 0, false, err
-			}
 		}
 		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
 			return 0, false, err
@@ -108,7 +115,7 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone fu
 			return 0, false, err
 		}
 	}
-	return len(victims), more, nil
+	return n, more, nil
 }
 
 // PruneChat removes up to limit playground chat lines sent before the given

@@ -347,3 +347,48 @@ func TestMigrateToVersion8(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPruneCardsStopsWhenGoneHasEnough: gone returning bot.ErrPruneEnough
+// stops PruneCards before that card, which stays with its index entry and
+// goes at the next call.
+func TestPruneCardsStopsWhenGoneHasEnough(t *testing.T) {
+	db := MustOpen(t)
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	update(t, db, func(tx bot.Tx) error {
+		for id := uint64(1); id <= 3; id++ {
+			at := t0.Add(time.Duration(id) * time.Minute)
+			if err := tx.PutCard(bot.CardRecord{ID: id, Target: bot.DM("feishu:ou_1"), CreatedAt: at, UpdatedAt: at, Card: bot.Card{Title: "x"}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cut := t0.Add(time.Hour)
+	var seen []uint64
+	update(t, db, func(tx bot.Tx) error {
+		n, more, err := tx.PruneCards(cut, cut, 10, func(rec bot.CardRecord) error {
+			seen = append(seen, rec.ID)
+			if len(seen) == 2 {
+				return bot.ErrPruneEnough
+			}
+			return nil
+		})
+		if err != nil || n != 1 || !more {
+			t.Errorf("PruneCards stopped at the second card: %d, %v, %v; want 1, more, no error", n, more, err)
+		}
+		return nil
+	})
+	update(t, db, func(tx bot.Tx) error {
+		if _, err := tx.Card(1); bot.ErrorCode(err) != bot.ENOTFOUND {
+			t.Errorf("card 1: %v, want pruned", err)
+		}
+		if _, err := tx.Card(2); err != nil {
+			t.Errorf("card 2, where gone had enough: %v, want kept", err)
+		}
+		n, more, err := tx.PruneCards(cut, cut, 10, nil)
+		if err != nil || n != 2 || more {
+			t.Errorf("the next call: %d, %v, %v; want the other 2", n, more, err)
+		}
+		return nil
+	})
+}
