@@ -147,9 +147,9 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks Prun
 			}
 			// The batch counts each card and what it takes with it: a
 			// group warning of 200 lines takes 200 links, each on a
-			// page of its own, and 16 of them in one transaction held
-			// the writer for up to 128 ms at 10,000 people (issue 7).
-			// The first card of a transaction always goes.
+			// page of its own, and transactions that counted only the
+			// cards held the writer for up to 142 ms at 10,000 people
+			// (issue 7). The first card of a transaction always goes.
 			units := 0
 			return tx.PruneCards(finished, open, limit, func(rec CardRecord) error {
 				if units >= limit {
