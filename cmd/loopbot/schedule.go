@@ -49,11 +49,7 @@ func schedule(c Config) flows.Schedule {
 	s.ToManagerAfter = span(e.ToManagerAfter, s.ToManagerAfter)
 	s.ToGroupAfter = span(e.ToGroupAfter, s.ToGroupAfter)
 	s.CriticalPathFactor = e.CriticalPathFactor
-	if e.GroupUpdatesFor == "0" {
-		s.GroupUpdatesFor = 0
-	} else if d, ok := span(e.GroupUpdatesFor, calendar.Span{}).Duration(); ok && d > 0 {
-		s.GroupUpdatesFor = d
-	}
+	s.GroupUpdatesFor = keepFor(e.GroupUpdatesFor) // "0" or a plain duration, as retention's windows
 	s.ReviewPrompt = weekly(c.Review.PromptAt, s.ReviewPrompt)
 	s.ReviewSummary = weekly(c.Review.SummaryAt, s.ReviewSummary)
 	return s
