@@ -113,11 +113,12 @@ func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
 		var began time.Time
+		var work time.Duration
 		ran := len(calls)
 		err := d.guardedUpdate(func(btx *bbolt.Tx) error {
 			began = time.Now()
 			ran = len(calls)
-			t := &tx{btx: btx, now: d.now}
+			t := &tx{btx: btx, now: d.now, memos: d.memos}
 			for i, c := range calls {
 				if err := safeCall(c.fn, t); err != nil {
 					failed = i
@@ -128,9 +129,13 @@ func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 					break
 				}
 			}
+			work = time.Since(began)
 			return t.bumpVersion()
 		})
 		d.observeSince(began)
+		if d.batchObserve != nil && failed < 0 && !began.IsZero() {
+			d.batchObserve(ran, work, time.Since(began))
+		}
 		if failed >= 0 {
 			calls[failed].done <- errSolo
 			calls = append(calls[:failed:failed], calls[failed+1:]...)

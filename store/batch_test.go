@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -252,4 +253,79 @@ func holdWriter(db *DB) (release func()) {
 	}()
 	<-holding
 	return func() { close(done) }
+}
+
+// TestObserveBatch has calls that sleep share a group commit: ObserveBatch
+// hears of each commit, with the calls it committed, their run at least
+// their sleeps and the time held at least their run; a plain Update is not
+// a group commit.
+func TestObserveBatch(t *testing.T) {
+	type seen struct {
+		calls      int
+		work, held time.Duration
+	}
+	var (
+		mu   sync.Mutex
+		got  []seen
+		held []time.Duration
+	)
+	db, err := Open(filepath.Join(t.TempDir(), "loopbot.db"), Options{
+		Now:          func() time.Time { return t0 },
+		ObserveWrite: func(h time.Duration) { mu.Lock(); held = append(held, h); mu.Unlock() },
+		ObserveBatch: func(calls int, work, h time.Duration) {
+			mu.Lock()
+			got = append(got, seen{calls, work, h})
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := db.Update(ctx, func(tx bot.Tx) error { return tx.PutMeta("plain", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	release := holdWriter(db)
+	const n, each = 3, 2 * time.Millisecond
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := db.Batch(ctx, func(tx bot.Tx) error {
+				time.Sleep(each)
+				return tx.PutMeta(fmt.Sprintf("k%d", i), []byte("v"))
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for {
+		db.batch.mu.Lock()
+		in := len(db.batch.pending) + db.batch.taken
+		db.batch.mu.Unlock()
+		if in == n {
+			break
+		}
+		runtime.Gosched()
+	}
+	release()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	// The first call may have been taken alone, before the others queued.
+	calls := 0
+	for _, g := range got {
+		calls += g.calls
+		if g.work < time.Duration(g.calls)*each || g.held < g.work {
+			t.Errorf("group commit of %d calls: work %v, held %v; want work >= %v and held >= work",
+				g.calls, g.work, g.held, time.Duration(g.calls)*each)
+		}
+	}
+	if calls != n || len(got) > 2 {
+		t.Fatalf("ObserveBatch heard %+v, want the %d calls in one or two group commits", got, n)
+	}
+	if len(held) < 2 {
+		t.Errorf("ObserveWrite heard %d transactions, want the plain Update's and the group commit's", len(held))
+	}
 }

@@ -64,18 +64,25 @@ type Options struct {
 	// the writer's lock: from its start, once the lock was taken, to the end
 	// of its commit (benchmarks watch the longest).
 	ObserveWrite func(held time.Duration)
+	// ObserveBatch, if set, is told of each group commit (Batch) as it
+	// ends: how many calls it committed, how long they ran, and how long
+	// the transaction held the writer's lock, their run and the commit
+	// (page writes, fsyncs) included (benchmarks tell the two apart).
+	ObserveBatch func(calls int, work, held time.Duration)
 }
 
 // DB is the bbolt store. It implements bot.Store and bot.ChatLog, and is
 // safe for concurrent use.
 type DB struct {
-	bolt    *bbolt.DB
-	path    string
-	now     func() time.Time
-	closing chan struct{} // closed when Close begins: backups stop
-	once    sync.Once
-	batch   batcher
-	observe func(time.Duration)
+	bolt         *bbolt.DB
+	path         string
+	now          func() time.Time
+	closing      chan struct{} // closed when Close begins: backups stop
+	once         sync.Once
+	batch        batcher
+	observe      func(time.Duration)
+	batchObserve func(calls int, work, held time.Duration)
+	memos        *memos
 }
 
 var (
@@ -130,7 +137,8 @@ func Open(path string, opts Options) (db *DB, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{bolt: b, path: path, now: now, closing: make(chan struct{}), observe: opts.ObserveWrite}, nil
+	return &DB{bolt: b, path: path, now: now, closing: make(chan struct{}), observe: opts.ObserveWrite, batchObserve: opts.ObserveBatch,
+		memos: newMemos()}, nil
 }
 
 // Path returns the file the store was opened from.
@@ -166,7 +174,7 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 		if writable && d.observe != nil {
 			began = time.Now()
 		}
-		t := &tx{btx: btx, now: d.now, long: !writable && bot.IsLongRead(ctx)}
+		t := &tx{btx: btx, now: d.now, long: !writable && bot.IsLongRead(ctx), memos: d.memos}
 		if fnErr = fn(t); fnErr != nil || !writable {
 			return fnErr
 		}

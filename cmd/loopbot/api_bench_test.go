@@ -21,6 +21,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/internal/benchratio"
+	"github.com/loopbot/loopbot/store"
 )
 
 // Playground API benchmark sizes: LOOPBOT_API_PEOPLE people (default
@@ -153,10 +154,10 @@ func newAPIRun(b *testing.B, people int) *apiRun {
 	ctx := context.Background()
 	r := &apiRun{b: b, people: people, day: bot.DateOf(start), tasks: make([][]string, people),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}}
-	app, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+	app, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), store.Options{ObserveWrite: func(held time.Duration) {
 		r.commits.Add(1)
 		r.held.Add(int64(held))
-	})
+	}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,7 +56,7 @@ type App struct {
 	limits     *limitsClock
 	ready      atomic.Bool
 
-	observeWrite func(time.Duration) // see newApp
+	observe store.Options // its ObserveWrite and ObserveBatch: see newApp
 
 	created    string // the database file that this start created, removed when it fails
 	createdDir string // its folder, when this start created it
@@ -80,16 +80,18 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 // that does not validate is refused before the store is opened, and a start
 // that fails later removes the database file that it created.
 func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
-	return newApp(ctx, cfg, logger, nil)
+	return newApp(ctx, cfg, logger, store.Options{})
 }
 
 // newApp is NewApp whose store reports each write transaction's duration to
-// observeWrite, when not nil (store.Options.ObserveWrite), for benchmarks.
-func newApp(ctx context.Context, cfg Config, logger *slog.Logger, observeWrite func(time.Duration)) (*App, error) {
+// observe.ObserveWrite and each group commit to observe.ObserveBatch, when
+// they are set (store.Options), for benchmarks; observe's other fields are
+// not used.
+func newApp(ctx context.Context, cfg Config, logger *slog.Logger, observe store.Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, logger: logger, timeouts: defaultTimeouts, observeWrite: observeWrite}
+	a := &App{cfg: cfg, logger: logger, timeouts: defaultTimeouts, observe: observe}
 	if err := a.openStore(); err != nil {
 		return nil, err
 	}
@@ -113,7 +115,8 @@ func (a *App) openStore() error {
 			return fmt.Errorf("store: create %s: %w", dir, err)
 		}
 	}
-	db, err := store.Open(path, store.Options{Now: func() time.Time { return a.now() }, ObserveWrite: a.observeWrite})
+	db, err := store.Open(path, store.Options{Now: func() time.Time { return a.now() },
+		ObserveWrite: a.observe.ObserveWrite, ObserveBatch: a.observe.ObserveBatch})
 	if err != nil {
 		a.removeCreated()
 		return err

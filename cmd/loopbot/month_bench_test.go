@@ -20,6 +20,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/internal/benchratio"
+	"github.com/loopbot/loopbot/store"
 )
 
 // TestMain measures the baselines that the benchmarks compare with, when
@@ -87,6 +88,7 @@ func envInt(name string, def int) int {
 //	go test -run XXX -bench Month -benchtime 1x -timeout 0 ./cmd/loopbot/
 //	LOOPBOT_MONTH_PEOPLE=1000 go test -run XXX -bench Month -benchtime 1x ./cmd/loopbot/
 //	LOOPBOT_MONTH_PROFILE_DAYS=4,14 …   # CPU profiles of working days 4 and 14
+//	LOOPBOT_MONTH_PROFILE_0935=1 …      # a CPU profile of each day's 09:35 check
 func BenchmarkMonth(b *testing.B) {
 	people := envInt("LOOPBOT_MONTH_PEOPLE", 10000)
 	days := envInt("LOOPBOT_MONTH_DAYS", 20)
@@ -178,9 +180,19 @@ func runMonth(b *testing.B, people, days int) {
 	// LOOPBOT_MONTH_TXLOG=<ms> prints each write transaction held that
 	// long or longer, with its caller: where the long ones come from.
 	txLog, _ := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_TXLOG"))
-	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), func(held time.Duration) {
+	var observe store.Options
+	observe.ObserveBatch = func(calls int, work, held time.Duration) {
 		if txLog > 0 && held >= time.Duration(txLog)*time.Millisecond {
-			fmt.Printf("tx %.1f ms: %s\n", float64(held)/float64(time.Millisecond), txCaller())
+			fmt.Printf("tx %.1f ms: a group commit of %d calls, which ran %.1f ms\n",
+				float64(held)/float64(time.Millisecond), calls, float64(work)/float64(time.Millisecond))
+		}
+	}
+	observe.ObserveWrite = func(held time.Duration) {
+		if txLog > 0 && held >= time.Duration(txLog)*time.Millisecond {
+			// ObserveBatch tells of group commits.
+			if where := txCaller(); where != groupCommit {
+				fmt.Printf("tx %.1f ms: %s\n", float64(held)/float64(time.Millisecond), where)
+			}
 		}
 		if r.in0935.Load() != 0 {
 			if onStack("RunEscalations") {
@@ -202,7 +214,8 @@ func runMonth(b *testing.B, people, days int) {
 				return
 			}
 		}
-	})
+	}
+	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), observe)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -271,6 +284,31 @@ func profileDay(b *testing.B, n int) (stop func()) {
 	}
 }
 
+// profile0935 starts a CPU profile of the 09:35 escalation check when
+// LOOPBOT_MONTH_PROFILE_0935 is 1, written to month-0935-<date>.prof in
+// LOOPBOT_MONTH_PROFILE_DIR (default the system's temporary directory), and
+// returns what stops it. It profiles nothing while a day's profile runs.
+func profile0935(b *testing.B, slot time.Time) (stop func()) {
+	if os.Getenv("LOOPBOT_MONTH_PROFILE_0935") != "1" {
+		return func() {}
+	}
+	dir := cmp.Or(os.Getenv("LOOPBOT_MONTH_PROFILE_DIR"), os.TempDir())
+	f, err := os.Create(filepath.Join(dir, "month-0935-"+bot.DateOf(slot.In(shanghai)).String()+".prof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // printBuckets prints what each bucket holds at the end, largest first:
 // its keys, its pages (its share of the live data) and the bytes of its keys
 // and values, per person per working day (days: the working days run, the
@@ -302,9 +340,14 @@ func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
 				r.other0935.Store(0)
 				r.in0935.Store(1)
 			}
+			stop := func() {}
+			if at0935 {
+				stop = profile0935(r.b, slot)
+			}
 			t0 := time.Now()
 			err := run(ctx, slot)
 			took := time.Since(t0)
+			stop()
 			r.in0935.Store(0)
 			r.mu.Lock()
 			if d := r.cur; d != nil {
@@ -674,6 +717,10 @@ func onStack(name string) bool {
 	}
 }
 
+// groupCommit is what txCaller says of a group commit, whose callers
+// are the batcher's, not loopbot's.
+const groupCommit = "a group commit (DB.Batch: events, outbox completions)"
+
 // txCaller names the functions of loopbot's own packages (outside the
 // store) on the stack of the goroutine that ran a write transaction, the
 // innermost first: which job or event the transaction was.
@@ -689,7 +736,7 @@ func txCaller() string {
 		}
 		if !more {
 			if len(names) == 0 {
-				return "a group commit (DB.Batch: events, outbox completions)"
+				return groupCommit
 			}
 			return strings.Join(names, " < ")
 		}
