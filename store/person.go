@@ -5,9 +5,8 @@ import "github.com/loopbot/loopbot/bot"
 // Person returns the person with the given id, or an ENOTFOUND error. A
 // linked identity gives its person (whose ID is the canonical one).
 func (t *tx) Person(id bot.PersonID) (bot.Person, error) {
-	var p bot.Person
 	canon, _ := t.canonicalOf(id)
-	ok, err := t.get(bucketPeople, []byte(canon), &p)
+	p, ok, err := memoGet(t, t.personMemo(), bucketPeople, []byte(canon))
 	if err != nil {
 		return bot.Person{}, err
 	} else if !ok {

@@ -15,8 +15,7 @@ func (t *tx) NextProjectID() (uint64, error) {
 
 // Project returns the project with the given id, or an ENOTFOUND error.
 func (t *tx) Project(id uint64) (bot.Project, error) {
-	var p bot.Project
-	ok, err := t.get(bucketProjects, itob(id), &p)
+	p, ok, err := memoGet(t, t.projectMemo(), bucketProjects, itob(id))
 	if err != nil {
 		return bot.Project{}, err
 	} else if !ok {

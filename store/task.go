@@ -14,8 +14,7 @@ func (t *tx) NextTaskID() (uint64, error) {
 
 // Task returns the task with the given id, or an ENOTFOUND error.
 func (t *tx) Task(id uint64) (bot.Task, error) {
-	var task bot.Task
-	ok, err := t.get(bucketTasks, itob(id), &task)
+	task, ok, err := memoGet(t, t.taskMemo(), bucketTasks, itob(id))
 	if err != nil {
 		return bot.Task{}, err
 	} else if !ok {
@@ -119,13 +118,13 @@ func (t *tx) Tasks(f bot.TaskFilter) ([]bot.Task, error) {
 	switch {
 	case f.Parent != 0:
 		ids := t.idsWithPrefix(bucketTasksByParent, itob(f.Parent))
-		tasks, err = loadIDs[bot.Task](t, bucketTasks, ids)
+		tasks, err = loadMemo(t, t.taskMemo(), bucketTasks, ids)
 	case f.Project != 0:
 		ids := t.idsWithPrefix(bucketTasksByProject, itob(f.Project))
-		tasks, err = loadIDs[bot.Task](t, bucketTasks, ids)
+		tasks, err = loadMemo(t, t.taskMemo(), bucketTasks, ids)
 	case f.Assignee != "":
 		ids := t.idsWithPrefix(bucketTasksByAssignee, strPrefix(string(f.Assignee)))
-		tasks, err = loadIDs[bot.Task](t, bucketTasks, ids)
+		tasks, err = loadMemo(t, t.taskMemo(), bucketTasks, ids)
 	default:
 		tasks, err = loadAll[bot.Task](t, bucketTasks)
 	}

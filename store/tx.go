@@ -22,6 +22,9 @@ type tx struct {
 	reads int
 	// changed is set by a write outside deliveryBuckets (bumpVersion).
 	changed bool
+	// memos are the DB's decoded projects and people (memo); nil reads
+	// decode every time.
+	memos *memos
 }
 
 // releaseEvery is how many lookups a read-only transaction makes between
@@ -173,9 +176,15 @@ func (t *tx) get(bucket string, key []byte, v any) (bool, error) {
 	// Unmarshal copies what it keeps, so nothing in v points into the
 	// memory map once the transaction ends.
 	if err := decodeValue(data, v); err != nil {
-		return true, fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
+		return true, decodeError(bucket, key, err)
 	}
 	return true, nil
+}
+
+// decodeError is the error of a record of bucket at key that does not
+// decode.
+func decodeError(bucket string, key []byte, err error) error {
+	return fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
 }
 
 // put encodes v and stores it at key.
