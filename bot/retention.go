@@ -69,6 +69,13 @@ const PruneTxTarget = 25 * time.Millisecond
 // Pruned counts what one Prune removed.
 type Pruned struct {
 	Cards, Chat, Events, Misses, DeadLetters, Other int
+	// Links are the records removed with the cards (PruneHooks.CardGone).
+	Links int
+}
+
+// Records is how many records p counts in all.
+func (p Pruned) Records() int {
+	return p.Cards + p.Chat + p.Events + p.Misses + p.DeadLetters + p.Other + p.Links
 }
 
 // before returns now-d, or the zero time (before everything) for d <= 0.
@@ -103,6 +110,7 @@ var ErrPruneEnough = errors.New("prune: enough for one transaction")
 func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks PruneHooks) (Pruned, error) {
 	other := hooks.Marks
 	var out Pruned
+	links := 0 // removed with the cards by the transaction that committed last
 	// Each kind of record starts small again: what one costs to remove
 	// differs from kind to kind (a chat line, a card and its index
 	// entries, a page of links).
@@ -111,6 +119,7 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks Prun
 		for {
 			var k int
 			var more bool
+			links = 0
 			t0 := time.Now()
 			err := st.Update(ctx, func(tx Tx) (err error) {
 				k, more, err = fn(tx, limit)
@@ -126,6 +135,7 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks Prun
 				limit = min(PruneBatch, limit*2)
 			}
 			*n += k
+			out.Links += links
 			if !more {
 				return nil
 			}
@@ -157,6 +167,7 @@ func Prune(ctx context.Context, st Store, r Retention, now time.Time, hooks Prun
 				}
 				k, err := hooks.CardGone(tx, rec)
 				units += 1 + k
+				links += k
 				return err
 			})
 		}},

@@ -118,8 +118,8 @@ func TestPruneShrinksSlowTransactions(t *testing.T) {
 // TestPruneCountsWhatCardsTakeWithThem: a pruning transaction's batch
 // counts each card and the records its CardGone removes with it, so that
 // cards that take 1,000 links each (more than bot.PruneBatch) go one a
-// transaction, the first card of each always goes, and every card is
-// pruned in the end.
+// transaction, the first card of each always goes, every card is pruned in
+// the end, and Pruned counts the links of the cards gone.
 func TestPruneCountsWhatCardsTakeWithThem(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
@@ -147,6 +147,9 @@ func TestPruneCountsWhatCardsTakeWithThem(t *testing.T) {
 	n, err := bot.Prune(ctx, counted, bot.Retention{FinishedCards: time.Hour}, t0.Add(24*time.Hour), bot.PruneHooks{CardGone: gone})
 	if err != nil || n.Cards != cards {
 		t.Fatalf("Prune: %+v, %v; want all %d cards", n, err, cards)
+	}
+	if n.Links != cards*1000 || n.Records() != cards*1001 {
+		t.Errorf("Prune: %d links, %d records; want %d links with the cards, %d records", n.Links, n.Records(), cards*1000, cards*1001)
 	}
 	if want := []int{1, 1, 1, 1, 1}; !slices.Equal(perTx, want) {
 		t.Errorf("cards a transaction: %v, want %v (each takes 1,000 records, a batch is at most %d)", perTx, want, bot.PruneBatch)

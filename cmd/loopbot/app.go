@@ -45,6 +45,9 @@ type App struct {
 	// onFlush, when set, is told the time of each flushRedraws that drew
 	// something (BenchmarkMonth).
 	onFlush func(time.Duration)
+	// onPruned, when set, is told what each retention run removed
+	// (BenchmarkMonth).
+	onPruned func(bot.Pruned)
 	// messengers are the enabled platforms' messengers, by platform.
 	messengers map[string]bot.Messenger
 	scheduler  *bot.Scheduler
@@ -292,8 +295,11 @@ func (a *App) retentionJob() bot.Job {
 		Run: func(ctx context.Context, slot time.Time) error {
 			n, err := bot.Prune(ctx, a.store, r, slot, bot.PruneHooks{Marks: a.flows.PruneMarks, CardGone: a.flows.CardPruned})
 			if n != (bot.Pruned{}) {
-				a.logger.Debug("pruned", "cards", n.Cards, "chat", n.Chat, "events", n.Events,
+				a.logger.Debug("pruned", "cards", n.Cards, "links", n.Links, "chat", n.Chat, "events", n.Events,
 					"missed_runs", n.Misses, "dead_letters", n.DeadLetters, "marks", n.Other)
+			}
+			if a.onPruned != nil {
+				a.onPruned(n)
 			}
 			return err
 		},
