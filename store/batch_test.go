@@ -55,17 +55,7 @@ func TestBatchSharesCommitsAndIsolatesFailures(t *testing.T) {
 	for range n {
 		<-queued
 	}
-	// Wait until every call is queued or taken into the transaction that
-	// waits for the writer.
-	for {
-		db.batch.mu.Lock()
-		in := len(db.batch.pending) + db.batch.taken
-		db.batch.mu.Unlock()
-		if in == n {
-			break
-		}
-		runtime.Gosched()
-	}
+	waitBatched(db, n)
 	release()
 	wg.Wait()
 
@@ -255,6 +245,20 @@ func holdWriter(db *DB) (release func()) {
 	return func() { close(done) }
 }
 
+// waitBatched waits until n calls are queued or taken into the transaction
+// that waits for the writer.
+func waitBatched(db *DB, n int) {
+	for {
+		db.batch.mu.Lock()
+		in := len(db.batch.pending) + db.batch.taken
+		db.batch.mu.Unlock()
+		if in == n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
 // TestObserveBatch has calls that sleep share a group commit: ObserveBatch
 // hears of each commit, with the calls it committed, their run at least
 // their sleeps and the time held at least their run; a plain Update is not
@@ -300,15 +304,7 @@ func TestObserveBatch(t *testing.T) {
 			}
 		})
 	}
-	for {
-		db.batch.mu.Lock()
-		in := len(db.batch.pending) + db.batch.taken
-		db.batch.mu.Unlock()
-		if in == n {
-			break
-		}
-		runtime.Gosched()
-	}
+	waitBatched(db, n)
 	release()
 	wg.Wait()
 	mu.Lock()

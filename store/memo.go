@@ -100,9 +100,6 @@ func memoGet[T any](t *tx, mm *memo[T], bucket string, key []byte) (T, bool, err
 
 // loadMemo is loadIDs through mm (memoGet), when not nil.
 func loadMemo[T any](t *tx, mm *memo[T], bucket string, ids []uint64) ([]T, error) {
-	if mm == nil {
-		return loadIDs[T](t, bucket, ids)
-	}
 	out := make([]T, 0, len(ids))
 	for _, id := range ids {
 		x, ok, err := memoGet(t, mm, bucket, itob(id))

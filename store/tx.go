@@ -279,18 +279,7 @@ func loadWhile[T any](t *tx, bucket string, start []byte, keep func(k []byte) bo
 // loadIDs decodes the records with the given ids, in that order. An id with
 // no record means an index is out of step with its bucket.
 func loadIDs[T any](t *tx, bucket string, ids []uint64) ([]T, error) {
-	out := make([]T, 0, len(ids))
-	for _, id := range ids {
-		var x T
-		ok, err := t.get(bucket, itob(id), &x)
-		if err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, fmt.Errorf("store: an index names %s %d, which does not exist", bucket, id)
-		}
-		out = append(out, x)
-	}
-	return out, nil
+	return loadMemo[T](t, nil, bucket, ids)
 }
 
 // hasPrefix reports whether bucket has a key that starts with prefix.
