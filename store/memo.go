@@ -10,7 +10,7 @@ import (
 )
 
 // memo keeps the value last decoded from each key of a bucket whose records
-// are read far more often than written (projects, people), with the stored
+// are read far more often than written (projects, people, tasks), with the stored
 // bytes it came from. A read whose stored bytes are those bytes gets a copy
 // of the value instead of decoding them again: a morning's escalation check
 // reads each of 200 projects in each of its short transactions, and decoding
@@ -34,8 +34,8 @@ type memoEntry[T any] struct {
 // plans its project (the critical path) from all its tasks, and at 10,000
 // people the morning's check decoded 250 tasks for each project that had
 // changed, about 40 % of its time. The bounds hold every project and person
-// and the tasks of 10,000 people for about a month (some 200 bytes of
-// stored bytes and 300 of value each: 80 MiB at most for the tasks).
+// and the tasks of 10,000 people for about a month (some 200 stored bytes
+// and 300 bytes of value each: about 65 MiB at most for the tasks).
 type memos struct {
 	projects memo[bot.Project]
 	people   memo[bot.Person]
