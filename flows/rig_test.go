@@ -89,7 +89,7 @@ func newRigWith(t *testing.T, start time.Time, conf func(*flows.Config)) *rig {
 // the service does.
 func (r *rig) open() {
 	r.t.Helper()
-	st, err := store.Open(r.path, store.Options{Now: r.clock.Now, ObserveWrite: func(time.Duration) { r.writes.Add(1) }})
+	st, err := store.Open(r.path, store.Options{Now: r.clock.Now, ObserveWrite: func(_, _ time.Duration) { r.writes.Add(1) }})
 	if err != nil {
 		r.t.Fatalf("open store: %v", err)
 	}

@@ -112,7 +112,7 @@ func (d *DB) drainBatches() {
 func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
-		var began time.Time
+		var began, worked time.Time
 		var work time.Duration
 		ran := len(calls)
 		err := d.guardedUpdate(func(btx *bbolt.Tx) error {
@@ -130,9 +130,11 @@ func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 				}
 			}
 			work = time.Since(began)
-			return t.bumpVersion()
+			err := t.bumpVersion()
+			worked = time.Now()
+			return err
 		})
-		d.observeSince(began)
+		d.observeSince(began, worked)
 		if d.batchObserve != nil && failed < 0 && !began.IsZero() {
 			d.batchObserve(ran, work, time.Since(began))
 		}

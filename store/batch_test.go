@@ -262,20 +262,27 @@ func waitBatched(db *DB, n int) {
 // TestObserveBatch has calls that sleep share a group commit: ObserveBatch
 // hears of each commit, with the calls it committed, their run at least
 // their sleeps and the time held at least their run; a plain Update is not
-// a group commit.
+// a group commit. ObserveWrite hears of every write transaction, with its
+// commit apart from its work: a sleep in the work is not part of the
+// commit, and a transaction that rolls back has none.
 func TestObserveBatch(t *testing.T) {
 	type seen struct {
 		calls      int
 		work, held time.Duration
 	}
+	type write struct{ held, commit time.Duration }
 	var (
 		mu   sync.Mutex
 		got  []seen
-		held []time.Duration
+		held []write
 	)
 	db, err := Open(filepath.Join(t.TempDir(), "loopbot.db"), Options{
-		Now:          func() time.Time { return t0 },
-		ObserveWrite: func(h time.Duration) { mu.Lock(); held = append(held, h); mu.Unlock() },
+		Now: func() time.Time { return t0 },
+		ObserveWrite: func(h, c time.Duration) {
+			mu.Lock()
+			held = append(held, write{h, c})
+			mu.Unlock()
+		},
 		ObserveBatch: func(calls int, work, h time.Duration) {
 			mu.Lock()
 			got = append(got, seen{calls, work, h})
@@ -287,11 +294,30 @@ func TestObserveBatch(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	if err := db.Update(ctx, func(tx bot.Tx) error { return tx.PutMeta("plain", []byte("v")) }); err != nil {
+	const n, each = 3, 2 * time.Millisecond
+	if err := db.Update(ctx, func(tx bot.Tx) error {
+		time.Sleep(each)
+		return tx.PutMeta("plain", []byte("v"))
+	}); err != nil {
 		t.Fatal(err)
 	}
+	failed := errors.New("no")
+	if err := db.Update(ctx, func(tx bot.Tx) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want its fn's error", err)
+	}
+	mu.Lock()
+	if len(held) != 2 {
+		t.Fatalf("ObserveWrite heard %+v, want the two Updates", held)
+	}
+	if w := held[0]; w.held < each || w.commit <= 0 || w.commit > w.held-each {
+		t.Errorf("committed Update: held %v, commit %v; want held >= %v and a commit > 0 without the work's sleep", w.held, w.commit, each)
+	}
+	if w := held[1]; w.commit != 0 {
+		t.Errorf("rolled back Update: commit %v, want 0", w.commit)
+	}
+	held = nil
+	mu.Unlock()
 	release := holdWriter(db)
-	const n, each = 3, 2 * time.Millisecond
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
@@ -321,7 +347,13 @@ func TestObserveBatch(t *testing.T) {
 	if calls != n || len(got) > 2 {
 		t.Fatalf("ObserveBatch heard %+v, want the %d calls in one or two group commits", got, n)
 	}
-	if len(held) < 2 {
-		t.Errorf("ObserveWrite heard %d transactions, want the plain Update's and the group commit's", len(held))
+	// The first is holdWriter's Update.
+	if len(held) != 1+len(got) {
+		t.Fatalf("ObserveWrite heard %d transactions, want holdWriter's and the %d group commits", len(held), len(got))
+	}
+	for i, w := range held[1:] {
+		if i < len(got) && (w.commit <= 0 || w.commit > got[i].held-got[i].work) {
+			t.Errorf("group commit %d: commit %v; want > 0 and at most held %v − work %v", i, w.commit, got[i].held, got[i].work)
+		}
 	}
 }

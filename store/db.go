@@ -62,8 +62,11 @@ type Options struct {
 	Timeout time.Duration
 	// ObserveWrite, if set, is told how long each write transaction held
 	// the writer's lock: from its start, once the lock was taken, to the end
-	// of its commit (benchmarks watch the longest).
-	ObserveWrite func(held time.Duration)
+	// of its commit (benchmarks watch the longest), and how much of that
+	// was bbolt's commit after the transaction's own work (Tx.Commit:
+	// writing the dirty pages, then fdatasync, the meta page, fdatasync),
+	// where a slow disk's flush shows.
+	ObserveWrite func(held, commit time.Duration)
 	// ObserveBatch, if set, is told of each group commit (Batch) as it
 	// ends: how many calls it committed, how long they ran, and how long
 	// the transaction held the writer's lock, their run and the commit
@@ -80,7 +83,7 @@ type DB struct {
 	closing      chan struct{} // closed when Close begins: backups stop
 	once         sync.Once
 	batch        batcher
-	observe      func(time.Duration)
+	observe      func(held, commit time.Duration)
 	batchObserve func(calls int, work, held time.Duration)
 	memos        *memos
 }
@@ -169,7 +172,7 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 	}
 	defer guard(d.path, &err)()
 	var fnErr error
-	var began time.Time
+	var began, worked time.Time
 	wrapped := func(btx *bbolt.Tx) error {
 		if writable && d.observe != nil {
 			began = time.Now()
@@ -178,11 +181,15 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 		if fnErr = fn(t); fnErr != nil || !writable {
 			return fnErr
 		}
-		return t.bumpVersion()
+		err := t.bumpVersion()
+		if !began.IsZero() {
+			worked = time.Now()
+		}
+		return err
 	}
 	if writable {
 		err = d.bolt.Update(wrapped)
-		d.observeSince(began)
+		d.observeSince(began, worked)
 	} else {
 		err = d.bolt.View(wrapped)
 	}
@@ -194,12 +201,19 @@ func (d *DB) run(ctx context.Context, writable bool, fn func(*tx) error) (err er
 	return nil
 }
 
-// observeSince reports a write transaction that began at began, when
+// observeSince reports a write transaction that began at began and whose
+// own work ended at worked (zero when it rolled back), when
 // Options.ObserveWrite asks for it.
-func (d *DB) observeSince(began time.Time) {
-	if d.observe != nil && !began.IsZero() {
-		d.observe(time.Since(began))
+func (d *DB) observeSince(began, worked time.Time) {
+	if d.observe == nil || began.IsZero() {
+		return
 	}
+	now := time.Now()
+	var commit time.Duration
+	if !worked.IsZero() {
+		commit = now.Sub(worked)
+	}
+	d.observe(now.Sub(began), commit)
 }
 
 // Backup writes a consistent copy of the whole file to w, from one read

@@ -154,7 +154,7 @@ func newAPIRun(b *testing.B, people int) *apiRun {
 	ctx := context.Background()
 	r := &apiRun{b: b, people: people, day: bot.DateOf(start), tasks: make([][]string, people),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}}
-	app, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), store.Options{ObserveWrite: func(held time.Duration) {
+	app, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), store.Options{ObserveWrite: func(held, _ time.Duration) {
 		r.commits.Add(1)
 		r.held.Add(int64(held))
 	}})

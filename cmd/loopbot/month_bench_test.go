@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,7 +77,9 @@ func envInt(name string, def int) int {
 // check every 5 minutes, retention every hour).
 //
 // LOOPBOT_MONTH_TXLOG=<ms> also prints every write transaction held that
-// long or longer, with its caller.
+// long or longer, with its caller and its commit, and
+// LOOPBOT_MONTH_TRACE=<ms> writes an execution trace around the first 5 of
+// them (traceLongTx).
 //
 // It prints, per day: the time of each scheduled job (the sum of its runs
 // that day, and the longest run) and of the group warning redraws that
@@ -85,7 +88,10 @@ func envInt(name string, def int) int {
 // write transactions and everyone else's held the writer while it ran),
 // the answers' p50 and p99, the p99 of the
 // clicks during the fan-out and during the 09:35 check, the longest write
-// transaction, the store's live and file size, and the escalations open at
+// transaction (long_tx, with its commit: bbolt's page writes and
+// fdatasyncs, where a disk's flush stalls show) and the longest time a write
+// transaction held the writer without its commit (tx_work, the part the
+// code controls), the store's live and file size, and the escalations open at
 // the end of the day (with the escalation check's time per 1,000 of them:
 // SPEC lists each open one in its project's group warning again every
 // working day, so that part of the work follows how many are open, not the
@@ -110,21 +116,26 @@ func BenchmarkMonth(b *testing.B) {
 
 // monthDay is what one working day measured.
 type monthDay struct {
-	day        bot.Date
-	jobs       map[string]time.Duration // sum of runs
-	jobMax     map[string]time.Duration // longest run
-	answers    []time.Duration
-	commands   []time.Duration
-	fanClicks  []time.Duration
-	escClicks  []time.Duration
-	esc0935    time.Duration
-	own0935    time.Duration // the 09:35 run's own write transactions
-	other0935  time.Duration // the others' write transactions meanwhile
-	longestTx  time.Duration
-	longestAt  string
-	live, file int64
-	openEscs   int        // open escalations at the end of the day
-	pruned     bot.Pruned // what the retention runs removed
+	day       bot.Date
+	jobs      map[string]time.Duration // sum of runs
+	jobMax    map[string]time.Duration // longest run
+	answers   []time.Duration
+	commands  []time.Duration
+	fanClicks []time.Duration
+	escClicks []time.Duration
+	esc0935   time.Duration
+	own0935   time.Duration // the 09:35 run's own write transactions
+	other0935 time.Duration // the others' write transactions meanwhile
+	longestTx time.Duration
+	longestAt string
+	// The longest write transaction's commit (bbolt's page writes and
+	// fdatasyncs), and the longest time any write transaction held the
+	// writer without its commit: the part the code controls.
+	longestCommit time.Duration
+	longestWork   time.Duration
+	live, file    int64
+	openEscs      int        // open escalations at the end of the day
+	pruned        bot.Pruned // what the retention runs removed
 }
 
 type monthRun struct {
@@ -135,11 +146,13 @@ type monthRun struct {
 	teams  int
 	rng    *rand.Rand
 
-	mu        sync.Mutex
-	cur       *monthDay
-	longestTx atomic.Int64
-	longestAt string           // who ran the longest write transaction (txCaller)
-	toVerify  map[int][]uint64 // team → tasks done yesterday
+	mu            sync.Mutex
+	cur           *monthDay
+	longestTx     atomic.Int64
+	longestAt     string // who ran the longest write transaction (txCaller)
+	longestCommit int64  // its commit, under mu
+	longestWork   atomic.Int64
+	toVerify      map[int][]uint64 // team → tasks done yesterday
 
 	// While the 09:35 check runs: the time its own write transactions
 	// and the others' held the writer, apart.
@@ -192,6 +205,7 @@ func runMonth(b *testing.B, people, days int) {
 	// LOOPBOT_MONTH_TXLOG=<ms> prints each write transaction held that
 	// long or longer, with its caller: where the long ones come from.
 	txLog, _ := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_TXLOG"))
+	traceLong := traceLongTx(b)
 	var observe store.Options
 	observe.ObserveBatch = func(calls int, work, held time.Duration) {
 		if txLog > 0 && held >= time.Duration(txLog)*time.Millisecond {
@@ -199,13 +213,16 @@ func runMonth(b *testing.B, people, days int) {
 				float64(held)/float64(time.Millisecond), calls, float64(work)/float64(time.Millisecond))
 		}
 	}
-	observe.ObserveWrite = func(held time.Duration) {
+	observe.ObserveWrite = func(held, commit time.Duration) {
+		traceLong(held)
 		if txLog > 0 && held >= time.Duration(txLog)*time.Millisecond {
 			// ObserveBatch tells of group commits.
 			if where := txCaller(); where != groupCommit {
-				fmt.Printf("tx %.1f ms: %s\n", float64(held)/float64(time.Millisecond), where)
+				fmt.Printf("tx %.1f ms (its commit %.1f ms): %s\n", float64(held)/float64(time.Millisecond),
+					float64(commit)/float64(time.Millisecond), where)
 			}
 		}
+		maxInt64(&r.longestWork, int64(held-commit))
 		if r.in0935.Load() != 0 {
 			if onStack("RunEscalations") {
 				r.own0935.Add(int64(held))
@@ -222,6 +239,7 @@ func runMonth(b *testing.B, people, days int) {
 				where := txCaller()
 				r.mu.Lock()
 				r.longestAt = where
+				r.longestCommit = int64(commit)
 				r.mu.Unlock()
 				return
 			}
@@ -334,6 +352,64 @@ func profile0935(b *testing.B, slot time.Time) (stop func()) {
 	}
 }
 
+// maxInt64 raises *a to v when v is larger.
+func maxInt64(a *atomic.Int64, v int64) {
+	for {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// traceLongTx returns what to call with each write transaction's time
+// held. When LOOPBOT_MONTH_TRACE=<ms> is set, it keeps a flight recorder of
+// the runtime's execution trace (the last 2 s or so) and, after the first
+// 5 write transactions held that long or longer, writes each window to
+// month-tx<k>.trace in LOOPBOT_MONTH_PROFILE_DIR (default the system's
+// temporary directory), for `go tool trace`: what the writer's goroutine
+// waited on while it held the lock (a core, the disk, a collection).
+func traceLongTx(b *testing.B) func(held time.Duration) {
+	ms, _ := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_TRACE"))
+	if ms <= 0 {
+		return func(time.Duration) {}
+	}
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 2 * time.Second})
+	if err := fr.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(fr.Stop)
+	dir := cmp.Or(os.Getenv("LOOPBOT_MONTH_PROFILE_DIR"), os.TempDir())
+	var taken atomic.Int32
+	var writing sync.Mutex
+	return func(held time.Duration) {
+		if held < time.Duration(ms)*time.Millisecond || taken.Load() >= 5 || !writing.TryLock() {
+			return
+		}
+		k := taken.Add(1)
+		// The writer's goroutine marks the moment the transaction
+		// ended: it began held before.
+		trace.Log(context.Background(), "loopbot", fmt.Sprintf("write tx %d held %v", k, held))
+		go func() {
+			defer writing.Unlock()
+			// The window then holds the second after the transaction too.
+			time.Sleep(time.Second)
+			name := filepath.Join(dir, fmt.Sprintf("month-tx%d.trace", k))
+			f, err := os.Create(name)
+			if err != nil {
+				fmt.Printf("trace: %v\n", err)
+				return
+			}
+			defer f.Close()
+			if _, err := fr.WriteTo(f); err != nil {
+				fmt.Printf("trace: %v\n", err)
+				return
+			}
+			fmt.Printf("trace of a write transaction held %.1f ms: %s\n", float64(held)/float64(time.Millisecond), name)
+		}()
+	}
+}
+
 // printBuckets prints what each bucket holds at the end, largest first:
 // its keys, its pages (its share of the live data) and the bytes of its keys
 // and values, per person per working day (days: the working days run, the
@@ -442,8 +518,10 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 	r.cur = md
 	r.mu.Unlock()
 	r.longestTx.Store(0)
+	r.longestWork.Store(0)
 	r.mu.Lock()
 	r.longestAt = ""
+	r.longestCommit = 0
 	r.mu.Unlock()
 
 	r.at(d, 9, 29) // the night before: escalation checks, retention, Monday's summary
@@ -457,8 +535,10 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 	r.at(d, 18, 5)
 
 	md.longestTx = time.Duration(r.longestTx.Load())
+	md.longestWork = time.Duration(r.longestWork.Load())
 	r.mu.Lock()
 	md.longestAt = r.longestAt
+	md.longestCommit = time.Duration(r.longestCommit)
 	r.mu.Unlock()
 	size, err := r.app.store.Size()
 	if err != nil {
@@ -708,22 +788,23 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		for _, j := range monthJobHeads {
 			fmt.Printf(" %10s", j)
 		}
-		fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %7s %7s\n", "esc_max", "esc0935", "ans_p50", "ans_p99", "cmd_p99", "fan_p99", "esc_p99", "long_tx", "live", "file")
+		fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %8s %7s %7s\n", "esc_max", "esc0935", "ans_p50", "ans_p99", "cmd_p99", "fan_p99", "esc_p99", "long_tx", "tx_work", "live", "file")
 	}
 	fmt.Printf("%-10s", md.day)
 	for _, j := range monthJobs {
 		fmt.Printf(" %10s", ms(md.jobs[j]))
 	}
-	fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %7.1f %7.1f\n", ms(md.jobMax["escalation"]), ms(md.esc0935),
+	fmt.Printf(" %9s %8s %8s %8s %8s %8s %8s %8s %8s %7.1f %7.1f\n", ms(md.jobMax["escalation"]), ms(md.esc0935),
 		ms(pct(md.answers, 50)), ms(pct(md.answers, 99)), ms(pct(md.commands, 99)),
-		ms(pct(md.fanClicks, 99)), ms(pct(md.escClicks, 99)), ms(md.longestTx),
+		ms(pct(md.fanClicks, 99)), ms(pct(md.escClicks, 99)), ms(md.longestTx), ms(md.longestWork),
 		float64(md.live)/(1<<20), float64(md.file)/(1<<20))
 	perK := "-"
 	if md.openEscs > 0 {
 		perK = ms(md.jobs["escalation"] * 1000 / time.Duration(md.openEscs))
 	}
-	fmt.Printf("%-10s longest write transaction: %s; %d escalations open, escalation ms per 1,000 open: %s; "+
-		"09:35 run's write transactions %s ms, others' meanwhile %s ms\n", "", md.longestAt, md.openEscs, perK, ms(md.own0935), ms(md.other0935))
+	fmt.Printf("%-10s longest write transaction: %s, its commit %s ms; %d escalations open, escalation ms per 1,000 open: %s; "+
+		"09:35 run's write transactions %s ms, others' meanwhile %s ms\n", "", md.longestAt, ms(md.longestCommit), md.openEscs, perK,
+		ms(md.own0935), ms(md.other0935))
 	p := md.pruned
 	fmt.Printf("%-10s retention removed %d records (cards %d and their links %d, chat lines %d, events %d, missed runs %d, "+
 		"dead letters %d, marks %d), ms per 1,000: %s\n", "", p.Records(), p.Cards, p.Links, p.Chat, p.Events, p.Misses,
@@ -794,10 +875,10 @@ func (r *monthRun) printRatios(d2, dn *monthDay, n int) {
 	for i, j := range monthJobs {
 		fmt.Printf(" %s %s,", monthJobHeads[i], dur(dn.jobs[j], d2.jobs[j]))
 	}
-	fmt.Printf(" esc_0935 %s, ans_p50 %s, ans_p99 %s, cmd_p99 %s, fan_p99 %s, esc_p99 %s, long_tx %s, live %s, file %s\n",
+	fmt.Printf(" esc_0935 %s, ans_p50 %s, ans_p99 %s, cmd_p99 %s, fan_p99 %s, esc_p99 %s, long_tx %s, tx_work %s, live %s, file %s\n",
 		dur(dn.esc0935, d2.esc0935), dur(pct(dn.answers, 50), pct(d2.answers, 50)), dur(pct(dn.answers, 99), pct(d2.answers, 99)),
 		dur(pct(dn.commands, 99), pct(d2.commands, 99)), dur(pct(dn.fanClicks, 99), pct(d2.fanClicks, 99)),
-		dur(pct(dn.escClicks, 99), pct(d2.escClicks, 99)), dur(dn.longestTx, d2.longestTx),
+		dur(pct(dn.escClicks, 99), pct(d2.escClicks, 99)), dur(dn.longestTx, d2.longestTx), dur(dn.longestWork, d2.longestWork),
 		ratio(float64(dn.live), float64(d2.live)), ratio(float64(dn.file), float64(d2.file)))
 	perK := func(md *monthDay) float64 {
 		if md.pruned.Records() == 0 {
