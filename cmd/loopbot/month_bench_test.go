@@ -364,11 +364,14 @@ func maxInt64(a *atomic.Int64, v int64) {
 
 // traceLongTx returns what to call with each write transaction's time
 // held. When LOOPBOT_MONTH_TRACE=<ms> is set, it keeps a flight recorder of
-// the runtime's execution trace (the last 2 s or so) and, after the first
-// 5 write transactions held that long or longer, writes each window to
-// month-tx<k>.trace in LOOPBOT_MONTH_PROFILE_DIR (default the system's
+// the runtime's execution trace (the last 2 s or so) and, a second after
+// each of the first 5 write transactions held that long or longer (those
+// that end while a window is being written are skipped), writes the window
+// to month-tx<k>.trace in LOOPBOT_MONTH_PROFILE_DIR (default the system's
 // temporary directory), for `go tool trace`: what the writer's goroutine
-// waited on while it held the lock (a core, the disk, a collection).
+// waited on while it held the lock (a core, the disk, a collection). A
+// user log "write tx <k> held <d>" marks the transaction's end on its
+// goroutine.
 func traceLongTx(b *testing.B) func(held time.Duration) {
 	ms, _ := strconv.Atoi(os.Getenv("LOOPBOT_MONTH_TRACE"))
 	if ms <= 0 {
