@@ -113,7 +113,6 @@ func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
 		var began, worked time.Time
-		var work time.Duration
 		ran := len(calls)
 		err := d.guardedUpdate(func(btx *bbolt.Tx) error {
 			began = time.Now()
@@ -129,14 +128,13 @@ func (d *DB) commitBatch(calls []*batchCall) (rest []*batchCall) {
 					break
 				}
 			}
-			work = time.Since(began)
 			err := t.bumpVersion()
 			worked = time.Now()
 			return err
 		})
 		d.observeSince(began, worked)
 		if d.batchObserve != nil && failed < 0 && !began.IsZero() {
-			d.batchObserve(ran, work, time.Since(began))
+			d.batchObserve(ran, worked.Sub(began), time.Since(began))
 		}
 		if failed >= 0 {
 			calls[failed].done <- errSolo

@@ -352,7 +352,7 @@ func TestObserveBatch(t *testing.T) {
 		t.Fatalf("ObserveWrite heard %d transactions, want holdWriter's and the %d group commits", len(held), len(got))
 	}
 	for i, w := range held[1:] {
-		if i < len(got) && (w.commit <= 0 || w.commit > got[i].held-got[i].work) {
+		if w.commit <= 0 || w.commit > got[i].held-got[i].work {
 			t.Errorf("group commit %d: commit %v; want > 0 and at most held %v − work %v", i, w.commit, got[i].held, got[i].work)
 		}
 	}

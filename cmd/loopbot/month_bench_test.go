@@ -222,7 +222,7 @@ func runMonth(b *testing.B, people, days int) {
 					float64(commit)/float64(time.Millisecond), where)
 			}
 		}
-		maxInt64(&r.longestWork, int64(held-commit))
+		raise(&r.longestWork, int64(held-commit))
 		if r.in0935.Load() != 0 {
 			if onStack("RunEscalations") {
 				r.own0935.Add(int64(held))
@@ -230,19 +230,12 @@ func runMonth(b *testing.B, people, days int) {
 				r.other0935.Add(int64(held))
 			}
 		}
-		for {
-			old := r.longestTx.Load()
-			if int64(held) <= old {
-				return
-			}
-			if r.longestTx.CompareAndSwap(old, int64(held)) {
-				where := txCaller()
-				r.mu.Lock()
-				r.longestAt = where
-				r.longestCommit = int64(commit)
-				r.mu.Unlock()
-				return
-			}
+		if raise(&r.longestTx, int64(held)) {
+			where := txCaller()
+			r.mu.Lock()
+			r.longestAt = where
+			r.longestCommit = int64(commit)
+			r.mu.Unlock()
 		}
 	}
 	app, err := newApp(r.ctx, cfg, slog.New(slog.DiscardHandler), observe)
@@ -352,12 +345,15 @@ func profile0935(b *testing.B, slot time.Time) (stop func()) {
 	}
 }
 
-// maxInt64 raises *a to v when v is larger.
-func maxInt64(a *atomic.Int64, v int64) {
+// raise sets *a to v when v is larger, and reports whether it did.
+func raise(a *atomic.Int64, v int64) bool {
 	for {
 		old := a.Load()
-		if v <= old || a.CompareAndSwap(old, v) {
-			return
+		if v <= old {
+			return false
+		}
+		if a.CompareAndSwap(old, v) {
+			return true
 		}
 	}
 }
