@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,9 +112,30 @@ func deflated01(tb testing.TB, v any) []byte {
 	return buf.Bytes()
 }
 
+// stdDict1 is a record as valueDict1 was written before its encoder was
+// klauspost's: compress/flate's default level, with dict1.
+func stdDict1(tb testing.TB, v any) []byte {
+	tb.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteByte(valueDict1)
+	w, _ := flate.NewWriterDict(&buf, flate.DefaultCompression, dict1)
+	if _, err := w.Write(data); err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // TestUncompressedRecordsStillRead: card records and chat lines written in
-// the earlier formats, plain JSON (schema 4 and earlier) and DEFLATE with no
-// dictionary (valueDeflated, schema 5), read, update and prune as before.
+// the earlier formats, plain JSON (schema 4 and earlier), DEFLATE with no
+// dictionary (valueDeflated, schema 5) and valueDict1 as compress/flate
+// wrote it, read, update and prune as before.
 func TestUncompressedRecordsStillRead(t *testing.T) {
 	formats := []struct {
 		name   string
@@ -127,6 +149,7 @@ func TestUncompressedRecordsStillRead(t *testing.T) {
 			return data
 		}},
 		{"DEFLATE with no dictionary", deflated01},
+		{"DEFLATE with the dictionary, by compress/flate", stdDict1},
 	}
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) { testOldRecords(t, f.encode) })
@@ -222,6 +245,102 @@ func TestDictionaryFrozen(t *testing.T) {
 	var rec bot.CardRecord
 	if err := decodeValue(stored, &rec); err != nil || rec.ID != 7 || rec.Card.Title != "今日打卡 · 2026-11-04 周三" || len(rec.Card.Actions) != 3 {
 		t.Errorf("card_dict1.bin read as %+v, %v", rec, err)
+	}
+}
+
+// goldenCards are card records of the rendered cards of package cards'
+// golden files, with signed action values as the flows give them.
+func goldenCards(tb testing.TB) []bot.CardRecord {
+	tb.Helper()
+	var out []bot.CardRecord
+	for i, name := range []string{"escalation_yellow_zh", "escalation_blue_en", "checkin_zh", "group_warning_zh"} {
+		raw, err := os.ReadFile(filepath.Join("..", "cards", "testdata", name+".golden.json"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var c bot.Card
+		if err := json.Unmarshal(raw, &c); err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
+		for j := range c.Actions {
+			sum := sha256.Sum256([]byte(name + c.Actions[j].Name))
+			c.Actions[j].Value = "eyJjIjo0MjEsImEiOiJhY2sifQ." + hex.EncodeToString(sum[:16])
+		}
+		out = append(out, bot.CardRecord{ID: uint64(1000 + i), Key: "esc/" + name, Target: bot.DM(alice), To: alice,
+			Card: c, CreatedAt: t0, UpdatedAt: t0})
+	}
+	return out
+}
+
+// TestDict1IsStandardDeflate: what valueDict1's encoder writes is raw
+// DEFLATE (RFC 1951) with dict1 as its preset dictionary, as the standard
+// library reads it, and shorter than the JSON by at least half.
+func TestDict1IsStandardDeflate(t *testing.T) {
+	for _, rec := range goldenCards(t) {
+		want, _ := json.Marshal(rec)
+		for _, bucket := range []string{bucketCards, bucketChat} {
+			v, err := encodeValue(bucket, rec)
+			if err != nil || len(v) == 0 || v[0] != valueDict1 {
+				t.Fatalf("%s in %s: %d bytes, %v; want valueDict1", rec.Key, bucket, len(v), err)
+			}
+			got, err := io.ReadAll(flate.NewReaderDict(bytes.NewReader(v[1:]), dict1))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s in %s: compress/flate inflates it to %q, %v; want %q", rec.Key, bucket, got, err, want)
+			}
+			if len(v) > len(want)/2 {
+				t.Errorf("%s in %s: %d bytes for %d of JSON; want at most half", rec.Key, bucket, len(v), len(want))
+			}
+		}
+	}
+}
+
+// BenchmarkEncodeCard is the encoding of a card record (encodeValue),
+// against compress/flate's default level with the same dictionary (the
+// encoder before, reused as the pool reuses it), on the golden cards of goldenCards; B/record is the
+// stored size.
+func BenchmarkEncodeCard(b *testing.B) {
+	recs := goldenCards(b)
+	std, _ := flate.NewWriterDict(nil, flate.DefaultCompression, dict1) // reused, as the store's pool does
+	encoders := []struct {
+		name string
+		enc  func(v any) []byte
+	}{
+		{"store", func(v any) []byte {
+			out, err := encodeValue(bucketCards, v)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return out
+		}},
+		{"compress-flate-default", func(v any) []byte {
+			data, err := json.Marshal(v)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var buf bytes.Buffer
+			buf.WriteByte(valueDict1)
+			std.Reset(&buf)
+			if _, err := std.Write(data); err != nil {
+				b.Fatal(err)
+			}
+			if err := std.Close(); err != nil {
+				b.Fatal(err)
+			}
+			return buf.Bytes()
+		}},
+	}
+	for _, e := range encoders {
+		b.Run(e.name, func(b *testing.B) {
+			size := 0
+			for b.Loop() {
+				size = 0
+				for _, rec := range recs {
+					size += len(e.enc(rec))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+			b.ReportMetric(float64(size)/float64(len(recs)), "B/record")
+		})
 	}
 }
 
