@@ -95,34 +95,26 @@ func TestCompressedRecords(t *testing.T) {
 // valueDeflated, then the raw DEFLATE stream (flate.BestSpeed, no
 // dictionary) of its JSON.
 func deflated01(tb testing.TB, v any) []byte {
-	tb.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.WriteByte(valueDeflated)
-	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
-	if _, err := w.Write(data); err != nil {
-		tb.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
+	return stdDeflated(tb, v, valueDeflated, flate.BestSpeed, nil)
 }
 
 // stdDict1 is a record as valueDict1 was written before its encoder was
 // klauspost's: compress/flate's default level, with dict1.
 func stdDict1(tb testing.TB, v any) []byte {
+	return stdDeflated(tb, v, valueDict1, flate.DefaultCompression, dict1)
+}
+
+// stdDeflated is format, then v's JSON deflated by compress/flate at level
+// with the preset dictionary dict (none when nil).
+func stdDeflated(tb testing.TB, v any, format byte, level int, dict []byte) []byte {
 	tb.Helper()
 	data, err := json.Marshal(v)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var buf bytes.Buffer
-	buf.WriteByte(valueDict1)
-	w, _ := flate.NewWriterDict(&buf, flate.DefaultCompression, dict1)
+	buf.WriteByte(format)
+	w, _ := flate.NewWriterDict(&buf, level, dict)
 	if _, err := w.Write(data); err != nil {
 		tb.Fatal(err)
 	}
