@@ -60,8 +60,9 @@ const deflateMin = 64
 // cards of package cards with signed buttons (BenchmarkEncodeCard, JSON
 // encoding included), level 1 takes 46–54 µs a record for 246 bytes, and
 // compress/flate's default level, the encoder before, 94–103 µs for 216
-// bytes (level 2 was slower than 1 and longer). At 1,000 people, encoding
-// card records was 44 % of the slowest 09:35 escalation check of a month.
+// bytes (level 2 was slower than 1 and longer). In a month at 1,000
+// people, the fan-out and the group warning redraws take a fifth to a
+// quarter less (docs/benchmarks.md).
 const deflateLevel = 1
 
 // deflatedBuckets are the buckets whose records are compressed.
