@@ -235,7 +235,7 @@ func groupItemLine(l Lang, it GroupItem) string {
 // GroupWarning (one line a task, in order), whether its task is still
 // open; nil when c's text does not have that shape.
 func GroupLinesOpen(c bot.Card) []bool {
-	lines, ok := groupLines(c)
+	lines, ok := GroupLines(c)
 	if !ok {
 		return nil
 	}
@@ -246,9 +246,10 @@ func GroupLinesOpen(c bot.Card) []bool {
 	return open
 }
 
-// groupLines returns the task lines of a group warning c made by
-// GroupWarning (its text before the footer), and whether c has that shape.
-func groupLines(c bot.Card) ([]string, bool) {
+// GroupLines returns the task lines of a group warning c made by
+// GroupWarning (card markdown, one line a task, in order: its text before
+// the footer), and whether c has that shape.
+func GroupLines(c bot.Card) ([]string, bool) {
 	body, _, _ := strings.Cut(c.Text, "\n\n")
 	if c.Kind != bot.CardGroupWarning || body == "" {
 		return nil, false
@@ -272,7 +273,7 @@ func groupLines(c bot.Card) ([]string, bool) {
 // GroupWarning). ok is false when c does not have GroupWarning's shape or
 // has no line of one of the indexes; draw it whole again then.
 func RedrawGroupLines(l Lang, c bot.Card, p bot.Project, items map[int]GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
-	lines, ok := groupLines(c)
+	lines, ok := GroupLines(c)
 	if !ok {
 		return c, false
 	}

@@ -24,12 +24,13 @@ const askLife = 24 * time.Hour
 const pruneEvery = time.Hour
 
 // Prune forgets the state that has run out: response codes older than 72
-// hours, free-text replies asked for more than a day ago, and check-ins
-// answered card by card that were left unfinished for that long.
+// hours, free-text replies asked for more than a day ago, check-ins
+// answered card by card that were left unfinished for that long, and what
+// a robot told of a group warning after followLife.
 func (a *Adapter) Prune(ctx context.Context) error {
 	now := a.now()
 	return a.cfg.Store.Update(ctx, func(tx bot.Tx) error {
-		for _, prefix := range []string{metaRC, metaAsk, metaCheckin} {
+		for _, prefix := range []string{metaRC, metaAsk, metaCheckin, metaFollow} {
 			items, err := tx.MetaPrefix(prefix)
 			if err != nil {
 				return err
@@ -39,8 +40,11 @@ func (a *Adapter) Prune(ctx context.Context) error {
 					At time.Time `json:"at"`
 				}
 				life := askLife
-				if prefix == metaRC {
+				switch prefix {
+				case metaRC:
 					life = rcLife
+				case metaFollow:
+					life = followLife
 				}
 				if json.Unmarshal(raw, &v) != nil || now.Sub(v.At) >= life {
 					if err := tx.DeleteMeta(k); err != nil {

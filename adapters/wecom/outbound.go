@@ -2,12 +2,17 @@ package wecom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
 )
 
 // Duplicate checks of message/send: WeCom drops a message with the same
@@ -164,15 +169,14 @@ type replaceName struct {
 // with its state ("已接受 · Bob · 11-23 10:02"); an open card is replaced by
 // its new content. A card without a usable code (used, older than 72 h, or
 // refused) gets one short follow-up message instead. Group robot messages
-// cannot be edited: the follow-up goes to the robot.
+// cannot be edited: the follow-up goes to the robot (robotUpdate).
 func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage) error {
 	if msg.Card == nil {
 		return bot.Permanent(errors.New("wecom: card update without a card"))
 	}
 	c := *msg.Card
 	if !msg.Target.DM {
-		_, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: followUp(c)})
-		return err
+		return a.robotUpdate(ctx, msg)
 	}
 	user := msg.Target.Chat
 	ids := strings.Split(ref, ",")
@@ -210,8 +214,80 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 		}
 	}
 	if missed || !hasTemplate(ids) {
-		_, err := a.sendText(ctx, user, followUp(c))
+		_, err := a.sendText(ctx, user, renderMarkdown(followUp(c)))
 		return err
+	}
+	return nil
+}
+
+// followState is what a group's robot has told of a group warning's
+// changes: the indexes of its lines posted as resolved, and when.
+type followState struct {
+	Resolved []int     `json:"resolved"`
+	At       time.Time `json:"at"`
+}
+
+// followLife is how long the adapter remembers a followState: longer than
+// a group warning is updated for (escalation.group_updates_for, 7 days by
+// default), so that a line is told resolved once.
+const followLife = 31 * 24 * time.Hour
+
+// robotUpdate tells a group of a change to a card its robot posted, as a
+// robot's message cannot be edited. For a group warning (cards.GroupLines)
+// that is the lines resolved since the robot last told of the card, then
+// how many are still open; nothing when no line was newly resolved (a
+// change to an open line's rules shows in the next warning). For another
+// card, its title and new state line (followUp).
+func (a *Adapter) robotUpdate(ctx context.Context, msg bot.OutMessage) error {
+	c := *msg.Card
+	lines, ok := cards.GroupLines(c)
+	open := cards.GroupLinesOpen(c)
+	if !ok || len(open) != len(lines) || msg.CardID == 0 {
+		_, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: followUp(c)})
+		return err
+	}
+	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
+	var told followState
+	err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
+		raw, err := tx.Meta(key)
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return nil // told nothing yet
+		} else if err == nil {
+			_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+		}
+		return err
+	})
+	if err != nil {
+		return bot.Temporary(err, 0)
+	}
+	var news []string
+	still := 0
+	for i, line := range lines {
+		switch {
+		case open[i]:
+			still++
+		case !slices.Contains(told.Resolved, i):
+			news = append(news, line)
+			told.Resolved = append(told.Resolved, i)
+		}
+	}
+	if len(news) == 0 {
+		return nil
+	}
+	l := a.langOf(ctx, "")
+	foot := l.t("All resolved.", "已全部解决。")
+	if still > 0 {
+		foot = l.t(fmt.Sprintf("%d still open.", still), fmt.Sprintf("还有 %d 项未解决。", still))
+	}
+	text := "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + strings.Join(news, "\n") + "\n" + foot
+	if _, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: text}); err != nil {
+		return err
+	}
+	told.At = a.now()
+	if err := a.putMeta(context.WithoutCancel(ctx), key, told); err != nil {
+		// The lines are told again at the card's next change: a repeat,
+		// never a loss.
+		a.log.Error("save what the robot told", slog.Any("error", err))
 	}
 	return nil
 }
@@ -258,10 +334,11 @@ func stateLine(c bot.Card) string {
 	return line
 }
 
-// followUp is the short message that tells of a card's change where the
-// card itself cannot change.
+// followUp is the short message, in card markdown, that tells of a card's
+// change where the card itself cannot change: its title and the first line
+// of its text (a finished card's state).
 func followUp(c bot.Card) string {
-	return "🔄 **" + escapeMD(c.Title) + "**\n" + escapeMD(stateLine(c))
+	return "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + bot.EscapeMarkdown(stateLine(c))
 }
 
 // robotMessage is the body of a group robot webhook (群机器人, path/91770).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
 )
 
 // apiLog is a minimal WeCom API that records each call's path and body.
@@ -210,5 +211,108 @@ func TestParseRobotURL(t *testing.T) {
 	}
 	if m := MaskRobotURL("693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"); strings.Contains(m, "693a91f6") || !strings.HasSuffix(m, "5aaa") {
 		t.Errorf("mask %q", m)
+	}
+}
+
+// groupItem is one task line of a group warning, overdue by days.
+func groupItem(id uint64, title, who string, days int, resolved bool) cards.GroupItem {
+	t := bot.Task{ID: id, Title: title, Due: bot.Date{Year: 2026, Month: 11, Day: 20}, Status: bot.StatusAccepted}
+	in := cards.EscInfo{Esc: bot.Escalation{ID: id, Rule: bot.RuleOverdue, Task: id, Level: bot.LevelGroup}, DaysLate: days,
+		Task: cards.TaskInfo{Task: t, Assignee: bot.Person{Name: who}}}
+	return cards.GroupItem{Infos: []cards.EscInfo{in}, Resolved: resolved}
+}
+
+// TestRobotGroupWarningUpdates: a group robot's message cannot be edited,
+// so a group warning's change is told by a follow-up naming the lines
+// resolved since the last one and how many are still open; a change to
+// open lines only posts nothing, and nothing is told twice. Titles with
+// "&" and "(" reach WeCom escaped once.
+func TestRobotGroupWarningUpdates(t *testing.T) {
+	e, log := apiEnv(t)
+	ctx := context.Background()
+	var target bot.Target
+	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
+		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := bot.Project{ID: 2, Name: "R&D (一期)"}
+	warning := func(days int, resolved ...bool) *bot.Card {
+		c := cards.GroupWarning(cards.ZH, project, []cards.GroupItem{
+			groupItem(3, "设计", "张三", days, resolved[0]), groupItem(4, "开发", "李四", 1, resolved[1]), groupItem(5, "测试", "王五", 1, resolved[2]),
+		}, "")
+		return &c
+	}
+	posts := func() []string {
+		var out []string
+		for _, p := range log.paths("/cgi-bin/webhook/send") {
+			var body struct {
+				Markdown struct {
+					Content string `json:"content"`
+				} `json:"markdown"`
+			}
+			_ = json.Unmarshal([]byte(strings.SplitN(p, " ", 2)[1]), &body)
+			out = append(out, body.Markdown.Content)
+		}
+		return out
+	}
+	msg := bot.OutMessage{Target: target, Card: warning(2, false, false, false), CardID: 7}
+	if _, err := e.a.Send(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	update := func(c *bot.Card) {
+		t.Helper()
+		msg.Card = c
+		if err := e.a.UpdateCard(ctx, "robot", msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(warning(3, false, false, false)) // T3 a day later: its line only
+	if got := posts(); len(got) != 1 {
+		t.Fatalf("a change to an open line posted %q", got[1:])
+	}
+	update(warning(3, false, true, false))
+	got := posts()
+	if len(got) != 2 || !strings.Contains(got[1], "开发") || strings.Contains(got[1], "设计") || strings.Contains(got[1], "测试") ||
+		!strings.Contains(got[1], "还有 2 项未解决") {
+		t.Fatalf("T4 resolved: posts %q", got)
+	}
+	if !strings.Contains(got[1], "R&amp;D \\(一期\\)") || strings.Contains(got[1], "&amp;amp;") || strings.Contains(got[1], `\\`) {
+		t.Errorf("the title is not escaped once: %q", got[1])
+	}
+	update(warning(4, false, true, false)) // T3 again: T4 is not told twice
+	if got := posts(); len(got) != 2 {
+		t.Fatalf("told again: %q", got[2:])
+	}
+	update(warning(4, true, true, true))
+	got = posts()
+	if len(got) != 3 || !strings.Contains(got[2], "设计") || !strings.Contains(got[2], "测试") || strings.Contains(got[2], "开发") ||
+		!strings.Contains(got[2], "已全部解决") {
+		t.Fatalf("T3 and T5 resolved: posts %q", got)
+	}
+	// Another card sent by the robot: its title and new state.
+	other := bot.Card{Kind: bot.CardDailyDigest, Title: "日报 · R&D", Text: "**已更新**\n- 3 项进行中"}
+	if err := e.a.UpdateCard(ctx, "robot", bot.OutMessage{Target: target, Card: &other, CardID: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if got := posts(); len(got) != 4 || !strings.Contains(got[3], "🔄 **日报 · R&amp;D**") || !strings.Contains(got[3], "已更新") || strings.Contains(got[3], "3 项") {
+		t.Fatalf("a digest's follow-up: %q", got[3:])
+	}
+	// What the robot told is forgotten after followLife.
+	e.clock.Set(e.clock.Now().Add(followLife))
+	if err := e.a.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = e.db.View(ctx, func(tx bot.Tx) error {
+		left, err := tx.MetaPrefix(metaFollow)
+		if len(left) != 0 {
+			t.Errorf("after Prune: %v", left)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
