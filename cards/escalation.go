@@ -235,7 +235,7 @@ func groupItemLine(l Lang, it GroupItem) string {
 // GroupWarning (one line a task, in order), whether its task is still
 // open; nil when c's text does not have that shape.
 func GroupLinesOpen(c bot.Card) []bool {
-	lines, ok := GroupLines(c)
+	lines, ok := groupLines(c)
 	if !ok {
 		return nil
 	}
@@ -246,10 +246,44 @@ func GroupLinesOpen(c bot.Card) []bool {
 	return open
 }
 
-// GroupLines returns the task lines of a group warning c made by
+// GroupFollowUp is what a group is told of a change to group warning c
+// (made by GroupWarning) where its message cannot be edited (a WeCom group
+// robot, a DingTalk markdown message): the title, the lines of the tasks
+// resolved that are not in told (line indexes already told of), and how
+// many are still open, in card markdown. It returns told with the new
+// indexes added, and "" when no line is newly resolved: a change to an open
+// task's rules shows in the next warning. ok is false when c does not have
+// GroupWarning's shape.
+func GroupFollowUp(l Lang, c bot.Card, told []int) (text string, nowTold []int, ok bool) {
+	lines, ok := groupLines(c)
+	if !ok {
+		return "", told, false
+	}
+	var news []string
+	open := 0
+	for i, line := range lines {
+		switch {
+		case !strings.HasPrefix(line, groupResolved):
+			open++
+		case !slices.Contains(told, i):
+			news = append(news, line)
+			told = append(told, i)
+		}
+	}
+	if len(news) == 0 {
+		return "", told, true
+	}
+	foot := l.T("All resolved.", "已全部解决。")
+	if open > 0 {
+		foot = l.F("%d still open.", "还有 %d 项未解决。", open)
+	}
+	return "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + strings.Join(news, "\n") + "\n" + foot, told, true
+}
+
+// groupLines returns the task lines of a group warning c made by
 // GroupWarning (card markdown, one line a task, in order: its text before
 // the footer), and whether c has that shape.
-func GroupLines(c bot.Card) ([]string, bool) {
+func groupLines(c bot.Card) ([]string, bool) {
 	body, _, _ := strings.Cut(c.Text, "\n\n")
 	if c.Kind != bot.CardGroupWarning || body == "" {
 		return nil, false
@@ -273,7 +307,7 @@ func GroupLines(c bot.Card) ([]string, bool) {
 // GroupWarning). ok is false when c does not have GroupWarning's shape or
 // has no line of one of the indexes; draw it whole again then.
 func RedrawGroupLines(l Lang, c bot.Card, p bot.Project, items map[int]GroupItem, projected bot.Date, deadline string) (bot.Card, bool) {
-	lines, ok := GroupLines(c)
+	lines, ok := groupLines(c)
 	if !ok {
 		return c, false
 	}

@@ -10,10 +10,12 @@ package dingtalk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
 )
 
 // DefaultOpenAPIHost is DingTalk's OpenAPI, which also hands out the stream
@@ -89,6 +92,8 @@ type Adapter struct {
 	depts    bot.DepartmentCache // department names for LookUp
 	// media keeps the media_ids of files sent, for retries.
 	media mediaCache
+	// followPruned is when groupUpdate last forgot old followStates.
+	followPruned time.Time
 }
 
 // session is a sessionWebhook, when its message came (service clock) and
@@ -223,9 +228,111 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 		}
 		return nil
 	}
+	if !msg.Target.DM {
+		if handled, err := a.groupUpdate(ctx, msg); handled {
+			return err
+		}
+	}
 	title, text := updateMarkdown(*msg.Card, msg.Target.DM)
 	_, err := a.sendMarkdown(ctx, msg.Target, title, text)
 	return err
+}
+
+// metaFollow is the store's key of what a group was told of a group
+// warning sent as markdown: + card id → followState.
+const metaFollow = "dingtalk/follow/"
+
+// followState is what a group was told of a group warning's changes: the
+// indexes of its lines told as resolved, and when.
+type followState struct {
+	Resolved []int     `json:"resolved"`
+	At       time.Time `json:"at"`
+}
+
+// followLife is how long the adapter remembers a followState: longer than
+// a group warning is updated for (escalation.group_updates_for, 7 days by
+// default), so that a line is told resolved once.
+const followLife = 31 * 24 * time.Hour
+
+// groupUpdate tells a group of a change to a group warning sent to it as
+// markdown, which cannot be edited: the lines resolved since the group was
+// last told of the card (cards.GroupFollowUp), once each; nothing when no
+// line is newly resolved. handled is false for another card, or without a
+// store to remember what was told: updateMarkdown shows those.
+func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled bool, err error) {
+	st := a.cfg.Store
+	if st == nil || msg.CardID == 0 {
+		return false, nil
+	}
+	c := *msg.Card
+	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
+	var told followState
+	err = st.View(ctx, func(tx bot.Tx) error {
+		raw, err := tx.Meta(key)
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return nil // told nothing yet
+		} else if err == nil {
+			_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+		}
+		return err
+	})
+	if err != nil {
+		return true, bot.Temporary(err, 0)
+	}
+	l := cards.EN
+	if chinese(c) {
+		l = cards.ZH
+	}
+	text, resolved, ok := cards.GroupFollowUp(l, c, told.Resolved)
+	if !ok {
+		return false, nil
+	}
+	if text == "" {
+		return true, nil
+	}
+	title, body := textMarkdown(text)
+	if _, err := a.sendMarkdown(ctx, msg.Target, title, body); err != nil {
+		return true, err
+	}
+	a.mu.Lock()
+	now := a.cfg.Now()
+	prune := now.Sub(a.followPruned) >= time.Hour
+	if prune {
+		a.followPruned = now
+	}
+	a.mu.Unlock()
+	raw, _ := json.Marshal(followState{Resolved: resolved, At: now})
+	err = st.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error {
+		if prune {
+			if err := pruneFollow(tx, now); err != nil {
+				return err
+			}
+		}
+		return tx.PutMeta(key, raw)
+	})
+	if err != nil {
+		// The lines are told again at the card's next change: a repeat,
+		// never a loss.
+		a.log.Error("save what a group was told", slog.Any("error", err))
+	}
+	return true, nil
+}
+
+// pruneFollow forgets the followStates older than followLife.
+func pruneFollow(tx bot.Tx, now time.Time) error {
+	items, err := tx.MetaPrefix(metaFollow)
+	if err != nil {
+		return err
+	}
+	for k, raw := range items {
+		var v followState
+		if json.Unmarshal(raw, &v) != nil || now.Sub(v.At) >= followLife {
+			if err := tx.DeleteMeta(k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // trackID is the outTrackId of a card: the outbox idempotency key, which

@@ -15,6 +15,8 @@ import (
 
 	"github.com/loopbot/loopbot/adapters/dingtalk/dingtalktest"
 	"github.com/loopbot/loopbot/bot"
+	"github.com/loopbot/loopbot/cards"
+	"github.com/loopbot/loopbot/store/storetest"
 )
 
 func newAdapter(f *dingtalktest.Fake, templates map[string]string) *Adapter {
@@ -373,5 +375,88 @@ func TestGanttChartFallsBackToText(t *testing.T) {
 	}
 	if p := templateParams(plan); !strings.Contains(p["text"], want) {
 		t.Errorf("template text lacks the bars:\n%s", p["text"])
+	}
+}
+
+// warningItem is one task line of a group warning, overdue by days.
+func warningItem(id uint64, title, who string, days int, resolved bool) cards.GroupItem {
+	t := bot.Task{ID: id, Title: title, Due: bot.Date{Year: 2026, Month: 11, Day: 20}, Status: bot.StatusAccepted}
+	in := cards.EscInfo{Esc: bot.Escalation{ID: id, Rule: bot.RuleOverdue, Task: id, Level: bot.LevelGroup}, DaysLate: days,
+		Task: cards.TaskInfo{Task: t, Assignee: bot.Person{Name: who}}}
+	return cards.GroupItem{Infos: []cards.EscInfo{in}, Resolved: resolved}
+}
+
+// TestMarkdownGroupWarningUpdates: a group warning sent as markdown cannot
+// be edited, so its group is told of the tasks resolved since it was last
+// told and how many are still open, each task once; a change to open lines
+// only posts nothing. Other group cards keep the "已更新" follow-up.
+func TestMarkdownGroupWarningUpdates(t *testing.T) {
+	f := newFake(t)
+	db := storetest.Open(t)
+	a := New(Config{ClientID: f.ClientID, ClientSecret: f.ClientSecret, OpenAPIHost: f.URL, Store: db}, &recorder{})
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	a.SetClock(func() time.Time { return start })
+	ctx := context.Background()
+	project := bot.Project{ID: 2, Name: "二期"}
+	warning := func(days int, resolved ...bool) *bot.Card {
+		c := cards.GroupWarning(cards.ZH, project, []cards.GroupItem{
+			warningItem(3, "设计", "张三", days, resolved[0]), warningItem(4, "开发", "李四", 1, resolved[1]), warningItem(5, "测试", "王五", 1, resolved[2]),
+		}, "")
+		return &c
+	}
+	group := bot.Group(bot.DingTalk, "cidAlpha==")
+	msg := bot.OutMessage{Target: group, Card: warning(2, false, false, false), CardID: 7}
+	texts := func() []string {
+		var out []string
+		for _, c := range f.Calls(pathGroupSend) {
+			out = append(out, msgParam(t, c)["text"])
+		}
+		return out
+	}
+	update := func(c *bot.Card) {
+		t.Helper()
+		msg.Card = c
+		if err := a.UpdateCard(ctx, "md:pqk", msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(warning(3, false, false, false))
+	if got := texts(); len(got) != 0 {
+		t.Fatalf("a change to an open line posted %q", got)
+	}
+	update(warning(3, false, true, false))
+	got := texts()
+	if len(got) != 1 || !strings.Contains(got[0], "开发") || strings.Contains(got[0], "设计") || !strings.Contains(got[0], "还有 2 项未解决") {
+		t.Fatalf("T4 resolved: %q", got)
+	}
+	update(warning(4, false, true, false))
+	if got := texts(); len(got) != 1 {
+		t.Fatalf("told again: %q", got[1:])
+	}
+	update(warning(4, true, true, true))
+	got = texts()
+	if len(got) != 2 || !strings.Contains(got[1], "设计") || !strings.Contains(got[1], "测试") || strings.Contains(got[1], "开发") || !strings.Contains(got[1], "已全部解决") {
+		t.Fatalf("T3 and T5 resolved: %q", got)
+	}
+	digest := bot.Card{Kind: bot.CardDailyDigest, Title: "日报", Text: "- 3 项进行中"}
+	if err := a.UpdateCard(ctx, "md:x", bot.OutMessage{Target: group, Card: &digest, CardID: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Calls(pathGroupSend); len(got) != 3 || !strings.HasPrefix(msgParam(t, got[2])["title"], "已更新：") {
+		t.Fatalf("a digest's follow-up: %v", got)
+	}
+	// What a group was told is forgotten after followLife.
+	a.SetClock(func() time.Time { return start.Add(followLife + time.Hour) })
+	msg.CardID = 9
+	update(warning(1, true, false, false))
+	err := db.View(ctx, func(tx bot.Tx) error {
+		left, err := tx.MetaPrefix(metaFollow)
+		if _, ok := left[metaFollow+"9"]; len(left) != 1 || !ok {
+			t.Errorf("after followLife: %v", left)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

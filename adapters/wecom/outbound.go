@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -233,19 +232,11 @@ type followState struct {
 const followLife = 31 * 24 * time.Hour
 
 // robotUpdate tells a group of a change to a card its robot posted, as a
-// robot's message cannot be edited. For a group warning (cards.GroupLines)
-// that is the lines resolved since the robot last told of the card, then
-// how many are still open; nothing when no line was newly resolved (a
-// change to an open line's rules shows in the next warning). For another
-// card, its title and new state line (followUp).
+// robot's message cannot be edited: for a group warning, the lines resolved
+// since the robot last told of the card (cards.GroupFollowUp; nothing when
+// none is), for another card its title and new state line (followUp).
 func (a *Adapter) robotUpdate(ctx context.Context, msg bot.OutMessage) error {
 	c := *msg.Card
-	lines, ok := cards.GroupLines(c)
-	open := cards.GroupLinesOpen(c)
-	if !ok || len(open) != len(lines) || msg.CardID == 0 {
-		_, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: followUp(c)})
-		return err
-	}
 	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
 	var told followState
 	err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
@@ -260,30 +251,17 @@ func (a *Adapter) robotUpdate(ctx context.Context, msg bot.OutMessage) error {
 	if err != nil {
 		return bot.Temporary(err, 0)
 	}
-	var news []string
-	still := 0
-	for i, line := range lines {
-		switch {
-		case open[i]:
-			still++
-		case !slices.Contains(told.Resolved, i):
-			news = append(news, line)
-			told.Resolved = append(told.Resolved, i)
-		}
+	text, resolved, ok := cards.GroupFollowUp(cards.Lang(a.langOf(ctx, "")), c, told.Resolved)
+	if !ok {
+		text, resolved = followUp(c), nil
 	}
-	if len(news) == 0 {
+	if text == "" {
 		return nil
 	}
-	l := a.langOf(ctx, "")
-	foot := l.t("All resolved.", "已全部解决。")
-	if still > 0 {
-		foot = l.t(fmt.Sprintf("%d still open.", still), fmt.Sprintf("还有 %d 项未解决。", still))
-	}
-	text := "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + strings.Join(news, "\n") + "\n" + foot
-	if _, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: text}); err != nil {
+	if _, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: text}); err != nil || resolved == nil || msg.CardID == 0 {
 		return err
 	}
-	told.At = a.now()
+	told = followState{Resolved: resolved, At: a.now()}
 	if err := a.putMeta(context.WithoutCancel(ctx), key, told); err != nil {
 		// The lines are told again at the card's next change: a repeat,
 		// never a loss.
