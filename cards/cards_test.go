@@ -779,3 +779,35 @@ func TestRedrawGroupLine(t *testing.T) {
 		t.Error("RedrawGroupLines accepted line 2 of a card of 2 lines")
 	}
 }
+
+// TestGroupFollowUp: the follow-up of a group warning names the tasks
+// resolved that were not told yet, with how many are still open; lines that
+// do not fit wait for the next call; nothing is left once all are told, and
+// a card of another shape is refused.
+func TestGroupFollowUp(t *testing.T) {
+	open := cards.GroupItem{Infos: []cards.EscInfo{overdueEsc(false)}}
+	blocked := cards.GroupItem{Infos: []cards.EscInfo{blockedEsc()}, Resolved: true}
+	done := cards.GroupItem{Infos: []cards.EscInfo{overdueEsc(true)}, Resolved: true}
+	c := cards.GroupWarning(cards.EN, project, []cards.GroupItem{open, blocked, done}, "")
+	lines := strings.Split(strings.SplitN(c.Text, "\n\n", 2)[0], "\n")
+	oneLine := func(text string) bool { return strings.Count(text, "\n") <= 2 }
+	text, told, ok := cards.GroupFollowUp(cards.EN, c, nil, oneLine)
+	if !ok || !slices.Equal(told, []int{1}) || text != "🔄 **"+c.Title+"**\n"+lines[1]+"\n1 still open." {
+		t.Fatalf("first: %q %v %v", text, told, ok)
+	}
+	text, told, _ = cards.GroupFollowUp(cards.EN, c, told, oneLine)
+	if !slices.Equal(told, []int{1, 2}) || !strings.HasSuffix(text, "\n"+lines[2]+"\n1 still open.") {
+		t.Fatalf("second: %q %v", text, told)
+	}
+	if text, told, ok = cards.GroupFollowUp(cards.EN, c, told, nil); text != "" || !ok || len(told) != 2 {
+		t.Errorf("all told: %q %v %v", text, told, ok)
+	}
+	open.Resolved = true
+	all := cards.GroupWarning(cards.ZH, project, []cards.GroupItem{open, blocked, done}, "")
+	if text, _, _ := cards.GroupFollowUp(cards.ZH, all, []int{1, 2}, nil); !strings.HasSuffix(text, "已全部解决。") || strings.Count(text, "\n") != 2 {
+		t.Errorf("the last one: %q", text)
+	}
+	if _, _, ok := cards.GroupFollowUp(cards.EN, bot.Card{Kind: bot.CardDailyDigest, Text: "- x"}, nil, nil); ok {
+		t.Error("a digest taken for a group warning")
+	}
+}

@@ -246,38 +246,49 @@ func GroupLinesOpen(c bot.Card) []bool {
 	return open
 }
 
-// GroupFollowUp is what a group is told of a change to group warning c
+// GroupFollowUp is what a chat is told of a change to group warning c
 // (made by GroupWarning) where its message cannot be edited (a WeCom group
 // robot, a DingTalk markdown message): the title, the lines of the tasks
-// resolved that are not in told (line indexes already told of), and how
-// many are still open, in card markdown. It returns told with the new
-// indexes added, and "" when no line is newly resolved: a change to an open
-// task's rules shows in the next warning. ok is false when c does not have
-// GroupWarning's shape.
-func GroupFollowUp(l Lang, c bot.Card, told []int) (text string, nowTold []int, ok bool) {
+// resolved that are not in told (line indexes already told of; a warning's
+// lines keep their order), and how many are still open, in card markdown.
+// fits, when not nil, reports whether a text fits one message: the lines
+// that do not are left for the next call (at least one line goes in each).
+// It returns told with the indexes of the lines in text added, and "" when
+// no line is left to tell: a change to an open task's rules shows in the
+// next warning. ok is false when c does not have GroupWarning's shape.
+func GroupFollowUp(l Lang, c bot.Card, told []int, fits func(text string) bool) (text string, nowTold []int, ok bool) {
 	lines, ok := groupLines(c)
 	if !ok {
 		return "", told, false
 	}
-	var news []string
 	open := 0
+	var fresh []int
 	for i, line := range lines {
 		switch {
 		case !strings.HasPrefix(line, groupResolved):
 			open++
 		case !slices.Contains(told, i):
-			news = append(news, line)
-			told = append(told, i)
+			fresh = append(fresh, i)
 		}
 	}
-	if len(news) == 0 {
+	if len(fresh) == 0 {
 		return "", told, true
 	}
 	foot := l.T("All resolved.", "已全部解决。")
 	if open > 0 {
 		foot = l.F("%d still open.", "还有 %d 项未解决。", open)
 	}
-	return "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + strings.Join(news, "\n") + "\n" + foot, told, true
+	head := "🔄 **" + escLine(c.Title) + "**\n"
+	body := lines[fresh[0]]
+	told = append(told, fresh[0])
+	for _, i := range fresh[1:] {
+		if fits != nil && !fits(head+body+"\n"+lines[i]+"\n"+foot) {
+			break
+		}
+		body += "\n" + lines[i]
+		told = append(told, i)
+	}
+	return head + body + "\n" + foot, told, true
 }
 
 // groupLines returns the task lines of a group warning c made by

@@ -238,52 +238,50 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 	return err
 }
 
-// metaFollow is the store's key of what a group was told of a group
+// metaFollow is the store's key of what a chat was told of a group
 // warning sent as markdown: + card id → followState.
 const metaFollow = "dingtalk/follow/"
 
-// followState is what a group was told of a group warning's changes: the
+// followState is what a chat was told of a group warning's changes: the
 // indexes of its lines told as resolved, and when.
 type followState struct {
 	Resolved []int     `json:"resolved"`
 	At       time.Time `json:"at"`
 }
 
-// followLife is how long the adapter remembers a followState: longer than
-// a group warning is updated for (escalation.group_updates_for, 7 days by
-// default), so that a line is told resolved once.
-const followLife = 31 * 24 * time.Hour
-
 // groupUpdate tells a group of a change to a group warning sent to it as
 // markdown, which cannot be edited: the lines resolved since the group was
 // last told of the card (cards.GroupFollowUp), once each; nothing when no
-// line is newly resolved. handled is false for another card, or without a
-// store to remember what was told: updateMarkdown shows those.
+// line is newly resolved. What it told is kept until the card's record is
+// pruned (pruneFollow). handled is false for another card, or without a
+// store: updateMarkdown shows those.
 func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled bool, err error) {
 	st := a.cfg.Store
-	if st == nil || msg.CardID == 0 {
+	if st == nil {
 		return false, nil
 	}
 	c := *msg.Card
 	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
 	var told followState
-	err = st.View(ctx, func(tx bot.Tx) error {
-		raw, err := tx.Meta(key)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			return nil // told nothing yet
-		} else if err == nil {
-			_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+	if msg.CardID != 0 {
+		err = st.View(ctx, func(tx bot.Tx) error {
+			raw, err := tx.Meta(key)
+			if bot.ErrorCode(err) == bot.ENOTFOUND {
+				return nil // told nothing yet
+			} else if err == nil {
+				_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+			}
+			return err
+		})
+		if err != nil {
+			return true, bot.Temporary(err, 0)
 		}
-		return err
-	})
-	if err != nil {
-		return true, bot.Temporary(err, 0)
 	}
 	l := cards.EN
 	if chinese(c) {
 		l = cards.ZH
 	}
-	text, resolved, ok := cards.GroupFollowUp(l, c, told.Resolved)
+	text, resolved, ok := cards.GroupFollowUp(l, c, told.Resolved, nil)
 	if !ok {
 		return false, nil
 	}
@@ -294,6 +292,9 @@ func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled 
 	if _, err := a.sendMarkdown(ctx, msg.Target, title, body); err != nil {
 		return true, err
 	}
+	if msg.CardID == 0 {
+		return true, nil
+	}
 	a.mu.Lock()
 	now := a.cfg.Now()
 	prune := now.Sub(a.followPruned) >= time.Hour
@@ -302,31 +303,38 @@ func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled 
 	}
 	a.mu.Unlock()
 	raw, _ := json.Marshal(followState{Resolved: resolved, At: now})
-	err = st.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error {
-		if prune {
-			if err := pruneFollow(tx, now); err != nil {
-				return err
-			}
-		}
-		return tx.PutMeta(key, raw)
-	})
-	if err != nil {
-		// The lines are told again at the card's next change: a repeat,
-		// never a loss.
+	if err := st.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return tx.PutMeta(key, raw) }); err != nil {
+		// The lines are told again if the outbox tries the update again: a
+		// repeat, never a loss.
 		a.log.Error("save what a group was told", slog.Any("error", err))
+	}
+	if prune {
+		if err := st.Update(context.WithoutCancel(ctx), pruneFollow); err != nil {
+			a.log.Error("forget what groups were told", slog.Any("error", err))
+			a.mu.Lock()
+			a.followPruned = time.Time{}
+			a.mu.Unlock()
+		}
 	}
 	return true, nil
 }
 
-// pruneFollow forgets the followStates older than followLife.
-func pruneFollow(tx bot.Tx, now time.Time) error {
+// pruneFollow forgets what groups were told of the cards whose records
+// are pruned: those cards can no longer change.
+func pruneFollow(tx bot.Tx) error {
 	items, err := tx.MetaPrefix(metaFollow)
 	if err != nil {
 		return err
 	}
-	for k, raw := range items {
-		var v followState
-		if json.Unmarshal(raw, &v) != nil || now.Sub(v.At) >= followLife {
+	for k := range items {
+		id, err := strconv.ParseUint(strings.TrimPrefix(k, metaFollow), 10, 64)
+		kept := false
+		if err == nil {
+			if kept, err = tx.HasCard(id); err != nil {
+				return err
+			}
+		}
+		if !kept {
 			if err := tx.DeleteMeta(k); err != nil {
 				return err
 			}

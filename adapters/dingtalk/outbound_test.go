@@ -406,6 +406,12 @@ func TestMarkdownGroupWarningUpdates(t *testing.T) {
 	}
 	group := bot.Group(bot.DingTalk, "cidAlpha==")
 	msg := bot.OutMessage{Target: group, Card: warning(2, false, false, false), CardID: 7}
+	err := db.Update(ctx, func(tx bot.Tx) error { // the card's record, which the outbox reads
+		return tx.PutCard(bot.CardRecord{ID: 7, Target: group, Card: *msg.Card, CreatedAt: start, UpdatedAt: start})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	texts := func() []string {
 		var out []string
 		for _, c := range f.Calls(pathGroupSend) {
@@ -445,14 +451,15 @@ func TestMarkdownGroupWarningUpdates(t *testing.T) {
 	if got := f.Calls(pathGroupSend); len(got) != 3 || !strings.HasPrefix(msgParam(t, got[2])["title"], "已更新：") {
 		t.Fatalf("a digest's follow-up: %v", got)
 	}
-	// What a group was told is forgotten after followLife.
-	a.SetClock(func() time.Time { return start.Add(followLife + time.Hour) })
+	// What a group was told is kept while the card's record is, and
+	// forgotten with it (at most once an hour).
+	a.SetClock(func() time.Time { return start.Add(time.Hour) })
 	msg.CardID = 9
 	update(warning(1, true, false, false))
-	err := db.View(ctx, func(tx bot.Tx) error {
+	err = db.View(ctx, func(tx bot.Tx) error {
 		left, err := tx.MetaPrefix(metaFollow)
-		if _, ok := left[metaFollow+"9"]; len(left) != 1 || !ok {
-			t.Errorf("after followLife: %v", left)
+		if _, ok := left[metaFollow+"7"]; len(left) != 1 || !ok {
+			t.Errorf("after an hour: %v, want only card 7's", left)
 		}
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,11 +27,30 @@ const pruneEvery = time.Hour
 // Prune forgets the state that has run out: response codes older than 72
 // hours, free-text replies asked for more than a day ago, check-ins
 // answered card by card that were left unfinished for that long, and what
-// a robot told of a group warning after followLife.
+// a chat was told of a group warning (tellChange) once the card's record is
+// pruned, as the card can no longer change.
 func (a *Adapter) Prune(ctx context.Context) error {
 	now := a.now()
 	return a.cfg.Store.Update(ctx, func(tx bot.Tx) error {
-		for _, prefix := range []string{metaRC, metaAsk, metaCheckin, metaFollow} {
+		told, err := tx.MetaPrefix(metaFollow)
+		if err != nil {
+			return err
+		}
+		for k := range told {
+			id, err := strconv.ParseUint(strings.TrimPrefix(k, metaFollow), 10, 64)
+			kept := false
+			if err == nil {
+				if kept, err = tx.HasCard(id); err != nil {
+					return err
+				}
+			}
+			if !kept {
+				if err := tx.DeleteMeta(k); err != nil {
+					return err
+				}
+			}
+		}
+		for _, prefix := range []string{metaRC, metaAsk, metaCheckin} {
 			items, err := tx.MetaPrefix(prefix)
 			if err != nil {
 				return err
@@ -40,11 +60,8 @@ func (a *Adapter) Prune(ctx context.Context) error {
 					At time.Time `json:"at"`
 				}
 				life := askLife
-				switch prefix {
-				case metaRC:
+				if prefix == metaRC {
 					life = rcLife
-				case metaFollow:
-					life = followLife
 				}
 				if json.Unmarshal(raw, &v) != nil || now.Sub(v.At) >= life {
 					if err := tx.DeleteMeta(k); err != nil {

@@ -167,15 +167,18 @@ type replaceName struct {
 // updated through its response code: a finished card's buttons turn grey
 // with its state ("已接受 · Bob · 11-23 10:02"); an open card is replaced by
 // its new content. A card without a usable code (used, older than 72 h, or
-// refused) gets one short follow-up message instead. Group robot messages
-// cannot be edited: the follow-up goes to the robot (robotUpdate).
+// refused) gets a follow-up message instead (tellChange). Group robot
+// messages cannot be edited: the follow-up goes to the robot.
 func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage) error {
 	if msg.Card == nil {
 		return bot.Permanent(errors.New("wecom: card update without a card"))
 	}
 	c := *msg.Card
 	if !msg.Target.DM {
-		return a.robotUpdate(ctx, msg)
+		return a.tellChange(ctx, msg, a.langOf(ctx, ""), maxRobotBytes, func(md string) error {
+			_, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: md})
+			return err
+		})
 	}
 	user := msg.Target.Chat
 	ids := strings.Split(ref, ",")
@@ -213,61 +216,68 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 		}
 	}
 	if missed || !hasTemplate(ids) {
-		_, err := a.sendText(ctx, user, renderMarkdown(followUp(c)))
-		return err
+		return a.tellChange(ctx, msg, a.langOf(ctx, user), maxMarkdownBytes, func(md string) error {
+			_, err := a.sendText(ctx, user, renderMarkdown(md))
+			return err
+		})
 	}
 	return nil
 }
 
-// followState is what a group's robot has told of a group warning's
-// changes: the indexes of its lines posted as resolved, and when.
+// followState is what a chat was told of a group warning's changes: the
+// indexes of its lines told as resolved, and when.
 type followState struct {
 	Resolved []int     `json:"resolved"`
 	At       time.Time `json:"at"`
 }
 
-// followLife is how long the adapter remembers a followState: longer than
-// a group warning is updated for (escalation.group_updates_for, 7 days by
-// default), so that a line is told resolved once.
-const followLife = 31 * 24 * time.Hour
-
-// robotUpdate tells a group of a change to a card its robot posted, as a
-// robot's message cannot be edited: for a group warning, the lines resolved
-// since the robot last told of the card (cards.GroupFollowUp; nothing when
-// none is), for another card its title and new state line (followUp).
-func (a *Adapter) robotUpdate(ctx context.Context, msg bot.OutMessage) error {
+// tellChange tells a chat of a change to a card whose message cannot be
+// edited (a group robot's, a markdown message, a template card without a
+// usable response code) through send, which takes card markdown. For a
+// group warning that is the lines resolved since the chat was last told of
+// the card (cards.GroupFollowUp, remembered under metaFollow until the card
+// record is pruned), in messages of at most limit bytes as WeCom markdown,
+// and nothing when no line is newly resolved; for another card, followUp.
+func (a *Adapter) tellChange(ctx context.Context, msg bot.OutMessage, l lang, limit int, send func(md string) error) error {
 	c := *msg.Card
 	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
 	var told followState
-	err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
-		raw, err := tx.Meta(key)
-		if bot.ErrorCode(err) == bot.ENOTFOUND {
-			return nil // told nothing yet
-		} else if err == nil {
-			_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+	if msg.CardID != 0 {
+		err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
+			raw, err := tx.Meta(key)
+			if bot.ErrorCode(err) == bot.ENOTFOUND {
+				return nil // told nothing yet
+			} else if err == nil {
+				_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
+			}
+			return err
+		})
+		if err != nil {
+			return bot.Temporary(err, 0)
 		}
-		return err
-	})
-	if err != nil {
-		return bot.Temporary(err, 0)
 	}
-	text, resolved, ok := cards.GroupFollowUp(cards.Lang(a.langOf(ctx, "")), c, told.Resolved)
-	if !ok {
-		text, resolved = followUp(c), nil
+	fits := func(md string) bool { return len(renderMarkdown(md)) <= limit }
+	for {
+		text, resolved, ok := cards.GroupFollowUp(cards.Lang(l), c, told.Resolved, fits)
+		if !ok {
+			return send(followUp(c))
+		}
+		if text == "" {
+			return nil
+		}
+		if err := send(text); err != nil {
+			return err
+		}
+		told = followState{Resolved: resolved, At: a.now()}
+		if msg.CardID == 0 {
+			continue
+		}
+		if err := a.putMeta(context.WithoutCancel(ctx), key, told); err != nil {
+			// These lines are told again if the outbox tries the update
+			// again: a repeat, never a loss.
+			a.log.Error("save what a chat was told", slog.Any("error", err))
+		}
 	}
-	if text == "" {
-		return nil
-	}
-	if _, err := a.sendRobot(ctx, bot.OutMessage{Target: msg.Target, Text: text}); err != nil || resolved == nil || msg.CardID == 0 {
-		return err
-	}
-	told = followState{Resolved: resolved, At: a.now()}
-	if err := a.putMeta(context.WithoutCancel(ctx), key, told); err != nil {
-		// The lines are told again at the card's next change: a repeat,
-		// never a loss.
-		a.log.Error("save what the robot told", slog.Any("error", err))
-	}
-	return nil
 }
 
 // errNoCode: the card has no response code left to update it with.
@@ -316,7 +326,7 @@ func stateLine(c bot.Card) string {
 // change where the card itself cannot change: its title and the first line
 // of its text (a finished card's state).
 func followUp(c bot.Card) string {
-	return "🔄 **" + bot.EscapeMarkdown(c.Title) + "**\n" + bot.EscapeMarkdown(stateLine(c))
+	return "🔄 **" + bot.EscapeMarkdown(cards.OneLine(c.Title)) + "**\n" + bot.EscapeMarkdown(stateLine(c))
 }
 
 // robotMessage is the body of a group robot webhook (群机器人, path/91770).

@@ -3,6 +3,7 @@ package wecom
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -245,19 +246,7 @@ func TestRobotGroupWarningUpdates(t *testing.T) {
 		}, "")
 		return &c
 	}
-	posts := func() []string {
-		var out []string
-		for _, p := range log.paths("/cgi-bin/webhook/send") {
-			var body struct {
-				Markdown struct {
-					Content string `json:"content"`
-				} `json:"markdown"`
-			}
-			_ = json.Unmarshal([]byte(strings.SplitN(p, " ", 2)[1]), &body)
-			out = append(out, body.Markdown.Content)
-		}
-		return out
-	}
+	posts := func() []string { return robotPosts(log) }
 	msg := bot.OutMessage{Target: target, Card: warning(2, false, false, false), CardID: 7}
 	if _, err := e.a.Send(ctx, msg); err != nil {
 		t.Fatal(err)
@@ -300,19 +289,117 @@ func TestRobotGroupWarningUpdates(t *testing.T) {
 	if got := posts(); len(got) != 4 || !strings.Contains(got[3], "🔄 **日报 · R&amp;D**") || !strings.Contains(got[3], "已更新") || strings.Contains(got[3], "3 项") {
 		t.Fatalf("a digest's follow-up: %q", got[3:])
 	}
-	// What the robot told is forgotten after followLife.
-	e.clock.Set(e.clock.Now().Add(followLife))
+	// What a chat was told is kept while the card's record is, and forgotten
+	// with it.
+	msg.CardID = 9
+	update(warning(1, true, false, false))
+	err = e.db.Update(ctx, func(tx bot.Tx) error {
+		return tx.PutCard(bot.CardRecord{ID: 7, Target: target, Card: *warning(1, true, true, true), CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.a.Prune(ctx); err != nil {
 		t.Fatal(err)
 	}
 	err = e.db.View(ctx, func(tx bot.Tx) error {
 		left, err := tx.MetaPrefix(metaFollow)
-		if len(left) != 0 {
-			t.Errorf("after Prune: %v", left)
+		if _, ok := left[metaFollow+"7"]; len(left) != 1 || !ok {
+			t.Errorf("after Prune: %v, want only card 7's", left)
 		}
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// robotPosts returns the markdown contents posted to group robots.
+func robotPosts(log *apiLog) []string {
+	var out []string
+	for _, p := range log.paths("/cgi-bin/webhook/send") {
+		var body struct {
+			Markdown struct {
+				Content string `json:"content"`
+			} `json:"markdown"`
+		}
+		_ = json.Unmarshal([]byte(strings.SplitN(p, " ", 2)[1]), &body)
+		out = append(out, body.Markdown.Content)
+	}
+	return out
+}
+
+// TestGroupWarningFollowUpsFit: 60 tasks resolved at once are told in as
+// many robot posts as fit WeCom's 4096 bytes, each task once, every post
+// with the count of those still open; in a direct chat (a project without
+// a robot sends its warnings to its managers), the same in markdown
+// messages, and a change to open lines posts nothing there either.
+func TestGroupWarningFollowUpsFit(t *testing.T) {
+	e, log := apiEnv(t)
+	ctx := context.Background()
+	var target bot.Target
+	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
+		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warning := func(resolved int) *bot.Card {
+		var items []cards.GroupItem
+		for i := range 61 {
+			items = append(items, groupItem(uint64(100+i), fmt.Sprintf("模块 %d 的接口联调与文档", i), "张三", 2, i < resolved))
+		}
+		c := cards.GroupWarning(cards.ZH, bot.Project{ID: 2, Name: "二期"}, items, "")
+		return &c
+	}
+	for _, to := range []bot.Target{target, bot.DM("wecom:bob")} {
+		msg := bot.OutMessage{Target: to, Card: warning(0), CardID: 11}
+		ref, err := e.a.Send(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.a.UpdateCard(ctx, ref, msg); err != nil { // nothing resolved
+			t.Fatal(err)
+		}
+		msg.Card = warning(60)
+		if err := e.a.UpdateCard(ctx, ref, msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.a.UpdateCard(ctx, ref, msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.Update(ctx, func(tx bot.Tx) error { return tx.DeleteMeta(metaFollow + "11") }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var dms []string
+	for _, p := range log.paths("/cgi-bin/message/send") {
+		var body appMessage
+		_ = json.Unmarshal([]byte(strings.SplitN(p, " ", 2)[1]), &body)
+		if body.Markdown != nil && strings.Contains(body.Markdown.Content, "🔄") {
+			dms = append(dms, body.Markdown.Content)
+		}
+	}
+	for name, posts := range map[string][]string{"robot": robotPosts(log)[1:], "direct chat": dms} {
+		limit := maxRobotBytes
+		if name == "direct chat" {
+			limit = maxMarkdownBytes
+		}
+		all := strings.Join(posts, "\n")
+		if len(posts) < 2 {
+			t.Errorf("%s: %d posts, want the 60 lines split", name, len(posts))
+		}
+		for _, p := range posts {
+			if len(p) > limit || !strings.HasSuffix(p, "还有 1 项未解决。") {
+				t.Errorf("%s: a post of %d bytes (limit %d) ends %q", name, len(p), limit, p[max(0, len(p)-40):])
+			}
+		}
+		for i := range 61 {
+			n := strings.Count(all, fmt.Sprintf("模块 %d 的", i))
+			if i < 60 && n != 1 || i == 60 && n != 0 {
+				t.Errorf("%s: task %d told %d times", name, i, n)
+			}
+		}
 	}
 }
