@@ -10,12 +10,10 @@ package dingtalk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -239,61 +237,25 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 }
 
 // metaFollow is the store's key of what a chat was told of a group
-// warning sent as markdown: + card id → followState.
+// warning sent as markdown: + card id → the lines told (bot.TellChange).
 const metaFollow = "dingtalk/follow/"
-
-// followState is what a chat was told of a group warning's changes: the
-// indexes of its lines told as resolved, and when.
-type followState struct {
-	Resolved []int     `json:"resolved"`
-	At       time.Time `json:"at"`
-}
 
 // groupUpdate tells a group of a change to a group warning sent to it as
 // markdown, which cannot be edited: the lines resolved since the group was
 // last told of the card (cards.GroupFollowUp), once each; nothing when no
-// line is newly resolved. What it told is kept until the card's record is
-// pruned (pruneFollow). handled is false for another card, or without a
-// store: updateMarkdown shows those.
+// line is newly resolved. What it told is kept (bot.TellChange) until the
+// card's record is pruned, which it looks for at most once an hour.
+// handled is false for another card, or without a store: updateMarkdown
+// shows those.
 func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled bool, err error) {
 	st := a.cfg.Store
 	if st == nil {
 		return false, nil
 	}
 	c := *msg.Card
-	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
-	var told followState
-	if msg.CardID != 0 {
-		err = st.View(ctx, func(tx bot.Tx) error {
-			raw, err := tx.Meta(key)
-			if bot.ErrorCode(err) == bot.ENOTFOUND {
-				return nil // told nothing yet
-			} else if err == nil {
-				_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
-			}
-			return err
-		})
-		if err != nil {
-			return true, bot.Temporary(err, 0)
-		}
-	}
 	l := cards.EN
 	if chinese(c) {
 		l = cards.ZH
-	}
-	text, resolved, ok := cards.GroupFollowUp(l, c, told.Resolved, nil)
-	if !ok {
-		return false, nil
-	}
-	if text == "" {
-		return true, nil
-	}
-	title, body := textMarkdown(text)
-	if _, err := a.sendMarkdown(ctx, msg.Target, title, body); err != nil {
-		return true, err
-	}
-	if msg.CardID == 0 {
-		return true, nil
 	}
 	a.mu.Lock()
 	now := a.cfg.Now()
@@ -302,45 +264,26 @@ func (a *Adapter) groupUpdate(ctx context.Context, msg bot.OutMessage) (handled 
 		a.followPruned = now
 	}
 	a.mu.Unlock()
-	raw, _ := json.Marshal(followState{Resolved: resolved, At: now})
-	if err := st.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return tx.PutMeta(key, raw) }); err != nil {
-		// The lines are told again if the outbox tries the update again: a
-		// repeat, never a loss.
-		a.log.Error("save what a group was told", slog.Any("error", err))
+	handled, saveErr, err := bot.TellChange(ctx, st, bot.ToldKey(metaFollow, msg.CardID), now,
+		func(told []int) (string, []int, bool) { return cards.GroupFollowUp(l, c, told, nil) },
+		func(text string) error {
+			title, body := textMarkdown(text)
+			_, err := a.sendMarkdown(ctx, msg.Target, title, body)
+			return err
+		})
+	if saveErr != nil {
+		a.log.Error("save what a group was told", slog.Any("error", saveErr))
 	}
 	if prune {
-		if err := st.Update(context.WithoutCancel(ctx), pruneFollow); err != nil {
-			a.log.Error("forget what groups were told", slog.Any("error", err))
+		perr := st.Update(context.WithoutCancel(ctx), func(tx bot.Tx) error { return bot.PruneTold(tx, metaFollow) })
+		if perr != nil {
+			a.log.Error("forget what groups were told", slog.Any("error", perr))
 			a.mu.Lock()
 			a.followPruned = time.Time{}
 			a.mu.Unlock()
 		}
 	}
-	return true, nil
-}
-
-// pruneFollow forgets what groups were told of the cards whose records
-// are pruned: those cards can no longer change.
-func pruneFollow(tx bot.Tx) error {
-	items, err := tx.MetaPrefix(metaFollow)
-	if err != nil {
-		return err
-	}
-	for k := range items {
-		id, err := strconv.ParseUint(strings.TrimPrefix(k, metaFollow), 10, 64)
-		kept := false
-		if err == nil {
-			if kept, err = tx.HasCard(id); err != nil {
-				return err
-			}
-		}
-		if !kept {
-			if err := tx.DeleteMeta(k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return handled, err
 }
 
 // trackID is the outTrackId of a card: the outbox idempotency key, which

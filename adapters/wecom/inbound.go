@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,23 +31,8 @@ const pruneEvery = time.Hour
 func (a *Adapter) Prune(ctx context.Context) error {
 	now := a.now()
 	return a.cfg.Store.Update(ctx, func(tx bot.Tx) error {
-		told, err := tx.MetaPrefix(metaFollow)
-		if err != nil {
+		if err := bot.PruneTold(tx, metaFollow); err != nil {
 			return err
-		}
-		for k := range told {
-			id, err := strconv.ParseUint(strings.TrimPrefix(k, metaFollow), 10, 64)
-			kept := false
-			if err == nil {
-				if kept, err = tx.HasCard(id); err != nil {
-					return err
-				}
-			}
-			if !kept {
-				if err := tx.DeleteMeta(k); err != nil {
-					return err
-				}
-			}
 		}
 		for _, prefix := range []string{metaRC, metaAsk, metaCheckin} {
 			items, err := tx.MetaPrefix(prefix)

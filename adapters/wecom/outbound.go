@@ -2,13 +2,10 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/cards"
@@ -224,60 +221,26 @@ func (a *Adapter) UpdateCard(ctx context.Context, ref string, msg bot.OutMessage
 	return nil
 }
 
-// followState is what a chat was told of a group warning's changes: the
-// indexes of its lines told as resolved, and when.
-type followState struct {
-	Resolved []int     `json:"resolved"`
-	At       time.Time `json:"at"`
-}
-
 // tellChange tells a chat of a change to a card whose message cannot be
 // edited (a group robot's, a markdown message, a template card without a
 // usable response code) through send, which takes card markdown. For a
 // group warning that is the lines resolved since the chat was last told of
-// the card (cards.GroupFollowUp, remembered under metaFollow until the card
-// record is pruned), in messages of at most limit bytes as WeCom markdown,
-// and nothing when no line is newly resolved; for another card, followUp.
+// the card (cards.GroupFollowUp, remembered by bot.TellChange under
+// metaFollow until the card record is pruned), in messages of at most
+// limit bytes as WeCom markdown, and nothing when no line is newly
+// resolved; for another card, followUp.
 func (a *Adapter) tellChange(ctx context.Context, msg bot.OutMessage, l lang, limit int, send func(md string) error) error {
 	c := *msg.Card
-	key := metaFollow + strconv.FormatUint(msg.CardID, 10)
-	var told followState
-	if msg.CardID != 0 {
-		err := a.cfg.Store.View(ctx, func(tx bot.Tx) error {
-			raw, err := tx.Meta(key)
-			if bot.ErrorCode(err) == bot.ENOTFOUND {
-				return nil // told nothing yet
-			} else if err == nil {
-				_ = json.Unmarshal(raw, &told) // unreadable: tell every resolved line
-			}
-			return err
-		})
-		if err != nil {
-			return bot.Temporary(err, 0)
-		}
-	}
 	fits := func(md string) bool { return len(renderMarkdown(md)) <= limit }
-	for {
-		text, resolved, ok := cards.GroupFollowUp(cards.Lang(l), c, told.Resolved, fits)
-		if !ok {
-			return send(followUp(c))
-		}
-		if text == "" {
-			return nil
-		}
-		if err := send(text); err != nil {
-			return err
-		}
-		told = followState{Resolved: resolved, At: a.now()}
-		if msg.CardID == 0 {
-			continue
-		}
-		if err := a.putMeta(context.WithoutCancel(ctx), key, told); err != nil {
-			// These lines are told again if the outbox tries the update
-			// again: a repeat, never a loss.
-			a.log.Error("save what a chat was told", slog.Any("error", err))
-		}
+	handled, saveErr, err := bot.TellChange(ctx, a.cfg.Store, bot.ToldKey(metaFollow, msg.CardID), a.now(),
+		func(told []int) (string, []int, bool) { return cards.GroupFollowUp(cards.Lang(l), c, told, fits) }, send)
+	if saveErr != nil {
+		a.log.Error("save what a chat was told", slog.Any("error", saveErr))
 	}
+	if !handled {
+		return send(followUp(c))
+	}
+	return err
 }
 
 // errNoCode: the card has no response code left to update it with.

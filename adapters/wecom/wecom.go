@@ -118,7 +118,7 @@ const (
 	metaInbox   = "wecom/inbox/"   // + sequence → inbound: an accepted callback not yet handled
 	metaSeq     = "wecom/inbox_seq"
 	metaRobot   = "wecom/robot/"    // + chat → webhook URL set by /project webhook
-	metaFollow  = "wecom/follow/"   // + card id → followState: what a robot told of a group warning's changes
+	metaFollow  = "wecom/follow/"   // + card id → the lines of a group warning a chat was told of (bot.TellChange)
 	eventInbox  = "wecom-callback:" // + dedup key: the de-duplication mark of a callback
 )
 
