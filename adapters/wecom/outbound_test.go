@@ -156,14 +156,7 @@ func TestDeliveryErrors(t *testing.T) {
 func TestRobotSend(t *testing.T) {
 	e, log := apiEnv(t)
 	ctx := context.Background()
-	var target bot.Target
-	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
-		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	target := bindRobot(t, e)
 	c := bot.Card{Kind: bot.CardGroupWarning, Title: "督办预警", Color: bot.ColorRed, Text: "- **T3** 逾期 2 天", Actions: []bot.Action{}}
 	if _, err := e.a.Send(ctx, bot.OutMessage{Target: target, Card: &c}); err != nil {
 		t.Fatal(err)
@@ -182,7 +175,7 @@ func TestRobotSend(t *testing.T) {
 	if body.MsgType != "markdown" || !strings.Contains(body.Markdown.Content, "🔴") || !strings.Contains(body.Markdown.Content, "• **T3** 逾期 2 天") {
 		t.Errorf("robot body %+v", body)
 	}
-	_, err = e.a.Send(ctx, bot.OutMessage{Target: bot.Group(bot.WeCom, "robot-unknown"), Text: "x"})
+	_, err := e.a.Send(ctx, bot.OutMessage{Target: bot.Group(bot.WeCom, "robot-unknown"), Text: "x"})
 	if temp, _ := bot.IsTemporary(err); err == nil || temp {
 		t.Errorf("unknown robot: %v", err)
 	}
@@ -231,14 +224,7 @@ func groupItem(id uint64, title, who string, days int, resolved bool) cards.Grou
 func TestRobotGroupWarningUpdates(t *testing.T) {
 	e, log := apiEnv(t)
 	ctx := context.Background()
-	var target bot.Target
-	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
-		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	target := bindRobot(t, e)
 	project := bot.Project{ID: 2, Name: "R&D (一期)"}
 	warning := func(days int, resolved ...bool) *bot.Card {
 		c := cards.GroupWarning(cards.ZH, project, []cards.GroupItem{
@@ -293,7 +279,7 @@ func TestRobotGroupWarningUpdates(t *testing.T) {
 	// with it.
 	msg.CardID = 9
 	update(warning(1, true, false, false))
-	err = e.db.Update(ctx, func(tx bot.Tx) error {
+	err := e.db.Update(ctx, func(tx bot.Tx) error {
 		return tx.PutCard(bot.CardRecord{ID: 7, Target: target, Card: *warning(1, true, true, true), CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()})
 	})
 	if err != nil {
@@ -312,6 +298,20 @@ func TestRobotGroupWarningUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// bindRobot binds a group robot of the fake WeCom and returns its group.
+func bindRobot(t *testing.T, e *testEnv) bot.Target {
+	t.Helper()
+	var target bot.Target
+	err := e.db.Update(context.Background(), func(tx bot.Tx) (err error) {
+		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
 }
 
 // robotPosts returns the markdown contents posted to group robots.
@@ -337,14 +337,7 @@ func robotPosts(log *apiLog) []string {
 func TestGroupWarningFollowUpsFit(t *testing.T) {
 	e, log := apiEnv(t)
 	ctx := context.Background()
-	var target bot.Target
-	err := e.db.Update(ctx, func(tx bot.Tx) (err error) {
-		target, _, err = e.a.BindRobot(tx, e.a.cfg.APIBase+"/cgi-bin/webhook/send?key=12345678-aaaa-bbbb")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	target := bindRobot(t, e)
 	warning := func(resolved int) *bot.Card {
 		var items []cards.GroupItem
 		for i := range 61 {
