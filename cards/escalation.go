@@ -280,7 +280,7 @@ func GroupFollowUp(l Lang, c bot.Card, told []int, fits func(text string) bool) 
 	}
 	head := "🔄 **" + escLine(c.Title) + "**\n"
 	body := lines[fresh[0]]
-	told = append(told, fresh[0])
+	told = append(slices.Clip(told), fresh[0]) // never into the caller's array
 	for _, i := range fresh[1:] {
 		if fits != nil && !fits(head+body+"\n"+lines[i]+"\n"+foot) {
 			break

@@ -90,7 +90,8 @@ type Adapter struct {
 	depts    bot.DepartmentCache // department names for LookUp
 	// media keeps the media_ids of files sent, for retries.
 	media mediaCache
-	// followPruned is when groupUpdate last forgot old followStates.
+	// followPruned is when groupUpdate last forgot what groups were told
+	// of cards whose records are pruned (bot.PruneTold).
 	followPruned time.Time
 }
 
