@@ -44,19 +44,40 @@ func (d *dueIndex) invalidate() { d.gen.Add(1) }
 func (s *Service) RunEscalations(ctx context.Context) error {
 	now := s.cfg.Clock.Now()
 	gen, full := s.due.fullCheck()
-	peopleChanged, err := s.checkRules(ctx, now, full)
+	st := &CheckStats{Full: full}
+	peopleChanged, err := s.checkRules(ctx, now, full, st)
 	if err != nil {
 		return err
 	}
 	// The check of everything filed no escalation; a person's zone, leave
 	// or manager moves when escalations waiting for them may climb.
-	if err := s.climbAll(ctx, now, full || peopleChanged); err != nil {
+	if err := s.climbAll(ctx, now, full || peopleChanged, st); err != nil {
 		return err
 	}
+	s.lastCheck.Store(st)
 	if full {
 		s.due.built.Store(gen)
 	}
 	return nil
+}
+
+// CheckStats is what one escalation check (RunEscalations) looked at: the
+// tasks and people whose rules it checked, the open escalations it looked
+// at to climb, and the projects with escalations due a group warning;
+// Full when it checked everything (after a start or a change to the
+// rules).
+type CheckStats struct {
+	Tasks, People, Escalations, WarnProjects int
+	Full                                     bool
+}
+
+// LastCheck returns what the latest escalation check that finished looked
+// at; zero before the first.
+func (s *Service) LastCheck() CheckStats {
+	if st := s.lastCheck.Load(); st != nil {
+		return *st
+	}
+	return CheckStats{}
 }
 
 // dueClearBatch is how many due index entries one transaction of the check
@@ -68,7 +89,7 @@ const dueClearBatch = 2000
 // subjects due; tasks by id, then people by id, as a check of everything
 // takes them, so that escalations get the same ids. It reports whether a
 // person changed.
-func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peopleChanged bool, err error) {
+func (s *Service) checkRules(ctx context.Context, now time.Time, full bool, st *CheckStats) (peopleChanged bool, err error) {
 	var (
 		ids      []uint64
 		people   []bot.PersonID
@@ -102,6 +123,7 @@ func (s *Service) checkRules(ctx context.Context, now time.Time, full bool) (peo
 		peopleChanged = peopleChanged || strings.HasPrefix(subj, bot.DuePersonPrefix)
 	}
 	n := len(ids) + len(people)
+	st.Tasks, st.People = len(ids), len(people)
 	if n == 0 && len(expanded) == 0 && !full {
 		return false, nil
 	}
@@ -253,7 +275,7 @@ func (s *Service) checkPersonDue(tx bot.Tx, id bot.PersonID, now time.Time) erro
 // looks at the escalations due in the index (bot.DueEscalationPrefix), or
 // at every open one when all, and files each for the next moment it may
 // climb (nextClimb).
-func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
+func (s *Service) climbAll(ctx context.Context, now time.Time, all bool, st *CheckStats) error {
 	var ids []uint64
 	err := s.cfg.Store.View(ctx, func(tx bot.Tx) error {
 		if all {
@@ -276,6 +298,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 	if err != nil {
 		return err
 	}
+	st.Escalations = len(ids)
 	slices.Sort(ids)   // as the open list has them: group warnings list them so
 	var order []uint64 // projects with escalations due a group warning
 	groups := map[uint64][]uint64{}
@@ -320,6 +343,7 @@ func (s *Service) climbAll(ctx context.Context, now time.Time, all bool) error {
 	// the rest due, for the next check.
 	today := bot.DateOf(now.In(s.cfg.Location))
 	slices.Sort(order)
+	st.WarnProjects = len(order)
 	return s.batches(ctx, len(order), txSteps{begin: new(runCache).begin}, func(tx bot.Tx, i int) error {
 		pid := order[i]
 		// A task named in a group warning today, under any of its rules.

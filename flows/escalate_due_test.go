@@ -113,9 +113,15 @@ func TestEscalationCheckReadsWhatChanged(t *testing.T) {
 	if n := check(); n < people*5 {
 		t.Fatalf("the first check read %d tasks and people, want all %d tasks and more", n, people*5)
 	}
+	if got := svc.LastCheck(); !got.Full || got.Tasks != people*5 || got.People < people {
+		t.Errorf("LastCheck after the first = %+v, want all %d tasks and the %d people", got, people*5, people)
+	}
 	clock.Set(now.Add(5 * time.Minute))
 	if n := check(); n != 0 {
 		t.Errorf("a check with nothing changed read %d tasks and people, want none", n)
+	}
+	if got := svc.LastCheck(); got != (flows.CheckStats{}) {
+		t.Errorf("LastCheck with nothing changed = %+v, want zero", got)
 	}
 	err = db.Update(ctx, func(tx bot.Tx) error {
 		task, err := tx.Task(3)
@@ -133,6 +139,9 @@ func TestEscalationCheckReadsWhatChanged(t *testing.T) {
 	// they have no open task): not the other 95 tasks or 19 people.
 	if n := check(); n < 1 || n > 1+5 {
 		t.Errorf("a check after one task changed read %d tasks and people, want the task and its assignee's 5", n)
+	}
+	if got := svc.LastCheck(); got.Full || got.Tasks != 1 || got.People != 1 {
+		t.Errorf("LastCheck after one task changed = %+v, want the task and its assignee", got)
 	}
 }
 

@@ -106,6 +106,8 @@ type Service struct {
 	// plans keeps each project's plan from one transaction to the next
 	// while the project's revision stands (escalationPlan).
 	plans planCache
+	// lastCheck is what the latest escalation check looked at (LastCheck).
+	lastCheck atomic.Pointer[CheckStats]
 }
 
 // New returns the flows over cfg.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/loopbot/loopbot/bot"
 	"github.com/loopbot/loopbot/calendar"
+	"github.com/loopbot/loopbot/flows"
 	"github.com/loopbot/loopbot/internal/benchratio"
 	"github.com/loopbot/loopbot/store"
 )
@@ -124,8 +125,9 @@ type monthDay struct {
 	fanClicks []time.Duration
 	escClicks []time.Duration
 	esc0935   time.Duration
-	own0935   time.Duration // the 09:35 run's own write transactions
-	other0935 time.Duration // the others' write transactions meanwhile
+	own0935   time.Duration    // the 09:35 run's own write transactions
+	other0935 time.Duration    // the others' write transactions meanwhile
+	check0935 flows.CheckStats // what the 09:35 run looked at
 	longestTx time.Duration
 	longestAt string
 	// The longest write transaction's commit (bbolt's page writes and
@@ -456,6 +458,7 @@ func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
 				if at0935 {
 					d.esc0935 = took
 					d.own0935, d.other0935 = time.Duration(r.own0935.Load()), time.Duration(r.other0935.Load())
+					d.check0935 = r.app.flows.LastCheck()
 				}
 			}
 			r.mu.Unlock()
@@ -802,8 +805,9 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		perK = ms(md.jobs["escalation"] * 1000 / time.Duration(md.openEscs))
 	}
 	fmt.Printf("%-10s longest write transaction: %s, its commit %s ms; %d escalations open, escalation ms per 1,000 open: %s; "+
-		"09:35 run's write transactions %s ms, others' meanwhile %s ms\n", "", md.longestAt, ms(md.longestCommit), md.openEscs, perK,
-		ms(md.own0935), ms(md.other0935))
+		"09:35 run's write transactions %s ms, others' meanwhile %s ms; it checked %d tasks and %d people, looked at %d escalations "+
+		"to climb and drew %d projects' group warnings\n", "", md.longestAt, ms(md.longestCommit), md.openEscs, perK,
+		ms(md.own0935), ms(md.other0935), md.check0935.Tasks, md.check0935.People, md.check0935.Escalations, md.check0935.WarnProjects)
 	p := md.pruned
 	fmt.Printf("%-10s retention removed %d records (cards %d and their links %d, chat lines %d, events %d, missed runs %d, "+
 		"dead letters %d, marks %d), ms per 1,000: %s\n", "", p.Records(), p.Cards, p.Links, p.Chat, p.Events, p.Misses,
