@@ -97,8 +97,15 @@ type TxVersion interface {
 // rolls back), so that what was worked out from them (the project's plan)
 // can be kept from one transaction to the next while the revision stands.
 // A project never written since the store kept revisions has "".
+//
+// LinksRevision changes, the same way, only when a task joins or leaves
+// the project, is cancelled or restored, or has its dependencies changed:
+// what the project's task network (whether any task waits for another)
+// depends on, and not its tasks' progress or dates. "" while none did
+// since the store kept them.
 type ProjectRevision interface {
 	ProjectRevision(project uint64) (string, error)
+	LinksRevision(project uint64) (string, error)
 }
 
 // AuditTx appends to and reads the audit log.

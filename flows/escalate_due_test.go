@@ -60,6 +60,16 @@ func (t countingTx) OpenEscalations() ([]bot.Escalation, error) {
 	return open, err
 }
 
+// ProjectRevision and LinksRevision pass the store's revisions through, so
+// that the flows keep plans under the counter as they do without it.
+func (t countingTx) ProjectRevision(p uint64) (string, error) {
+	return t.Tx.(bot.ProjectRevision).ProjectRevision(p)
+}
+
+func (t countingTx) LinksRevision(p uint64) (string, error) {
+	return t.Tx.(bot.ProjectRevision).LinksRevision(p)
+}
+
 func (t countingTx) Task(id uint64) (bot.Task, error) {
 	t.reads.Add(1)
 	return t.Tx.Task(id)
@@ -314,6 +324,46 @@ func TestGroupWarningRedrawPlansOnce(t *testing.T) {
 	// One plan reads the project's 20 tasks; one a line would read 400.
 	if n := r.st.reads.Load(); n > 3*int64(r.tasks) {
 		t.Errorf("/done T1 read %d tasks and people, want the project's %d about once", n, r.tasks)
+	}
+}
+
+// TestUnlinkedProjectNotPlannedAgain: in a project none of whose tasks
+// waits for another, an answer after another draws the group warning
+// without working the project's plan out again from its tasks (its
+// progress changed, its task network did not); a dependency added makes
+// the next one plan it.
+func TestUnlinkedProjectNotPlannedAgain(t *testing.T) {
+	r := newOverdueRig(t)
+	r.oneTransaction()
+	r.groupChat(nil)
+	for day := range 3 {
+		r.check(r.mon.AddDate(0, 0, day))
+	}
+	engine := r.engine()
+	r.say(engine, "done-1", "/done T1")
+	r.flush(1)
+	r.st.reads.Store(0)
+	r.say(engine, "done-2", "/done T2")
+	r.flush(1)
+	if n := r.st.reads.Load(); n >= int64(r.tasks) {
+		t.Errorf("/done T2 read %d tasks and people, want fewer than the project's %d (no plan made again)", n, r.tasks)
+	}
+	err := r.db.Update(context.Background(), func(tx bot.Tx) error {
+		task, err := tx.Task(4)
+		if err != nil {
+			return err
+		}
+		task.DependsOn = []uint64{5}
+		return tx.PutTask(task)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.st.reads.Store(0)
+	r.say(engine, "done-3", "/done T3")
+	r.flush(1)
+	if n := r.st.reads.Load(); n < int64(r.tasks) {
+		t.Errorf("/done T3 after a dependency read %d tasks and people, want the project's %d (planned again)", n, r.tasks)
 	}
 }
 

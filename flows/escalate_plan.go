@@ -57,6 +57,11 @@ func escPlanTasks(tasks []bot.Task, loc *time.Location) []plan.Task {
 type planCache struct {
 	mu sync.Mutex
 	m  map[uint64]cachedPlan
+	// unlinked are the projects none of whose tasks waits for another, by
+	// the links revision (bot.ProjectRevision.LinksRevision) they had: their
+	// plan is empty whatever their tasks' progress, so it is not worked out
+	// again from their tasks each time one of those is written.
+	unlinked map[uint64]string
 }
 
 // planKey is what a plan was made from besides the tasks' records: the
@@ -95,30 +100,59 @@ func (c *planCache) put(pid uint64, key planKey, pp *escPlan) {
 	c.m[pid] = cachedPlan{key, pp}
 }
 
-// projectRevision returns project pid's revision as tx sees it (through a
-// projectCache), and false when tx cannot tell.
-func projectRevision(tx bot.Tx, pid uint64) (string, bool) {
+// isUnlinked reports whether project pid was found to have no task that
+// waits for another at links revision links.
+func (c *planCache) isUnlinked(pid uint64, links string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.unlinked[pid]
+	return ok && l == links
+}
+
+// keepUnlinked notes that project pid has no task that waits for another
+// at links revision links.
+func (c *planCache) keepUnlinked(pid uint64, links string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unlinked == nil || len(c.unlinked) >= maxCachedPlans {
+		c.unlinked = map[uint64]string{}
+	}
+	c.unlinked[pid] = links
+}
+
+// noLinks is the plan of a project none of whose tasks waits for another:
+// no critical path, no task held up, no milestone fed.
+var noLinks = &escPlan{}
+
+// projectRevision returns project pid's revision and links revision as tx
+// sees them (through a projectCache), and false when tx cannot tell.
+func projectRevision(tx bot.Tx, pid uint64) (rev, links string, known bool) {
 	if c, ok := tx.(*projectCache); ok {
 		tx = c.Tx
 	}
 	r, ok := tx.(bot.ProjectRevision)
 	if !ok {
-		return "", false
+		return "", "", false
 	}
 	rev, err := r.ProjectRevision(pid)
-	return rev, err == nil
+	if err != nil {
+		return "", "", false
+	}
+	links, err = r.LinksRevision(pid)
+	return rev, links, err == nil
 }
 
 // escalationPlan plans a project as of today (in the default zone), once
 // for as long as neither the project nor its tasks change (planCache; the
-// run's projectCache keeps it for the transaction). A project whose tasks
+// run's projectCache keeps it for the transaction), and a project none of
+// whose tasks waits for another once for as long as that stands. A project whose tasks
 // form a cycle (refused when made, so only from old data) has no plan.
 func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPlan, error) {
 	cache, _ := tx.(*projectCache)
 	if pp, ok := cache.plan(pid); ok {
 		return pp, nil
 	}
-	rev, known := projectRevision(tx, pid)
+	rev, links, known := projectRevision(tx, pid)
 	// The calendar's version is read before the plan is made: a holiday
 	// added meanwhile leaves the plan under the older version.
 	key := planKey{rev: rev, today: today, calendar: s.cfg.Calendar.Version()}
@@ -127,6 +161,10 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 			cache.keepPlan(pid, pp)
 			return pp, nil
 		}
+		if s.plans.isUnlinked(pid, links) {
+			cache.keepPlan(pid, noLinks)
+			return noLinks, nil
+		}
 	}
 	pp, err := s.makePlan(tx, pid, today)
 	if err != nil {
@@ -134,6 +172,9 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 	}
 	if known {
 		s.plans.put(pid, key, pp)
+		if len(pp.waiting) == 0 {
+			s.plans.keepUnlinked(pid, links)
+		}
 	}
 	cache.keepPlan(pid, pp)
 	return pp, nil

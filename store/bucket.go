@@ -281,6 +281,9 @@ const (
 //     warning ("g" alone before 2026-12-03, empty before 2026-12-02).
 //   - project_rev/<project id>: the project's revision (tx.ProjectRevision),
 //     16 bytes, written by the store with the project and its tasks.
+//   - project_links/<project id>: the project's links revision
+//     (tx.LinksRevision), 16 bytes, written by the store with a task whose
+//     dependencies, project or cancellation change.
 //   - missed_seen/<person id>: when the person's last missed_checkins
 //     escalation was resolved, RFC 3339 (flows); check-ins sent before it
 //     no longer open one.
@@ -293,5 +296,5 @@ const (
 
 // reservedMetaKey reports whether key belongs to the store.
 func reservedMetaKey(key string) bool {
-	return key == keySchemaVersion || strings.HasPrefix(key, projectRevPrefix)
+	return key == keySchemaVersion || strings.HasPrefix(key, projectRevPrefix) || strings.HasPrefix(key, projectLinksPrefix)
 }

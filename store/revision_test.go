@@ -85,3 +85,59 @@ func TestProjectRevision(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLinksRevision: a project's links revision changes when a task joins
+// or leaves it, is cancelled or restored, or has its dependencies changed,
+// and not when a task's progress, title or due date is; the key cannot be
+// written through PutMeta.
+func TestLinksRevision(t *testing.T) {
+	db := MustOpen(t)
+	links := func(pid uint64) string {
+		t.Helper()
+		var r string
+		view(t, db, func(tx bot.Tx) (err error) {
+			r, err = tx.(bot.ProjectRevision).LinksRevision(pid)
+			return err
+		})
+		return r
+	}
+	putTask := func(task bot.Task) {
+		t.Helper()
+		update(t, db, func(tx bot.Tx) error { return tx.PutTask(task) })
+	}
+	update(t, db, func(tx bot.Tx) error { return tx.PutProject(bot.Project{ID: 1, Name: "P", Owner: "playground:boss"}) })
+	if r := links(1); r != "" {
+		t.Fatalf("links revision of a project without tasks: %q", r)
+	}
+	a := bot.Task{ID: 1, Project: 1, Title: "设计", Assignee: "playground:bob", Status: bot.StatusAccepted}
+	b := bot.Task{ID: 2, Project: 1, Title: "开发", Assignee: "playground:bob", Status: bot.StatusAccepted}
+	putTask(a)
+	putTask(b)
+	joined := links(1)
+	if joined == "" {
+		t.Fatal("tasks joined the project, its links revision stays empty")
+	}
+	b.Progress, b.Title, b.Due = 60, "开发（一期）", bot.Date{Year: 2026, Month: 12, Day: 4}
+	putTask(b)
+	if r := links(1); r != joined {
+		t.Errorf("progress, title and due date changed the links revision: %q → %q", joined, r)
+	}
+	for _, change := range []func(){
+		func() { b.DependsOn = []uint64{1} },
+		func() { a.Status = bot.StatusCancelled },
+		func() { a.Status = bot.StatusAccepted },
+		func() { b.Project = 0 },
+	} {
+		before := links(1)
+		change()
+		putTask(a)
+		putTask(b)
+		if r := links(1); r == before {
+			t.Errorf("after %+v / %+v the links revision stays %q", a, b, r)
+		}
+	}
+	update(t, db, func(tx bot.Tx) error {
+		wantCode(t, tx.PutMeta("project_links/1", []byte("x")), bot.EINVALID)
+		return nil
+	})
+}

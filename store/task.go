@@ -67,6 +67,9 @@ func (t *tx) PutTask(task bot.Task) error {
 		for _, p := range []uint64{old.Project, task.Project} {
 			if p != 0 {
 				changed = append(changed, projectSubject(p))
+				if err := t.newLinksRevision(p); err != nil {
+					return err
+				}
 			}
 		}
 	}
