@@ -39,8 +39,8 @@ var initialMmapSize = func() int64 {
 // its end, under a lock that waits for every open read transaction and
 // holds up every new one, and a new map starts with none of its pages
 // mapped, so that every page read after it faults once (a map that starts
-// at 256 MiB is made anew at 512 MiB, 1 GiB and 2 GiB, all within the
-// 10,000-person month of BenchmarkMonth). With this room, a file that grows
+// at 256 MiB is made anew at 512 MiB, 1 GiB and every GiB after: twice in
+// the 10,000-person month of BenchmarkMonth). With this room, a file that grows
 // while a long read (an export, a hot backup) is open, as it does since the
 // pages freed meanwhile cannot be reused before that read ends, does not
 // stall the writers behind it either. The map is address space: only the
