@@ -145,8 +145,9 @@ func projectRevision(tx bot.Tx, pid uint64) (rev, links string, known bool) {
 // escalationPlan plans a project as of today (in the default zone), once
 // for as long as neither the project nor its tasks change (planCache; the
 // run's projectCache keeps it for the transaction), and a project none of
-// whose tasks waits for another once for as long as that stands. A project whose tasks
-// form a cycle (refused when made, so only from old data) has no plan.
+// whose tasks waits for another once for as long as that stands. A project
+// whose tasks form a cycle (refused when made, so only from old data) has
+// no plan.
 func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPlan, error) {
 	cache, _ := tx.(*projectCache)
 	if pp, ok := cache.plan(pid); ok {
