@@ -124,22 +124,14 @@ func (c *planCache) keepUnlinked(pid uint64, links string) {
 // no critical path, no task held up, no milestone fed.
 var noLinks = &escPlan{}
 
-// projectRevision returns project pid's revision and links revision as tx
-// sees them (through a projectCache), and false when tx cannot tell.
-func projectRevision(tx bot.Tx, pid uint64) (rev, links string, known bool) {
+// projectRevisions returns tx's bot.ProjectRevision (through a
+// projectCache), and false when tx cannot tell revisions.
+func projectRevisions(tx bot.Tx) (bot.ProjectRevision, bool) {
 	if c, ok := tx.(*projectCache); ok {
 		tx = c.Tx
 	}
 	r, ok := tx.(bot.ProjectRevision)
-	if !ok {
-		return "", "", false
-	}
-	rev, err := r.ProjectRevision(pid)
-	if err != nil {
-		return "", "", false
-	}
-	links, err = r.LinksRevision(pid)
-	return rev, links, err == nil
+	return r, ok
 }
 
 // escalationPlan plans a project as of today (in the default zone), once
@@ -153,7 +145,13 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 	if pp, ok := cache.plan(pid); ok {
 		return pp, nil
 	}
-	rev, links, known := projectRevision(tx, pid)
+	revs, known := projectRevisions(tx)
+	var rev, links string
+	if known {
+		var err error
+		rev, err = revs.ProjectRevision(pid)
+		known = err == nil
+	}
 	// The calendar's version is read before the plan is made: a holiday
 	// added meanwhile leaves the plan under the older version.
 	key := planKey{rev: rev, today: today, calendar: s.cfg.Calendar.Version()}
@@ -162,7 +160,11 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 			cache.keepPlan(pid, pp)
 			return pp, nil
 		}
-		if s.plans.isUnlinked(pid, links) {
+		// The links revision only when the plan must be made otherwise.
+		var err error
+		links, err = revs.LinksRevision(pid)
+		known = err == nil
+		if known && s.plans.isUnlinked(pid, links) {
 			cache.keepPlan(pid, noLinks)
 			return noLinks, nil
 		}
