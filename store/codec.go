@@ -61,8 +61,8 @@ const deflateMin = 64
 // encoding included), level 1 takes 46–54 µs a record for 246 bytes, and
 // compress/flate's default level, the encoder before, 94–103 µs for 216
 // bytes (level 2 was slower than 1 and longer). In a month at 1,000
-// people, the fan-out and the group warning redraws take a fifth to a
-// quarter less (docs/benchmarks.md).
+// people, the fan-outs took a quarter less in all and the group warning
+// redraws a third less, though not on every day (docs/benchmarks.md).
 const deflateLevel = 1
 
 // deflatedBuckets are the buckets whose records are compressed.
