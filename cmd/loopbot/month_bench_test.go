@@ -117,19 +117,21 @@ func BenchmarkMonth(b *testing.B) {
 
 // monthDay is what one working day measured.
 type monthDay struct {
-	day       bot.Date
-	jobs      map[string]time.Duration // sum of runs
-	jobMax    map[string]time.Duration // longest run
-	answers   []time.Duration
-	commands  []time.Duration
-	fanClicks []time.Duration
-	escClicks []time.Duration
-	esc0935   time.Duration
-	own0935   time.Duration    // the 09:35 run's own write transactions
-	other0935 time.Duration    // the others' write transactions meanwhile
-	check0935 flows.CheckStats // what the 09:35 run looked at
-	longestTx time.Duration
-	longestAt string
+	day        bot.Date
+	jobs       map[string]time.Duration // sum of runs
+	jobMax     map[string]time.Duration // longest run
+	answers    []time.Duration
+	commands   []time.Duration
+	fanClicks  []time.Duration
+	escClicks  []time.Duration
+	esc0935    time.Duration
+	own0935    time.Duration    // the 09:35 run's own write transactions
+	other0935  time.Duration    // the others' write transactions meanwhile
+	commit0935 time.Duration    // of own0935, the time in bbolt's commits
+	txs0935    int64            // how many write transactions own0935 is
+	check0935  flows.CheckStats // what the 09:35 run looked at
+	longestTx  time.Duration
+	longestAt  string
 	// The longest write transaction's commit (bbolt's page writes and
 	// fdatasyncs), and the longest time any write transaction held the
 	// writer without its commit: the part the code controls.
@@ -159,6 +161,7 @@ type monthRun struct {
 	// While the 09:35 check runs: the time its own write transactions
 	// and the others' held the writer, apart.
 	in0935, own0935, other0935 atomic.Int64
+	commit0935, txs0935        atomic.Int64
 }
 
 // monthWarmup returns LOOPBOT_MONTH_WARMUP, the working days run before the
@@ -228,6 +231,8 @@ func runMonth(b *testing.B, people, days int) {
 		if r.in0935.Load() != 0 {
 			if onStack("RunEscalations") {
 				r.own0935.Add(int64(held))
+				r.commit0935.Add(int64(commit))
+				r.txs0935.Add(1)
 			} else {
 				r.other0935.Add(int64(held))
 			}
@@ -440,6 +445,8 @@ func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
 			if at0935 {
 				r.own0935.Store(0)
 				r.other0935.Store(0)
+				r.commit0935.Store(0)
+				r.txs0935.Store(0)
 				r.in0935.Store(1)
 			}
 			stop := func() {}
@@ -458,6 +465,7 @@ func (r *monthRun) timedJobs(jobs []bot.Job) []bot.Job {
 				if at0935 {
 					d.esc0935 = took
 					d.own0935, d.other0935 = time.Duration(r.own0935.Load()), time.Duration(r.other0935.Load())
+					d.commit0935, d.txs0935 = time.Duration(r.commit0935.Load()), r.txs0935.Load()
 					d.check0935 = r.app.flows.LastCheck()
 				}
 			}
@@ -805,9 +813,9 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		perK = ms(md.jobs["escalation"] * 1000 / time.Duration(md.openEscs))
 	}
 	fmt.Printf("%-10s longest write transaction: %s, its commit %s ms; %d escalations open, escalation ms per 1,000 open: %s; "+
-		"09:35 run's write transactions %s ms, others' meanwhile %s ms; it checked %d tasks and %d people, looked at %d escalations "+
+		"09:35 run's %d write transactions %s ms (their commits %s ms), others' meanwhile %s ms; it checked %d tasks and %d people, looked at %d escalations "+
 		"to climb and drew %d projects' group warnings\n", "", md.longestAt, ms(md.longestCommit), md.openEscs, perK,
-		ms(md.own0935), ms(md.other0935), md.check0935.Tasks, md.check0935.People, md.check0935.Escalations, md.check0935.WarnProjects)
+		md.txs0935, ms(md.own0935), ms(md.commit0935), ms(md.other0935), md.check0935.Tasks, md.check0935.People, md.check0935.Escalations, md.check0935.WarnProjects)
 	p := md.pruned
 	fmt.Printf("%-10s retention removed %d records (cards %d and their links %d, chat lines %d, events %d, missed runs %d, "+
 		"dead letters %d, marks %d), ms per 1,000: %s\n", "", p.Records(), p.Cards, p.Links, p.Chat, p.Events, p.Misses,
