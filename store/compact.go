@@ -40,6 +40,24 @@ func (d *DB) Size() (Size, error) {
 	return s, nil
 }
 
+// Written is what the store's commits have written since it was opened,
+// from bbolt's transaction statistics (Tx.Stats: PageAlloc, WriteTime).
+type Written struct {
+	// Bytes is the size of the pages the commits wrote (each dirty page
+	// is written whole, so a change of one byte costs a page, 4 KiB).
+	Bytes int64
+	// Time is the time the commits spent writing those pages and the
+	// meta page, their fdatasyncs included.
+	Time time.Duration
+}
+
+// Written reports the bytes and the time the store's commits have spent
+// writing since it was opened: what a slow disk makes slow.
+func (d *DB) Written() Written {
+	st := d.bolt.Stats().TxStats
+	return Written{Bytes: st.GetPageAlloc(), Time: st.GetWriteTime()}
+}
+
 // compactTxSize is how many bytes bbolt's Compact copies per transaction.
 const compactTxSize = 64 << 20
 

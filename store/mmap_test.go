@@ -31,3 +31,24 @@ func TestMapRoom(t *testing.T) {
 		t.Errorf("a new store's file is %d bytes, want under %d", fi.Size(), limit)
 	}
 }
+
+// TestWritten: each commit adds the pages it wrote, whole: one small record
+// costs at least a page, and a read writes nothing.
+func TestWritten(t *testing.T) {
+	db := MustOpen(t)
+	before := db.Written()
+	update(t, db, func(tx bot.Tx) error { return tx.PutProject(bot.Project{ID: 1, Name: "P", Owner: "playground:boss"}) })
+	one := db.Written()
+	if d := one.Bytes - before.Bytes; d < 4096 || d%4096 != 0 {
+		t.Errorf("a commit of one record wrote %d bytes, want whole pages of 4 KiB", d)
+	}
+	if one.Time <= before.Time {
+		t.Errorf("the commit's write time did not grow: %v then %v", before.Time, one.Time)
+	}
+	if err := db.View(t.Context(), func(tx bot.Tx) error { _, err := tx.Project(1); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Written(); got != one {
+		t.Errorf("a read wrote: %+v then %+v", one, got)
+	}
+}

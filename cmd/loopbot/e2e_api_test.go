@@ -107,7 +107,7 @@ func TestAdminAPIAndMetrics(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`loopbot_escalations_open{color="blue",level="0"} 1`, `loopbot_checkins_asked 1`, `loopbot_messages_out_total{op="send",platform="playground"}`, `loopbot_outbox_depth 0`, `loopbot_store_file_bytes `, `loopbot_store_live_bytes `} {
+	for _, want := range []string{`loopbot_escalations_open{color="blue",level="0"} 1`, `loopbot_checkins_asked 1`, `loopbot_messages_out_total{op="send",platform="playground"}`, `loopbot_outbox_depth 0`, `loopbot_store_file_bytes `, `loopbot_store_live_bytes `, `loopbot_store_written_bytes_total `, `loopbot_store_write_seconds_total `} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -149,9 +149,11 @@ func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(answerDesc, prometheus.GaugeValue, float64(answered))
 }
 
-// sizer is a store that knows its file's size (store.DB).
+// sizer is a store that knows its file's size and what its commits wrote
+// (store.DB).
 type sizer interface {
 	Size() (store.Size, error)
+	Written() store.Written
 }
 
 // storeSizeCollector reports the store file's size and its live part, so
@@ -162,12 +164,18 @@ var (
 	fileBytesDesc = prometheus.NewDesc("loopbot_store_file_bytes", "Size of the store file in bytes.", nil, nil)
 	liveBytesDesc = prometheus.NewDesc("loopbot_store_live_bytes",
 		"Bytes of the store file's pages in use; the rest is free space that bbolt reuses and `loopbot compact` gives back.", nil, nil)
+	writtenBytesDesc = prometheus.NewDesc("loopbot_store_written_bytes_total",
+		"Bytes of pages the store's commits wrote since the service started (a changed record costs its whole 4 KiB page).", nil, nil)
+	writeSecondsDesc = prometheus.NewDesc("loopbot_store_write_seconds_total",
+		"Seconds the store's commits spent writing their pages and syncing them to disk since the service started.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c storeSizeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- fileBytesDesc
 	ch <- liveBytesDesc
+	ch <- writtenBytesDesc
+	ch <- writeSecondsDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -178,4 +186,7 @@ func (c storeSizeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(fileBytesDesc, prometheus.GaugeValue, float64(size.File))
 	ch <- prometheus.MustNewConstMetric(liveBytesDesc, prometheus.GaugeValue, float64(size.Live))
+	w := c.s.Written()
+	ch <- prometheus.MustNewConstMetric(writtenBytesDesc, prometheus.CounterValue, float64(w.Bytes))
+	ch <- prometheus.MustNewConstMetric(writeSecondsDesc, prometheus.CounterValue, w.Time.Seconds())
 }

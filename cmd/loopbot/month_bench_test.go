@@ -129,6 +129,7 @@ type monthDay struct {
 	other0935  time.Duration    // the others' write transactions meanwhile
 	commit0935 time.Duration    // of own0935, the time in bbolt's commits
 	txs0935    int64            // how many write transactions own0935 is
+	written    store.Written    // what the day's commits wrote, and their time
 	check0935  flows.CheckStats // what the 09:35 run looked at
 	longestTx  time.Duration
 	longestAt  string
@@ -534,6 +535,7 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 	r.longestCommit = 0
 	r.mu.Unlock()
 
+	w0 := r.app.store.Written()
 	r.at(d, 9, 29) // the night before: escalation checks, retention, Monday's summary
 	md.fanClicks = r.whileClicking(func() { r.at(d, 9, 30) })
 	md.escClicks = r.whileClicking(func() { r.at(d, 9, 35) })
@@ -555,6 +557,8 @@ func (r *monthRun) day(d bot.Date) *monthDay {
 		r.b.Fatal(err)
 	}
 	md.live, md.file = size.Live, size.File
+	w := r.app.store.Written()
+	md.written = store.Written{Bytes: w.Bytes - w0.Bytes, Time: w.Time - w0.Time}
 	err = r.app.store.View(r.ctx, func(tx bot.Tx) error {
 		for _, rule := range []string{bot.RuleOverdue, bot.RuleDueSoon, bot.RuleBlocked, bot.RuleStale, bot.RuleUnaccepted, bot.RuleMissedCheckins} {
 			subjects, err := tx.OpenSubjects(rule)
@@ -816,6 +820,8 @@ func (r *monthRun) printDay(md *monthDay, header bool) {
 		"09:35 run's %d write transactions %s ms (their commits %s ms), others' meanwhile %s ms; it checked %d tasks and %d people, looked at %d escalations "+
 		"to climb and drew %d projects' group warnings\n", "", md.longestAt, ms(md.longestCommit), md.openEscs, perK,
 		md.txs0935, ms(md.own0935), ms(md.commit0935), ms(md.other0935), md.check0935.Tasks, md.check0935.People, md.check0935.Escalations, md.check0935.WarnProjects)
+	fmt.Printf("%-10s the day's commits wrote %.0f MiB of pages and spent %s ms writing and syncing them\n", "",
+		float64(md.written.Bytes)/(1<<20), ms(md.written.Time))
 	p := md.pruned
 	fmt.Printf("%-10s retention removed %d records (cards %d and their links %d, chat lines %d, events %d, missed runs %d, "+
 		"dead letters %d, marks %d), ms per 1,000: %s\n", "", p.Records(), p.Cards, p.Links, p.Chat, p.Events, p.Misses,
