@@ -105,13 +105,8 @@ var (
 )
 
 // BoltOptions returns the bbolt options the store opens its file with: the
-// hashmap freelist, not written to the file (NoFreelistSync), an initial
-// mmap of initialMmapSize and the given lock timeout.
-//
-// Without NoFreelistSync every commit writes the whole list of free pages
-// again (8 bytes a page: a page of list for every 512 free pages), however
-// little it changed; with it, Open rebuilds the list by walking the file's
-// pages once, as etcd does. A file written either way opens either way.
+// hashmap freelist, an initial mmap of initialMmapSize and the given lock
+// timeout.
 // Benchmarks use it so that their baseline runs under the same settings.
 func BoltOptions(timeout time.Duration) *bbolt.Options {
 	if timeout <= 0 {
@@ -120,7 +115,6 @@ func BoltOptions(timeout time.Duration) *bbolt.Options {
 	return &bbolt.Options{
 		Timeout:         timeout,
 		FreelistType:    bbolt.FreelistMapType,
-		NoFreelistSync:  true,
 		InitialMmapSize: int(initialMmapSize),
 	}
 }
