@@ -108,6 +108,15 @@ var (
 // hashmap freelist, an initial mmap of initialMmapSize and the given lock
 // timeout.
 // Benchmarks use it so that their baseline runs under the same settings.
+//
+// The freelist is written at each commit (bbolt's default), although
+// NoFreelistSync (etcd's choice) would save a page or more a commit: without
+// it in the file, bbolt rebuilds the list at the first write by walking
+// every page, and on a file with a damaged page that walk panics while
+// bbolt holds its writer lock (every later write then waits forever) or
+// panics in a goroutine of its own (the process dies). Written, the list
+// leaves a damaged page to the reads that reach it, which answer
+// ErrDamaged (TestDamagedStoreAnswers500).
 func BoltOptions(timeout time.Duration) *bbolt.Options {
 	if timeout <= 0 {
 		timeout = defaultTimeout
