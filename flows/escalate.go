@@ -196,6 +196,10 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 		return err
 	}
 	tx = cachedProjects(tx)
+	var (
+		info  cards.EscInfo // what every card of e shows, read once
+		known bool
+	)
 	for _, rec := range recs {
 		rd := s.readerOf(tx, rec)
 		var c bot.Card
@@ -206,13 +210,17 @@ func (s *Service) redrawEscCards(tx bot.Tx, e bot.Escalation, now time.Time) err
 			}
 			continue
 		case bot.CardEscalation:
-			in, err := s.escInfo(tx, e, now)
-			if err != nil {
-				return err
-			}
 			if rec.Card.Finished() {
 				continue
 			}
+			if !known {
+				var err error
+				if info, err = s.escInfo(tx, e, now); err != nil {
+					return err
+				}
+				known = true
+			}
+			in := info
 			in.Loc = rd.loc
 			switch {
 			case rec.Card.Color != bot.ColorYellow:
