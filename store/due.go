@@ -24,8 +24,9 @@ func projectSubject(id uint64) string       { return bot.DueProjectPrefix + strc
 // check's worth of changes fill a page or two at the front of bucketDue,
 // where a change that moved the timed entry would write a page of each
 // bucket wherever the subject's entries lie, twice (marked, then filed
-// again by the check), and at 10,000 people that was the largest part of
-// what the events' commits wrote (issue 7). The check's filing for a time
+// again by the check): at 1,000 people the index was a seventh of the
+// pages the events' commits wrote and nearly half of those the scheduled
+// jobs' wrote (issue 7, docs/benchmarks.md). The check's filing for a time
 // removes the mark, and moves the timed entry only when the time differs.
 // A file whose changed subjects were moved to the zero time (before this)
 // reads the same: such an entry is a mark with the pointer on it.
