@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/loopbot/loopbot/bot"
-	"go.etcd.io/bbolt"
 )
 
 // Subjects of the due index (bot.DueTx), as the store marks them.
@@ -41,12 +40,12 @@ func (t *tx) SetDue(subject string, at time.Time) error {
 	mark := append(bytes.Clone(changedKey), subject...)
 	due := t.bucket(bucketDue)
 	if bytes.Equal(tk, changedKey) {
-		if hasKey(due, mark) {
+		if has(due, mark) {
 			return nil // marked already
 		}
 		return t.putRaw(bucketDue, mark, nil)
 	}
-	if hasKey(due, mark) {
+	if has(due, mark) {
 		if err := t.del(bucketDue, mark); err != nil {
 			return err
 		}
@@ -72,13 +71,6 @@ func (t *tx) SetDue(subject string, at time.Time) error {
 		return err
 	}
 	return t.putRaw(bucketDueBySubject, []byte(subject), tk)
-}
-
-// hasKey reports whether b holds key. (Get cannot tell: it returns nil
-// for a key put with an empty value in the same transaction.)
-func hasKey(b *bbolt.Bucket, key []byte) bool {
-	k, _ := b.Cursor().Seek(key)
-	return bytes.Equal(k, key)
 }
 
 // changedKey is the time part of a changed subject's mark in bucketDue:
@@ -135,7 +127,7 @@ func (t *tx) DueSubjects(at time.Time) ([]string, error) {
 // fileBy files subject to be looked at by at: it keeps an entry that is due
 // sooner, and replaces a later one.
 func (t *tx) fileBy(subject string, at time.Time) error {
-	if hasKey(t.bucket(bucketDue), append(bytes.Clone(changedKey), subject...)) {
+	if has(t.bucket(bucketDue), append(bytes.Clone(changedKey), subject...)) {
 		return nil // due at once
 	}
 	old := t.bucket(bucketDueBySubject).Get([]byte(subject))

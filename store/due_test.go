@@ -163,3 +163,35 @@ func TestDueOldChangedEntries(t *testing.T) {
 		t.Errorf("removed: the index still holds %q and %q", due, by)
 	}
 }
+
+// TestLookupEmptyValue: lookup finds a key put with an empty value in the
+// same transaction, which bbolt's Get reports as missing, and does not
+// take a longer key that the missing one begins.
+func TestLookupEmptyValue(t *testing.T) {
+	db := MustOpen(t)
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		b := btx.Bucket([]byte(bucketMeta))
+		if err := b.Put([]byte("empty"), nil); err != nil {
+			return err
+		}
+		if err := b.Put([]byte("key/longer"), []byte("v")); err != nil {
+			return err
+		}
+		if b.Get([]byte("empty")) != nil {
+			t.Log("bbolt's Get now finds an empty value put in the same transaction")
+		}
+		if v, ok := lookup(b, []byte("empty")); !ok || len(v) != 0 {
+			t.Errorf("lookup(empty) = %q, %v; want an empty value, found", v, ok)
+		}
+		if _, ok := lookup(b, []byte("key")); ok {
+			t.Error("lookup(key) found a key that only begins another")
+		}
+		if v, ok := lookup(b, []byte("key/longer")); !ok || string(v) != "v" {
+			t.Errorf("lookup(key/longer) = %q, %v; want v, found", v, ok)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -532,7 +532,7 @@ func (t *tx) moveMeta(m *bot.Merge, from, to bot.PersonID) error {
 // from, unless that one is taken, and reports whether it did.
 func (t *tx) rekeyMeta(key string, value []byte, from, to bot.PersonID) (bool, error) {
 	newKey, ok := swapKeySegment(key, from, to)
-	if !ok || reservedMetaKey(key) || t.bucket(bucketMeta).Get([]byte(newKey)) != nil {
+	if !ok || reservedMetaKey(key) || has(t.bucket(bucketMeta), []byte(newKey)) {
 		return false, nil
 	}
 	if err := t.putRaw(bucketMeta, []byte(newKey), value); err != nil {
@@ -623,8 +623,8 @@ func (t *tx) moveRefBack(ref bot.MergeRef, from, to bot.PersonID) error {
 	case bot.RefMeta:
 		// ref.Key is the key as it named the joined person, to.
 		moved, _ := swapKeySegment(ref.Key, to, from)
-		v := t.bucket(bucketMeta).Get([]byte(moved))
-		if v == nil || t.bucket(bucketMeta).Get([]byte(ref.Key)) != nil {
+		v, ok := lookup(t.bucket(bucketMeta), []byte(moved))
+		if !ok || has(t.bucket(bucketMeta), []byte(ref.Key)) {
 			return nil
 		}
 		if err := t.putRaw(bucketMeta, []byte(ref.Key), bytes.Clone(v)); err != nil {

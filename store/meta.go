@@ -8,9 +8,8 @@ import (
 
 // Meta returns a copy of the value stored under key, or an ENOTFOUND error.
 func (t *tx) Meta(key string) ([]byte, error) {
-	// A cursor tells an empty value from a missing key, which Get does not.
-	k, v := t.bucket(bucketMeta).Cursor().Seek([]byte(key))
-	if key == "" || k == nil || string(k) != key {
+	v, ok := lookup(t.bucket(bucketMeta), []byte(key))
+	if key == "" || !ok {
 		return nil, bot.Errorf(bot.ENOTFOUND, "setting %q not found", key)
 	}
 	return bytes.Clone(v), nil

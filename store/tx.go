@@ -187,6 +187,24 @@ func decodeError(bucket string, key []byte, err error) error {
 	return fmt.Errorf("store: decode %s %x: %w", bucket, key, err)
 }
 
+// lookup returns key's value in b and whether b holds key. Unlike Get, it
+// tells an empty value from a missing key: Get returns nil for both when
+// the key was put with an empty value in the same transaction (index
+// entries, due marks, empty settings).
+func lookup(b *bbolt.Bucket, key []byte) ([]byte, bool) {
+	k, v := b.Cursor().Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil, false
+	}
+	return v, true
+}
+
+// has reports whether b holds key (see lookup).
+func has(b *bbolt.Bucket, key []byte) bool {
+	_, ok := lookup(b, key)
+	return ok
+}
+
 // put encodes v and stores it at key.
 func (t *tx) put(bucket string, key []byte, v any) error {
 	data, err := encodeValue(bucket, v)
