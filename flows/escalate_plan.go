@@ -146,7 +146,10 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 		return pp, nil
 	}
 	revs, known := projectRevisions(tx)
-	var rev, links string
+	var (
+		rev, links string
+		linksKnown bool
+	)
 	if known {
 		var err error
 		rev, err = revs.ProjectRevision(pid)
@@ -163,8 +166,8 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 		// The links revision only when the plan must be made otherwise.
 		var err error
 		links, err = revs.LinksRevision(pid)
-		known = err == nil
-		if known && s.plans.isUnlinked(pid, links) {
+		linksKnown = err == nil
+		if linksKnown && s.plans.isUnlinked(pid, links) {
 			cache.keepPlan(pid, noLinks)
 			return noLinks, nil
 		}
@@ -175,7 +178,7 @@ func (s *Service) escalationPlan(tx bot.Tx, pid uint64, today bot.Date) (*escPla
 	}
 	if known {
 		s.plans.put(pid, key, pp)
-		if len(pp.waiting) == 0 {
+		if linksKnown && len(pp.waiting) == 0 {
 			s.plans.keepUnlinked(pid, links)
 		}
 	}

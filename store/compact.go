@@ -44,7 +44,8 @@ func (d *DB) Size() (Size, error) {
 // from bbolt's transaction statistics (Tx.Stats: PageAlloc, WriteTime).
 type Written struct {
 	// Bytes is the size of the pages the commits wrote (each dirty page
-	// is written whole, so a change of one byte costs a page, 4 KiB).
+	// is written whole, so a change of one byte costs a page: the OS page
+	// size, 4 KiB on most machines).
 	Bytes int64
 	// Time is the time the commits spent writing those pages and the
 	// meta page, their fdatasyncs included.

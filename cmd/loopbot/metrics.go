@@ -165,7 +165,7 @@ var (
 	liveBytesDesc = prometheus.NewDesc("loopbot_store_live_bytes",
 		"Bytes of the store file's pages in use; the rest is free space that bbolt reuses and `loopbot compact` gives back.", nil, nil)
 	writtenBytesDesc = prometheus.NewDesc("loopbot_store_written_bytes_total",
-		"Bytes of pages the store's commits wrote since the service started (a changed record costs its whole 4 KiB page).", nil, nil)
+		"Bytes of pages the store's commits wrote since the service started (a changed record costs its whole page, 4 KiB on most machines).", nil, nil)
 	writeSecondsDesc = prometheus.NewDesc("loopbot_store_write_seconds_total",
 		"Seconds the store's commits spent writing their pages and syncing them to disk since the service started.", nil, nil)
 )
