@@ -199,6 +199,16 @@ const (
 	bucketCardsByUpdate = "cards_by_update"
 )
 
+// Buckets added by schema version 9.
+const (
+	// bucketChatKept maps the id of a playground chat line that shows an
+	// earlier card of its card record to that record's stored bytes (as
+	// bucketCards held them, compressed or not) when its card changed or
+	// it was pruned: the line reads its card from them (chatlog.go). A
+	// line of schema 8 or earlier holds such a card itself.
+	bucketChatKept = "chat_kept"
+)
+
 // allBuckets lists every bucket, in the order above.
 func allBuckets() []string {
 	return append([]string{
@@ -211,7 +221,12 @@ func allBuckets() []string {
 		bucketOutbox, bucketOutboxUpdates, bucketDeadLetters,
 		bucketEvents, bucketEventsByTime,
 		bucketChat, bucketChatByChat, bucketChatIdem,
-	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6(), bucketsV7())...)
+	}, slices.Concat(bucketsV2(), bucketsV3(), bucketsV4(), bucketsV5(), bucketsV6(), bucketsV7(), bucketsV9())...)
+}
+
+// bucketsV9 lists the buckets that schema version 9 added.
+func bucketsV9() []string {
+	return []string{bucketChatKept}
 }
 
 // bucketsV7 lists the buckets that schema version 7 added.

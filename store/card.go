@@ -51,7 +51,7 @@ func (t *tx) PutCard(c bot.CardRecord) error {
 		}
 		if found && !reflect.DeepEqual(old.Card, c.Card) {
 			// The chat lines that show the card as it was keep it.
-			if err := t.keepChatCards(c.ID, old.Card); err != nil {
+			if err := t.keepChatCards(c.ID); err != nil {
 				return err
 			}
 		}

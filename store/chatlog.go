@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -96,9 +97,11 @@ func (t *tx) updateChatCard(id uint64, c bot.Card) error {
 // record's, which it is from its delivery until the record's card next
 // changes: the line is read with the record's card, and bucketChatByCard
 // names it under the record. Before the record's card changes, and before
-// the record is pruned, the lines named under it get a copy of the card
-// they show (keepChatCards), so that a line still shows the card as it
-// was delivered, and outlives the record as before.
+// the record is pruned, the lines named under it get the record's stored
+// bytes as they are (keepChatCards, into bucketChatKept), so that a line
+// still shows the card as it was delivered, and outlives the record as
+// before, without the card being decoded and encoded again. A line whose
+// card is written to it (UpdateChatCard) drops what was kept for it.
 
 // putChatLine stores m, without its card when the card is its record's.
 func (t *tx) putChatLine(m bot.ChatMessage) error {
@@ -107,6 +110,12 @@ func (t *tx) putChatLine(m bot.ChatMessage) error {
 		return err
 	}
 	stored := m
+	if m.CardID != 0 {
+		// What was kept for it shows an earlier card.
+		if err := t.del(bucketChatKept, itob(m.ID)); err != nil {
+			return err
+		}
+	}
 	if shared {
 		stored.Card = nil
 		if err := t.putRaw(bucketChatByCard, chatCardKey(m.CardID, m.ID), nil); err != nil {
@@ -133,17 +142,20 @@ func (t *tx) sharesCard(m bot.ChatMessage) (bool, error) {
 	return reflect.DeepEqual(rec.Card, *m.Card), nil
 }
 
-// keepChatCards gives the chat lines that read their card from record id a
-// copy of it, c, before the record's card changes or the record goes.
-func (t *tx) keepChatCards(id uint64, c bot.Card) error {
-	for _, line := range t.idsWithPrefix(bucketChatByCard, itob(id)) {
-		m, ok, err := t.storedChatLine(line)
-		if err != nil {
-			return err
-		}
-		if ok && m.Card == nil && m.CardID == id {
-			m.Card = &c
-			if err := t.put(bucketChat, itob(line), m); err != nil {
+// keepChatCards gives the chat lines that read their card from record id
+// the record's stored bytes, before its card changes or it goes.
+func (t *tx) keepChatCards(id uint64) error {
+	lines := t.idsWithPrefix(bucketChatByCard, itob(id))
+	if len(lines) == 0 {
+		return nil
+	}
+	t.read()
+	rec := t.bucket(bucketCards).Get(itob(id))
+	for _, line := range lines {
+		if rec != nil {
+			// A copy: rec is the memory map's, and the record's
+			// page is written over before this transaction ends.
+			if err := t.putRaw(bucketChatKept, itob(line), bytes.Clone(rec)); err != nil {
 				return err
 			}
 		}
@@ -167,13 +179,17 @@ func (t *tx) storedChatLine(id uint64) (bot.ChatMessage, bool, error) {
 	return m, ok, err
 }
 
-// withCard gives a line stored without its card the card of its record.
+// withCard gives a line stored without its card the card it shows: the
+// one kept for it (keepChatCards), else its record's.
 func (t *tx) withCard(m *bot.ChatMessage) error {
 	if m.Card != nil || m.CardID == 0 {
 		return nil
 	}
 	var rec bot.CardRecord
-	ok, err := t.get(bucketCards, itob(m.CardID), &rec)
+	ok, err := t.get(bucketChatKept, itob(m.ID), &rec)
+	if err == nil && !ok {
+		ok, err = t.get(bucketCards, itob(m.CardID), &rec)
+	}
 	if err != nil {
 		return err
 	} else if !ok {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -94,16 +96,33 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 			t.Errorf("%s: the chat shows %+v, %v; want the card %+v", step, ms, err, want)
 		}
 	}
-	shared := func(step string, want bool) {
+	// How the line is stored: "shared" (no card, named under its
+	// record), "kept" (no card, its record's bytes of the time kept for
+	// it) or "own" (its card in it).
+	stored := func(step, want string, kept []byte) {
 		t.Helper()
 		m, n := storedLine(t, db, line.ID)
-		if (m.Card == nil) != want || slices.Contains(indexKeys(t, db, bucketChatByCard), string(chatCardKey(1, line.ID))) != want {
-			t.Errorf("%s: stored with card %v (%d bytes), indexed %q; want the record's card shared: %v",
-				step, m.Card != nil, n, indexKeys(t, db, bucketChatByCard), want)
+		indexed := slices.Contains(indexKeys(t, db, bucketChatByCard), string(chatCardKey(m.CardID, line.ID)))
+		k := keptFor(t, db, line.ID)
+		got := "own"
+		switch {
+		case m.Card == nil && indexed && k == nil:
+			got = "shared"
+		case m.Card == nil && !indexed && k != nil:
+			got = "kept"
+		case m.Card == nil || indexed || k != nil:
+			got = fmt.Sprintf("inconsistent (card %v, indexed %v, kept %d bytes)", m.Card != nil, indexed, len(k))
+		}
+		if got != want {
+			t.Errorf("%s: the line (%d bytes) is stored %s, want %s", step, n, got, want)
+		}
+		if want == "kept" && !bytes.Equal(k, kept) {
+			t.Errorf("%s: kept %d bytes, want the record's %d as they were", step, len(k), len(kept))
 		}
 	}
 	shows("delivered", open.Card)
-	shared("delivered", true)
+	stored("delivered", "shared", nil)
+	openBytes := rawRecord(t, db, bucketCards, 1)
 
 	// The card is answered: the record changes, and its update waits in
 	// the outbox. The chat still shows the card as delivered.
@@ -111,13 +130,13 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 	done.Card.Text, done.Card.Color, done.Card.Actions = "**已提交**", bot.ColorGreen, []bot.Action{}
 	update(t, db, func(tx bot.Tx) error { return tx.PutCard(done) })
 	shows("answered, not delivered", open.Card)
-	shared("answered, not delivered", false)
+	stored("answered, not delivered", "kept", openBytes)
 
 	if err := db.UpdateChatCard(ctx, line.ID, done.Card); err != nil {
 		t.Fatal(err)
 	}
 	shows("update delivered", done.Card)
-	shared("update delivered", true)
+	stored("update delivered", "shared", nil)
 
 	// A change of the record that leaves its card alone (its message id,
 	// a merge of its person) leaves the line shared.
@@ -126,7 +145,8 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 		rec.MessageRef = "1"
 		return tx.PutCard(rec)
 	})
-	shared("record changed, card not", true)
+	stored("record changed, card not", "shared", nil)
+	doneBytes := rawRecord(t, db, bucketCards, 1)
 
 	update(t, db, func(tx bot.Tx) error {
 		n, _, err := tx.PruneCards(t0.Add(time.Hour), t0.Add(-time.Hour), 10, nil)
@@ -136,7 +156,7 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 		return err
 	})
 	shows("record pruned", done.Card)
-	shared("record pruned", false)
+	stored("record pruned", "kept", doneBytes)
 
 	// A card delivered as other than its record's current card (the
 	// record changed between the outbox's read and the delivery) is kept
@@ -165,6 +185,27 @@ func TestChatCardsShareTheirRecord(t *testing.T) {
 	if keys := indexKeys(t, db, bucketChatByCard); len(keys) != 0 {
 		t.Errorf("after the chat was pruned, chat_by_card holds %q", keys)
 	}
+	if keys := indexKeys(t, db, bucketChatKept); len(keys) != 0 {
+		t.Errorf("after the chat was pruned, chat_kept holds %q", keys)
+	}
+}
+
+// keptFor returns what bucketChatKept holds for chat line id, or nil.
+func keptFor(tb testing.TB, db *DB, id uint64) []byte {
+	return rawRecord(tb, db, bucketChatKept, id)
+}
+
+// rawRecord returns the stored bytes of key id of bucket, or nil.
+func rawRecord(tb testing.TB, db *DB, bucket string, id uint64) []byte {
+	tb.Helper()
+	var v []byte
+	if err := db.bolt.View(func(btx *bbolt.Tx) error {
+		v = bytes.Clone(btx.Bucket([]byte(bucket)).Get(itob(id)))
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }
 
 // TestMigrateToVersion6: a file of schema 5 gets the index of the chat
@@ -241,4 +282,43 @@ func closeAndUpdate(t *testing.T, db *DB, fn func(btx *bbolt.Tx) error) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestMigrateToVersion9: a file of schema 8 gets the bucket of kept
+// cards. A line that holds an earlier card itself (as schema 8 kept it)
+// reads as before, and a line that shares its record's card gets the
+// record's bytes when the card changes after the upgrade.
+func TestMigrateToVersion9(t *testing.T) {
+	db := MustOpen(t)
+	ctx := t.Context()
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(bigCard(1, "checkin/alice")) })
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(bigCard(2, "checkin/bob")) })
+	earlier := bigCard(1, "").Card
+	earlier.Title = "as delivered"
+	own, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:alice", From: "bot", Card: &earlier, CardID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := bigCard(2, "checkin/bob")
+	shared, err := db.AppendChat(ctx, bot.ChatMessage{Chat: "dm:bob", From: "bot", Card: &bob.Card, CardID: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenAt(t, downgrade(t, db, 8, bucketChatKept))
+	if version, buckets := migratedState(t, db.bolt); version != len(migrations()) || !slices.Contains(buckets, bucketChatKept) {
+		t.Fatalf("after the upgrade: version %d, buckets %v", version, buckets)
+	}
+	if m, err := db.ChatMessage(ctx, own.ID); err != nil || m.Card == nil || m.Card.Title != "as delivered" {
+		t.Errorf("a line of schema 8 that holds its card reads as %+v, %v", m.Card, err)
+	}
+	before := rawRecord(t, db, bucketCards, 2)
+	changed := bob
+	changed.Card.Color = bot.ColorGreen
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(changed) })
+	if k := keptFor(t, db, shared.ID); !bytes.Equal(k, before) {
+		t.Errorf("bob's line kept %d bytes, want the record's %d of before the change", len(k), len(before))
+	}
+	if m, err := db.ChatMessage(ctx, shared.ID); err != nil || m.Card == nil || !reflect.DeepEqual(*m.Card, bob.Card) {
+		t.Errorf("bob's line reads as %+v, %v; want the card as delivered", m.Card, err)
+	}
 }

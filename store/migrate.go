@@ -26,6 +26,7 @@ func migrations() []func(*bbolt.Tx) error {
 		createBucketsV6,
 		createBucketsV7,
 		reorderCardsByUpdate,
+		createBucketsV9,
 	}
 }
 
@@ -145,6 +146,18 @@ func reorderCardsByUpdate(btx *bbolt.Tx) error {
 	for _, k := range keys {
 		if err := idx.Put(append([]byte{k[16]}, k[:16]...), nil); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// createBucketsV9 is version 9: the earlier cards that chat lines show,
+// kept as their records' stored bytes. The lines a file already has that
+// show an earlier card hold it themselves, and read as before.
+func createBucketsV9(btx *bbolt.Tx) error {
+	for _, name := range bucketsV9() {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
 	return nil

@@ -103,7 +103,7 @@ func (t *tx) PruneCards(finishedBefore, openBefore time.Time, limit int, gone fu
 		if err := t.AppendAudit(CardFinalState(rec)); err != nil {
 			return 0, false, err
 		}
-		if err := t.keepChatCards(id, rec.Card); err != nil {
+		if err := t.keepChatCards(id); err != nil {
 			return 0, false, err
 		}
 		if key := strKey(rec.Key, id); key != nil {
@@ -148,6 +148,9 @@ func (t *tx) PruneChat(before time.Time, limit int) (int, bool, error) {
 		}
 		if m.CardID != 0 {
 			if err := t.del(bucketChatByCard, chatCardKey(m.CardID, m.ID)); err != nil {
+				return 0, false, err
+			}
+			if err := t.del(bucketChatKept, itob(m.ID)); err != nil {
 				return 0, false, err
 			}
 		}

@@ -108,7 +108,7 @@ func TestOpenSetsSchemaVersion(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if string(v) != "8" || len(migrations()) != 8 {
+		if string(v) != "9" || len(migrations()) != 9 {
 			t.Errorf("schema version %q with %d migrations", v, len(migrations()))
 		}
 		return nil
@@ -134,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 
 	_, err = Open(path, Options{})
-	want := "store: " + path + " has schema version 9, newer than this loopbot (8); upgrade loopbot"
+	want := "store: " + path + " has schema version 10, newer than this loopbot (9); upgrade loopbot"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Open: %v, want %q", err, want)
 	}

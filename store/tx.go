@@ -85,7 +85,7 @@ var versionKey = []byte("data")
 // removed as it delivers them).
 var deliveryBuckets = map[string]bool{
 	bucketOutbox: true, bucketOutboxUpdates: true, bucketDeadLetters: true,
-	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true, bucketChatByCard: true,
+	bucketChat: true, bucketChatByChat: true, bucketChatIdem: true, bucketChatByCard: true, bucketChatKept: true,
 	bucketFiles: true, bucketFileData: true,
 }
 
