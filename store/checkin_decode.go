@@ -10,12 +10,12 @@ import (
 )
 
 // unmarshal decodes a stored record into v: a check-in by decodeCheckIn,
-// anything else by encoding/json.
+// anything else by decodeJSON.
 func unmarshal(data []byte, v any) error {
 	if ci, ok := v.(*bot.CheckIn); ok {
 		return decodeCheckIn(data, ci)
 	}
-	return json.Unmarshal(data, v)
+	return decodeJSON(data, v)
 }
 
 // decodeCheckIn decodes a stored check-in into ci exactly as
