@@ -153,8 +153,8 @@ func (t *tx) keepChatCards(id uint64) error {
 	rec := t.bucket(bucketCards).Get(itob(id))
 	for _, line := range lines {
 		if rec != nil {
-			// A copy: rec is the memory map's, and the record's
-			// page is written over before this transaction ends.
+			// A copy: bbolt holds a value put until the commit,
+			// and rec points into the memory map.
 			if err := t.putRaw(bucketChatKept, itob(line), bytes.Clone(rec)); err != nil {
 				return err
 			}
