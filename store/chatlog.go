@@ -152,7 +152,9 @@ func (t *tx) keepChatCards(id uint64) error {
 	t.read()
 	rec := t.bucket(bucketCards).Get(itob(id))
 	for _, line := range lines {
-		if rec != nil {
+		// The index names lines stored without their card; one it
+		// names that is gone gets nothing, which nothing would remove.
+		if rec != nil && t.bucket(bucketChat).Get(itob(line)) != nil {
 			// A copy: bbolt holds a value put until the commit,
 			// and rec points into the memory map.
 			if err := t.putRaw(bucketChatKept, itob(line), bytes.Clone(rec)); err != nil {

@@ -322,3 +322,26 @@ func TestMigrateToVersion9(t *testing.T) {
 		t.Errorf("bob's line reads as %+v, %v; want the card as delivered", m.Card, err)
 	}
 }
+
+// TestKeepSkipsMissingLines: an index entry that names a chat line which
+// is gone (an index left inconsistent) gets no kept copy when its record's
+// card changes, which nothing would ever remove, and goes.
+func TestKeepSkipsMissingLines(t *testing.T) {
+	db := MustOpen(t)
+	rec := bigCard(1, "checkin/alice")
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(rec) })
+	if err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		return btx.Bucket([]byte(bucketChatByCard)).Put(chatCardKey(1, 99), nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	changed := rec
+	changed.Card.Color = bot.ColorGreen
+	update(t, db, func(tx bot.Tx) error { return tx.PutCard(changed) })
+	if keys := indexKeys(t, db, bucketChatKept); len(keys) != 0 {
+		t.Errorf("chat_kept holds %q for a line that does not exist", keys)
+	}
+	if keys := indexKeys(t, db, bucketChatByCard); len(keys) != 0 {
+		t.Errorf("chat_by_card still holds %q", keys)
+	}
+}

@@ -131,7 +131,9 @@ func valueJSON(data []byte) ([]byte, error) {
 // decodeOptions are the options decodeJSON reads records with: those of
 // encoding/json (version 1), which wrote them, where version 2's defaults
 // are stricter. A key may come twice (the last wins), invalid UTF-8 in a
-// string reads as U+FFFD, and a key matches a field whatever its case.
+// string reads as U+FFFD, and a key matches a field whatever its case (and,
+// unlike version 1, whatever its '_' and '-': no two keys of the records
+// differ only in those).
 var decodeOptions = jsonv2.JoinOptions(
 	jsontext.AllowDuplicateNames(true),
 	jsontext.AllowInvalidUTF8(true),
