@@ -124,12 +124,14 @@ const growFill = 0.7
 
 // fills are the buckets whose pages bbolt fills to other than its default:
 // those whose new keys come after every key they hold (ids from the
-// bucket's sequence, times).
+// bucket's sequence, times), or nearly: chat_kept's keys are ids of lines
+// sent that day, mostly (5 days at 1,000 people: its pages held the same
+// 2.1 MiB of data in 3.4 MiB filled to appendFill, 4.4 MiB by default).
 var fills = map[string]float64{
 	bucketAudit: appendFill, bucketChat: appendFill, bucketCards: appendFill, bucketOutbox: appendFill,
 	bucketEscalations: growFill, bucketEventsByTime: appendFill, bucketTasks: appendFill,
 	bucketRisks: appendFill, bucketChanges: appendFill, bucketDeadLetters: appendFill,
-	bucketChatByCard: appendFill,
+	bucketChatByCard: appendFill, bucketChatKept: appendFill,
 }
 
 // writable returns an error wrapping ErrReadOnly when t was begun by View.
