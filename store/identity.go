@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -364,7 +363,7 @@ func (t *tx) PutLinkCode(code string, c bot.LinkCode) error {
 	var stale [][]byte
 	err := t.bucket(bucketLinkCodes).ForEach(func(k, v []byte) error {
 		var old bot.LinkCode
-		if err := json.Unmarshal(v, &old); err != nil {
+		if err := decodeValue(v, &old); err != nil {
 			return fmt.Errorf("store: decode %s: %w", bucketLinkCodes, err)
 		}
 		if old.Expires.Before(c.Created.Add(-24*time.Hour)) || (old.Identity == c.Identity && old.Used.IsZero()) {

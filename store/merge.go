@@ -443,7 +443,7 @@ func (t *tx) moveReviews(m *bot.Merge, from, to bot.PersonID) error {
 			return nil
 		}
 		var r bot.Review
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := decodeValue(v, &r); err != nil {
 			return fmt.Errorf("store: decode %s %x: %w", bucketReviews, k, err)
 		}
 		found = append(found, r)
